@@ -1,0 +1,29 @@
+"""The Telegram interface: one router per feature, assembled by `build_router` (callable any number of times)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiogram import Router
+
+from bot.i18n import Texts
+from handlers import errors, fallback
+from handlers.customer import balance, card, enrolment, help
+
+RouterFactory = Callable[[Texts], Router]
+
+# Order matters only where filters overlap: the fallback router must stay last.
+FEATURES: tuple[RouterFactory, ...] = (
+    errors.router,
+    enrolment.router,
+    card.router,
+    balance.router,
+    help.router,
+)
+
+
+def build_router(texts: Texts) -> Router:
+    root = Router(name="root")
+    for factory in (*FEATURES, fallback.router):
+        root.include_router(factory(texts))
+    return root

@@ -1,0 +1,62 @@
+"""`python -m bot` runs the bot; `python -m bot migrate` only updates the database schema."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+from pydantic import ValidationError
+
+from bot.app import App
+from bot.settings import Settings, describe_error
+from models.db import create_engine, migrate
+from models.programme import ProgrammeError
+
+USAGE = "usage: python -m bot [run|migrate]"
+
+
+async def _run(settings: Settings) -> None:
+    app = await App.create(settings)
+    loop = asyncio.get_running_loop()
+    task = asyncio.create_task(app.run_polling())
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, task.cancel)
+    try:
+        await task
+    except asyncio.CancelledError:
+        logging.getLogger(__name__).info("stopping")
+    finally:
+        await app.close()
+
+
+async def _migrate(settings: Settings) -> None:
+    engine = create_engine(settings.database_url)
+    await migrate(engine)
+    await engine.dispose()
+
+
+def main(argv: list[str]) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    action = argv[0] if argv else "run"
+    commands = {"run": _run, "migrate": _migrate}
+    if action not in commands:
+        print(USAGE, file=sys.stderr)
+        return 2
+    try:
+        settings = Settings()  # values come from the environment
+        asyncio.run(commands[action](settings))
+    except ValidationError as exc:
+        print(describe_error(exc), file=sys.stderr)
+        return 1
+    except ProgrammeError as exc:
+        print(f"programme file: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,91 @@
+"""The running bot: programme, database, Telegram client, dispatcher and scheduler, started and stopped together."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.dispatcher import build_dispatcher
+from bot.i18n import Texts
+from bot.middlewares import HUMAN_PACE, FloodLimit
+from bot.settings import Settings
+from handlers.commands import publish_customer_commands
+from models.db import create_engine, create_sessionmaker, migrate
+from models.programme import Programme, load_programme
+from scheduler.context import JobContext
+from scheduler.runner import build_scheduler
+
+log = logging.getLogger(__name__)
+
+
+def create_bot(settings: Settings) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(
+        settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+@dataclass
+class App:
+    settings: Settings
+    programme: Programme
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    texts: Texts
+    bot: Bot
+    flood: FloodLimit = HUMAN_PACE
+    dispatcher: Dispatcher = field(init=False)
+    scheduler: AsyncIOScheduler = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.dispatcher = build_dispatcher(
+            settings=self.settings,
+            programme=self.programme,
+            sessionmaker=self.sessionmaker,
+            texts=self.texts,
+            flood=self.flood,
+        )
+        self.dispatcher.startup.register(self._on_startup)
+        self.dispatcher.shutdown.register(self._on_shutdown)
+        self.scheduler = build_scheduler(self.jobs)
+
+    @property
+    def jobs(self) -> JobContext:
+        return JobContext(self.settings, self.programme, self.sessionmaker, self.bot, self.texts)
+
+    @classmethod
+    async def create(cls, settings: Settings, flood: FloodLimit = HUMAN_PACE) -> App:
+        """Load the programme (failing loudly if it is wrong) and bring the database schema up to date."""
+        programme = load_programme(settings.programme_file)
+        if settings.timezone_set or programme.timezone is None:
+            programme = programme.model_copy(update={"timezone": settings.timezone})
+        engine = create_engine(settings.database_url)
+        await migrate(engine)
+        return cls(settings, programme, engine, create_sessionmaker(engine), Texts(), create_bot(settings), flood)
+
+    async def _on_startup(self) -> None:
+        await publish_customer_commands(self.bot, self.texts)
+        self.scheduler.start()
+        log.info("bot started")
+
+    async def _on_shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    async def run_polling(self) -> None:
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        await self.dispatcher.start_polling(self.bot, handle_signals=False, close_bot_session=False)
+
+    async def close(self) -> None:
+        await self.bot.session.close()
+        await self.engine.dispose()

@@ -1,0 +1,44 @@
+"""The dispatcher with its middlewares and every feature's router; a factory, so tests can build it afresh."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Dispatcher
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.i18n import Texts
+from bot.middlewares import HUMAN_PACE, ContextMiddleware, DatabaseMiddleware, FloodLimit, ThrottleMiddleware
+from bot.settings import Settings
+from handlers import build_router
+from models.cards import CardSigner
+from models.programme import Programme
+
+
+def build_dispatcher(
+    *,
+    settings: Settings,
+    programme: Programme,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    texts: Texts,
+    storage: BaseStorage | None = None,
+    flood: FloodLimit = HUMAN_PACE,
+    **services: Any,
+) -> Dispatcher:
+    """Everything a handler may ask for by name is put into the dispatcher's workflow data here."""
+    dispatcher = Dispatcher(
+        storage=storage or MemoryStorage(),
+        settings=settings,
+        programme=programme,
+        sessionmaker=sessionmaker,
+        texts=texts,
+        cards=CardSigner(settings.bot_token.get_secret_value().encode()),
+        **services,
+    )
+    dispatcher.update.outer_middleware(ThrottleMiddleware(texts, flood))
+    dispatcher.update.outer_middleware(DatabaseMiddleware(sessionmaker))
+    dispatcher.update.outer_middleware(ContextMiddleware(texts, settings.admin_ids))
+    dispatcher.include_router(build_router(texts))
+    return dispatcher

@@ -1,0 +1,95 @@
+"""Process configuration: exactly the environment variables of PRODUCT.md section 2, read from `.env` too."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TELEGRAM_API_URL = "https://api.telegram.org"
+_TOKEN_SHAPE = re.compile(r"^\d{3,}:[\w-]{10,}$")
+
+
+class Settings(BaseSettings):
+    """One validated settings object, built once at start-up and passed to whatever needs it."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True)
+
+    bot_token: SecretStr
+    telegram_api_url: str = TELEGRAM_API_URL
+    database_url: str = "sqlite+aiosqlite:///loyalty.db"
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    programme_file: Path = Path("programme.toml")
+    broadcast_rate: float = Field(default=25, gt=0)
+    timezone: str = "UTC"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    redis_url: str | None = None
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        if not _TOKEN_SHAPE.match(value.get_secret_value()):
+            raise ValueError("does not look like a token from @BotFather (digits, a colon, then letters)")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(part.isdigit() for part in parts):
+                raise ValueError("must be Telegram user ids separated by commas, like 111,222")
+            return frozenset(int(part) for part in parts)
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name like Europe/Moscow") from None
+        return value
+
+    @field_validator("telegram_api_url", "webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and not (self.webhook_secret and self.webhook_secret.get_secret_value()):
+            raise ValueError("WEBHOOK_URL is set but WEBHOOK_SECRET is not: set a random secret for webhook mode")
+        return self
+
+    @property
+    def timezone_set(self) -> bool:
+        """Whether TIMEZONE was given explicitly, so that it overrides the programme file."""
+        return "timezone" in self.model_fields_set
+
+
+def describe_error(exc: Exception) -> str:
+    """One line naming the variable and what to do, for a settings failure at start-up."""
+    from pydantic import ValidationError
+
+    if not isinstance(exc, ValidationError):
+        return f"configuration error: {exc}"
+    first = exc.errors()[0]
+    field = str(first["loc"][0]).upper() if first["loc"] else "configuration"
+    if first["type"] == "missing":
+        if field == "BOT_TOKEN":
+            return "BOT_TOKEN is not set: put the token from @BotFather into .env or the environment."
+        return f"{field} is required."
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return f"{field}: {message}" if first["loc"] else message

@@ -1,0 +1,1 @@
+"""What customers do: join, show their card, see their points."""

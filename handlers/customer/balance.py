@@ -1,0 +1,52 @@
+"""Points, tier, the way to the next tier and the next lot to expire."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Texts, Translator
+from handlers.filters import IsMember
+from models.accounts import standing
+from models.base import utcnow
+from models.members import MemberView
+from models.programme import Programme
+
+
+def money(cents: int) -> str:
+    return f"{cents // 100:,}".replace(",", " ") + (f".{cents % 100:02d}" if cents % 100 else "")
+
+
+async def show_balance(
+    message: Message, t: Translator, member: MemberView, session: AsyncSession, programme: Programme
+) -> None:
+    now = utcnow()
+    summary = await standing(session, programme, member.id, now)
+    await session.rollback()
+    lines = [t("balance-points", points=summary.points), t("balance-tier", tier=summary.tier.title.in_(t.language))]
+    if summary.next_tier is not None:
+        lines.append(
+            t(
+                "balance-next-tier",
+                tier=summary.next_tier.title.in_(t.language),
+                amount=money(summary.to_next_cents),
+                currency=programme.currency,
+            )
+        )
+    else:
+        lines.append(t("balance-top-tier"))
+    if summary.next_expiry is not None:
+        lines.append(
+            t("balance-next-expiry", points=summary.next_expiry.remaining, date=summary.next_expiry.expires_at.date())
+        )
+    await message.answer("\n".join(lines))
+
+
+def router(texts: Texts) -> Router:
+    router = Router(name="balance")
+    router.message.filter(IsMember())
+    router.message.register(show_balance, Command("balance"))
+    router.message.register(show_balance, F.text.in_(texts.variants("menu-balance")))
+    return router

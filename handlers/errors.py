@@ -1,0 +1,43 @@
+"""Turning refusals into friendly answers, and anything unexpected into an apology that changed nothing."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import Router
+from aiogram.filters import ExceptionTypeFilter
+from aiogram.types import ErrorEvent
+
+from bot.i18n import Texts, Translator
+from models.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+async def _answer(event: ErrorEvent, text: str) -> None:
+    update = event.update
+    if update.callback_query is not None:
+        await update.callback_query.answer(text[:200], show_alert=True)
+    elif update.message is not None:
+        await update.message.answer(text)
+
+
+async def refused(event: ErrorEvent, t: Translator) -> None:
+    assert isinstance(event.exception, DomainError)
+    details: dict[str, Any] = {k: v if isinstance(v, int | str) else str(v) for k, v in event.exception.details.items()}
+    await _answer(event, t(f"error-{event.exception.code}", **details))
+
+
+async def crashed(event: ErrorEvent, **data: Any) -> None:
+    log.error("update %s failed", event.update.update_id, exc_info=event.exception)
+    t: Translator | None = data.get("t")
+    if t is not None:
+        await _answer(event, t("error-internal"))
+
+
+def router(texts: Texts) -> Router:
+    router = Router(name="errors")
+    router.errors.register(refused, ExceptionTypeFilter(DomainError))
+    router.errors.register(crashed)
+    return router

@@ -1,0 +1,1 @@
+"""What cashiers, admins and owners do."""

@@ -1,0 +1,197 @@
+"""The programme's rules, read from a TOML file (PRODUCT.md section 4) into one frozen, validated object."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+LANGUAGES = ("en", "ru")
+
+
+class ProgrammeError(Exception):
+    """The programme file cannot be used; the message names the field and the problem."""
+
+
+class _Rules(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class LocalText(_Rules):
+    """A text the business writes in both of the bot's languages."""
+
+    en: str = Field(min_length=1)
+    ru: str = Field(min_length=1)
+
+    def in_(self, language: str) -> str:
+        return self.ru if language == "ru" else self.en
+
+
+class Earning(_Rules):
+    points_per_100: Decimal = Field(gt=0, description="points earned per 100 units of currency spent")
+    rounding: Literal["down", "half_up"] = "down"
+    max_sale: Decimal = Field(default=Decimal(1_000_000), gt=0, description="largest amount one sale may carry")
+
+
+class Bonuses(_Rules):
+    welcome: int = Field(default=0, ge=0)
+    birthday: int = Field(default=0, ge=0)
+    referral_inviter: int = Field(default=0, ge=0)
+    referral_invitee: int = Field(default=0, ge=0)
+
+
+class Expiry(_Rules):
+    days: int = Field(gt=0, description="how long earned points live")
+    remind_days_before: int = Field(default=14, ge=0)
+
+
+class Tier(_Rules):
+    name: str = Field(min_length=1, pattern=r"^[a-z][a-z0-9_]*$")
+    title: LocalText
+    threshold: Decimal = Field(ge=0, description="spend within the window that reaches this tier")
+    multiplier: Decimal = Field(gt=0)
+    perks: list[LocalText] = []
+
+
+class Tiers(_Rules):
+    window_days: int = Field(default=365, gt=0)
+    levels: list[Tier] = Field(min_length=1)
+
+    @field_validator("levels")
+    @classmethod
+    def _ascending_from_zero(cls, levels: list[Tier]) -> list[Tier]:
+        if levels[0].threshold != 0:
+            raise ValueError("the first tier must have threshold 0, so that every member has a tier")
+        thresholds = [level.threshold for level in levels]
+        if thresholds != sorted(set(thresholds)):
+            raise ValueError("tier thresholds must strictly increase")
+        names = [level.name for level in levels]
+        if len(set(names)) != len(names):
+            raise ValueError("tier names must be unique")
+        return levels
+
+
+OfferKind = Literal["reward", "gift", "access", "collection", "discount"]
+
+
+class Offer(_Rules):
+    """One entry of the offer catalogue; who it suits and what it costs."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]{1,32}$")
+    kind: OfferKind
+    title: LocalText
+    description: LocalText
+    points_cost: int = Field(default=0, ge=0, description="points spent when the member activates it")
+    business_cost: Decimal = Field(default=Decimal(0), ge=0, description="what one use costs the business")
+    value: Decimal = Field(default=Decimal(0), ge=0, description="what one use is worth to the member")
+    discount_percent: int | None = Field(default=None, gt=0, le=100)
+    segments: list[str] = []
+    tiers: list[str] = []
+    categories: list[str] = []
+    valid_days: int = Field(default=14, gt=0, description="how long an activated coupon stays valid")
+    per_member_limit: int = Field(default=1, gt=0)
+    collection_items: list[str] = Field(default=[], description="for a collection: the categories to collect")
+    completion_points: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> Offer:
+        if self.kind == "discount" and self.discount_percent is None:
+            raise ValueError("a discount offer needs discount_percent")
+        if self.kind == "collection" and len(self.collection_items) < 2:
+            raise ValueError("a collection offer needs at least two collection_items")
+        if self.kind == "reward" and self.points_cost == 0:
+            raise ValueError("a reward offer needs a points_cost")
+        return self
+
+
+class QuietHours(_Rules):
+    start: time
+    end: time
+
+
+class FrequencyCap(_Rules):
+    messages: int = Field(gt=0)
+    days: int = Field(gt=0)
+
+
+class Marketing(_Rules):
+    quiet_hours: QuietHours | None = None
+    frequency_cap: FrequencyCap | None = None
+    effect_days: int = Field(default=14, gt=0, description="how long after a campaign its effect is measured")
+
+
+class Automation(_Rules):
+    kind: Literal["birthday", "expiring_points", "win_back"]
+    at: time = time(10, 0)
+    text: LocalText
+    offer: str | None = None
+
+
+class Programme(_Rules):
+    name: str = Field(min_length=1)
+    currency: str = Field(min_length=1, max_length=8)
+    timezone: str | None = None
+    consent_version: str = Field(default="1", min_length=1, max_length=16)
+    earning: Earning
+    bonuses: Bonuses = Bonuses()
+    expiry: Expiry
+    tiers: Tiers
+    categories: dict[str, LocalText] = {}
+    offers: list[Offer] = []
+    marketing: Marketing = Marketing()
+    automations: list[Automation] = []
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r}; use an IANA name like Europe/Moscow") from None
+        return value
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Programme:
+        ids = [offer.id for offer in self.offers]
+        if len(set(ids)) != len(ids):
+            raise ValueError("offer ids must be unique")
+        tier_names = {level.name for level in self.tiers.levels}
+        for offer in self.offers:
+            unknown = [c for c in (*offer.categories, *offer.collection_items) if c not in self.categories]
+            if unknown:
+                raise ValueError(f"offer {offer.id!r} names unknown categories {unknown}")
+            if bad_tiers := [t for t in offer.tiers if t not in tier_names]:
+                raise ValueError(f"offer {offer.id!r} names unknown tiers {bad_tiers}")
+        for automation in self.automations:
+            if automation.offer is not None and automation.offer not in ids:
+                raise ValueError(f"automation {automation.kind!r} names unknown offer {automation.offer!r}")
+        return self
+
+    def tier(self, name: str) -> Tier:
+        return next((level for level in self.tiers.levels if level.name == name), self.tiers.levels[0])
+
+    def offer(self, offer_id: str) -> Offer | None:
+        return next((offer for offer in self.offers if offer.id == offer_id), None)
+
+
+def load_programme(path: Path) -> Programme:
+    """Read and validate the programme file, or raise ProgrammeError naming the field and the problem."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProgrammeError(f"{path}: file not found; set PROGRAMME_FILE or copy the sample programme.toml") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProgrammeError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        return Programme.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "file"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ProgrammeError(f"{path}: {where}: {message}") from None

@@ -1,0 +1,40 @@
+"""Purchases recorded at the till: what tiers and analytics are computed from."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+
+
+class Purchase(Base):
+    __tablename__ = "purchases"
+    __table_args__ = (
+        CheckConstraint("amount_cents > 0", name="positive"),
+        Index("ix_purchases_member_created", "member_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    amount_cents: Mapped[int]
+    category: Mapped[str | None] = mapped_column(String(32))
+    receipt: Mapped[str | None] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    refunded_at: Mapped[datetime | None]
+
+
+async def spend_in_window(session: AsyncSession, member_id: int, *, days: int, now: datetime) -> int:
+    """Spend (in cents) of purchases not refunded within the last `days` days: what tiers are computed from."""
+    total = await session.scalar(
+        select(func.coalesce(func.sum(Purchase.amount_cents), 0)).where(
+            Purchase.member_id == member_id,
+            Purchase.refunded_at.is_(None),
+            Purchase.created_at >= now - timedelta(days=days),
+        )
+    )
+    return int(total or 0)

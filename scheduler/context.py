@@ -1,0 +1,21 @@
+"""What every scheduled job is given: the same services the handlers use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiogram import Bot
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.i18n import Texts
+from bot.settings import Settings
+from models.programme import Programme
+
+
+@dataclass(frozen=True)
+class JobContext:
+    settings: Settings
+    programme: Programme
+    sessionmaker: async_sessionmaker[AsyncSession]
+    bot: Bot
+    texts: Texts

@@ -1,0 +1,43 @@
+"""The APScheduler instance and the table of recurring jobs; the database stays the source of truth for work."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import time
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from scheduler.context import JobContext
+
+Job = Callable[[JobContext], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class DailyJob:
+    id: str
+    at: time
+    run: Job
+
+
+# Every recurring job, in one table; features add theirs here.
+DAILY_JOBS: tuple[DailyJob, ...] = ()
+
+
+def build_scheduler(context: JobContext, jobs: tuple[DailyJob, ...] = DAILY_JOBS) -> AsyncIOScheduler:
+    zone = ZoneInfo(context.programme.timezone or "UTC")
+    scheduler = AsyncIOScheduler(timezone=zone)
+    for job in jobs:
+        scheduler.add_job(
+            job.run,
+            CronTrigger(hour=job.at.hour, minute=job.at.minute, timezone=zone),
+            id=job.id,
+            args=[context],
+            replace_existing=True,
+            coalesce=True,
+            misfire_grace_time=3600,
+            max_instances=1,
+        )
+    return scheduler

@@ -1,0 +1,156 @@
+"""Shared fixtures: a real database (SQLite file, or PostgreSQL when TEST_DATABASE_URL says so), the sample
+programme, and the real bot polling the fake Bot API server over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.app import App
+from bot.middlewares import FloodLimit
+from bot.settings import Settings
+from models.db import create_engine, create_sessionmaker, migrate
+from models.programme import Programme, load_programme
+from tests.fake_telegram import FakeTelegram, FakeUser
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_PROGRAMME = ROOT / "programme.toml"
+OWNER = FakeUser(id=900001, first_name="Olga", language_code="en")
+NO_FLOOD_LIMIT = FloodLimit(burst=10_000, per_second=10_000)
+
+
+@dataclass(frozen=True)
+class DatabaseTemplate:
+    """A schema migrated once per test run; each test gets its own copy of it."""
+
+    backend: str
+    source: str  # the SQLite file, or the PostgreSQL template database's URL
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.backend == "postgresql"
+
+
+def _pg_dsn(url: str, database: str | None = None) -> str:
+    parsed = make_url(url).set(drivername="postgresql")
+    if database is not None:
+        parsed = parsed.set(database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+async def _migrate_url(url: str) -> None:
+    engine = create_engine(url)
+    await migrate(engine)
+    await engine.dispose()
+
+
+async def _pg_admin(url: str, *statements: str) -> None:
+    connection = await asyncpg.connect(_pg_dsn(url, "postgres"))
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def db_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseTemplate]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url is None:
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        asyncio.run(_migrate_url(f"sqlite+aiosqlite:///{path}"))
+        yield DatabaseTemplate("sqlite", str(path))
+        return
+    name = f"loyalty_tpl_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_pg_admin(url, f'CREATE DATABASE "{name}"'))
+    template_url = make_url(url).set(database=name).render_as_string(hide_password=False)
+    asyncio.run(_migrate_url(template_url))
+    yield DatabaseTemplate("postgresql", template_url)
+    asyncio.run(_pg_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+async def database_url(db_template: DatabaseTemplate, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, migrated database for one test."""
+    if not db_template.is_postgres:
+        target = tmp_path / "loyalty.db"
+        shutil.copyfile(db_template.source, target)
+        yield f"sqlite+aiosqlite:///{target}"
+        return
+    template = make_url(db_template.source)
+    name = f"loyalty_t_{uuid.uuid4().hex[:12]}"
+    await _pg_admin(db_template.source, f'CREATE DATABASE "{name}" TEMPLATE "{template.database}"')
+    yield template.set(database=name).render_as_string(hide_password=False)
+    await _pg_admin(db_template.source, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_sessionmaker(engine)
+
+
+@pytest.fixture
+async def session(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    async with sessionmaker() as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+def programme() -> Programme:
+    return load_programme(SAMPLE_PROGRAMME)
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as fake:
+        yield fake
+
+
+def bot_settings(telegram: FakeTelegram, database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "bot_token": telegram.token,
+        "telegram_api_url": telegram.url,
+        "database_url": database_url,
+        "admin_ids": frozenset({OWNER.id}),
+        "programme_file": SAMPLE_PROGRAMME,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)
+
+
+async def start_app(settings: Settings, flood: FloodLimit = NO_FLOOD_LIMIT) -> tuple[App, asyncio.Task[None]]:
+    app = await App.create(settings, flood=flood)
+    task = asyncio.create_task(app.run_polling())
+    return app, task
+
+
+async def stop_app(app: App, task: asyncio.Task[None]) -> None:
+    await app.dispatcher.stop_polling()
+    await asyncio.wait_for(task, 10)
+    await app.close()
+
+
+@pytest.fixture
+async def app(telegram: FakeTelegram, database_url: str) -> AsyncIterator[App]:
+    """The real bot, polling the fake Bot API server, on this test's own database."""
+    app, task = await start_app(bot_settings(telegram, database_url))
+    yield app
+    await stop_app(app, task)
