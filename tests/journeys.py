@@ -1,0 +1,57 @@
+"""Steps a person takes in Telegram, written once so that end-to-end tests read like the specification."""
+
+from __future__ import annotations
+
+import re
+
+from tests.fake_telegram import FakeTelegram, FakeUser, Sent
+
+LABELS = {
+    "en": {"agree": "I agree", "yes": "Yes", "no": "No", "skip": "Skip"},
+    "ru": {"agree": "Согласен", "yes": "Да", "no": "Нет", "skip": "Пропустить"},
+}
+
+
+async def send(telegram: FakeTelegram, user: FakeUser, text: str, *, expect: str | None = None) -> Sent:
+    """Type a message and wait for the bot's next answer (optionally one containing `expect`)."""
+    mark = len(telegram.sent)
+    telegram.push_text(user, text)
+    return await telegram.wait_for(user.id, contains=expect, after=mark)
+
+
+async def press(telegram: FakeTelegram, user: FakeUser, message: Sent, button: str) -> None:
+    """Tap the inline button whose label contains `button`, as the user."""
+    data = message.button(button)["callback_data"]
+    telegram.push_callback(user, message, data)
+
+
+async def join(
+    telegram: FakeTelegram,
+    user: FakeUser,
+    *,
+    payload: str = "",
+    marketing: bool = True,
+    phone: str | None = None,
+) -> int:
+    """Go through enrolment the way a customer does; returns the member number the bot announced."""
+    labels = LABELS["ru" if user.language_code == "ru" else "en"]
+    consent = await send(telegram, user, f"/start {payload}".strip())
+    mark = len(telegram.sent)
+    await press(telegram, user, consent, labels["agree"])
+    question = await telegram.wait_for(user.id, after=mark, method="sendMessage")
+    welcome = next(s for s in reversed(telegram.messages_to(user.id)) if s.message_id == consent.message_id)
+    assert welcome.text is not None
+    found = re.search(r"(?:member number is|номер участника —) (\d+)", welcome.text)
+    assert found, welcome.text
+    number = int(found.group(1))
+    mark = len(telegram.sent)
+    await press(telegram, user, question, labels["yes" if marketing else "no"])
+    phone_question = await telegram.wait_for(user.id, after=mark, method="sendMessage")
+    mark = len(telegram.sent)
+    if phone is None:
+        telegram.push_text(user, labels["skip"])
+    else:
+        telegram.push_contact(user, phone, user.id)
+    await telegram.wait_for(user.id, after=mark)
+    assert phone_question.reply_markup is not None
+    return number
