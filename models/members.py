@@ -113,6 +113,14 @@ async def set_marketing_consent(
     return changed
 
 
+def mask_phone(phone: str | None) -> str | None:
+    """What a cashier may see of a phone: `+7 *** ***-12-34`."""
+    if not phone:
+        return None
+    digits = phone.lstrip("+")
+    return f"+{digits[:-10] or digits[:1]} *** ***-{digits[-4:-2]}-{digits[-2:]}"
+
+
 def normalise_phone(raw: str) -> str:
     digits = "".join(ch for ch in raw if ch.isdigit())
     return f"+{digits}"
