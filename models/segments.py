@@ -26,7 +26,7 @@ def segment_names(programme: Programme) -> list[str]:
     ]
 
 
-def audience(programme: Programme, segment: str) -> Select[tuple[int]]:
+def audience(programme: Programme, segment: str) -> Select[int]:
     """Member ids in the segment: current members only, ordered by id so that large audiences can be paged."""
     query = select(Member.id).where(Member.forgotten_at.is_(None), Member.telegram_id.is_not(None))
     if segment == "all":
