@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 
+from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from pydantic import ValidationError
 
 from bot.app import App
@@ -52,6 +53,12 @@ def main(argv: list[str]) -> int:
         return 1
     except ProgrammeError as exc:
         print(f"programme file: {exc}", file=sys.stderr)
+        return 1
+    except TelegramUnauthorizedError:
+        print("Telegram rejected BOT_TOKEN: copy the token again from @BotFather.", file=sys.stderr)
+        return 1
+    except TelegramNetworkError as exc:
+        print(f"cannot reach the Bot API at TELEGRAM_API_URL: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         pass

@@ -17,7 +17,9 @@ _TOKEN_SHAPE = re.compile(r"^\d{3,}:[\w-]{10,}$")
 class Settings(BaseSettings):
     """One validated settings object, built once at start-up and passed to whatever needs it."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", env_ignore_empty=True, extra="ignore", frozen=True
+    )
 
     bot_token: SecretStr
     telegram_api_url: str = TELEGRAM_API_URL
