@@ -176,3 +176,22 @@ class TestBadInput:
     async def test_staff_command_from_a_customer_is_refused(self, app: App, telegram: FakeTelegram) -> None:
         await join(telegram, ANNA)
         assert "for staff only" in ((await send(telegram, ANNA, "/sale 1 100")).text or "")
+
+
+class TestMenu:
+    async def test_commands_menu_is_published_in_both_languages(self, app: App, telegram: FakeTelegram) -> None:
+        await send(telegram, ANNA, "/help")
+        english = [c["command"] for c in telegram.commands_for(language_code="en")]
+        russian = {c["command"]: c["description"] for c in telegram.commands_for(language_code="ru")}
+        assert english[:3] == ["start", "card", "balance"]
+        assert russian["balance"] == "Мои баллы и уровень"
+
+    async def test_help_lists_customer_commands_and_staff_commands_only_for_staff(
+        self, app: App, telegram: FakeTelegram
+    ) -> None:
+        customer_help = (await send(telegram, ANNA, "/help")).text or ""
+        assert "/card — Show my member card" in customer_help
+        assert "/sale" not in customer_help
+        owner_help = (await send(telegram, OWNER, "/help")).text or ""
+        assert "/sale" in owner_help
+        assert "/staff" in owner_help

@@ -1,0 +1,102 @@
+"""Storage guarantees that hold whatever code runs against the database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import delete, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from models import ledger
+from models.enrolment import enrol
+from models.ledger import LedgerEntry
+from models.members import Member
+from models.programme import Programme
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+async def new_member(session: AsyncSession, programme: Programme) -> int:
+    joined = await enrol(
+        session, programme, telegram_id=1, first_name="A", username=None, language="en", referral_code=None, now=NOW
+    )
+    return joined.member.id
+
+
+class TestSqlitePragmas:
+    async def test_wal_busy_timeout_and_foreign_keys(self, engine: AsyncEngine) -> None:
+        if engine.dialect.name != "sqlite":
+            pytest.skip("SQLite connection settings")
+        async with engine.connect() as connection:
+            assert (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+            assert (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar() == 10_000
+            assert (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+
+
+class TestLedgerIsAppendOnly:
+    async def test_an_entry_cannot_be_edited(self, session: AsyncSession, programme: Programme) -> None:
+        await new_member(session, programme)
+        with pytest.raises(DBAPIError, match="append-only"):
+            await session.execute(update(LedgerEntry).values(amount=1_000_000))
+        await session.rollback()
+
+    async def test_an_entry_cannot_be_deleted(self, session: AsyncSession, programme: Programme) -> None:
+        await new_member(session, programme)
+        with pytest.raises(DBAPIError, match="append-only"):
+            await session.execute(delete(LedgerEntry))
+        await session.rollback()
+
+    async def test_balance_cannot_go_negative_even_bypassing_the_domain(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        member_id = await new_member(session, programme)
+        with pytest.raises(IntegrityError):
+            await session.execute(update(Member).where(Member.id == member_id).values(balance=-1))
+        await session.rollback()
+
+    async def test_foreign_keys_are_enforced(self, session: AsyncSession) -> None:
+        with pytest.raises(IntegrityError):
+            await session.execute(
+                text(
+                    "INSERT INTO consent_events (member_id, purpose, version, granted, at) "
+                    "VALUES (424242, 'terms', '1', true, CURRENT_TIMESTAMP)"
+                )
+            )
+        await session.rollback()
+
+
+class TestLedgerPrimitives:
+    async def test_same_key_credits_once(self, session: AsyncSession, programme: Programme) -> None:
+        member_id = await new_member(session, programme)
+        expires = NOW + timedelta(days=30)
+        first = await ledger.credit(
+            session, member_id=member_id, points=50, kind="bonus", reason="r", key="k1", now=NOW, expires_at=expires
+        )
+        again = await ledger.credit(
+            session, member_id=member_id, points=50, kind="bonus", reason="r", key="k1", now=NOW, expires_at=expires
+        )
+        await session.commit()
+        assert first.created
+        assert not again.created
+        assert again.entry_id == first.entry_id
+        assert await ledger.entries_sum(session, member_id) == programme.bonuses.welcome + 50
+
+    async def test_debit_spends_oldest_lots_first(self, session: AsyncSession, programme: Programme) -> None:
+        member_id = await new_member(session, programme)  # welcome lot expires in a year
+        await ledger.credit(
+            session,
+            member_id=member_id,
+            points=40,
+            kind="bonus",
+            reason="r",
+            key="soon",
+            now=NOW,
+            expires_at=NOW + timedelta(days=10),
+        )
+        await ledger.debit(session, member_id=member_id, points=60, kind="redeem", reason="r", key="d1", now=NOW)
+        lots = await ledger.live_lots(session, member_id)
+        assert [(lot.remaining, lot.expires_at) for lot in lots] == [
+            (programme.bonuses.welcome - 20, NOW + timedelta(days=programme.expiry.days))
+        ]
