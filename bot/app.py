@@ -10,6 +10,9 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.redis import RedisStorage
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -35,6 +38,13 @@ def create_bot(settings: Settings) -> Bot:
     )
 
 
+def fsm_storage(settings: Settings) -> BaseStorage:
+    """Dialogue state in Redis when several processes serve one bot, in memory otherwise."""
+    if settings.redis_url:
+        return RedisStorage.from_url(settings.redis_url)
+    return MemoryStorage()
+
+
 @dataclass
 class App:
     settings: Settings
@@ -54,6 +64,7 @@ class App:
             sessionmaker=self.sessionmaker,
             texts=self.texts,
             flood=self.flood,
+            storage=fsm_storage(self.settings),
         )
         self.dispatcher.startup.register(self._on_startup)
         self.dispatcher.shutdown.register(self._on_shutdown)
