@@ -47,3 +47,45 @@ class InvalidReferral(DomainError):
 
 class NotYourContact(DomainError):
     code = "contact-not-yours"
+
+
+class BadAmount(DomainError):
+    code = "bad-amount"
+
+
+class BadPoints(DomainError):
+    code = "bad-points"
+
+
+class UnknownCategory(DomainError):
+    code = "unknown-category"
+
+
+class BadReceipt(DomainError):
+    code = "bad-receipt"
+
+
+class UnknownReceipt(DomainError):
+    code = "unknown-receipt"
+
+
+class LimitExceeded(DomainError):
+    """A cashier asked for more than their limit allows; owners are told."""
+
+    code = "limit-exceeded"
+
+
+class BadStaffRole(DomainError):
+    code = "bad-staff-role"
+
+
+class OwnerFromSettings(DomainError):
+    code = "owner-from-settings"
+
+
+class NotStaff(DomainError):
+    code = "not-staff"
+
+
+class UnknownEntry(DomainError):
+    code = "unknown-entry"

@@ -9,9 +9,9 @@ updated. The member's `balance` column moves in the same transaction as the entr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, func, select, update
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Select, String, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -27,6 +27,8 @@ class LedgerEntry(Base):
         CheckConstraint("balance_after >= 0", name="balance_after_nonnegative"),
         CheckConstraint("amount < 0 OR expires_at IS NOT NULL OR kind = 'reversal'", name="lot_has_expiry"),
         Index("ix_ledger_entries_member_created", "member_id", "id"),
+        Index("ix_ledger_entries_actor_created", "actor_id", "created_at"),
+        Index("ix_ledger_entries_expires", "expires_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -253,3 +255,145 @@ async def entries_sum(session: AsyncSession, member_id: int) -> int:
         select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(LedgerEntry.member_id == member_id)
     )
     return int(total or 0)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """An entry to announce to its member: whom to tell, in which language, and what happened."""
+
+    telegram_id: int
+    language: str
+    posted: Posted
+
+
+async def notice(session: AsyncSession, posted: Posted) -> Notice | None:
+    """The announcement of a new entry, or None when there is nobody to tell (a replay, a forgotten member)."""
+    if not posted.created:
+        return None
+    row = (
+        await session.execute(
+            select(Member.telegram_id, Member.language).where(
+                Member.id == posted.member_id, Member.forgotten_at.is_(None)
+            )
+        )
+    ).one_or_none()
+    if row is None or row.telegram_id is None:
+        return None
+    return Notice(row.telegram_id, row.language, posted)
+
+
+@dataclass(frozen=True)
+class Reversal:
+    """What a reversal took back (`posted` is None when nothing was left to take) and what it could not."""
+
+    posted: Posted | None
+    unrecovered: int
+
+
+async def reverse(
+    session: AsyncSession,
+    *,
+    entry_key: str,
+    key: str,
+    kind: str,
+    reason: str,
+    now: datetime,
+    actor_id: int | None,
+) -> Reversal:
+    """Take back the points of a credit, never making the balance negative.
+
+    The credit's own lot is taken first, then the member's other points, oldest first; what the member has already
+    spent beyond their balance stays with them (`unrecovered`): the business absorbs it rather than showing a debt.
+    """
+    original = await session.scalar(select(LedgerEntry).where(LedgerEntry.key == entry_key))
+    if original is None or original.amount <= 0:
+        raise ValueError(f"no credit with key {entry_key!r} to reverse")
+    balance = await _lock_member(session, original.member_id)
+    if (existing := await find(session, key)) is not None:
+        return Reversal(existing, 0)
+    lots = await live_lots(session, original.member_id)
+    own = [lot for lot in lots if lot.entry_id == original.id]
+    ordered = own + [lot for lot in lots if lot.entry_id != original.id]
+    take = min(original.amount, balance)
+    if take == 0:
+        return Reversal(None, original.amount)
+    posted = await debit(
+        session,
+        member_id=original.member_id,
+        points=take,
+        kind=kind,
+        reason=reason,
+        key=key,
+        now=now,
+        rule=original.key,
+        actor_id=actor_id,
+        reverses_id=original.id,
+        from_lots=ordered,
+    )
+    return Reversal(posted, original.amount - take)
+
+
+@dataclass(frozen=True)
+class Expiring:
+    """A member's points that expire within the asked window, and the first day they go."""
+
+    member_id: int
+    points: int
+    first_expiry: datetime
+
+
+def _remaining_lots(until: datetime) -> Select[int, int, int, datetime | None]:
+    """Every lot with points left that expires before `until`: member, lot, points left, expiry."""
+    used = (
+        select(LotAllocation.lot_id, func.sum(LotAllocation.amount).label("used"))
+        .group_by(LotAllocation.lot_id)
+        .subquery()
+    )
+    remaining = LedgerEntry.amount - func.coalesce(used.c.used, 0)
+    return (
+        select(LedgerEntry.member_id, LedgerEntry.id, remaining.label("remaining"), LedgerEntry.expires_at)
+        .outerjoin(used, used.c.lot_id == LedgerEntry.id)
+        .where(LedgerEntry.amount > 0, LedgerEntry.expires_at.is_not(None), LedgerEntry.expires_at <= until)
+        .where(remaining > 0)
+    )
+
+
+async def expiring_within(session: AsyncSession, *, days: int, now: datetime) -> list[Expiring]:
+    """Members with points that expire in the next `days` days, how many, and when the first of them go.
+
+    What the `expiring_points` reminder is built from; lots already past expiry (waiting for the daily job) count too.
+    """
+    lots = _remaining_lots(now + timedelta(days=days)).subquery()
+    rows = await session.execute(
+        select(lots.c.member_id, func.sum(lots.c.remaining), func.min(lots.c.expires_at))
+        .join(Member, Member.id == lots.c.member_id)
+        .where(Member.forgotten_at.is_(None))
+        .group_by(lots.c.member_id)
+        .order_by(lots.c.member_id)
+    )
+    return [Expiring(member_id, int(points), first) for member_id, points, first in rows]
+
+
+async def due_lots(session: AsyncSession, now: datetime) -> list[tuple[int, Lot]]:
+    """Lots whose expiry has passed with points still left, as (member, lot), oldest first."""
+    rows = await session.execute(_remaining_lots(now).order_by(LedgerEntry.expires_at, LedgerEntry.id))
+    return [(member_id, Lot(lot_id, left, expires)) for member_id, lot_id, left, expires in rows if expires]
+
+
+async def expire_lot(session: AsyncSession, member_id: int, lot_id: int, now: datetime) -> Posted | None:
+    """Write off what is left of one lot past its expiry (key `expire:<lot>`); None when nothing is left."""
+    await _lock_member(session, member_id)
+    lot = next((lot for lot in await live_lots(session, member_id) if lot.entry_id == lot_id), None)
+    if lot is None or lot.expires_at > now:
+        return None
+    return await debit(
+        session,
+        member_id=member_id,
+        points=lot.remaining,
+        kind="expire",
+        reason=lot.expires_at.date().isoformat(),
+        key=f"expire:{lot_id}",
+        now=now,
+        rule="expiry.days",
+        from_lots=[lot],
+    )

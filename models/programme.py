@@ -38,6 +38,13 @@ class Earning(_Rules):
     max_sale: Decimal = Field(default=Decimal(1_000_000), gt=0, description="largest amount one sale may carry")
 
 
+class StaffLimits(_Rules):
+    """Defaults for every cashier; an owner may set other limits for one cashier with /staff add."""
+
+    max_sale: Decimal = Field(default=Decimal(50_000), gt=0, description="largest single sale a cashier may record")
+    points_per_day: int = Field(default=10_000, gt=0, description="points a cashier may move in one business day")
+
+
 class Bonuses(_Rules):
     welcome: int = Field(default=0, ge=0)
     birthday: int = Field(default=0, ge=0)
@@ -145,6 +152,7 @@ class Programme(_Rules):
     offers: list[Offer] = []
     marketing: Marketing = Marketing()
     automations: list[Automation] = []
+    staff: StaffLimits = StaffLimits()
 
     @field_validator("timezone")
     @classmethod

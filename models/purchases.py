@@ -23,6 +23,7 @@ class Purchase(Base):
     amount_cents: Mapped[int]
     category: Mapped[str | None] = mapped_column(String(32))
     receipt: Mapped[str | None] = mapped_column(String(64), unique=True)
+    key: Mapped[str | None] = mapped_column(String(120), unique=True)  # the sale's business key, as in the ledger
     staff_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
     refunded_at: Mapped[datetime | None]

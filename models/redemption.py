@@ -1,0 +1,82 @@
+"""Spending points at the till: oldest lots first, never below zero, once per Telegram update, audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import audit, ledger, lookup
+from models.cards import CardSigner
+from models.errors import BadPoints
+from models.programme import Programme
+from models.sales import check_daily_points, settle
+from models.staff import Actor, limits_for
+
+MAX_POINTS_DIGITS = 9
+
+
+def parse_points(text: str) -> int:
+    cleaned = text.strip()
+    if not cleaned.isdigit() or len(cleaned) > MAX_POINTS_DIGITS or int(cleaned) == 0:
+        raise BadPoints(given=text)
+    return int(cleaned)
+
+
+@dataclass(frozen=True)
+class Redemption:
+    created: bool
+    member_id: int
+    points: int
+    balance: int
+    notices: tuple[ledger.Notice, ...]
+
+
+async def _redeem(
+    session: AsyncSession,
+    programme: Programme,
+    cards: CardSigner,
+    actor: Actor,
+    *,
+    member: str,
+    points: str,
+    update_id: int,
+    now: datetime,
+) -> Redemption:
+    amount = parse_points(points)
+    member_id = await lookup.member_id(session, member, cards, now)
+    row = await lookup.lock(session, member_id, member)
+    key = f"redeem:upd:{update_id}"
+    if (earlier := await ledger.find(session, key)) is not None:
+        return Redemption(False, earlier.member_id, -earlier.amount, row.balance, ())
+    await check_daily_points(session, programme, actor, await limits_for(session, programme, actor), amount, now)
+    posted = await ledger.debit(
+        session,
+        member_id=member_id,
+        points=amount,
+        kind="redeem",
+        reason="",
+        key=key,
+        now=now,
+        actor_id=actor.telegram_id,
+    )
+    await audit.record(session, actor, "redeem", now=now, member_id=member_id, subject=key, detail=f"points={amount}")
+    news = await ledger.notice(session, posted)
+    return Redemption(True, member_id, amount, posted.balance, () if news is None else (news,))
+
+
+async def redeem_points(
+    session: AsyncSession,
+    programme: Programme,
+    cards: CardSigner,
+    actor: Actor,
+    *,
+    member: str,
+    points: str,
+    update_id: int,
+    now: datetime,
+) -> Redemption:
+    """Spend the member's points at the till; a replayed update spends nothing more; commits."""
+    work = _redeem(session, programme, cards, actor, member=member, points=points, update_id=update_id, now=now)
+    return await settle(session, actor, now, work)

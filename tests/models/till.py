@@ -1,0 +1,60 @@
+"""Shared steps for the ledger and till tests: members, staff and sales with sensible defaults."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.cards import CardSigner
+from models.enrolment import enrol
+from models.programme import Programme
+from models.sales import SaleResult, record_sale
+from models.staff import Actor, Role
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+CARDS = CardSigner(b"test-secret")
+OWNER = Actor(900001, Role.OWNER)
+CASHIER = Actor(700001, Role.CASHIER)
+
+
+async def new_member(
+    session: AsyncSession, programme: Programme, telegram_id: int, *, ref: str | None = None, now: datetime = NOW
+) -> int:
+    joined = await enrol(
+        session,
+        programme,
+        telegram_id=telegram_id,
+        first_name="Anna",
+        username=None,
+        language="en",
+        referral_code=ref,
+        now=now,
+    )
+    return joined.member.id
+
+
+async def sale(
+    session: AsyncSession,
+    programme: Programme,
+    member: int | str,
+    amount: str,
+    *,
+    receipt: str | None = None,
+    category: str | None = None,
+    actor: Actor = OWNER,
+    update_id: int = 1,
+    now: datetime = NOW,
+) -> SaleResult:
+    return await record_sale(
+        session,
+        programme,
+        CARDS,
+        actor,
+        member=str(member),
+        amount=amount,
+        category=category,
+        receipt=receipt,
+        update_id=update_id,
+        now=now,
+    )
