@@ -8,17 +8,20 @@ from aiogram import Router
 
 from bot.i18n import Texts
 from handlers import errors, fallback
-from handlers.customer import balance, card, enrolment, help
+from handlers.customer import balance, card, enrolment, help, privacy, settings, terms
 
 RouterFactory = Callable[[Texts], Router]
 
 # Order matters only where filters overlap: the fallback router must stay last.
 FEATURES: tuple[RouterFactory, ...] = (
     errors.router,
+    privacy.router,  # /stop, /mydata, /forget stay open to members who have not agreed to new terms
+    terms.router,  # then members who have not agreed to the terms in force are asked to, before anything else
     enrolment.router,
     card.router,
     balance.router,
     help.router,
+    settings.router,
 )
 
 

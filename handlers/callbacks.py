@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aiogram.filters.callback_data import CallbackData
 
 
@@ -12,3 +14,41 @@ class ConsentAnswer(CallbackData, prefix="consent"):
 
 class MarketingAnswer(CallbackData, prefix="mkt"):
     agree: bool
+
+
+class TermsAnswer(CallbackData, prefix="terms"):
+    """The answer to a new version of the terms; `version` is the one the member was shown."""
+
+    agree: bool
+    version: str
+
+
+class ForgetAnswer(CallbackData, prefix="forget"):
+    confirm: bool
+
+
+class SettingsPage(StrEnum):
+    MAIN = "main"
+    INTERESTS = "interests"
+
+
+class SettingsOpen(CallbackData, prefix="setopen"):
+    page: SettingsPage
+
+
+class SettingsLanguage(CallbackData, prefix="setlang"):
+    language: str
+
+
+class SettingsMarketing(CallbackData, prefix="setmkt"):
+    on: bool
+
+
+class SettingsInterest(CallbackData, prefix="setint"):
+    category: str
+
+
+class SettingsBirthday(CallbackData, prefix="setbday"):
+    """Ask for the birthday (`day` empty), or save the one the member typed and confirmed (`day` in ISO form)."""
+
+    day: str = ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from typing import Any
 
 from aiogram import Router
@@ -25,7 +26,9 @@ async def _answer(event: ErrorEvent, text: str) -> None:
 
 async def refused(event: ErrorEvent, t: Translator) -> None:
     assert isinstance(event.exception, DomainError)
-    details: dict[str, Any] = {k: v if isinstance(v, int | str) else str(v) for k, v in event.exception.details.items()}
+    details: dict[str, Any] = {
+        k: v if isinstance(v, int | str | date) else str(v) for k, v in event.exception.details.items()
+    }
     await _answer(event, t(f"error-{event.exception.code}", **details))
 
 

@@ -89,3 +89,19 @@ class NotStaff(DomainError):
 
 class UnknownEntry(DomainError):
     code = "unknown-entry"
+
+
+class InvalidChoice(DomainError):
+    """A button carried a value the programme does not offer (a forged or outdated button)."""
+
+    code = "choice-invalid"
+
+
+class BirthdayOutOfRange(DomainError):
+    code = "birthday-out-of-range"
+
+
+class BirthdayLocked(DomainError):
+    """The birthday was changed less than a year ago; `date` says when it may change again."""
+
+    code = "birthday-locked"

@@ -1,0 +1,9 @@
+"""Every conversation state, in one place."""
+
+from __future__ import annotations
+
+from aiogram.fsm.state import State, StatesGroup
+
+
+class SettingsStates(StatesGroup):
+    birthday = State()  # waiting for the member to type their birthday

@@ -1,0 +1,147 @@
+"""A member's personal data: exported on request (`/mydata`) and erased on request (`/forget`).
+
+`PERSONAL_DATA` is the one list of what is kept about a member, one entry per table group: how to export it and
+whether erasing removes it. A feature that adds a table holding a member's data adds one line here, usually
+`Rows(MyTable)` (exported, kept anonymous) or `Rows(MyTable, erase=True)` (exported, deleted by `/forget`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, inspect, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import ledger
+from models.analytics import MemberFavourite, MemberStats
+from models.base import Base
+from models.errors import MemberForgotten
+from models.ledger import LedgerEntry
+from models.members import ConsentEvent, Member, mask_phone
+from models.preferences import BirthdayChange, MemberInterest
+from models.programme import Programme
+from models.purchases import Purchase
+from models.staff import Role
+
+JSONValue = Any
+# The ledger kind and key of the entry that writes off an erased member's points.
+FORFEIT_KIND = "forfeit"
+FORFEIT_KEY = "forget:{member_id}"
+
+
+def plain(value: object) -> JSONValue:
+    """A column value as JSON has it: times and dates in ISO 8601, decimals as strings."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def row_dict(row: Base) -> dict[str, JSONValue]:
+    return {column.key: plain(getattr(row, column.key)) for column in row.__mapper__.column_attrs}
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The rows of one table that belong to a member (by `member_id`, or the column named in `owner`)."""
+
+    model: type[Base]
+    erase: bool = False
+    owner: str = "member_id"
+
+    @property
+    def table(self) -> str:
+        return str(self.model.__tablename__)
+
+    def _mine(self, member_id: int) -> ColumnElement[bool]:
+        column: ColumnElement[int] = getattr(self.model, self.owner)
+        return column == member_id
+
+    async def export(self, session: AsyncSession, member_id: int) -> list[dict[str, JSONValue]]:
+        primary_key = inspect(self.model).primary_key
+        rows = await session.scalars(select(self.model).where(self._mine(member_id)).order_by(*primary_key))
+        return [row_dict(row) for row in rows]
+
+    async def forget(self, session: AsyncSession, member_id: int) -> None:
+        if self.erase:
+            await session.execute(delete(self.model).where(self._mine(member_id)))
+
+
+# Export name -> rows. Kept tables hold no personal text: only the member number, amounts, times and codes.
+PERSONAL_DATA: dict[str, Rows] = {
+    "profile": Rows(Member, owner="id"),  # erased column by column by `forget`, the row stays for the ledger
+    "consents": Rows(ConsentEvent),  # kept: the proof of what was agreed when
+    "ledger": Rows(LedgerEntry),  # kept, anonymous: the business's accounts must still add up
+    "purchases": Rows(Purchase),  # kept, anonymous, for the same reason
+    "analytics": Rows(MemberStats, erase=True),
+    "favourite_categories": Rows(MemberFavourite, erase=True),
+    "interests": Rows(MemberInterest, erase=True),
+    "birthday_changes": Rows(BirthdayChange, erase=True),
+}
+
+
+async def export(session: AsyncSession, programme: Programme, member_id: int, now: datetime) -> dict[str, JSONValue]:
+    """Everything kept about the member, as one JSON-ready document."""
+    document: dict[str, JSONValue] = {
+        "programme": programme.name,
+        "member_number": member_id,
+        "exported_at": now.isoformat(),
+    }
+    for name, rows in PERSONAL_DATA.items():
+        found = await rows.export(session, member_id)
+        document[name] = found[0] if rows.owner == "id" and found else found
+    return document
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    member_id: int
+    forfeited_points: int
+
+
+async def forget(session: AsyncSession, programme: Programme, member_id: int, now: datetime) -> Forgotten:
+    """Erase the member's personal data and write off their points; the anonymous ledger stays. Commits.
+
+    The Telegram id is cleared too, so the same person can join again later as a new member.
+    """
+    member = await session.get_one(Member, member_id, with_for_update=True)
+    if member.forgotten_at is not None:
+        raise MemberForgotten(member=member_id)
+    points = member.balance
+    if points:
+        await ledger.debit(
+            session,
+            member_id=member_id,
+            points=points,
+            kind=FORFEIT_KIND,
+            reason="personal data erased",
+            key=FORFEIT_KEY.format(member_id=member_id),
+            now=now,
+        )
+    for rows in PERSONAL_DATA.values():
+        await rows.forget(session, member_id)
+    # The erasure request withdraws every consent; the events keep no personal data, only that it happened.
+    for purpose in ("terms", "marketing") if member.marketing_consent else ("terms",):
+        session.add(
+            ConsentEvent(member_id=member_id, purpose=purpose, version=programme.consent_version, granted=False, at=now)
+        )
+    member.telegram_id = None
+    member.first_name = None
+    member.username = None
+    member.phone = None
+    member.birthday = None
+    member.marketing_consent = False
+    member.marketing_consent_at = now
+    member.reachable = False
+    member.forgotten_at = now
+    await session.commit()
+    return Forgotten(member_id, points)
+
+
+def visible_phone(phone: str | None, role: Role) -> str | None:
+    """Only owners see a member's full phone number; everyone else on the staff sees it masked."""
+    return phone if role is Role.OWNER else mask_phone(phone)
