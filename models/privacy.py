@@ -17,8 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import ledger
 from models.analytics import MemberFavourite, MemberStats
+from models.audit import AuditEvent
 from models.base import Base
 from models.errors import MemberForgotten
+from models.flags import EntryFlag
 from models.ledger import LedgerEntry
 from models.members import ConsentEvent, Member, mask_phone
 from models.preferences import BirthdayChange, MemberInterest
@@ -41,8 +43,10 @@ def plain(value: object) -> JSONValue:
     return value
 
 
-def row_dict(row: Base) -> dict[str, JSONValue]:
-    return {column.key: plain(getattr(row, column.key)) for column in row.__mapper__.column_attrs}
+def row_dict(row: Base, hide: tuple[str, ...] = ()) -> dict[str, JSONValue]:
+    return {
+        column.key: plain(getattr(row, column.key)) for column in row.__mapper__.column_attrs if column.key not in hide
+    }
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ class Rows:
     model: type[Base]
     erase: bool = False
     owner: str = "member_id"
+    hide: tuple[str, ...] = ()  # columns that are someone else's data, such as which staff member acted
 
     @property
     def table(self) -> str:
@@ -64,19 +69,23 @@ class Rows:
     async def export(self, session: AsyncSession, member_id: int) -> list[dict[str, JSONValue]]:
         primary_key = inspect(self.model).primary_key
         rows = await session.scalars(select(self.model).where(self._mine(member_id)).order_by(*primary_key))
-        return [row_dict(row) for row in rows]
+        return [row_dict(row, self.hide) for row in rows]
 
     async def forget(self, session: AsyncSession, member_id: int) -> None:
         if self.erase:
             await session.execute(delete(self.model).where(self._mine(member_id)))
 
 
+STAFF = ("actor_id", "staff_id", "role")  # who on the staff acted is the staff member's data, not the member's
+
 # Export name -> rows. Kept tables hold no personal text: only the member number, amounts, times and codes.
 PERSONAL_DATA: dict[str, Rows] = {
     "profile": Rows(Member, owner="id"),  # erased column by column by `forget`, the row stays for the ledger
     "consents": Rows(ConsentEvent),  # kept: the proof of what was agreed when
-    "ledger": Rows(LedgerEntry),  # kept, anonymous: the business's accounts must still add up
-    "purchases": Rows(Purchase),  # kept, anonymous, for the same reason
+    "ledger": Rows(LedgerEntry, hide=STAFF),  # kept, anonymous: the business's accounts must still add up
+    "purchases": Rows(Purchase, hide=STAFF),  # kept, anonymous, for the same reason
+    "not_me_reports": Rows(EntryFlag),  # kept: evidence for the owners' look into possible fraud
+    "staff_actions": Rows(AuditEvent, hide=STAFF),  # kept: the audit trail is append-only
     "analytics": Rows(MemberStats, erase=True),
     "favourite_categories": Rows(MemberFavourite, erase=True),
     "interests": Rows(MemberInterest, erase=True),

@@ -1,0 +1,124 @@
+"""Personal data: the export covers every table that holds a member's rows; erasure leaves an anonymous ledger."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from models import ledger_check, preferences, privacy
+from models.base import Base
+from models.errors import MemberForgotten
+from models.ledger import LedgerEntry
+from models.members import ConsentEvent, Member, save_own_phone, set_marketing_consent
+from models.programme import Programme
+from models.staff import Role
+from tests.dbstate import find_values
+from tests.models.till import CASHIER, new_member, sale
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+TELEGRAM_ID = 424242
+
+
+async def rich_member(session: AsyncSession, programme: Programme) -> int:
+    """A member with every kind of personal data: name, phone, birthday, interests, purchases, consents."""
+    member_id = await new_member(session, programme, TELEGRAM_ID)
+    member = await session.get_one(Member, member_id)
+    member.first_name, member.username = "Zinaida", "zina_private"
+    await session.commit()
+    await save_own_phone(session, member_id, sender_id=TELEGRAM_ID, contact_user_id=TELEGRAM_ID, phone="+79165554321")
+    await set_marketing_consent(session, programme, member_id, granted=True, now=NOW)
+    await preferences.set_birthday(session, programme, member_id, date(1991, 5, 17), NOW)
+    await preferences.toggle_interest(session, programme, member_id, "coffee")
+    await sale(session, programme, member_id, "1500", receipt="R-77", category="coffee", actor=CASHIER)
+    return member_id
+
+
+class TestExport:
+    def test_every_table_with_member_rows_is_in_the_registry(self) -> None:
+        covered = {rows.table for rows in privacy.PERSONAL_DATA.values()}
+        holding = {
+            table.name
+            for table in Base.metadata.sorted_tables
+            if any(fk.column.table.name == "members" for fk in table.foreign_keys)
+        }
+        assert holding - covered == set(), "add these tables to models.privacy.PERSONAL_DATA"
+
+    async def test_export_has_profile_consents_ledger_purchases_and_settings(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        member_id = await rich_member(session, programme)
+        document = await privacy.export(session, programme, member_id, NOW)
+        assert document["member_number"] == member_id
+        assert document["profile"]["phone"] == "+79165554321"
+        assert document["profile"]["birthday"] == "1991-05-17"
+        assert [c["purpose"] for c in document["consents"]] == ["terms", "marketing"]
+        assert [e["kind"] for e in document["ledger"]] == ["welcome", "sale"]
+        assert [p["receipt"] for p in document["purchases"]] == ["R-77"]
+        assert [i["category"] for i in document["interests"]] == ["coffee"]
+        assert len(document["birthday_changes"]) == 1
+
+    async def test_export_does_not_reveal_which_staff_member_acted(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        member_id = await rich_member(session, programme)
+        document = await privacy.export(session, programme, member_id, NOW)
+        assert str(CASHIER.telegram_id) not in str(document)
+
+
+class TestForget:
+    async def test_forget_erases_every_personal_value(
+        self, session: AsyncSession, engine: AsyncEngine, programme: Programme
+    ) -> None:
+        member_id = await rich_member(session, programme)
+        await privacy.forget(session, programme, member_id, NOW)
+        needles = ["Zinaida", "zina_private", "9165554321", TELEGRAM_ID, date(1991, 5, 17)]
+        assert await find_values(engine, needles) == []
+        member = await session.get_one(Member, member_id, populate_existing=True)
+        assert (member.forgotten_at, member.marketing_consent, member.telegram_id) == (NOW, False, None)
+
+    async def test_points_are_written_off_and_the_ledger_still_adds_up(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        member_id = await rich_member(session, programme)
+        points = (await session.get_one(Member, member_id)).balance
+        forgotten = await privacy.forget(session, programme, member_id, NOW)
+        assert forgotten.forfeited_points == points > 0
+        entries = list(await session.scalars(select(LedgerEntry).where(LedgerEntry.member_id == member_id)))
+        assert [(e.kind, e.amount) for e in entries][-1] == ("forfeit", -points)
+        assert sum(e.amount for e in entries) == 0
+        assert (await ledger_check.verify(session)).ok
+
+    async def test_consents_are_withdrawn_on_the_record(self, session: AsyncSession, programme: Programme) -> None:
+        member_id = await rich_member(session, programme)
+        await privacy.forget(session, programme, member_id, NOW)
+        events = await session.execute(
+            select(ConsentEvent.purpose, ConsentEvent.granted).where(ConsentEvent.member_id == member_id)
+        )
+        assert list(events)[-2:] == [("terms", False), ("marketing", False)]
+
+    async def test_forgetting_twice_is_refused(self, session: AsyncSession, programme: Programme) -> None:
+        member_id = await new_member(session, programme, TELEGRAM_ID)
+        await privacy.forget(session, programme, member_id, NOW)
+        with pytest.raises(MemberForgotten):
+            await privacy.forget(session, programme, member_id, NOW)
+
+    async def test_the_same_person_joins_again_as_a_new_member(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        first = await new_member(session, programme, TELEGRAM_ID)
+        await privacy.forget(session, programme, first, NOW)
+        second = await new_member(session, programme, TELEGRAM_ID)
+        assert second != first
+        assert (await session.get_one(Member, second)).balance == programme.bonuses.welcome
+
+
+class TestStaffView:
+    @pytest.mark.parametrize(
+        ("role", "shown"),
+        [(Role.OWNER, "+79161234567"), (Role.ADMIN, "+7 *** ***-45-67"), (Role.CASHIER, "+7 *** ***-45-67")],
+    )
+    def test_only_owners_see_the_full_phone(self, role: Role, shown: str) -> None:
+        assert privacy.visible_phone("+79161234567", role) == shown
