@@ -73,5 +73,5 @@ async def recent_flags(session: AsyncSession, limit: int = 20) -> list[Flag]:
             entry.actor_id,
             entry.created_at,
         )
-        for flag, entry in rows.tuples()
+        for flag, entry in rows
     ]

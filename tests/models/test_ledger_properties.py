@@ -1,0 +1,211 @@
+"""Random sequences of earn / redeem / refund / expire / replay keep the ledger whole.
+
+Against a small reference model of lots (spent and expired oldest first, a refund taking its own lot first), every
+step must leave each balance equal to the model, to the sum of entries, and never negative; lots never overspent;
+a replay never changes anything.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.errors import InsufficientPoints
+from models.expiry import expire_due
+from models.ledger_check import verify
+from models.members import Member
+from models.programme import Programme
+from models.redemption import redeem_points
+from models.sales import refund
+from tests.models.till import CARDS, NOW, OWNER, new_member, sale
+
+EXPIRY_DAYS = 3
+MEMBERS = 3
+runs = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Earn:
+    who: int
+    cents: int
+    with_receipt: bool
+    update_id: int = 0
+
+
+@dataclass(frozen=True)
+class Redeem:
+    who: int
+    points: int
+    update_id: int = 0
+
+
+@dataclass(frozen=True)
+class Refund:
+    sale: int
+
+
+@dataclass(frozen=True)
+class Expire:
+    days: int
+    at: datetime = NOW
+
+
+@dataclass(frozen=True)
+class Replay:
+    earlier: int
+
+
+Op = Earn | Redeem | Refund | Expire | Replay
+who = st.integers(0, MEMBERS - 1)
+operations = st.lists(
+    st.one_of(
+        st.builds(Earn, who, st.integers(1, 2_000_000), st.booleans()),
+        st.builds(Redeem, who, st.integers(1, 400)),
+        st.builds(Refund, st.integers(0, 30)),
+        st.builds(Expire, st.integers(1, 4)),
+        st.builds(Replay, st.integers(0, 30)),
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+@dataclass
+class Lot:
+    key: str
+    remaining: int
+    expires_at: datetime
+
+
+@dataclass
+class Model:
+    """What each member's lots should hold, kept in the order they are spent and expire."""
+
+    lots: dict[int, list[Lot]] = field(default_factory=dict)
+
+    def balance(self, member: int) -> int:
+        return sum(lot.remaining for lot in self.lots[member])
+
+    def take(self, member: int, points: int, first: str | None = None) -> None:
+        ordered = sorted(self.lots[member], key=lambda lot: lot.key != first)
+        for lot in ordered:
+            taken = min(points, lot.remaining)
+            lot.remaining -= taken
+            points -= taken
+
+    def expire(self, now: datetime) -> None:
+        for lots in self.lots.values():
+            for lot in lots:
+                if lot.expires_at <= now:
+                    lot.remaining = 0
+
+
+@dataclass
+class Run:
+    """One example: its own members, receipts and update ids, so examples never share a key."""
+
+    session: AsyncSession
+    programme: Programme
+    number: int = field(default_factory=lambda: next(runs))
+    now: datetime = NOW
+    members: list[int] = field(default_factory=list)
+    model: Model = field(default_factory=Model)
+    sales: list[tuple[int, str, int]] = field(default_factory=list)  # member, receipt, points
+    done: list[Op] = field(default_factory=list)
+    updates: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    async def balances(self) -> list[int]:
+        rows = await self.session.execute(select(Member.id, Member.balance).where(Member.id.in_(self.members)))
+        found = dict(rows.all())
+        await self.session.rollback()
+        return [found[member] for member in self.members]
+
+    async def apply(self, op: Op) -> bool:
+        """Perform one operation; True when it wrote something."""
+        if isinstance(op, Earn):
+            member = self.members[op.who]
+            receipt = f"r{self.number}-{op.update_id}" if op.with_receipt else None
+            amount = f"{op.cents / 100:.2f}"
+            result = await sale(
+                self.session, self.programme, member, amount, receipt=receipt, update_id=op.update_id, now=self.now
+            )
+            if result.created and result.points:
+                key = f"sale:{receipt}" if receipt else f"sale:upd:{op.update_id}"
+                self.model.lots[member].append(Lot(key, result.points, self.now + timedelta(days=EXPIRY_DAYS)))
+                if receipt:
+                    self.sales.append((member, receipt, result.points))
+            return result.created
+        if isinstance(op, Redeem):
+            member = self.members[op.who]
+            try:
+                done = await redeem_points(
+                    self.session,
+                    self.programme,
+                    CARDS,
+                    OWNER,
+                    member=str(member),
+                    points=str(op.points),
+                    update_id=op.update_id,
+                    now=self.now,
+                )
+            except InsufficientPoints:
+                assert op.points > self.model.balance(member)
+                return False
+            if done.created:
+                self.model.take(member, op.points)
+            return done.created
+        if isinstance(op, Refund):
+            if not self.sales:
+                return False
+            member, receipt, points = self.sales[op.sale % len(self.sales)]
+            back = await refund(self.session, self.programme, OWNER, receipt=receipt, now=self.now)
+            if back.created:
+                assert back.points_back + back.unrecovered == points
+                self.model.take(member, back.points_back, first=f"sale:{receipt}")
+            return back.created
+        assert isinstance(op, Expire)
+        notices = await expire_due(self.session, op.at)
+        self.model.expire(op.at)
+        return bool(notices)
+
+    async def check(self) -> None:
+        assert await self.balances() == [self.model.balance(member) for member in self.members]
+        report = await verify(self.session)
+        assert report.ok, report.problems
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=operations)
+async def test_random_ledger_histories_stay_consistent(
+    session: AsyncSession, programme: Programme, ops: list[Op]
+) -> None:
+    short_lived = programme.model_copy(update={"expiry": programme.expiry.model_copy(update={"days": EXPIRY_DAYS})})
+    run = Run(session, short_lived)
+    for index in range(MEMBERS):
+        member = await new_member(session, short_lived, run.number * 100 + index, now=run.now)
+        run.members.append(member)
+        run.model.lots[member] = [Lot(f"welcome:{member}", short_lived.bonuses.welcome, NOW + timedelta(days=3))]
+    for op in ops:
+        run.now += timedelta(hours=6)
+        if isinstance(op, Replay):
+            if not run.done:
+                continue
+            earlier = run.done[op.earlier % len(run.done)]
+            before = await run.balances()
+            assert not await run.apply(earlier), f"replay of {earlier} wrote again"
+            assert await run.balances() == before
+        else:
+            if isinstance(op, Expire):
+                run.now += timedelta(days=op.days)
+                op = replace(op, at=run.now)
+            elif isinstance(op, Earn | Redeem):
+                op = replace(op, update_id=next(run.updates))
+            if await run.apply(op):
+                run.done.append(op)
+        await run.check()
