@@ -21,7 +21,7 @@ USAGE = "usage: python -m bot [run|migrate]"
 async def _run(settings: Settings) -> None:
     app = await App.create(settings)
     loop = asyncio.get_running_loop()
-    task = asyncio.create_task(app.run_polling())
+    task = asyncio.create_task(app.run())
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, task.cancel)
     try:

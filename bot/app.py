@@ -16,6 +16,7 @@ from aiogram.fsm.storage.redis import RedisStorage
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot import webhook
 from bot.dispatcher import build_dispatcher
 from bot.i18n import Texts
 from bot.middlewares import HUMAN_PACE, FloodLimit
@@ -92,6 +93,13 @@ class App:
     async def _on_shutdown(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+
+    async def run(self) -> None:
+        """Serve the webhook when WEBHOOK_URL is set, poll for updates otherwise; until cancelled."""
+        if self.settings.webhook_url:
+            await webhook.serve(self.dispatcher, self.bot, self.sessionmaker, self.settings)
+        else:
+            await self.run_polling()
 
     async def run_polling(self) -> None:
         await self.bot.delete_webhook(drop_pending_updates=False)

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TELEGRAM_API_URL = "https://api.telegram.org"
 _TOKEN_SHAPE = re.compile(r"^\d{3,}:[\w-]{10,}$")
+_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -68,6 +69,13 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/") if value else value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _SECRET_SHAPE.fullmatch(value.get_secret_value()):
+            raise ValueError("Telegram accepts 1 to 256 letters, digits, _ and - as a webhook secret")
+        return value
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from scheduler import housekeeping
 from scheduler.context import JobContext
 
 Job = Callable[[JobContext], Awaitable[object]]
@@ -23,7 +24,7 @@ class DailyJob:
 
 
 # Every recurring job, in one table; features add theirs here.
-DAILY_JOBS: tuple[DailyJob, ...] = ()
+DAILY_JOBS: tuple[DailyJob, ...] = (DailyJob("forget-old-updates", time(4, 30), housekeeping.forget_old_updates),)
 
 
 def build_scheduler(context: JobContext, jobs: tuple[DailyJob, ...] = DAILY_JOBS) -> AsyncIOScheduler:

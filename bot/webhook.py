@@ -1,0 +1,101 @@
+"""Webhook mode: Telegram posts each update to an aiohttp endpoint, which handles it before answering, once.
+
+Telegram sends an update again until it gets a 2xx answer, so the answer comes only after the update was handled:
+if the process dies midway, nothing is lost. A copy of an update already handled is answered at once and ignored
+(see `models.inbox` for how an abandoned attempt is taken over). An error that the error handlers could not turn
+into an apology answers 500, so that Telegram tries again later; an error they did answer counts as handled, as in
+polling mode (the user was told, and whatever the handler had not committed was rolled back).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from urllib.parse import urlsplit
+
+from aiogram import Bot, Dispatcher
+from aiogram.types import Update
+from aiohttp import web
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.settings import Settings
+from models import inbox
+from models.base import utcnow
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+log = logging.getLogger(__name__)
+
+
+class UpdateEndpoint:
+    """The aiohttp handler for the webhook path."""
+
+    def __init__(
+        self, dispatcher: Dispatcher, bot: Bot, sessionmaker: async_sessionmaker[AsyncSession], secret: str
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.bot = bot
+        self.sessionmaker = sessionmaker
+        self._secret = secret.encode()
+
+    async def handle(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self._secret):
+            return web.Response(status=401)
+        try:
+            update = Update.model_validate(await request.json(), context={"bot": self.bot})
+        except (ValueError, ValidationError):
+            return web.Response(status=400)
+        async with self.sessionmaker() as session:
+            claim = await inbox.claim(session, update.update_id, utcnow())
+        if claim is inbox.Claim.DONE:
+            return web.Response()
+        if claim is inbox.Claim.BUSY:
+            return web.Response(status=503)  # another worker has it; Telegram will ask again later
+        try:
+            await self.dispatcher.feed_update(self.bot, update)
+        except Exception:
+            log.exception("update %s failed; Telegram will send it again", update.update_id)
+            async with self.sessionmaker() as session:
+                await inbox.release(session, update.update_id)
+            return web.Response(status=500)
+        async with self.sessionmaker() as session:
+            await inbox.finish(session, update.update_id, utcnow())
+        return web.Response()
+
+
+def web_app(endpoint: UpdateEndpoint, webhook_url: str) -> web.Application:
+    """The aiohttp application serving the path of WEBHOOK_URL."""
+    app = web.Application()
+    app.router.add_post(urlsplit(webhook_url).path or "/", endpoint.handle)
+    return app
+
+
+async def serve(
+    dispatcher: Dispatcher, bot: Bot, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    """Listen on WEBHOOK_HOST:WEBHOOK_PORT, register the webhook with Telegram, and serve until cancelled."""
+    # Settings insists on both in webhook mode.
+    assert settings.webhook_url is not None
+    assert settings.webhook_secret is not None
+    secret = settings.webhook_secret.get_secret_value()
+    endpoint = UpdateEndpoint(dispatcher, bot, sessionmaker, secret)
+    runner = web.AppRunner(web_app(endpoint, settings.webhook_url), access_log=None, handle_signals=False)
+    await runner.setup()
+    # The same data polling gives to startup and shutdown hooks.
+    hook_data = {"dispatcher": dispatcher, "bots": [bot], **dispatcher.workflow_data}
+    try:
+        await dispatcher.emit_startup(bot=bot, **hook_data)
+        await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+        await bot.set_webhook(
+            settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=dispatcher.resolve_used_update_types(),
+            drop_pending_updates=False,
+        )
+        log.info("serving the webhook on %s:%s", settings.webhook_host, settings.webhook_port)
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+        await dispatcher.emit_shutdown(bot=bot, **hook_data)

@@ -1,0 +1,155 @@
+"""Webhook mode over real HTTP: the secret is checked, each update is handled before the answer, and only once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import App
+from models.base import utcnow
+from models.enrolment import enrol
+from models.inbox import ProcessedUpdate
+from models.members import ConsentEvent, set_marketing_consent
+from tests.conftest import NO_FLOOD_LIMIT, bot_settings
+from tests.dbstate import dump
+from tests.fake_telegram import FakeTelegram, FakeUser
+
+SECRET = "s3cret-Token_1"
+PATH = "/telegram/updates"
+ANNA = FakeUser(id=5001, first_name="Anna")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def text_update(update_id: int, user: FakeUser, text: str) -> dict[str, Any]:
+    """A text message as Telegram posts it to a webhook."""
+    sender = {"id": user.id, "is_bot": False, "first_name": user.first_name, "language_code": user.language_code}
+    message = {
+        "message_id": update_id,
+        "date": int(time.time()),
+        "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
+        "from": sender,
+        "text": text,
+    }
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return {"update_id": update_id, "message": message}
+
+
+@dataclass
+class Webhook:
+    app: App
+    url: str
+    http: aiohttp.ClientSession
+
+    async def post(self, update: dict[str, Any], secret: str | None = SECRET) -> int:
+        headers = {} if secret is None else {"X-Telegram-Bot-Api-Secret-Token": secret}
+        async with self.http.post(self.url, json=update, headers=headers) as response:
+            return response.status
+
+
+@pytest.fixture
+async def webhook(telegram: FakeTelegram, database_url: str) -> AsyncIterator[Webhook]:
+    port = free_port()
+    settings = bot_settings(
+        telegram,
+        database_url,
+        webhook_url=f"https://bot.example.test{PATH}",
+        webhook_secret=SECRET,
+        webhook_host="127.0.0.1",
+        webhook_port=port,
+    )
+    app = await App.create(settings, flood=NO_FLOOD_LIMIT)
+    task = asyncio.create_task(app.run())
+    async with asyncio.timeout(10):
+        while telegram.webhook is None:
+            if task.done():
+                task.result()  # start-up failed: show why
+            await asyncio.sleep(0.02)
+    async with aiohttp.ClientSession() as http:
+        yield Webhook(app, f"http://127.0.0.1:{port}{PATH}", http)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await app.close()
+
+
+async def member_with_marketing(app: App, user: FakeUser) -> int:
+    async with app.sessionmaker() as session:
+        joined = await enrol(
+            session,
+            app.programme,
+            telegram_id=user.id,
+            first_name=user.first_name,
+            username=None,
+            language="en",
+            referral_code=None,
+            now=utcnow(),
+        )
+        await set_marketing_consent(session, app.programme, joined.member.id, granted=True, now=utcnow())
+        return joined.member.id
+
+
+async def count(app: App, model: type[ConsentEvent] | type[ProcessedUpdate]) -> int:
+    async with app.sessionmaker() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+class TestWebhook:
+    async def test_the_webhook_is_registered_with_the_secret(self, webhook: Webhook, telegram: FakeTelegram) -> None:
+        assert telegram.webhook is not None
+        assert telegram.webhook["url"] == f"https://bot.example.test{PATH}"
+        assert telegram.webhook["secret_token"] == SECRET
+
+    async def test_an_update_is_handled_before_the_answer(self, webhook: Webhook, telegram: FakeTelegram) -> None:
+        assert await webhook.post(text_update(1, ANNA, "/help")) == 200
+        assert "Here is what I can do" in (telegram.messages_to(ANNA.id)[-1].text or "")
+
+    @pytest.mark.parametrize("secret", [None, "", "wrong-secret", SECRET + "x"])
+    async def test_a_missing_or_wrong_secret_is_refused_and_changes_nothing(
+        self, webhook: Webhook, telegram: FakeTelegram, secret: str | None
+    ) -> None:
+        await member_with_marketing(webhook.app, ANNA)
+        before = await dump(webhook.app.engine)
+        assert await webhook.post(text_update(1, ANNA, "/stop"), secret=secret) == 401
+        assert await dump(webhook.app.engine) == before
+        assert telegram.messages_to(ANNA.id) == []
+
+    async def test_the_same_update_posted_twice_is_applied_once(self, webhook: Webhook, telegram: FakeTelegram) -> None:
+        await member_with_marketing(webhook.app, ANNA)
+        events = await count(webhook.app, ConsentEvent)
+        update = text_update(7, ANNA, "/stop")
+        assert await webhook.post(update) == 200
+        assert await webhook.post(update) == 200
+        replies = [sent.text or "" for sent in telegram.messages_to(ANNA.id)]
+        assert len(replies) == 1
+        assert "no more promotional messages" in replies[0]
+        assert await count(webhook.app, ConsentEvent) == events + 1
+
+    async def test_an_update_that_could_not_be_answered_is_handled_when_sent_again(
+        self, webhook: Webhook, telegram: FakeTelegram
+    ) -> None:
+        telegram.fail_next("sendMessage", times=2, status=502)  # the answer and then the apology both fail
+        update = text_update(3, ANNA, "/help")
+        assert await webhook.post(update) == 500
+        assert await count(webhook.app, ProcessedUpdate) == 0
+        assert await webhook.post(update) == 200
+        assert len(telegram.messages_to(ANNA.id)) == 1
+
+    async def test_malformed_json_with_the_right_secret_is_a_bad_request(self, webhook: Webhook) -> None:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+        async with webhook.http.post(webhook.url, data=b"{not json", headers=headers) as response:
+            assert response.status == 400
