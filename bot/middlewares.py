@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -67,7 +68,10 @@ class ThrottleMiddleware(BaseMiddleware):
             log.info("throttled user %s for %ss", user.id, self.mute_seconds)
             bot: Bot = data["bot"]
             translator = self.texts[members.pick_language(user.language_code)]
-            await bot.send_message(user.id, translator("slow-down", seconds=int(self.mute_seconds)))
+            try:
+                await bot.send_message(user.id, translator("slow-down", seconds=int(self.mute_seconds)))
+            except TelegramAPIError as exc:  # blocked, or Telegram busy: the flood is ignored all the same
+                log.info("could not tell user %s to slow down: %s", user.id, type(exc).__name__)
             return None
         bucket.tokens -= 1
         return await handler(event, data)

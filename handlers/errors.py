@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from aiogram import Router
+from aiogram.exceptions import TelegramForbiddenError
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
 
@@ -32,6 +33,11 @@ async def refused(event: ErrorEvent, t: Translator) -> None:
     await _answer(event, t(f"error-{event.exception.code}", **details))
 
 
+async def blocked(event: ErrorEvent) -> None:
+    """The user blocked the bot before it could answer: there is nobody to tell, and nothing went wrong here."""
+    log.info("update %s: the user has blocked the bot", event.update.update_id)
+
+
 async def crashed(event: ErrorEvent, **data: Any) -> None:
     log.error("update %s failed", event.update.update_id, exc_info=event.exception)
     t: Translator | None = data.get("t")
@@ -42,5 +48,6 @@ async def crashed(event: ErrorEvent, **data: Any) -> None:
 def router(texts: Texts) -> Router:
     router = Router(name="errors")
     router.errors.register(refused, ExceptionTypeFilter(DomainError))
+    router.errors.register(blocked, ExceptionTypeFilter(TelegramForbiddenError))
     router.errors.register(crashed)
     return router
