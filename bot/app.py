@@ -22,6 +22,7 @@ from bot.i18n import Texts
 from bot.middlewares import HUMAN_PACE, FloodLimit
 from bot.settings import Settings
 from handlers.commands import publish_customer_commands
+from handlers.staff.appointments import publish_all_staff_menus
 from models.db import create_engine, create_sessionmaker, migrate
 from models.programme import Programme, load_programme
 from scheduler.context import JobContext
@@ -87,6 +88,7 @@ class App:
 
     async def _on_startup(self) -> None:
         await publish_customer_commands(self.bot, self.texts)
+        await publish_all_staff_menus(self.bot, self.texts, self.sessionmaker, self.programme, self.settings.admin_ids)
         self.scheduler.start()
         log.info("bot started")
 

@@ -8,7 +8,8 @@ from aiogram import Router
 
 from bot.i18n import Texts
 from handlers import errors, fallback
-from handlers.customer import balance, card, enrolment, help, privacy, settings, terms
+from handlers.customer import balance, card, enrolment, help, history, privacy, settings, terms
+from handlers.staff import appointments, flags, member, panel, redeem, refund, sale
 
 RouterFactory = Callable[[Texts], Router]
 
@@ -20,6 +21,14 @@ FEATURES: tuple[RouterFactory, ...] = (
     enrolment.router,
     card.router,
     balance.router,
+    history.router,
+    sale.router,
+    redeem.router,
+    refund.router,
+    member.router,
+    panel.router,
+    appointments.router,
+    flags.router,
     help.router,
     settings.router,
 )

@@ -52,3 +52,26 @@ class SettingsBirthday(CallbackData, prefix="setbday"):
     """Ask for the birthday (`day` empty), or save the one the member typed and confirmed (`day` in ISO form)."""
 
     day: str = ""
+
+
+class PanelAction(StrEnum):
+    SALE = "sale"
+    REDEEM = "redeem"
+
+
+class PanelButton(CallbackData, prefix="pnl"):
+    """A member panel's Sale or Redeem button; `at` (minutes since the epoch) tells an old panel from a fresh one."""
+
+    action: PanelAction
+    member: int
+    at: int
+
+
+class NotMe(CallbackData, prefix="notme"):
+    """The member's "this wasn't me" on the announcement of one ledger entry."""
+
+    entry: int
+
+
+class HistoryPageButton(CallbackData, prefix="hist"):
+    page: int

@@ -55,3 +55,8 @@ async def publish_staff_commands(bot: Bot, texts: Texts, chat_id: int, role: Rol
     await bot.set_my_commands(
         _commands(texts, language, [*allowed, *CUSTOMER_COMMANDS]), BotCommandScopeChat(chat_id=chat_id)
     )
+
+
+async def withdraw_staff_commands(bot: Bot, chat_id: int) -> None:
+    """Back to the customer menu for someone who is no longer staff."""
+    await bot.delete_my_commands(BotCommandScopeChat(chat_id=chat_id))

@@ -1,11 +1,92 @@
-"""The member panel a cashier lands on after scanning a card (the staff side fills it in)."""
+"""The member panel staff work from: the member's value card with "Sale" and "Redeem" buttons.
+
+A cashier lands here by scanning a member's card with the phone camera, or with /member.
+"""
 
 from __future__ import annotations
 
-from aiogram.types import Message
+from datetime import datetime, timedelta
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
+from handlers.callbacks import PanelAction, PanelButton
+from handlers.customer.balance import money
+from handlers.notices import optional
+from models.base import utcnow
+from models.cards import CardSigner
+from models.member_card import MemberCard, value_card
+from models.programme import Programme
+from models.staff import Actor
+
+# A panel's buttons work for this long: an old panel left open on a till phone should not record sales.
+PANEL_TTL = timedelta(minutes=30)
 
 
-async def show_member_panel(message: Message, t: Translator, member_id: int) -> None:
-    await message.answer(t("panel-placeholder", number=member_id))
+def panel_stamp(now: datetime) -> int:
+    return int(now.timestamp() // 60)
+
+
+def panel_is_stale(button: PanelButton, now: datetime) -> bool:
+    return now.timestamp() // 60 - button.at > PANEL_TTL.total_seconds() // 60
+
+
+def panel_keyboard(t: Translator, member_id: int, now: datetime) -> InlineKeyboardMarkup:
+    stamp = panel_stamp(now)
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=t.raw("panel-sale"),
+                    callback_data=PanelButton(action=PanelAction.SALE, member=member_id, at=stamp).pack(),
+                ),
+                InlineKeyboardButton(
+                    text=t.raw("panel-redeem"),
+                    callback_data=PanelButton(action=PanelAction.REDEEM, member=member_id, at=stamp).pack(),
+                ),
+            ]
+        ]
+    )
+
+
+def render_card(t: Translator, programme: Programme, card: MemberCard) -> str:
+    currency = programme.currency
+    lines = [t("panel-title", number=card.number, name=optional(card.name))]
+    if card.phone:
+        lines.append(t("panel-phone", phone=card.phone))
+    lines.append(t("panel-points", points=card.balance, tier=card.tier.title.in_(t.language)))
+    lines.append(t("panel-spend", amount=money(card.lifetime_spend_cents), currency=currency, count=card.purchases))
+    if not card.last_purchases:
+        lines.append(t("panel-no-purchases"))
+        return "\n".join(lines)
+    lines.append(t("panel-recent"))
+    for line in card.last_purchases:
+        category = programme.categories.get(line.category or "")
+        lines.append(
+            t(
+                "panel-purchase",
+                date=line.at.date(),
+                amount=money(line.amount_cents),
+                currency=currency,
+                category=optional(category.in_(t.language) if category else None),
+                receipt=optional(line.receipt),
+                refunded="yes" if line.refunded else "no",
+            )
+        )
+    return "\n".join(lines)
+
+
+async def show_member_panel(
+    message: Message,
+    t: Translator,
+    session: AsyncSession,
+    programme: Programme,
+    cards: CardSigner,
+    viewer: Actor,
+    member: str,
+) -> None:
+    """Look the member up (number, phone or card code) and show their card with the till's buttons."""
+    now = utcnow()
+    card = await value_card(session, programme, cards, viewer, member=member, now=now)
+    await message.answer(render_card(t, programme, card), reply_markup=panel_keyboard(t, card.number, now))

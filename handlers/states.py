@@ -7,3 +7,7 @@ from aiogram.fsm.state import State, StatesGroup
 
 class SettingsStates(StatesGroup):
     birthday = State()  # waiting for the member to type their birthday
+
+
+class TillStates(StatesGroup):
+    amount = State()  # a member panel's button asked the cashier for a sale's amount or the points to redeem

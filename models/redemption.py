@@ -8,20 +8,11 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import audit, ledger, lookup
+from models.amounts import parse_points
 from models.cards import CardSigner
-from models.errors import BadPoints
 from models.programme import Programme
 from models.sales import check_daily_points, settle
 from models.staff import Actor, limits_for
-
-MAX_POINTS_DIGITS = 9
-
-
-def parse_points(text: str) -> int:
-    cleaned = text.strip()
-    if not cleaned.isdigit() or len(cleaned) > MAX_POINTS_DIGITS or int(cleaned) == 0:
-        raise BadPoints(given=text)
-    return int(cleaned)
 
 
 @dataclass(frozen=True)

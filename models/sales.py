@@ -7,7 +7,6 @@ on 199.99 is 9 points). The sale then counts towards the tier, so a promotion ta
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,54 +19,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import audit, ledger, lookup
 from models.accounts import tier_for
+from models.amounts import parse_amount, parse_category, parse_receipt
 from models.cards import CardSigner
-from models.errors import (
-    BadAmount,
-    BadReceipt,
-    DomainError,
-    LimitExceeded,
-    UnknownCategory,
-    UnknownReceipt,
-)
+from models.errors import DomainError, LimitExceeded, UnknownReceipt
 from models.members import Member
 from models.programme import Programme, Tier
 from models.purchases import Purchase, spend_in_window
 from models.staff import Actor, Limits, limits_for
 
-AMOUNT = re.compile(r"^(\d{1,12})(?:[.,](\d{1,2}))?$")
-RECEIPT = re.compile(r"^#?([A-Za-z0-9][A-Za-z0-9_/-]{0,59})$")
-AMOUNT_EXAMPLE = "450.50"
 EARNING_KINDS = ("sale", "redeem")  # what a cashier's points-per-day limit counts
 T = TypeVar("T")
-
-
-def parse_amount(text: str, programme: Programme) -> int:
-    """Cents from `450`, `450.50` or `450,50`; anything else (zero, negative, too large) is refused."""
-    found = AMOUNT.match(text.strip())
-    limit = programme.earning.max_sale
-    if found is None:
-        raise BadAmount(given=text, example=AMOUNT_EXAMPLE, max=str(limit))
-    cents = int(found.group(1)) * 100 + int((found.group(2) or "0").ljust(2, "0"))
-    if cents <= 0 or cents > limit * 100:
-        raise BadAmount(given=text, example=AMOUNT_EXAMPLE, max=str(limit))
-    return cents
-
-
-def parse_receipt(text: str) -> str:
-    """A receipt number as typed (`#A-1042` or `A-1042`), without its `#`."""
-    found = RECEIPT.match(text.strip())
-    if found is None:
-        raise BadReceipt(given=text)
-    return found.group(1)
-
-
-def parse_category(text: str | None, programme: Programme) -> str | None:
-    if text is None:
-        return None
-    name = text.strip().lower()
-    if name not in programme.categories:
-        raise UnknownCategory(given=text, valid=", ".join(programme.categories))
-    return name
 
 
 def points_for(programme: Programme, amount_cents: int, tier: Tier) -> int:
@@ -132,6 +93,8 @@ class SaleResult:
     tier: Tier
     promoted: bool
     notices: tuple[ledger.Notice, ...]
+    telegram_id: int | None  # where the member hears of a promotion
+    language: str
 
 
 async def _retier(session: AsyncSession, programme: Programme, member: Member, now: datetime) -> bool:
@@ -206,6 +169,8 @@ async def _replayed_sale(session: AsyncSession, programme: Programme, purchase: 
         programme.tier(member.tier),
         False,
         (),
+        member.telegram_id,
+        member.language,
     )
 
 
@@ -257,7 +222,7 @@ async def sale_in_transaction(
                 member_id=member_id,
                 points=points,
                 kind="sale",
-                reason=receipt_number or "",
+                reason=f"#{receipt_number}" if receipt_number else "",
                 key=key,
                 now=now,
                 expires_at=now + timedelta(days=programme.expiry.days),
@@ -280,6 +245,8 @@ async def sale_in_transaction(
         programme.tier(row.tier),
         promoted,
         await _notices(session, posted),
+        row.telegram_id,
+        row.language,
     )
 
 
@@ -356,7 +323,7 @@ async def refund(
             entry_key=purchase.key,
             key=f"refund:{number}",
             kind="refund",
-            reason=number,
+            reason=f"#{number}",
             now=now,
             actor_id=actor.telegram_id,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models import audit
+from models.amounts import parse_amount, parse_points
 from models.base import Base
 from models.errors import BadStaffRole, NotStaff, OwnerFromSettings
 from models.members import Member
@@ -97,9 +99,16 @@ async def limits_for(session: AsyncSession, programme: Programme, actor: Actor) 
     return _limits(programme, actor.role, await session.get(StaffMember, actor.telegram_id))
 
 
+async def languages(session: AsyncSession, telegram_ids: Iterable[int]) -> dict[int, str]:
+    """The language to write to each user in: their member language, English for those who are not members."""
+    ids = list(telegram_ids)
+    rows = await session.execute(select(Member.telegram_id, Member.language).where(Member.telegram_id.in_(ids)))
+    known: dict[int | None, str] = dict(rows.all())
+    return {telegram_id: known.get(telegram_id, "en") for telegram_id in ids}
+
+
 async def _language(session: AsyncSession, telegram_id: int) -> str:
-    language = await session.scalar(select(Member.language).where(Member.telegram_id == telegram_id))
-    return language or "en"
+    return (await languages(session, [telegram_id]))[telegram_id]
 
 
 def parse_role(text: str) -> Role:
@@ -120,58 +129,61 @@ async def appoint(
     owner: Actor,
     owners: frozenset[int],
     user_id: int,
-    role: Role,
-    max_sale_cents: int | None,
-    points_per_day: int | None,
+    role: str,
+    max_sale: str | None,
+    points_per_day: str | None,
     now: datetime,
 ) -> StaffView:
-    """Make the user a cashier or admin (or change their role and limits); audited; commits."""
+    """Make the user a cashier or admin (or change their role and limits); audited; commits.
+
+    `max_sale` and `points_per_day` are the cashier's own limits as typed; left out, the programme's defaults apply.
+    """
+    appointed = parse_role(role)
+    max_sale_cents = None if max_sale is None else parse_amount(max_sale, programme)
+    daily = None if points_per_day is None else parse_points(points_per_day)
     if user_id in owners:
         raise OwnerFromSettings()
     row = await session.get(StaffMember, user_id)
     if row is None:
-        row = StaffMember(telegram_id=user_id, role=role.value, added_by=owner.telegram_id, added_at=now)
+        row = StaffMember(telegram_id=user_id, role=appointed.value, added_by=owner.telegram_id, added_at=now)
         session.add(row)
-    row.role = role.value
+    row.role = appointed.value
     row.max_sale_cents = max_sale_cents
-    row.points_per_day = points_per_day
+    row.points_per_day = daily
     await session.flush()
-    limits = _limits(programme, role, row)
-    detail = f"role={role.value} max_sale_cents={limits.max_sale_cents} points_per_day={limits.points_per_day}"
+    limits = _limits(programme, appointed, row)
+    detail = f"role={appointed.value} max_sale_cents={limits.max_sale_cents} points_per_day={limits.points_per_day}"
     await audit.record(session, owner, "staff.add", now=now, subject=str(user_id), detail=detail)
-    view = StaffView(user_id, role, await _language(session, user_id), limits)
+    view = StaffView(user_id, appointed, await _language(session, user_id), limits)
     await session.commit()
     return view
 
 
 async def dismiss(
-    session: AsyncSession, *, owner: Actor, owners: frozenset[int], user_id: int, role: Role, now: datetime
+    session: AsyncSession, *, owner: Actor, owners: frozenset[int], user_id: int, role: str, now: datetime
 ) -> StaffView:
     """Take the user's staff role away; they become an ordinary user again. Audited; commits."""
+    dismissed = parse_role(role)
     if user_id in owners:
         raise OwnerFromSettings()
     row = await session.get(StaffMember, user_id)
-    if row is None or row.role != role.value:
-        raise NotStaff(user=user_id, role=role.value)
+    if row is None or row.role != dismissed.value:
+        await session.rollback()
+        raise NotStaff(user=user_id, role=dismissed.value)
     await session.delete(row)
-    await audit.record(session, owner, "staff.remove", now=now, subject=str(user_id), detail=f"role={role.value}")
-    view = StaffView(user_id, role, await _language(session, user_id), Limits(None, None))
+    await audit.record(session, owner, "staff.remove", now=now, subject=str(user_id), detail=f"role={dismissed.value}")
+    view = StaffView(user_id, dismissed, await _language(session, user_id), Limits(None, None))
     await session.commit()
     return view
 
 
 async def everyone(session: AsyncSession, programme: Programme, owners: frozenset[int]) -> list[StaffView]:
     """Owners and appointed staff, for publishing each one's "/" menu at start-up."""
-    rows = list(await session.scalars(select(StaffMember).order_by(StaffMember.telegram_id)))
-    views = [
-        StaffView(user_id, Role.OWNER, await _language(session, user_id), Limits(None, None)) for user_id in owners
-    ]
+    rows = [row for row in await session.scalars(select(StaffMember)) if row.telegram_id not in owners]
+    spoken = await languages(session, [*owners, *(row.telegram_id for row in rows)])
+    views = [StaffView(user_id, Role.OWNER, spoken[user_id], Limits(None, None)) for user_id in sorted(owners)]
     for row in rows:
-        if row.telegram_id not in owners:
-            role = Role(row.role)
-            views.append(
-                StaffView(
-                    row.telegram_id, role, await _language(session, row.telegram_id), _limits(programme, role, row)
-                )
-            )
+        role = Role(row.role)
+        views.append(StaffView(row.telegram_id, role, spoken[row.telegram_id], _limits(programme, role, row)))
+    await session.rollback()
     return views

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from scheduler import housekeeping
+from scheduler import expiry, housekeeping
 from scheduler.context import JobContext
 
 Job = Callable[[JobContext], Awaitable[object]]
@@ -24,7 +24,10 @@ class DailyJob:
 
 
 # Every recurring job, in one table; features add theirs here.
-DAILY_JOBS: tuple[DailyJob, ...] = (DailyJob("forget-old-updates", time(4, 30), housekeeping.forget_old_updates),)
+DAILY_JOBS: tuple[DailyJob, ...] = (
+    DailyJob("forget-old-updates", time(4, 30), housekeeping.forget_old_updates),
+    DailyJob("expire-points", time(0, 10), expiry.expire_points),
+)
 
 
 def build_scheduler(context: JobContext, jobs: tuple[DailyJob, ...] = DAILY_JOBS) -> AsyncIOScheduler:

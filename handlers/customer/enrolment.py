@@ -17,7 +17,7 @@ from models.base import utcnow
 from models.cards import CardSigner
 from models.members import MemberView
 from models.programme import Programme
-from models.staff import Role
+from models.staff import Actor, Role
 
 REFERRAL_PREFIX = "ref_"
 
@@ -54,10 +54,11 @@ async def start(
     role: Role | None,
     programme: Programme,
     cards: CardSigner,
+    session: AsyncSession,
 ) -> None:
     payload = command.args or ""
     if CardSigner.looks_like_token(payload):
-        await open_scanned_card(message, t, payload, member, role, cards)
+        await open_scanned_card(message, t, payload, member, role, cards, session, programme)
         return
     if member is not None:
         await message.answer(
@@ -72,12 +73,20 @@ async def start(
 
 
 async def open_scanned_card(
-    message: Message, t: Translator, token: str, member: MemberView | None, role: Role | None, cards: CardSigner
+    message: Message,
+    t: Translator,
+    token: str,
+    member: MemberView | None,
+    role: Role | None,
+    cards: CardSigner,
+    session: AsyncSession,
+    programme: Programme,
 ) -> None:
     """A card's QR code opens the bot: staff land on the member's panel, anyone else is told whose card it is."""
     member_id = cards.verify(token, utcnow())
-    if role is not None:
-        await show_member_panel(message, t, member_id)
+    if role is not None and message.from_user is not None:
+        viewer = Actor(message.from_user.id, role)
+        await show_member_panel(message, t, session, programme, cards, viewer, str(member_id))
     elif member is not None and member.id == member_id:
         await message.answer(t("card-own-scanned"))
     else:

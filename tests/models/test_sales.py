@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import ledger
+from models.amounts import parse_amount
 from models.audit import AuditEvent
 from models.errors import (
     BadAmount,
@@ -25,7 +26,7 @@ from models.members import Member
 from models.programme import Programme
 from models.purchases import Purchase
 from models.redemption import redeem_points
-from models.sales import parse_amount, points_for, refund
+from models.sales import points_for, refund
 from tests.models.till import CARDS, CASHIER, NOW, OWNER, new_member, sale
 
 

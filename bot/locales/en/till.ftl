@@ -1,0 +1,121 @@
+## The till: sales, redemptions, refunds, the member panel, staff, flags, and the member's history.
+
+error-bad-amount = "{ $given }" is not an amount I can record. Type it like 450, { $example } or 450,50: more than zero, at most { $max }, two decimals at most.
+error-bad-points = "{ $given }" is not a number of points. Type a whole number, for example 150.
+error-unknown-category = There is no category "{ $given }". Use one of: { $valid }.
+error-bad-receipt = "{ $given }" is not a receipt number. Type it like #A-1042 (letters, digits, - or /).
+error-unknown-receipt = No sale with receipt #{ $receipt } was recorded. Check the number on the receipt.
+error-limit-exceeded = { $limit ->
+    [max_sale] A cashier can record sales of up to { $allowed }; { $asked } needs an admin or the owner. The owner has been told.
+   *[points_per_day] This would take you past your { $allowed } points for today ({ $used } used, { $asked } more asked). The owner has been told.
+}
+error-bad-staff-role = Staff roles are: { $roles }. Example: /staff add 123456789 cashier
+error-owner-from-settings = Owners are set in the bot's ADMIN_IDS setting and cannot be added or removed here.
+error-not-staff = User { $user } is not a { $role }. /staff lists nobody by mistake: check the id and the role.
+error-unknown-entry = This entry is not in your history.
+
+sale-usage = To record a sale: /sale member amount [category] [#receipt]
+    Example: /sale 1042 450.50 coffee #A-1042
+    The member is a member number, a phone number (+79001234567) or a scanned card code.
+redeem-usage = To spend a member's points: /redeem member points
+    Example: /redeem 1042 150
+refund-usage = To reverse a sale: /refund #receipt
+    Example: /refund #A-1042
+member-usage = To look a member up: /member number, phone or card code
+    Example: /member 1042 or /member +79001234567
+staff-usage = To manage staff: /staff add user_id role [max_sale] [points_per_day] or /staff remove user_id role
+    Example: /staff add 123456789 cashier 5000 2000
+    Roles: cashier, admin. The user finds their id with @userinfobot.
+
+sale-recorded = ✅ Sale of { $amount } { $currency } recorded for member №{ $number }{ $receipt ->
+    [none] {""}
+   *[other] , receipt #{ $receipt }
+}: +{ points }. Balance: { points-balance }.
+sale-promoted = 🎉 The member moved up to { $tier }.
+sale-already = Already recorded: this sale{ $receipt ->
+    [none] {""}
+   *[other] with receipt #{ $receipt }
+} was entered before for member №{ $number }. Nothing was changed.
+redeem-done = ✅ { points } spent by member №{ $number }. Balance: { points-balance }.
+redeem-already = Already recorded: this redemption was entered before. Nothing was changed.
+refund-done = ↩️ Receipt #{ $receipt } ({ $amount } { $currency }) refunded for member №{ $number }: { points } taken back. Balance: { points-balance }.
+refund-unrecovered = The member had already spent { points } of this sale; they keep those, the balance does not go below zero.
+refund-already = Already recorded: receipt #{ $receipt } was refunded before. Nothing was changed.
+points-balance = { $balance ->
+    [one] { $balance } point
+   *[other] { $balance } points
+}
+
+panel-title = 👤 Member <b>№{ $number }</b>{ $name ->
+    [none] {""}
+   *[other] · { $name }
+}
+panel-phone = Phone: { $phone }
+panel-points = Balance: <b>{ points }</b> · Tier: { $tier }
+panel-spend = Spent: { $amount } { $currency } in { $count ->
+    [one] { $count } purchase
+   *[other] { $count } purchases
+}
+panel-recent = Last purchases:
+panel-purchase = • { $date }: { $amount } { $currency }{ $category ->
+    [none] {""}
+   *[other] , { $category }
+}{ $receipt ->
+    [none] {""}
+   *[other] , #{ $receipt }
+}{ $refunded ->
+    [yes] (refunded)
+   *[no] {""}
+}
+panel-no-purchases = No purchases yet.
+panel-sale = 🧾 Sale
+panel-redeem = ⭐ Redeem points
+panel-ask-sale = Amount of the sale for member №{ $number }, for example { $example }. You may add a category and #receipt: 450.50 coffee #A-1042
+panel-ask-redeem = How many points does member №{ $number } spend? For example: 150
+panel-stale = This panel is old. Scan the member's card again or use /member.
+
+kind-sale = Purchase
+kind-redeem = Spent at the till
+kind-refund = Purchase refunded
+kind-expire = Expired
+kind-welcome = Welcome bonus
+kind-referral = Friend bonus
+notice-earned = ⭐ +{ points }: { $kind }{ $reason ->
+    [none] {""}
+   *[other] ({ $reason })
+}. Balance: { points-balance }.
+notice-spent = ➖ { points }: { $kind }{ $reason ->
+    [none] {""}
+   *[other] ({ $reason })
+}. Balance: { points-balance }.
+notice-promoted = 🎉 You have reached { $tier }! Thank you for coming back.
+notme-button = This wasn't me
+notme-thanks = Thank you. We have told the owner and will look into it.
+notme-already = You have already reported this one. The owner will look into it.
+
+limit-breach-report = ⚠️ Cashier { $cashier } was refused: { $limit ->
+    [max_sale] a sale of { $asked } (limit { $allowed }).
+   *[points_per_day] { $asked } more points today ({ $used } used, limit { $allowed }).
+}
+
+history-title = 📜 Your points, newest first (page { $page } of { $pages }):
+history-line = { $date }: { $sign }{ $points } · { $kind }{ $reason ->
+    [none] {""}
+   *[other] ({ $reason })
+}
+history-empty = No entries yet. Show your card with /card at the till to earn points.
+history-newer = ◀ Newer
+history-older = Older ▶
+
+staff-added = ✅ User { $user } is now a { $role }.
+staff-limits = Limits: sales up to { $max_sale } { $currency }, { $points_per_day } points a day.
+staff-removed = User { $user } is no longer a { $role }.
+staff-welcome = You are now a { $role } of { $programme }. Type / to see your commands, or scan a member's card with your phone camera.
+
+flags-empty = No entries have been reported.
+flags-title = <b>Entries members reported as "not me"</b>, newest first:
+flags-line = • { $date }: member №{ $number }, { $sign }{ $points } { $kind }{ $reason ->
+    [none] {""}
+   *[other] ({ $reason })
+}, by { $actor }
+flags-system = the system

@@ -1,0 +1,66 @@
+"""Telling people what happened to points: the member of each new entry, owners of a refused cashier."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import Texts, Translator
+from handlers.callbacks import NotMe
+from models.errors import LimitExceeded
+from models.ledger import Notice
+
+log = logging.getLogger(__name__)
+NONE = "none"  # the value optional Fluent arguments take when there is nothing to show
+
+
+def optional(value: str | None) -> str:
+    return value or NONE
+
+
+def kind_name(t: Translator, kind: str) -> str:
+    """The entry kind in words; kinds other features add show as themselves until they add a `kind-` text."""
+    return t.raw(f"kind-{kind}") if t.has(f"kind-{kind}") else kind
+
+
+def entry_text(t: Translator, *, kind: str, amount: int, reason: str, balance: int) -> str:
+    return t(
+        "notice-earned" if amount > 0 else "notice-spent",
+        points=abs(amount),
+        kind=kind_name(t, kind),
+        reason=optional(reason),
+        balance=balance,
+    )
+
+
+def not_me_keyboard(t: Translator, entry_id: int) -> InlineKeyboardMarkup:
+    button = InlineKeyboardButton(text=t.raw("notme-button"), callback_data=NotMe(entry=entry_id).pack())
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+async def tell(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Send a message the sender's own flow does not depend on: a member who blocked the bot keeps their points."""
+    try:
+        await bot.send_message(chat_id, text, reply_markup=markup)
+    except TelegramAPIError as exc:
+        log.warning("could not tell chat %s: %s", chat_id, exc.message)
+
+
+async def announce(bot: Bot, texts: Texts, notices: Iterable[Notice]) -> None:
+    """Each new entry to its member, with its reason and a "this wasn't me" button."""
+    for notice in notices:
+        t = texts[notice.language]
+        posted = notice.posted
+        text = entry_text(t, kind=posted.kind, amount=posted.amount, reason=posted.reason, balance=posted.balance)
+        await tell(bot, notice.telegram_id, text, not_me_keyboard(t, posted.entry_id))
+
+
+async def report_breach(bot: Bot, texts: Texts, owners: dict[int, str], cashier: int, breach: LimitExceeded) -> None:
+    """Owners hear of every refused attempt past a cashier's limits."""
+    details = {name: str(value) for name, value in breach.details.items()}
+    for owner, language in owners.items():
+        await tell(bot, owner, texts[language]("limit-breach-report", cashier=str(cashier), **details))

@@ -1,0 +1,107 @@
+"""/staff add|remove <user_id> <role>: owners appoint admins and cashiers; each gets the "/" menu of their role."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.i18n import Texts, Translator
+from bot.settings import Settings
+from handlers.commands import publish_staff_commands, withdraw_staff_commands
+from handlers.filters import HasRole
+from handlers.notices import tell
+from handlers.staff.till import actor_of
+from models import staff
+from models.base import utcnow
+from models.programme import Programme
+from models.staff import Role, StaffView
+
+log = logging.getLogger(__name__)
+ACTIONS = ("add", "remove")
+
+
+async def publish_menu(bot: Bot, texts: Texts, person: StaffView) -> None:
+    """A staff member's own "/" menu; someone who never opened the bot has no chat yet, and gets it next start."""
+    try:
+        await publish_staff_commands(bot, texts, person.telegram_id, person.role, person.language)
+    except TelegramAPIError as exc:
+        log.info("no staff menu for %s yet: %s", person.telegram_id, exc.message)
+
+
+async def publish_all_staff_menus(
+    bot: Bot, texts: Texts, sessionmaker: async_sessionmaker[AsyncSession], programme: Programme, owners: frozenset[int]
+) -> None:
+    """At start-up: every owner's and appointed staff member's menu, as their role allows."""
+    async with sessionmaker() as session:
+        people = await staff.everyone(session, programme, owners)
+    for person in people:
+        await publish_menu(bot, texts, person)
+
+
+async def staff_command(
+    message: Message,
+    command: CommandObject,
+    role: Role,
+    bot: Bot,
+    texts: Texts,
+    t: Translator,
+    session: AsyncSession,
+    programme: Programme,
+    settings: Settings,
+) -> None:
+    words = (command.args or "").split()
+    if len(words) < 3 or words[0].lower() not in ACTIONS or not words[1].isdigit() or len(words) > 5:
+        await message.answer(t("staff-usage"))
+        return
+    action, user_id, role_name = words[0].lower(), int(words[1]), words[2]
+    owner = actor_of(message, role)
+    if action == "remove":
+        if len(words) != 3:
+            await message.answer(t("staff-usage"))
+            return
+        gone = await staff.dismiss(
+            session, owner=owner, owners=settings.admin_ids, user_id=user_id, role=role_name, now=utcnow()
+        )
+        await message.answer(t("staff-removed", user=str(user_id), role=gone.role.value))
+        try:
+            await withdraw_staff_commands(bot, user_id)
+        except TelegramAPIError as exc:
+            log.info("no staff menu to withdraw for %s: %s", user_id, exc.message)
+        return
+    person = await staff.appoint(
+        session,
+        programme,
+        owner=owner,
+        owners=settings.admin_ids,
+        user_id=user_id,
+        role=role_name,
+        max_sale=words[3] if len(words) > 3 else None,
+        points_per_day=words[4] if len(words) > 4 else None,
+        now=utcnow(),
+    )
+    lines = [t("staff-added", user=str(user_id), role=person.role.value)]
+    if person.limits.max_sale_cents is not None and person.limits.points_per_day is not None:
+        lines.append(
+            t(
+                "staff-limits",
+                max_sale=person.limits.max_sale_cents // 100,
+                currency=programme.currency,
+                points_per_day=person.limits.points_per_day,
+            )
+        )
+    await message.answer("\n".join(lines))
+    await publish_menu(bot, texts, person)
+    welcome = texts[person.language]("staff-welcome", role=person.role.value, programme=programme.name)
+    await tell(bot, user_id, welcome)
+
+
+def router(texts: Texts) -> Router:
+    router = Router(name="appointments")
+    router.message.filter(HasRole(Role.OWNER))
+    router.message.register(staff_command, Command("staff"))
+    return router

@@ -1,0 +1,44 @@
+"""/flags: the entries members said were not theirs, for owners to look into."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Texts, Translator
+from handlers.filters import HasRole
+from handlers.notices import kind_name, optional
+from models.flags import recent_flags
+from models.staff import Role
+
+
+async def flags_command(message: Message, t: Translator, session: AsyncSession) -> None:
+    flags = await recent_flags(session)
+    await session.rollback()
+    if not flags:
+        await message.answer(t("flags-empty"))
+        return
+    lines = [t("flags-title")]
+    for flag in flags:
+        lines.append(
+            t(
+                "flags-line",
+                date=flag.flagged_at.date(),
+                number=flag.member_id,
+                sign="+" if flag.amount > 0 else "−",
+                points=abs(flag.amount),
+                kind=kind_name(t, flag.kind),
+                reason=optional(flag.reason),
+                actor=str(flag.actor_id) if flag.actor_id else t.raw("flags-system"),
+            )
+        )
+    await message.answer("\n".join(lines))
+
+
+def router(texts: Texts) -> Router:
+    router = Router(name="flags")
+    router.message.filter(HasRole(Role.OWNER))
+    router.message.register(flags_command, Command("flags"))
+    return router

@@ -1,0 +1,76 @@
+"""The member panel's buttons: "Sale" and "Redeem" ask for the amount, and the next message records it."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, ForceReply, Message, Update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Texts, Translator
+from bot.settings import Settings
+from handlers.callbacks import PanelAction, PanelButton
+from handlers.filters import HasRole
+from handlers.member_panel import panel_is_stale
+from handlers.staff.till import Till, actor_of, read_sale
+from handlers.states import TillStates
+from models.amounts import AMOUNT_EXAMPLE
+from models.base import utcnow
+from models.cards import CardSigner
+from models.programme import Programme
+from models.staff import Role
+
+
+async def panel_pressed(query: CallbackQuery, callback_data: PanelButton, t: Translator, state: FSMContext) -> None:
+    if panel_is_stale(callback_data, utcnow()) or not isinstance(query.message, Message):
+        await query.answer(t.raw("panel-stale"), show_alert=True)
+        return
+    await state.set_state(TillStates.amount)
+    await state.update_data(member=callback_data.member, action=callback_data.action.value)
+    await query.answer()
+    key = "panel-ask-sale" if callback_data.action is PanelAction.SALE else "panel-ask-redeem"
+    await query.message.answer(
+        t(key, number=callback_data.member, example=AMOUNT_EXAMPLE), reply_markup=ForceReply(selective=True)
+    )
+
+
+async def amount_typed(
+    message: Message,
+    state: FSMContext,
+    event_update: Update,
+    role: Role,
+    bot: Bot,
+    texts: Texts,
+    t: Translator,
+    session: AsyncSession,
+    programme: Programme,
+    cards: CardSigner,
+    settings: Settings,
+) -> None:
+    """The answer to a panel's question; a refusal keeps the question open so the cashier can type it again."""
+    asked = await state.get_data()
+    member, action = str(asked.get("member", "")), asked.get("action")
+    till = Till(bot, texts, t, session, programme, cards, settings)
+    actor = actor_of(message, role)
+    words = (message.text or "").split()
+    if action == PanelAction.REDEEM.value:
+        if len(words) != 1:
+            await message.answer(t("panel-ask-redeem", number=member))
+            return
+        await till.redeem(message, actor, member, words[0], event_update)
+    else:
+        sale = read_sale(words)
+        if sale is None:
+            await message.answer(t("panel-ask-sale", number=member, example=AMOUNT_EXAMPLE))
+            return
+        await till.sale(message, actor, member, sale, event_update)
+    await state.clear()
+
+
+def router(texts: Texts) -> Router:
+    router = Router(name="panel")
+    router.message.filter(HasRole(Role.CASHIER))
+    router.callback_query.filter(HasRole(Role.CASHIER))
+    router.callback_query.register(panel_pressed, PanelButton.filter())
+    router.message.register(amount_typed, TillStates.amount, F.text, ~F.text.startswith("/"))
+    return router

@@ -1,0 +1,60 @@
+"""/refund #<receipt>: reverse a sale; the member keeps points already spent, the balance never goes negative."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Texts, Translator
+from handlers.customer.balance import money
+from handlers.filters import HasRole
+from handlers.notices import announce
+from handlers.staff.till import actor_of
+from models.base import utcnow
+from models.programme import Programme
+from models.sales import refund
+from models.staff import Role
+
+
+async def refund_command(
+    message: Message,
+    command: CommandObject,
+    role: Role,
+    bot: Bot,
+    texts: Texts,
+    t: Translator,
+    session: AsyncSession,
+    programme: Programme,
+) -> None:
+    words = (command.args or "").split()
+    if len(words) != 1:
+        await message.answer(t("refund-usage"))
+        return
+    done = await refund(session, programme, actor_of(message, role), receipt=words[0], now=utcnow())
+    if not done.created:
+        await message.answer(t("refund-already", receipt=done.receipt))
+        return
+    lines = [
+        t(
+            "refund-done",
+            receipt=done.receipt,
+            amount=money(done.amount_cents),
+            currency=programme.currency,
+            number=done.member_id,
+            points=done.points_back,
+            balance=done.balance,
+        )
+    ]
+    if done.unrecovered:
+        lines.append(t("refund-unrecovered", points=done.unrecovered))
+    await message.answer("\n".join(lines))
+    await announce(bot, texts, done.notices)
+
+
+def router(texts: Texts) -> Router:
+    router = Router(name="refund")
+    router.message.filter(HasRole(Role.CASHIER))
+    router.message.register(refund_command, Command("refund"))
+    return router

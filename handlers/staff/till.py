@@ -1,0 +1,130 @@
+"""What /sale, /redeem and the member panel's buttons share: reading the words typed, recording, telling everyone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiogram import Bot
+from aiogram.types import Message, Update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Texts, Translator
+from bot.settings import Settings
+from handlers.customer.balance import money
+from handlers.notices import announce, optional, report_breach, tell
+from models import redemption, sales
+from models.base import utcnow
+from models.cards import CardSigner
+from models.errors import LimitExceeded
+from models.programme import Programme
+from models.staff import Actor, Role, languages
+
+
+@dataclass(frozen=True)
+class SaleWords:
+    """A sale as typed: `<amount> [category] [#receipt]`, after the member when the command names one."""
+
+    amount: str
+    category: str | None
+    receipt: str | None
+
+
+def read_sale(words: list[str]) -> SaleWords | None:
+    """Split `450.50 coffee #A-1` into its parts; None when the shape is wrong (the usage text is due)."""
+    receipts = [word for word in words if word.startswith("#")]
+    rest = [word for word in words if not word.startswith("#")]
+    if len(receipts) > 1 or not 1 <= len(rest) <= 2:
+        return None
+    return SaleWords(rest[0], rest[1] if len(rest) == 2 else None, receipts[0] if receipts else None)
+
+
+def actor_of(message: Message, role: Role) -> Actor:
+    assert message.from_user is not None
+    return Actor(message.from_user.id, role)
+
+
+@dataclass(frozen=True)
+class Till:
+    """The services one till action needs, gathered from the handler's data."""
+
+    bot: Bot
+    texts: Texts
+    t: Translator
+    session: AsyncSession
+    programme: Programme
+    cards: CardSigner
+    settings: Settings
+
+    async def _owners_hear_of(self, actor: Actor, breach: LimitExceeded) -> None:
+        owners = await languages(self.session, self.settings.admin_ids)
+        await self.session.rollback()
+        await report_breach(self.bot, self.texts, owners, actor.telegram_id, breach)
+
+    async def sale(self, message: Message, actor: Actor, member: str, words: SaleWords, update: Update) -> bool:
+        """Record the sale and tell the cashier and the member; True when it was new."""
+        try:
+            result = await sales.record_sale(
+                self.session,
+                self.programme,
+                self.cards,
+                actor,
+                member=member,
+                amount=words.amount,
+                category=words.category,
+                receipt=words.receipt,
+                update_id=update.update_id,
+                now=utcnow(),
+            )
+        except LimitExceeded as breach:
+            await self._owners_hear_of(actor, breach)
+            raise
+        t, currency = self.t, self.programme.currency
+        if not result.created:
+            await message.answer(t("sale-already", receipt=optional(result.receipt), number=result.member_id))
+            return False
+        lines = [
+            t(
+                "sale-recorded",
+                amount=money(result.amount_cents),
+                currency=currency,
+                number=result.member_id,
+                receipt=optional(result.receipt),
+                points=result.points,
+                balance=result.balance,
+            )
+        ]
+        if result.promoted:
+            lines.append(t("sale-promoted", tier=result.tier.title.in_(t.language)))
+        await message.answer("\n".join(lines))
+        await announce(self.bot, self.texts, result.notices)
+        if result.promoted and result.telegram_id is not None:
+            member_t = self.texts[result.language]
+            await tell(
+                self.bot, result.telegram_id, member_t("notice-promoted", tier=result.tier.title.in_(result.language))
+            )
+        return True
+
+    async def redeem(self, message: Message, actor: Actor, member: str, points: str, update: Update) -> bool:
+        """Spend the member's points and tell the cashier and the member; True when it was new."""
+        try:
+            result = await redemption.redeem_points(
+                self.session,
+                self.programme,
+                self.cards,
+                actor,
+                member=member,
+                points=points,
+                update_id=update.update_id,
+                now=utcnow(),
+            )
+        except LimitExceeded as breach:
+            await self._owners_hear_of(actor, breach)
+            raise
+        if not result.created:
+            await message.answer(self.t("redeem-already"))
+            return False
+        await message.answer(
+            self.t("redeem-done", number=result.member_id, points=result.points, balance=result.balance)
+        )
+        await announce(self.bot, self.texts, result.notices)
+        return True
