@@ -54,6 +54,22 @@ class SettingsBirthday(CallbackData, prefix="setbday"):
     day: str = ""
 
 
+class CampaignStep(StrEnum):
+    SEGMENT = "seg"
+    OFFER = "off"
+    WHEN = "when"
+    HOLDOUT = "hold"
+    CONFIRM = "ok"
+    ABORT = "stop"
+
+
+class CampaignChoice(CallbackData, prefix="cmp", sep=";"):
+    """An answer in the /campaign dialogue; `;` separates because segment names contain `:`."""
+
+    step: CampaignStep
+    value: str = ""
+
+
 class PanelAction(StrEnum):
     SALE = "sale"
     REDEEM = "redeem"

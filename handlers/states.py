@@ -9,5 +9,16 @@ class SettingsStates(StatesGroup):
     birthday = State()  # waiting for the member to type their birthday
 
 
+class CampaignStates(StatesGroup):
+    """The guided /campaign dialogue, one state per question."""
+
+    segment = State()
+    text = State()
+    offer = State()
+    when = State()
+    holdout = State()
+    confirm = State()
+
+
 class TillStates(StatesGroup):
     amount = State()  # a member panel's button asked the cashier for a sale's amount or the points to redeem

@@ -105,3 +105,35 @@ class BirthdayLocked(DomainError):
     """The birthday was changed less than a year ago; `date` says when it may change again."""
 
     code = "birthday-locked"
+
+
+class CampaignUnknownSegment(DomainError):
+    code = "campaign-segment"
+
+
+class CampaignTextEmpty(DomainError):
+    code = "campaign-text-empty"
+
+
+class CampaignTextTooLong(DomainError):
+    code = "campaign-text-long"
+
+
+class CampaignUnknownOffer(DomainError):
+    code = "campaign-offer"
+
+
+class CampaignBadHoldout(DomainError):
+    code = "campaign-holdout"
+
+
+class CampaignTimeInPast(DomainError):
+    code = "campaign-past"
+
+
+class CampaignNotFound(DomainError):
+    code = "campaign-not-found"
+
+
+class CampaignNotCancellable(DomainError):
+    code = "campaign-not-cancellable"

@@ -1,0 +1,60 @@
+"""Many members at once, written straight into the database: audiences for campaign tests and the benchmark."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.analytics import MemberStats
+from models.base import utcnow
+from models.members import Member
+
+FIRST_TELEGRAM_ID = 70_000_000
+BATCH = 5_000
+
+
+async def add_members(
+    session: AsyncSession,
+    count: int,
+    *,
+    first_telegram_id: int = FIRST_TELEGRAM_ID,
+    consent: bool = True,
+    language: str = "en",
+    tier: str = "bronze",
+    now: datetime | None = None,
+) -> list[int]:
+    """Enrol `count` members with consecutive Telegram ids (as if each had pressed /start); returns their ids."""
+    joined = now or utcnow()
+    for start in range(0, count, BATCH):
+        rows = [
+            {
+                "telegram_id": first_telegram_id + number,
+                "first_name": f"Member {number}",
+                "language": language,
+                "referral_code": f"t{first_telegram_id + number:x}",
+                "joined_at": joined,
+                "consent_version": "1",
+                "consent_at": joined,
+                "marketing_consent": consent,
+                "marketing_consent_at": joined,
+                "tier": tier,
+            }
+            for number in range(start, min(count, start + BATCH))
+        ]
+        await session.execute(insert(Member), rows)
+    await session.commit()
+    last = first_telegram_id + count
+    ids = await session.scalars(
+        select(Member.id).where(Member.telegram_id >= first_telegram_id, Member.telegram_id < last).order_by(Member.id)
+    )
+    return list(ids)
+
+
+async def set_segment(session: AsyncSession, member_ids: Sequence[int], segment: str) -> None:
+    """Put members into an RFM segment, as the nightly analytics would."""
+    now = utcnow()
+    session.add_all(MemberStats(member_id=member_id, segment=segment, computed_at=now) for member_id in member_ids)
+    await session.commit()

@@ -1,0 +1,143 @@
+"""Composing and cancelling campaigns: every part of a draft is checked, nothing is stored for a bad one."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.base import utcnow
+from models.campaigns import (
+    PERSONAL,
+    Campaign,
+    CampaignDraft,
+    CampaignRecipient,
+    CampaignStatus,
+    RecipientStatus,
+    audience_sizes,
+    cancel_campaign,
+    create_campaign,
+    open_campaigns,
+    recent_campaigns,
+)
+from models.delivery import freeze_audience, start_campaign
+from models.errors import (
+    CampaignBadHoldout,
+    CampaignNotCancellable,
+    CampaignNotFound,
+    CampaignTextEmpty,
+    CampaignTextTooLong,
+    CampaignTimeInPast,
+    CampaignUnknownOffer,
+    CampaignUnknownSegment,
+)
+from models.programme import Programme
+from tests.audiences import add_members, set_segment
+
+
+async def campaigns_stored(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Campaign)) or 0)
+
+
+class TestComposing:
+    async def test_a_valid_draft_is_scheduled_for_its_time(self, session: AsyncSession, programme: Programme) -> None:
+        now = utcnow()
+        draft = CampaignDraft(
+            "at_risk", "<b>We miss you</b>", offer="comeback_20", holdout_percent=10, send_at=now + timedelta(hours=2)
+        )
+        campaign = await create_campaign(session, programme, draft, now)
+        assert campaign.status == CampaignStatus.SCHEDULED
+        assert campaign.send_at == now + timedelta(hours=2)
+        assert campaign.text == "<b>We miss you</b>"
+        assert [c.id for c in await open_campaigns(session)] == [campaign.id]
+
+    async def test_now_means_now(self, session: AsyncSession, programme: Programme) -> None:
+        now = utcnow()
+        campaign = await create_campaign(session, programme, CampaignDraft("all", "Hello", offer=PERSONAL), now)
+        assert campaign.send_at == now
+        assert campaign.offer == PERSONAL
+
+    @pytest.mark.parametrize(
+        ("draft", "error"),
+        [
+            (CampaignDraft("vips", "Hello"), CampaignUnknownSegment),
+            (CampaignDraft("all", "   "), CampaignTextEmpty),
+            (CampaignDraft("all", "<b></b>"), CampaignTextEmpty),
+            (CampaignDraft("all", "x" * 3501), CampaignTextTooLong),
+            (CampaignDraft("all", "x" * 701, photo="AgACAgIAAxkBAAI"), CampaignTextTooLong),
+            (CampaignDraft("all", "Hello", offer="free_lunch"), CampaignUnknownOffer),
+            (CampaignDraft("all", "Hello", holdout_percent=51), CampaignBadHoldout),
+            (CampaignDraft("all", "Hello", holdout_percent=-1), CampaignBadHoldout),
+        ],
+    )
+    async def test_a_bad_part_is_refused_and_nothing_is_stored(
+        self, session: AsyncSession, programme: Programme, draft: CampaignDraft, error: type[Exception]
+    ) -> None:
+        with pytest.raises(error):
+            await create_campaign(session, programme, draft, utcnow())
+        assert await campaigns_stored(session) == 0
+
+    async def test_a_time_in_the_past_is_refused_with_the_local_time(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        now = utcnow()
+        draft = CampaignDraft("all", "Hello", send_at=now - timedelta(hours=1))
+        with pytest.raises(CampaignTimeInPast) as refused:
+            await create_campaign(session, programme, draft, now)
+        assert str(refused.value.details["when"]).count(":") == 1
+        assert await campaigns_stored(session) == 0
+
+    async def test_unknown_segment_lists_the_valid_ones(self, session: AsyncSession, programme: Programme) -> None:
+        with pytest.raises(CampaignUnknownSegment) as refused:
+            await create_campaign(session, programme, CampaignDraft("vips", "Hello"), utcnow())
+        assert "at_risk" in str(refused.value.details["segments"])
+        assert "likes:coffee" in str(refused.value.details["segments"])
+
+    async def test_segment_sizes_count_only_members_who_agreed_to_marketing(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        agreed = await add_members(session, 5)
+        await add_members(session, 3, first_telegram_id=80_000_000, consent=False)
+        await set_segment(session, agreed[:2], "at_risk")
+        sizes = await audience_sizes(session, programme)
+        assert sizes["all"] == 5
+        assert sizes["at_risk"] == 2
+        assert sizes["champions"] == 0
+
+
+class TestCancelling:
+    async def test_cancelling_a_running_campaign_cancels_who_was_not_reached(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        await add_members(session, 4)
+        now = utcnow()
+        campaign = await create_campaign(session, programme, CampaignDraft("all", "Hello"), now)
+        started = await start_campaign(session, campaign.id, now)
+        assert started is not None
+        await freeze_audience(session, programme, started)
+        cancelled = await cancel_campaign(session, campaign.id, now)
+        assert cancelled.status == CampaignStatus.CANCELLED
+        statuses = await session.scalars(select(CampaignRecipient.status))
+        assert set(statuses) == {RecipientStatus.CANCELLED}
+        [summary] = await recent_campaigns(session)
+        assert summary.progress[RecipientStatus.CANCELLED] == 4
+
+    async def test_a_finished_or_unknown_campaign_cannot_be_cancelled(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        now = utcnow()
+        campaign = await create_campaign(session, programme, CampaignDraft("all", "Hello"), now)
+        await cancel_campaign(session, campaign.id, now)
+        with pytest.raises(CampaignNotCancellable):
+            await cancel_campaign(session, campaign.id, now)
+        with pytest.raises(CampaignNotFound):
+            await cancel_campaign(session, 999, now)
+
+    async def test_a_cancelled_campaign_is_never_started(self, session: AsyncSession, programme: Programme) -> None:
+        now = utcnow()
+        campaign = await create_campaign(session, programme, CampaignDraft("all", "Hello"), now)
+        await cancel_campaign(session, campaign.id, now)
+        assert await start_campaign(session, campaign.id, now) is None
+        assert await session.scalar(select(func.count()).select_from(CampaignRecipient)) == 0

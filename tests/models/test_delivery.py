@@ -1,0 +1,311 @@
+"""The delivery rules in the database: frozen audiences, claims, outcomes, recovery, quiet hours and the cap."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import ledger
+from models.automations import campaign_audience, todays_campaign
+from models.base import utcnow
+from models.campaigns import (
+    Campaign,
+    CampaignDraft,
+    CampaignRecipient,
+    CampaignView,
+    RecipientStatus,
+    create_campaign,
+    progress,
+)
+from models.delivery import (
+    Outcome,
+    claim,
+    due_page,
+    freeze_audience,
+    queue_state,
+    quiet_until,
+    record,
+    recover_interrupted,
+    start_campaign,
+)
+from models.members import Member
+from models.programme import Automation, FrequencyCap, LocalText, Marketing, Programme, QuietHours
+from tests.audiences import add_members, set_segment
+
+
+async def started(session: AsyncSession, programme: Programme, draft: CampaignDraft) -> CampaignView:
+    now = utcnow()
+    campaign = await create_campaign(session, programme, draft, now)
+    running = await start_campaign(session, campaign.id, now)
+    assert running is not None
+    return running
+
+
+async def statuses(session: AsyncSession, campaign_id: int) -> dict[int, str]:
+    rows = await session.execute(
+        select(CampaignRecipient.member_id, CampaignRecipient.status).where(
+            CampaignRecipient.campaign_id == campaign_id
+        )
+    )
+    return {member_id: status for member_id, status in rows}
+
+
+def no_limits(programme: Programme) -> Programme:
+    return programme.model_copy(update={"marketing": Marketing()})
+
+
+class TestFreezing:
+    async def test_only_members_who_agreed_and_can_be_reached_are_frozen(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        agreed = await add_members(session, 4)
+        refused = await add_members(session, 2, first_telegram_id=80_000_000, consent=False)
+        await session.execute(update(Member).where(Member.id == agreed[0]).values(reachable=False))
+        await session.execute(update(Member).where(Member.id == agreed[1]).values(forgotten_at=utcnow()))
+        await session.commit()
+        campaign = await started(session, programme, CampaignDraft("all", "Hello"))
+        assert await freeze_audience(session, programme, campaign) == 2
+        assert set(await statuses(session, campaign.id)) == set(agreed[2:])
+        assert not set(refused) & set(await statuses(session, campaign.id))
+
+    async def test_the_holdout_share_is_exact_and_differs_between_campaigns(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        await add_members(session, 200)
+        held: list[set[int]] = []
+        for _ in range(2):
+            campaign = await started(session, programme, CampaignDraft("all", "Hello", holdout_percent=10))
+            assert await freeze_audience(session, programme, campaign) == 200
+            rows = await statuses(session, campaign.id)
+            held.append({member for member, status in rows.items() if status == RecipientStatus.HELD_OUT})
+        assert [len(group) for group in held] == [20, 20]
+        assert held[0] != held[1]
+
+    async def test_a_freeze_in_chunks_resumes_without_duplicates(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        await add_members(session, 10)
+        campaign = await started(session, programme, CampaignDraft("all", "Hello", holdout_percent=20))
+        assert await freeze_audience(session, programme, campaign, chunk=3) == 10
+        # As if the process had stopped before the last chunk was confirmed: freezing again adds nobody twice.
+        await session.execute(update(Campaign).values(audience_frozen=False))
+        await session.commit()
+        assert await freeze_audience(session, programme, campaign, chunk=3) == 10
+        counts = (await progress(session, [campaign.id]))[campaign.id]
+        assert counts[RecipientStatus.HELD_OUT] == 2  # 20% of 10, however the chunks fall
+        assert counts.audience == 10
+
+    async def test_a_segment_campaign_reaches_only_its_segment(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        members = await add_members(session, 6)
+        await set_segment(session, members[:3], "at_risk")
+        campaign = await started(session, programme, CampaignDraft("at_risk", "We miss you"))
+        assert await freeze_audience(session, programme, campaign) == 3
+        assert set(await statuses(session, campaign.id)) == set(members[:3])
+
+
+class TestClaims:
+    async def test_a_row_is_claimed_once_and_its_outcome_recorded(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        programme = no_limits(programme)
+        await add_members(session, 3)
+        campaign = await started(session, programme, CampaignDraft("all", "Hello"))
+        await freeze_audience(session, programme, campaign)
+        page = await due_page(session, campaign.id, after=0, now=utcnow(), limit=10)
+        claimed = await claim(session, programme, campaign, page, utcnow())
+        assert [row.member_id for row in claimed] == [row.member_id for row in page]
+        assert await claim(session, programme, campaign, page, utcnow()) == []
+        first, second, third = claimed
+        await record(
+            session,
+            [
+                Outcome(first.id, first.member_id, RecipientStatus.SENT, message_id=7),
+                Outcome(second.id, second.member_id, RecipientStatus.BLOCKED, error="Forbidden: bot was blocked"),
+                Outcome(third.id, third.member_id, RecipientStatus.PENDING),
+            ],
+        )
+        rows = await statuses(session, campaign.id)
+        assert rows == {
+            first.member_id: RecipientStatus.SENT,
+            second.member_id: RecipientStatus.BLOCKED,
+            third.member_id: RecipientStatus.PENDING,
+        }
+        assert await session.scalar(select(Member.reachable).where(Member.id == second.member_id)) is False
+        message_id = await session.scalar(
+            select(CampaignRecipient.telegram_message_id).where(CampaignRecipient.id == first.id)
+        )
+        assert message_id == 7
+
+    async def test_members_who_opted_out_after_the_freeze_are_skipped(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        programme = no_limits(programme)
+        members = await add_members(session, 2)
+        campaign = await started(session, programme, CampaignDraft("all", "Hello"))
+        await freeze_audience(session, programme, campaign)
+        await session.execute(update(Member).where(Member.id == members[0]).values(marketing_consent=False))
+        await session.commit()
+        page = await due_page(session, campaign.id, after=0, now=utcnow(), limit=10)
+        claimed = await claim(session, programme, campaign, page, utcnow())
+        assert [row.member_id for row in claimed] == [members[1]]
+        assert (await statuses(session, campaign.id))[members[0]] == RecipientStatus.SKIPPED
+
+    async def test_the_frequency_cap_holds_a_member_back_until_the_oldest_message_ages_out(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        capped = programme.model_copy(update={"marketing": Marketing(frequency_cap=FrequencyCap(messages=2, days=7))})
+        [member] = await add_members(session, 1)
+        now = utcnow()
+        sent_at = [now - timedelta(days=5), now - timedelta(days=1)]
+        for when in sent_at:
+            campaign = await started(session, capped, CampaignDraft("all", "Earlier"))
+            await freeze_audience(session, capped, campaign)
+            [row] = await claim(
+                session, capped, campaign, await due_page(session, campaign.id, after=0, now=now, limit=5), when
+            )
+            await record(session, [Outcome(row.id, member, RecipientStatus.SENT, message_id=1)])
+        campaign = await started(session, capped, CampaignDraft("all", "One too many"))
+        await freeze_audience(session, capped, campaign)
+        page = await due_page(session, campaign.id, after=0, now=now, limit=5)
+        assert await claim(session, capped, campaign, page, now) == []
+        state = await queue_state(session, campaign.id, now)
+        assert not state.finished
+        assert state.next_due == sent_at[0] + timedelta(days=7)
+        assert await due_page(session, campaign.id, after=0, now=now, limit=5) == []
+        later = sent_at[0] + timedelta(days=7, seconds=1)
+        assert len(await due_page(session, campaign.id, after=0, now=later, limit=5)) == 1
+
+    async def test_the_campaign_finishes_when_nobody_is_left_waiting(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        programme = no_limits(programme)
+        await add_members(session, 2)
+        campaign = await started(session, programme, CampaignDraft("all", "Hello"))
+        await freeze_audience(session, programme, campaign)
+        claimed = await claim(
+            session, programme, campaign, await due_page(session, campaign.id, after=0, now=utcnow(), limit=5), utcnow()
+        )
+        assert not (await queue_state(session, campaign.id, utcnow())).finished
+        await record(session, [Outcome(row.id, row.member_id, RecipientStatus.SENT, message_id=1) for row in claimed])
+        assert (await queue_state(session, campaign.id, utcnow())).finished
+        assert await session.scalar(select(Campaign.status)) == "done"
+
+    async def test_rows_caught_mid_send_become_unknown_and_are_never_claimed_again(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        programme = no_limits(programme)
+        await add_members(session, 3)
+        campaign = await started(session, programme, CampaignDraft("all", "Hello"))
+        await freeze_audience(session, programme, campaign)
+        page = await due_page(session, campaign.id, after=0, now=utcnow(), limit=2)
+        await claim(session, programme, campaign, page, utcnow())
+        assert await recover_interrupted(session) == 2
+        counts = (await progress(session, [campaign.id]))[campaign.id]
+        assert counts[RecipientStatus.UNKNOWN] == 2
+        remaining = await due_page(session, campaign.id, after=0, now=utcnow(), limit=10)
+        assert len(remaining) == 1
+
+
+class TestQuietHours:
+    marketing = Marketing(quiet_hours=QuietHours(start=time(21), end=time(9)))
+
+    def test_late_evening_waits_for_the_next_morning(self) -> None:
+        evening = datetime(2026, 11, 23, 19, 30, tzinfo=UTC)  # 22:30 in Moscow
+        assert quiet_until(self.marketing, "Europe/Moscow", evening) == datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+
+    def test_early_morning_waits_until_the_end_the_same_day(self) -> None:
+        early = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # 06:00 in Moscow
+        assert quiet_until(self.marketing, "Europe/Moscow", early) == datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+
+    def test_daytime_is_not_quiet(self) -> None:
+        noon = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+        assert quiet_until(self.marketing, "Europe/Moscow", noon) is None
+        assert quiet_until(Marketing(), "Europe/Moscow", noon) is None
+
+    def test_quiet_hours_within_one_day(self) -> None:
+        lunch = Marketing(quiet_hours=QuietHours(start=time(13), end=time(14)))
+        assert quiet_until(lunch, "UTC", datetime(2026, 11, 24, 13, 30, tzinfo=UTC)) == datetime(
+            2026, 11, 24, 14, 0, tzinfo=UTC
+        )
+        assert quiet_until(lunch, "UTC", datetime(2026, 11, 24, 14, 0, tzinfo=UTC)) is None
+
+
+class TestAutomations:
+    def automation(self, kind: str) -> Automation:
+        return Automation.model_validate({"kind": kind, "text": LocalText(en="Hi", ru="Привет")})
+
+    async def audience_of(self, session: AsyncSession, programme: Programme, kind: str, now: datetime) -> list[int]:
+        campaign = await todays_campaign(session, programme, self.automation(kind), now)
+        members = await session.scalars(campaign_audience(programme, campaign))
+        return list(members)
+
+    async def test_birthdays_today_in_the_business_time_zone(self, session: AsyncSession, programme: Programme) -> None:
+        members = await add_members(session, 3)
+        birthdays = [date(1990, 11, 24), date(1985, 11, 23), date(2000, 2, 29)]
+        for member, birthday in zip(members, birthdays, strict=True):
+            await session.execute(update(Member).where(Member.id == member).values(birthday=birthday))
+        await session.commit()
+        moscow_morning = datetime(2026, 11, 23, 22, 0, tzinfo=UTC)  # already the 24th in Moscow
+        assert await self.audience_of(session, programme, "birthday", moscow_morning) == [members[0]]
+
+    async def test_a_leap_day_birthday_is_greeted_on_28_february(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        [member] = await add_members(session, 1)
+        await session.execute(update(Member).values(birthday=date(2000, 2, 29)))
+        await session.commit()
+        assert await self.audience_of(session, programme, "birthday", datetime(2027, 2, 28, 9, tzinfo=UTC)) == [member]
+
+    async def test_expiring_points_reach_members_whose_lot_ends_within_the_window(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        soon, later = await add_members(session, 2)
+        now = utcnow()
+        for member, days in ((soon, 5), (later, 60)):
+            await ledger.credit(
+                session,
+                member_id=member,
+                points=50,
+                kind="welcome",
+                reason="test",
+                key=f"lot:{member}",
+                now=now,
+                expires_at=now + timedelta(days=days),
+            )
+        await session.commit()
+        assert await self.audience_of(session, programme, "expiring_points", now) == [soon]
+
+    async def test_an_automation_makes_one_campaign_a_day(self, session: AsyncSession, programme: Programme) -> None:
+        now = utcnow()
+        first = await todays_campaign(session, programme, self.automation("win_back"), now)
+        again = await todays_campaign(session, programme, self.automation("win_back"), now + timedelta(minutes=5))
+        tomorrow = await todays_campaign(session, programme, self.automation("win_back"), now + timedelta(days=1))
+        assert first.id == again.id != tomorrow.id
+        assert first.text_for("ru") == "Привет"
+        assert await session.scalar(select(func.count()).select_from(Campaign)) == 2
+
+    async def test_win_back_skips_members_who_got_one_recently(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        programme = no_limits(programme)
+        members = await add_members(session, 2)
+        await set_segment(session, members, "at_risk")
+        now = utcnow()
+        campaign = await todays_campaign(session, programme, self.automation("win_back"), now)
+        campaign = await start_campaign(session, campaign.id, now) or campaign
+        await freeze_audience(session, programme, campaign)
+        page = await due_page(session, campaign.id, after=0, now=now, limit=5)
+        reached, missed = await claim(session, programme, campaign, page, now)
+        await record(
+            session,
+            [
+                Outcome(reached.id, reached.member_id, RecipientStatus.SENT, message_id=1),
+                Outcome(missed.id, missed.member_id, RecipientStatus.FAILED, error="Bad Request: chat not found"),
+            ],
+        )
+        next_week = now + timedelta(days=7)
+        assert await self.audience_of(session, programme, "win_back", next_week) == [members[1]]
