@@ -34,7 +34,7 @@ sale-recorded = ✅ Sale of { $amount } { $currency } recorded for member №{ $
 sale-promoted = 🎉 The member moved up to { $tier }.
 sale-already = Already recorded: this sale{ $receipt ->
     [none] {""}
-   *[other] with receipt #{ $receipt }
+   *[other] {" "}with receipt #{ $receipt }
 } was entered before for member №{ $number }. Nothing was changed.
 redeem-done = ✅ { points } spent by member №{ $number }. Balance: { points-balance }.
 redeem-already = Already recorded: this redemption was entered before. Nothing was changed.
@@ -48,7 +48,7 @@ points-balance = { $balance ->
 
 panel-title = 👤 Member <b>№{ $number }</b>{ $name ->
     [none] {""}
-   *[other] · { $name }
+   *[other] {" "}· { $name }
 }
 panel-phone = Phone: { $phone }
 panel-points = Balance: <b>{ points }</b> · Tier: { $tier }
@@ -64,7 +64,7 @@ panel-purchase = • { $date }: { $amount } { $currency }{ $category ->
     [none] {""}
    *[other] , #{ $receipt }
 }{ $refunded ->
-    [yes] (refunded)
+    [yes] {" "}(refunded)
    *[no] {""}
 }
 panel-no-purchases = No purchases yet.
@@ -82,11 +82,11 @@ kind-welcome = Welcome bonus
 kind-referral = Friend bonus
 notice-earned = ⭐ +{ points }: { $kind }{ $reason ->
     [none] {""}
-   *[other] ({ $reason })
+   *[other] {" "}({ $reason })
 }. Balance: { points-balance }.
 notice-spent = ➖ { points }: { $kind }{ $reason ->
     [none] {""}
-   *[other] ({ $reason })
+   *[other] {" "}({ $reason })
 }. Balance: { points-balance }.
 notice-promoted = 🎉 You have reached { $tier }! Thank you for coming back.
 notme-button = This wasn't me
@@ -101,7 +101,7 @@ limit-breach-report = ⚠️ Cashier { $cashier } was refused: { $limit ->
 history-title = 📜 Your points, newest first (page { $page } of { $pages }):
 history-line = { $date }: { $sign }{ $points } · { $kind }{ $reason ->
     [none] {""}
-   *[other] ({ $reason })
+   *[other] {" "}({ $reason })
 }
 history-empty = No entries yet. Show your card with /card at the till to earn points.
 history-newer = ◀ Newer
@@ -116,6 +116,6 @@ flags-empty = No entries have been reported.
 flags-title = <b>Entries members reported as "not me"</b>, newest first:
 flags-line = • { $date }: member №{ $number }, { $sign }{ $points } { $kind }{ $reason ->
     [none] {""}
-   *[other] ({ $reason })
+   *[other] {" "}({ $reason })
 }, by { $actor }
 flags-system = the system

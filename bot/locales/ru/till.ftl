@@ -34,7 +34,7 @@ sale-recorded = ✅ Продажа на { $amount } { $currency } записан
 sale-promoted = 🎉 Участник перешёл на уровень { $tier }.
 sale-already = Уже записано: эта продажа{ $receipt ->
     [none] {""}
-   *[other] с чеком #{ $receipt }
+   *[other] {" "}с чеком #{ $receipt }
 } уже была внесена участнику №{ $number }. Ничего не изменилось.
 redeem-done = ✅ Участник №{ $number } списал { points }. Баланс: { points-balance }.
 redeem-already = Уже записано: это списание уже было внесено. Ничего не изменилось.
@@ -49,7 +49,7 @@ points-balance = { $balance ->
 
 panel-title = 👤 Участник <b>№{ $number }</b>{ $name ->
     [none] {""}
-   *[other] · { $name }
+   *[other] {" "}· { $name }
 }
 panel-phone = Телефон: { $phone }
 panel-points = Баланс: <b>{ points }</b> · Уровень: { $tier }
@@ -66,7 +66,7 @@ panel-purchase = • { $date }: { $amount } { $currency }{ $category ->
     [none] {""}
    *[other] , #{ $receipt }
 }{ $refunded ->
-    [yes] (возврат)
+    [yes] {" "}(возврат)
    *[no] {""}
 }
 panel-no-purchases = Покупок пока нет.
@@ -84,11 +84,11 @@ kind-welcome = Приветственный бонус
 kind-referral = Бонус за друга
 notice-earned = ⭐ +{ points }: { $kind }{ $reason ->
     [none] {""}
-   *[other] ({ $reason })
+   *[other] {" "}({ $reason })
 }. Баланс: { points-balance }.
 notice-spent = ➖ { points }: { $kind }{ $reason ->
     [none] {""}
-   *[other] ({ $reason })
+   *[other] {" "}({ $reason })
 }. Баланс: { points-balance }.
 notice-promoted = 🎉 Вы достигли уровня { $tier }! Спасибо, что возвращаетесь.
 notme-button = Это был не я
@@ -103,7 +103,7 @@ limit-breach-report = ⚠️ Кассиру { $cashier } отказано: { $li
 history-title = 📜 Ваши баллы, сначала новые (страница { $page } из { $pages }):
 history-line = { $date }: { $sign }{ $points } · { $kind }{ $reason ->
     [none] {""}
-   *[other] ({ $reason })
+   *[other] {" "}({ $reason })
 }
 history-empty = Записей пока нет. Покажите карту (/card) на кассе, чтобы получить баллы.
 history-newer = ◀ Новее
@@ -118,6 +118,6 @@ flags-empty = Жалоб на записи нет.
 flags-title = <b>Записи, о которых участники сказали «это был не я»</b>, сначала новые:
 flags-line = • { $date }: участник №{ $number }, { $sign }{ $points } { $kind }{ $reason ->
     [none] {""}
-   *[other] ({ $reason })
+   *[other] {" "}({ $reason })
 }, провёл { $actor }
 flags-system = система
