@@ -1,4 +1,4 @@
-"""`python -m bot` runs the bot; `python -m bot migrate` only updates the database schema."""
+"""`python -m bot` runs the bot; `migrate` only updates the database schema; `check` verifies the ledger."""
 
 from __future__ import annotations
 
@@ -6,16 +6,19 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from pydantic import ValidationError
 
 from bot.app import App
+from bot.check import check
 from bot.settings import Settings, describe_error
 from models.db import create_engine, migrate
 from models.programme import ProgrammeError
 
-USAGE = "usage: python -m bot [run|migrate]"
+USAGE = "usage: python -m bot [run|migrate|check]"
 
 
 async def _run(settings: Settings) -> None:
@@ -41,13 +44,17 @@ async def _migrate(settings: Settings) -> None:
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     action = argv[0] if argv else "run"
-    commands = {"run": _run, "migrate": _migrate}
+    commands: dict[str, Callable[[Settings], Coroutine[Any, Any, int | None]]] = {
+        "run": _run,
+        "migrate": _migrate,
+        "check": check,
+    }
     if action not in commands:
         print(USAGE, file=sys.stderr)
         return 2
     try:
         settings = Settings()  # values come from the environment
-        asyncio.run(commands[action](settings))
+        code: int | None = asyncio.run(commands[action](settings))
     except ValidationError as exc:
         print(describe_error(exc), file=sys.stderr)
         return 1
@@ -61,8 +68,8 @@ def main(argv: list[str]) -> int:
         print(f"cannot reach the Bot API at TELEGRAM_API_URL: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        pass
-    return 0
+        return 0
+    return code or 0
 
 
 if __name__ == "__main__":
