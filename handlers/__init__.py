@@ -8,8 +8,8 @@ from aiogram import Router
 
 from bot.i18n import Texts
 from handlers import errors, fallback
-from handlers.customer import balance, card, enrolment, help, history, privacy, settings, terms
-from handlers.staff import appointments, flags, member, panel, redeem, refund, sale
+from handlers.customer import balance, card, enrolment, help, history, invite, privacy, settings, terms
+from handlers.staff import appointments, campaigns, flags, member, panel, redeem, refund, sale, stats
 
 RouterFactory = Callable[[Texts], Router]
 
@@ -22,6 +22,7 @@ FEATURES: tuple[RouterFactory, ...] = (
     card.router,
     balance.router,
     history.router,
+    invite.router,
     sale.router,
     redeem.router,
     refund.router,
@@ -29,6 +30,8 @@ FEATURES: tuple[RouterFactory, ...] = (
     panel.router,
     appointments.router,
     flags.router,
+    campaigns.router,
+    stats.router,
     help.router,
     settings.router,
 )

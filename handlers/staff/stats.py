@@ -1,0 +1,56 @@
+"""/stats: the programme's figures over the last 30 days, for admins and owners."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Texts, Translator
+from handlers.customer.balance import money
+from handlers.filters import HasRole
+from models.base import utcnow
+from models.programme import Programme
+from models.staff import Role
+from models.stats import WINDOW_DAYS, programme_figures
+
+
+async def show_stats(message: Message, t: Translator, session: AsyncSession, programme: Programme) -> None:
+    figures = await programme_figures(session, utcnow())
+    await session.rollback()
+    lines = [
+        t("stats-title", programme=programme.name, days=WINDOW_DAYS),
+        t(
+            "stats-members",
+            members=figures.members,
+            joined=figures.joined_recently,
+            consent=figures.marketing_consent,
+            buyers=figures.active_buyers,
+        ),
+        t(
+            "stats-sales",
+            sales=figures.sales,
+            revenue=money(figures.revenue_cents),
+            check=money(figures.average_check_cents),
+            currency=programme.currency,
+        ),
+        t(
+            "stats-points",
+            issued=figures.points_issued,
+            redeemed=figures.points_redeemed,
+            expired=figures.points_expired,
+            outstanding=figures.points_outstanding,
+        ),
+    ]
+    if figures.segments:
+        lines.append(t("stats-segments"))
+        lines += [t("stats-segment-line", segment=name, count=count) for name, count in figures.segments]
+    await message.answer("\n".join(lines))
+
+
+def router(texts: Texts) -> Router:
+    router = Router(name="stats")
+    router.message.filter(HasRole(Role.ADMIN))
+    router.message.register(show_stats, Command("stats"))
+    return router
