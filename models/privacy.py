@@ -22,11 +22,10 @@ from models.base import Base
 from models.errors import MemberForgotten
 from models.flags import EntryFlag
 from models.ledger import LedgerEntry
-from models.members import ConsentEvent, Member, mask_phone
+from models.members import ConsentEvent, Member
 from models.preferences import BirthdayChange, MemberInterest
 from models.programme import Programme
 from models.purchases import Purchase
-from models.staff import Role
 
 JSONValue = Any
 # The ledger kind and key of the entry that writes off an erased member's points.
@@ -149,8 +148,3 @@ async def forget(session: AsyncSession, programme: Programme, member_id: int, no
     member.forgotten_at = now
     await session.commit()
     return Forgotten(member_id, points)
-
-
-def visible_phone(phone: str | None, role: Role) -> str | None:
-    """Only owners see a member's full phone number; everyone else on the staff sees it masked."""
-    return phone if role is Role.OWNER else mask_phone(phone)

@@ -14,7 +14,6 @@ from models.errors import MemberForgotten
 from models.ledger import LedgerEntry
 from models.members import ConsentEvent, Member, save_own_phone, set_marketing_consent
 from models.programme import Programme
-from models.staff import Role
 from tests.dbstate import find_values
 from tests.models.till import CASHIER, new_member, sale
 
@@ -113,12 +112,3 @@ class TestForget:
         second = await new_member(session, programme, TELEGRAM_ID)
         assert second != first
         assert (await session.get_one(Member, second)).balance == programme.bonuses.welcome
-
-
-class TestStaffView:
-    @pytest.mark.parametrize(
-        ("role", "shown"),
-        [(Role.OWNER, "+79161234567"), (Role.ADMIN, "+7 *** ***-45-67"), (Role.CASHIER, "+7 *** ***-45-67")],
-    )
-    def test_only_owners_see_the_full_phone(self, role: Role, shown: str) -> None:
-        assert privacy.visible_phone("+79161234567", role) == shown
