@@ -73,7 +73,7 @@ class TestForget:
     ) -> None:
         member_id = await rich_member(session, programme)
         await privacy.forget(session, programme, member_id, NOW)
-        needles = ["Zinaida", "zina_private", "9165554321", TELEGRAM_ID, date(1991, 5, 17)]
+        needles: list[str | int | date] = ["Zinaida", "zina_private", "9165554321", TELEGRAM_ID, date(1991, 5, 17)]
         assert await find_values(engine, needles) == []
         member = await session.get_one(Member, member_id, populate_existing=True)
         assert (member.forgotten_at, member.marketing_consent, member.telegram_id) == (NOW, False, None)
