@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.app import App
+from bot.check import check
 from models.ledger import LedgerEntry
 from models.members import ConsentEvent, Member
 from tests.conftest import SAMPLE_PROGRAMME, bot_settings, start_app, stop_app
@@ -110,6 +111,7 @@ class TestForget:
         assert member.forgotten_at is not None
         assert member.balance == 0 == sum(entry.amount for entry in entries)
         assert [entry.kind for entry in entries] == ["welcome", "forfeit"]
+        assert await check(app.settings) == 0  # `python -m bot check`: the ledger is whole
 
     async def test_a_forgotten_member_can_join_again_as_a_new_member(self, app: App, telegram: FakeTelegram) -> None:
         first = await join(telegram, ZINA)
