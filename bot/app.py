@@ -25,6 +25,7 @@ from handlers.commands import publish_customer_commands
 from handlers.staff.appointments import publish_all_staff_menus
 from models.db import create_engine, create_sessionmaker, migrate
 from models.programme import Programme, load_programme
+from scheduler.campaigns import CampaignRunner
 from scheduler.context import JobContext
 from scheduler.runner import build_scheduler
 
@@ -58,6 +59,7 @@ class App:
     flood: FloodLimit = HUMAN_PACE
     dispatcher: Dispatcher = field(init=False)
     scheduler: AsyncIOScheduler = field(init=False)
+    campaigns: CampaignRunner = field(init=False)
 
     def __post_init__(self) -> None:
         self.dispatcher = build_dispatcher(
@@ -71,6 +73,8 @@ class App:
         self.dispatcher.startup.register(self._on_startup)
         self.dispatcher.shutdown.register(self._on_shutdown)
         self.scheduler = build_scheduler(self.jobs)
+        self.campaigns = CampaignRunner(self.jobs, self.scheduler)
+        self.dispatcher["campaigns"] = self.campaigns  # handlers schedule and cancel through it
 
     @property
     def jobs(self) -> JobContext:
@@ -90,9 +94,11 @@ class App:
         await publish_customer_commands(self.bot, self.texts)
         await publish_all_staff_menus(self.bot, self.texts, self.sessionmaker, self.programme, self.settings.admin_ids)
         self.scheduler.start()
+        await self.campaigns.start()  # resume or schedule every open campaign
         log.info("bot started")
 
     async def _on_shutdown(self) -> None:
+        await self.campaigns.stop()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 

@@ -1,6 +1,6 @@
 """Automated campaigns from the programme file: birthday greetings, points about to expire, win-back.
 
-Each automation makes at most one campaign per business day (its `automation_key`), and its audience is a query
+Each automation makes at most one campaign per business day (its key), and its audience is a query
 like a segment's, so it is frozen and delivered exactly like a campaign a manager wrote.
 """
 
@@ -12,7 +12,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, exists, extract, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.campaigns import (
@@ -22,6 +21,8 @@ from models.campaigns import (
     CampaignStatus,
     CampaignView,
     RecipientStatus,
+    recorded,
+    store_once,
 )
 from models.ledger import LedgerEntry, LotAllocation
 from models.members import Member
@@ -47,9 +48,9 @@ async def todays_campaign(
 ) -> CampaignView:
     """The automation's campaign for today's business day, created on the first call; commits."""
     key = automation_key(automation.kind, business_day(programme, now))
-    existing = await session.scalar(select(Campaign).where(Campaign.automation_key == key))
-    if existing is not None:
-        return CampaignView.of(existing)
+    if (existing := await recorded(session, key)) is not None:
+        await session.rollback()
+        return existing
     row = Campaign(
         kind=automation.kind,
         segment=automation.kind,
@@ -62,19 +63,11 @@ async def todays_campaign(
         status=CampaignStatus.SCHEDULED,
         created_by=None,
         created_at=now,
-        automation_key=key,
+        key=key,
     )
-    session.add(row)
-    try:
-        await session.flush()
-    except IntegrityError:
-        # Another run created today's campaign in the meantime: that one is the campaign.
-        await session.rollback()
-        return CampaignView.of(
-            (await session.execute(select(Campaign).where(Campaign.automation_key == key))).scalar_one()
-        )
-    view = CampaignView.of(row)
+    view = await store_once(session, row) or await recorded(session, key)
     await session.commit()
+    assert view is not None
     return view
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -30,9 +31,11 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models import audit
 from models.base import Base
 from models.errors import (
     CampaignBadHoldout,
@@ -47,6 +50,7 @@ from models.errors import (
 from models.members import Member
 from models.programme import Programme
 from models.segments import audience, segment_names
+from models.staff import Actor
 
 PERSONAL = "personal"  # the offer value that gives each recipient their own best offer
 MAX_HOLDOUT_PERCENT = 50
@@ -117,8 +121,8 @@ class Campaign(Base):
     created_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
-    # Automated campaigns run once per kind and business day: "birthday:2026-11-23".
-    automation_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # What makes a campaign one of a kind: an automation's day ("birthday:2026-11-23"), a confirmed draft.
+    key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class CampaignRecipient(Base):
@@ -198,7 +202,7 @@ class CampaignDraft:
     offer: str | None = None
     holdout_percent: int = 0
     send_at: datetime | None = None
-    created_by: int | None = None
+    key: str | None = None  # makes creating it idempotent
 
 
 @dataclass(frozen=True)
@@ -218,6 +222,12 @@ class Progress:
     def resolved(self) -> int:
         """Recipients whose turn is over (not pending, not being sent)."""
         return self.audience - self[RecipientStatus.PENDING] - self[RecipientStatus.SENDING]
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    campaign: CampaignView
+    not_reached: int  # recipients who were still waiting and now will not get it
 
 
 @dataclass(frozen=True)
@@ -276,20 +286,45 @@ def marketable(query: Select[int]) -> Select[int]:
     return query.where(Member.marketing_consent.is_(True), Member.reachable.is_(True))
 
 
-async def audience_sizes(session: AsyncSession, programme: Programme) -> dict[str, int]:
-    """How many members each segment would reach now, in the order of `segment_names`."""
+async def audience_sizes(
+    session: AsyncSession, programme: Programme, segments: Sequence[str] | None = None
+) -> dict[str, int]:
+    """How many members each segment (by default every one, in the order of `segment_names`) would reach now."""
     sizes = {}
-    for name in segment_names(programme):
+    for name in segments or segment_names(programme):
         members = marketable(audience(programme, name)).order_by(None).subquery()
         sizes[name] = int(await session.scalar(select(func.count()).select_from(members)) or 0)
     await session.rollback()
     return sizes
 
 
+async def recorded(session: AsyncSession, key: str) -> CampaignView | None:
+    """The campaign stored under a key, if any."""
+    row = await session.scalar(select(Campaign).where(Campaign.key == key))
+    return None if row is None else CampaignView.of(row)
+
+
+async def store_once(session: AsyncSession, row: Campaign) -> CampaignView | None:
+    """Flush a new campaign; None (rolled back) when a concurrent request stored one with the same key first."""
+    session.add(row)
+    try:
+        await session.flush()
+    except IntegrityError:
+        await session.rollback()
+        return None
+    return CampaignView.of(row)
+
+
 async def create_campaign(
-    session: AsyncSession, programme: Programme, draft: CampaignDraft, now: datetime
+    session: AsyncSession, programme: Programme, draft: CampaignDraft, actor: Actor, now: datetime
 ) -> CampaignView:
-    """Record a manual campaign after checking every part of it; commits."""
+    """Record a manual campaign after checking every part of it, in the audit trail too; commits.
+
+    A draft with a key is stored once: confirming it again (a double tap) returns the campaign already made.
+    """
+    if draft.key is not None and (earlier := await recorded(session, draft.key)) is not None:
+        await session.rollback()
+        return earlier
     row = Campaign(
         kind=CampaignKind.MANUAL,
         segment=check_segment(programme, draft.segment),
@@ -300,12 +335,19 @@ async def create_campaign(
         holdout_percent=check_holdout(draft.holdout_percent),
         send_at=check_send_at(programme, draft.send_at, now),
         status=CampaignStatus.SCHEDULED,
-        created_by=draft.created_by,
+        created_by=actor.telegram_id,
         created_at=now,
+        key=draft.key,
     )
-    session.add(row)
-    await session.flush()
-    view = CampaignView.of(row)
+    view = await store_once(session, row)
+    if view is None:
+        assert draft.key is not None
+        earlier = await recorded(session, draft.key)
+        await session.rollback()
+        assert earlier is not None
+        return earlier
+    detail = f"{view.segment}, {view.send_at.isoformat(timespec='minutes')}, holdout {view.holdout_percent}%"
+    await audit.record(session, actor, "campaign-create", now=now, subject=f"campaign:{view.id}", detail=detail)
     await session.commit()
     return view
 
@@ -317,7 +359,7 @@ async def get_campaign(session: AsyncSession, campaign_id: int) -> CampaignView:
     return CampaignView.of(row)
 
 
-async def cancel_campaign(session: AsyncSession, campaign_id: int, now: datetime) -> CampaignView:
+async def cancel_campaign(session: AsyncSession, campaign_id: int, actor: Actor, now: datetime) -> Cancelled:
     """Stop a scheduled or running campaign: recipients not yet reached will not be; commits."""
     row = await session.get(Campaign, campaign_id, with_for_update=True)
     if row is None:
@@ -326,14 +368,15 @@ async def cancel_campaign(session: AsyncSession, campaign_id: int, now: datetime
         raise CampaignNotCancellable(campaign=campaign_id, status=row.status)
     row.status = CampaignStatus.CANCELLED
     row.finished_at = now
-    await session.execute(
+    result = await session.execute(
         update(CampaignRecipient)
         .where(CampaignRecipient.campaign_id == campaign_id, CampaignRecipient.status == RecipientStatus.PENDING)
         .values(status=RecipientStatus.CANCELLED)
     )
+    await audit.record(session, actor, "campaign-cancel", now=now, subject=f"campaign:{campaign_id}")
     view = CampaignView.of(row)
     await session.commit()
-    return view
+    return Cancelled(view, int(result.rowcount or 0))  # type: ignore[attr-defined]
 
 
 async def open_campaigns(session: AsyncSession) -> list[CampaignView]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.analytics import MemberStats
 from models.base import utcnow
 from models.members import Member
+from tests.conftest import SAMPLE_PROGRAMME
 
 FIRST_TELEGRAM_ID = 70_000_000
 BATCH = 5_000
@@ -58,3 +61,14 @@ async def set_segment(session: AsyncSession, member_ids: Sequence[int], segment:
     now = utcnow()
     session.add_all(MemberStats(member_id=member_id, segment=segment, computed_at=now) for member_id in member_ids)
     await session.commit()
+
+
+def programme_file(directory: Path, *, marketing: str = "") -> Path:
+    """The sample programme without quiet hours, frequency cap and automations (`marketing` lines add some back),
+    so that a test's campaign goes out whatever the hour and nothing else is sent."""
+    text = SAMPLE_PROGRAMME.read_text(encoding="utf-8").split("[[automations]]", 1)[0]
+    text = re.sub(r"^(quiet_hours|frequency_cap) = .*\n", "", text, flags=re.MULTILINE)
+    text = text.replace("[marketing]\n", f"[marketing]\n{marketing}")
+    path = directory / "programme.toml"
+    path.write_text(text, encoding="utf-8")
+    return path

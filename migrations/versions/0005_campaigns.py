@@ -36,7 +36,7 @@ def upgrade() -> None:
         sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("started_at", models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("finished_at", models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("automation_key", sa.String(length=64), nullable=True),
+        sa.Column("key", sa.String(length=64), nullable=True),
         sa.CheckConstraint(
             "kind IN ('manual', 'birthday', 'expiring_points', 'win_back')", name=op.f("ck_campaigns_kind_known")
         ),
@@ -45,7 +45,7 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint("holdout_percent BETWEEN 0 AND 50", name=op.f("ck_campaigns_holdout_range")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_campaigns")),
-        sa.UniqueConstraint("automation_key", name=op.f("uq_campaigns_automation_key")),
+        sa.UniqueConstraint("key", name=op.f("uq_campaigns_key")),
     )
     with op.batch_alter_table("campaigns", schema=None) as batch_op:
         batch_op.create_index("ix_campaigns_status", ["status"], unique=False)

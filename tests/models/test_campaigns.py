@@ -34,7 +34,10 @@ from models.errors import (
     CampaignUnknownSegment,
 )
 from models.programme import Programme
+from models.staff import Actor, Role
 from tests.audiences import add_members, set_segment
+
+MANAGER = Actor(900001, Role.ADMIN)
 
 
 async def campaigns_stored(session: AsyncSession) -> int:
@@ -47,7 +50,7 @@ class TestComposing:
         draft = CampaignDraft(
             "at_risk", "<b>We miss you</b>", offer="comeback_20", holdout_percent=10, send_at=now + timedelta(hours=2)
         )
-        campaign = await create_campaign(session, programme, draft, now)
+        campaign = await create_campaign(session, programme, draft, MANAGER, now)
         assert campaign.status == CampaignStatus.SCHEDULED
         assert campaign.send_at == now + timedelta(hours=2)
         assert campaign.text == "<b>We miss you</b>"
@@ -55,7 +58,9 @@ class TestComposing:
 
     async def test_now_means_now(self, session: AsyncSession, programme: Programme) -> None:
         now = utcnow()
-        campaign = await create_campaign(session, programme, CampaignDraft("all", "Hello", offer=PERSONAL), now)
+        campaign = await create_campaign(
+            session, programme, CampaignDraft("all", "Hello", offer=PERSONAL), MANAGER, now
+        )
         assert campaign.send_at == now
         assert campaign.offer == PERSONAL
 
@@ -76,7 +81,7 @@ class TestComposing:
         self, session: AsyncSession, programme: Programme, draft: CampaignDraft, error: type[Exception]
     ) -> None:
         with pytest.raises(error):
-            await create_campaign(session, programme, draft, utcnow())
+            await create_campaign(session, programme, draft, MANAGER, utcnow())
         assert await campaigns_stored(session) == 0
 
     async def test_a_time_in_the_past_is_refused_with_the_local_time(
@@ -85,13 +90,13 @@ class TestComposing:
         now = utcnow()
         draft = CampaignDraft("all", "Hello", send_at=now - timedelta(hours=1))
         with pytest.raises(CampaignTimeInPast) as refused:
-            await create_campaign(session, programme, draft, now)
+            await create_campaign(session, programme, draft, MANAGER, now)
         assert str(refused.value.details["when"]).count(":") == 1
         assert await campaigns_stored(session) == 0
 
     async def test_unknown_segment_lists_the_valid_ones(self, session: AsyncSession, programme: Programme) -> None:
         with pytest.raises(CampaignUnknownSegment) as refused:
-            await create_campaign(session, programme, CampaignDraft("vips", "Hello"), utcnow())
+            await create_campaign(session, programme, CampaignDraft("vips", "Hello"), MANAGER, utcnow())
         assert "at_risk" in str(refused.value.details["segments"])
         assert "likes:coffee" in str(refused.value.details["segments"])
 
@@ -106,6 +111,15 @@ class TestComposing:
         assert sizes["at_risk"] == 2
         assert sizes["champions"] == 0
 
+    async def test_confirming_the_same_draft_twice_makes_one_campaign(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        draft = CampaignDraft("all", "Hello", key="draft:900001:abc")
+        first = await create_campaign(session, programme, draft, MANAGER, utcnow())
+        again = await create_campaign(session, programme, draft, MANAGER, utcnow())
+        assert first.id == again.id
+        assert await campaigns_stored(session) == 1
+
 
 class TestCancelling:
     async def test_cancelling_a_running_campaign_cancels_who_was_not_reached(
@@ -113,12 +127,13 @@ class TestCancelling:
     ) -> None:
         await add_members(session, 4)
         now = utcnow()
-        campaign = await create_campaign(session, programme, CampaignDraft("all", "Hello"), now)
+        campaign = await create_campaign(session, programme, CampaignDraft("all", "Hello"), MANAGER, now)
         started = await start_campaign(session, campaign.id, now)
         assert started is not None
         await freeze_audience(session, programme, started)
-        cancelled = await cancel_campaign(session, campaign.id, now)
-        assert cancelled.status == CampaignStatus.CANCELLED
+        cancelled = await cancel_campaign(session, campaign.id, MANAGER, now)
+        assert cancelled.campaign.status == CampaignStatus.CANCELLED
+        assert cancelled.not_reached == 4
         statuses = await session.scalars(select(CampaignRecipient.status))
         assert set(statuses) == {RecipientStatus.CANCELLED}
         [summary] = await recent_campaigns(session)
@@ -128,16 +143,16 @@ class TestCancelling:
         self, session: AsyncSession, programme: Programme
     ) -> None:
         now = utcnow()
-        campaign = await create_campaign(session, programme, CampaignDraft("all", "Hello"), now)
-        await cancel_campaign(session, campaign.id, now)
+        campaign = await create_campaign(session, programme, CampaignDraft("all", "Hello"), MANAGER, now)
+        await cancel_campaign(session, campaign.id, MANAGER, now)
         with pytest.raises(CampaignNotCancellable):
-            await cancel_campaign(session, campaign.id, now)
+            await cancel_campaign(session, campaign.id, MANAGER, now)
         with pytest.raises(CampaignNotFound):
-            await cancel_campaign(session, 999, now)
+            await cancel_campaign(session, 999, MANAGER, now)
 
     async def test_a_cancelled_campaign_is_never_started(self, session: AsyncSession, programme: Programme) -> None:
         now = utcnow()
-        campaign = await create_campaign(session, programme, CampaignDraft("all", "Hello"), now)
-        await cancel_campaign(session, campaign.id, now)
+        campaign = await create_campaign(session, programme, CampaignDraft("all", "Hello"), MANAGER, now)
+        await cancel_campaign(session, campaign.id, MANAGER, now)
         assert await start_campaign(session, campaign.id, now) is None
         assert await session.scalar(select(func.count()).select_from(CampaignRecipient)) == 0

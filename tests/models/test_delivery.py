@@ -32,12 +32,15 @@ from models.delivery import (
 )
 from models.members import Member
 from models.programme import Automation, FrequencyCap, LocalText, Marketing, Programme, QuietHours
+from models.staff import Actor, Role
 from tests.audiences import add_members, set_segment
+
+MANAGER = Actor(900001, Role.ADMIN)
 
 
 async def started(session: AsyncSession, programme: Programme, draft: CampaignDraft) -> CampaignView:
     now = utcnow()
-    campaign = await create_campaign(session, programme, draft, now)
+    campaign = await create_campaign(session, programme, draft, MANAGER, now)
     running = await start_campaign(session, campaign.id, now)
     assert running is not None
     return running
@@ -49,7 +52,7 @@ async def statuses(session: AsyncSession, campaign_id: int) -> dict[int, str]:
             CampaignRecipient.campaign_id == campaign_id
         )
     )
-    return {member_id: status for member_id, status in rows}
+    return dict(rows.all())
 
 
 def no_limits(programme: Programme) -> Programme:

@@ -1,0 +1,320 @@
+"""The delivery engine: every running campaign's messages go out through one shared rate limit.
+
+For each campaign, a loop pages through the queue by id, claims a small chunk of rows (committed before any of
+their messages leaves), and hands each claimed row to a sending task once the rate limit allows. Outcomes are
+written back in batches by a flusher. Telegram's answers decide each row: 429 pauses every campaign and retries
+the same message, 403 marks the member unreachable, server and connection errors are retried with backoff a few
+times, and a request whose fate is unknown (a timeout) is never repeated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Iterator, Sequence
+from itertools import islice
+from zoneinfo import ZoneInfo
+
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import Message
+from aiohttp import ClientConnectorError
+
+from models import delivery
+from models.base import utcnow
+from models.campaigns import CampaignKind, CampaignStatus, CampaignView, RecipientStatus, get_campaign, progress
+from models.delivery import Claimed, Outcome
+from models.members import by_telegram_id
+from scheduler.context import JobContext
+from scheduler.messages import campaign_text
+from scheduler.ratelimit import TokenBucket
+
+log = logging.getLogger(__name__)
+
+PAGE = 500  # queue rows read at once
+MAX_CLAIM = 100  # rows claimed in one transaction at the highest rates
+IN_FLIGHT = 64  # messages waiting for Telegram's answer at once, all campaigns together
+FLUSH_EVERY = 0.25  # seconds between writes of outcomes
+FLUSH_AT = 200  # outcomes that trigger a write at once
+ATTEMPTS = 4  # tries of one message on server or connection errors
+BACKOFF = 0.5  # seconds before the first retry, doubling each time
+REQUEST_TIMEOUT = 30  # seconds Telegram has to answer one message
+DRAIN_TIMEOUT = 10.0  # seconds a stopping campaign waits for its messages in flight
+IDLE_RECHECK = 60.0  # longest sleep before the queue is looked at again
+
+
+def _chunks(rows: Sequence[delivery.Queued], size: int) -> Iterator[list[delivery.Queued]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _retryable(error: TelegramAPIError) -> bool:
+    """Errors after which the message surely did not go out: Telegram's 5xx, or no connection at all."""
+    return isinstance(error, TelegramServerError) or isinstance(error.__cause__, ClientConnectorError)
+
+
+class DeliveryEngine:
+    """Runs one delivery per running campaign; they share the rate limit and the cap on messages in flight."""
+
+    def __init__(self, context: JobContext, *, in_flight: int = IN_FLIGHT) -> None:
+        self.context = context
+        rate = context.settings.broadcast_rate
+        self.limiter = TokenBucket(rate)
+        self.slots = asyncio.Semaphore(in_flight)
+        # At low rates a crash leaves at most a message or two claimed but unsent; at high rates claims are batched.
+        self.claim_size = max(1, min(MAX_CLAIM, int(rate / 10)))
+        self._deliveries: dict[int, CampaignDelivery] = {}
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+
+    def start(self, campaign_id: int) -> None:
+        """Deliver the campaign unless it is being delivered already."""
+        if campaign_id in self._tasks:
+            return
+        run = CampaignDelivery(self, campaign_id)
+        task = asyncio.create_task(self._run(run), name=f"campaign-{campaign_id}")
+        self._deliveries[campaign_id] = run
+        self._tasks[campaign_id] = task
+
+    async def _run(self, run: CampaignDelivery) -> None:
+        try:
+            await run.run()
+        except Exception:
+            log.exception("campaign %s: delivery stopped by an error; it resumes at the next start", run.campaign_id)
+        finally:
+            self._deliveries.pop(run.campaign_id, None)
+            self._tasks.pop(run.campaign_id, None)
+
+    def running(self) -> list[int]:
+        return list(self._tasks)
+
+    async def cancel(self, campaign_id: int) -> None:
+        """Stop a cancelled campaign's delivery: unsent claims are cancelled, messages in flight are recorded."""
+        await self._stop(campaign_id, RecipientStatus.CANCELLED)
+
+    async def stop(self) -> None:
+        """Stop every delivery for shutdown: unsent claims go back to the queue for the next start."""
+        await asyncio.gather(*(self._stop(campaign_id, RecipientStatus.PENDING) for campaign_id in list(self._tasks)))
+
+    async def _stop(self, campaign_id: int, release_as: RecipientStatus) -> None:
+        task, run = self._tasks.get(campaign_id), self._deliveries.get(campaign_id)
+        if task is None or run is None:
+            return
+        run.release_as = release_as
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+class CampaignDelivery:
+    """One campaign's way through its queue."""
+
+    def __init__(self, engine: DeliveryEngine, campaign_id: int) -> None:
+        self.engine = engine
+        self.campaign_id = campaign_id
+        self.release_as = RecipientStatus.PENDING
+        self._undispatched: deque[Claimed] = deque()
+        self._sending: set[asyncio.Task[None]] = set()
+        self._outcomes: list[Outcome] = []
+        self._flush_now = asyncio.Event()
+        self._flush_lock = asyncio.Lock()
+
+    async def run(self) -> None:
+        campaign = await self._begin()
+        if campaign is None:
+            return
+        flusher = asyncio.create_task(self._flush_periodically())
+        try:
+            await self._deliver(campaign)
+        finally:
+            # Whether finished, cancelled or stopped: unsent claims are handed back, answers awaited and stored.
+            self._outcomes.extend(
+                Outcome(row.id, row.member_id, self.release_as, error=None) for row in self._undispatched
+            )
+            self._undispatched.clear()
+            await self._drain()
+            flusher.cancel()
+            await self._flush()
+        await self._report(campaign)
+
+    async def _begin(self) -> CampaignView | None:
+        """Start the campaign if its time came, and freeze its audience (resuming a freeze cut short)."""
+        context = self.engine.context
+        async with context.sessionmaker() as session:
+            campaign = await get_campaign(session, self.campaign_id)
+            await session.rollback()
+            if campaign.status == CampaignStatus.SCHEDULED:
+                started = await delivery.start_campaign(session, self.campaign_id, utcnow())
+                if started is None:
+                    return None
+                campaign = started
+            if campaign.status != CampaignStatus.RUNNING:
+                return None
+            size = await delivery.freeze_audience(session, context.programme, campaign)
+        log.info("campaign %s: delivering to an audience of %s", self.campaign_id, size)
+        return campaign
+
+    async def _deliver(self, campaign: CampaignView) -> None:
+        context, engine = self.engine.context, self.engine
+        after = 0
+        while True:
+            await self._wait_for_quiet_hours()
+            async with context.sessionmaker() as session:
+                page = await delivery.due_page(session, self.campaign_id, after=after, now=utcnow(), limit=PAGE)
+            if page:
+                after = page[-1].id
+                for chunk in _chunks(page, engine.claim_size):
+                    await engine.limiter.wait_unpaused()
+                    await self._wait_for_quiet_hours()
+                    async with context.sessionmaker() as session:
+                        claimed = await delivery.claim(session, context.programme, campaign, chunk, utcnow())
+                    self._undispatched.extend(claimed)
+                    await self._dispatch(campaign)
+                continue
+            if after:
+                after = 0  # one more pass from the start picks up rows held back or handed back meanwhile
+                continue
+            await self._drain()
+            await self._flush()
+            async with context.sessionmaker() as session:
+                state = await delivery.queue_state(session, self.campaign_id, utcnow())
+            if state.finished:
+                return
+            wait = IDLE_RECHECK if state.next_due is None else (state.next_due - utcnow()).total_seconds()
+            await asyncio.sleep(min(max(wait, 0.05), IDLE_RECHECK))
+
+    async def _dispatch(self, campaign: CampaignView) -> None:
+        """Send every claimed row as soon as a slot and the rate limit allow; each in its own task."""
+        engine = self.engine
+        while self._undispatched:
+            await engine.slots.acquire()
+            try:
+                await engine.limiter.acquire()
+            except BaseException:
+                engine.slots.release()
+                raise
+            task = asyncio.create_task(self._send(campaign, self._undispatched.popleft()))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+
+    async def _send(self, campaign: CampaignView, row: Claimed) -> None:
+        try:
+            outcome = await self._attempts(campaign, row)
+        finally:
+            self.engine.slots.release()
+        self._outcomes.append(outcome)
+        if len(self._outcomes) >= FLUSH_AT:
+            self._flush_now.set()
+
+    async def _attempts(self, campaign: CampaignView, row: Claimed) -> Outcome:
+        """Send one message, retrying what may be retried; cancelled while waiting, the row goes back unsent."""
+        failures = 0
+        while True:
+            try:
+                message = await self._request(campaign, row)
+            except TelegramRetryAfter as error:
+                log.warning("Telegram asked to wait %ss; all campaigns pause", error.retry_after)
+                self.engine.limiter.pause(error.retry_after)
+                delay = 0.0
+            except TelegramForbiddenError as error:
+                return Outcome(row.id, row.member_id, RecipientStatus.BLOCKED, error=error.message)
+            except TelegramNetworkError as error:
+                if not _retryable(error):
+                    return Outcome(row.id, row.member_id, RecipientStatus.UNKNOWN, error=error.message)
+                failures, delay = failures + 1, BACKOFF * 2**failures
+            except TelegramAPIError as error:
+                if not _retryable(error):
+                    return Outcome(row.id, row.member_id, RecipientStatus.FAILED, error=error.message)
+                failures, delay = failures + 1, BACKOFF * 2**failures
+            else:
+                return Outcome(row.id, row.member_id, RecipientStatus.SENT, message_id=message.message_id)
+            if failures >= ATTEMPTS:
+                return Outcome(row.id, row.member_id, RecipientStatus.FAILED, error=f"gave up after {failures} tries")
+            try:
+                await asyncio.sleep(delay)
+                await self.engine.limiter.acquire()
+            except asyncio.CancelledError:
+                return Outcome(row.id, row.member_id, self.release_as)
+
+    async def _request(self, campaign: CampaignView, row: Claimed) -> Message:
+        context = self.engine.context
+        programme = context.programme
+        offer = programme.offer(row.offer_id) if row.offer_id else None
+        until = (
+            row.coupon_expires.astimezone(ZoneInfo(programme.timezone or "UTC")).date() if row.coupon_expires else None
+        )
+        t = context.texts[row.language]
+        text = campaign_text(t, campaign.text_for(row.language), offer, row.coupon_code, until)
+        if campaign.photo:
+            return await context.bot.send_photo(
+                row.telegram_id, campaign.photo, caption=text, request_timeout=REQUEST_TIMEOUT
+            )
+        return await context.bot.send_message(row.telegram_id, text, request_timeout=REQUEST_TIMEOUT)
+
+    async def _wait_for_quiet_hours(self) -> None:
+        programme = self.engine.context.programme
+        until = delivery.quiet_until(programme.marketing, programme.timezone, utcnow())
+        if until is not None:
+            log.info("campaign %s: quiet hours, holding messages until %s", self.campaign_id, until)
+            await self._flush()
+            await asyncio.sleep((until - utcnow()).total_seconds())
+
+    async def _drain(self) -> None:
+        """Wait for the messages in flight; those Telegram did not answer in time stay `sending` (unknown later)."""
+        if not self._sending:
+            return
+        _, late = await asyncio.wait(set(self._sending), timeout=DRAIN_TIMEOUT)
+        for task in late:
+            task.cancel()
+
+    async def _flush_periodically(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._flush_now.wait(), FLUSH_EVERY)
+            self._flush_now.clear()
+            await self._flush()
+
+    async def _flush(self) -> None:
+        async with self._flush_lock:
+            outcomes, self._outcomes = self._outcomes, []
+            if not outcomes:
+                return
+            try:
+                async with self.engine.context.sessionmaker() as session:
+                    await delivery.record(session, outcomes)
+            except Exception:
+                log.exception("campaign %s: could not store %s outcomes; retrying", self.campaign_id, len(outcomes))
+                self._outcomes[:0] = outcomes
+
+    async def _report(self, campaign: CampaignView) -> None:
+        """Tell the manager who created the campaign how it went, once it is over."""
+        context = self.engine.context
+        if campaign.kind != CampaignKind.MANUAL or campaign.created_by is None:
+            return
+        async with context.sessionmaker() as session:
+            current = await get_campaign(session, self.campaign_id)
+            if current.status != CampaignStatus.DONE:
+                return
+            counts = (await progress(session, [self.campaign_id]))[self.campaign_id]
+            manager = await by_telegram_id(session, campaign.created_by)
+        t = context.texts[manager.language if manager else "en"]
+        text = t(
+            "campaign-finished",
+            id=campaign.id,
+            sent=counts[RecipientStatus.SENT],
+            blocked=counts[RecipientStatus.BLOCKED],
+            failed=counts[RecipientStatus.FAILED],
+            unknown=counts[RecipientStatus.UNKNOWN],
+            held_out=counts[RecipientStatus.HELD_OUT],
+        )
+        try:
+            await context.bot.send_message(campaign.created_by, text)
+        except TelegramAPIError as error:
+            log.warning("campaign %s: could not report to its author: %s", campaign.id, error.message)
