@@ -17,6 +17,8 @@ SQLITE_BUSY_MS = 10_000
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An engine tuned for its backend: SQLite gets WAL, a busy timeout, foreign keys and BEGIN IMMEDIATE."""
+    # Database errors end up in logs, and the values bound to a statement may be names or phone numbers.
+    kwargs.setdefault("hide_parameters", True)
     if make_url(url).get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000}, **kwargs)

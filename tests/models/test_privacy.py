@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from models import ledger_check, preferences, privacy
@@ -112,3 +113,16 @@ class TestForget:
         second = await new_member(session, programme, TELEGRAM_ID)
         assert second != first
         assert (await session.get_one(Member, second)).balance == programme.bonuses.welcome
+
+
+class TestDatabaseErrors:
+    async def test_a_database_error_does_not_carry_the_values_it_was_given(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        member_id = await new_member(session, programme, TELEGRAM_ID)
+        session.add(
+            ConsentEvent(id=1, member_id=member_id, purpose="marketing", version="Zinaida", granted=True, at=NOW)
+        )
+        with pytest.raises(IntegrityError) as failed:
+            await session.commit()
+        assert "Zinaida" not in str(failed.value)
