@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
+from handlers.errors import trace
 from models import inbox
 from models.base import utcnow
 
@@ -55,8 +56,8 @@ class UpdateEndpoint:
             return web.Response(status=503)  # another worker has it; Telegram will ask again later
         try:
             await self.dispatcher.feed_update(self.bot, update)
-        except Exception:
-            log.exception("update %s failed; Telegram will send it again", update.update_id)
+        except Exception as exc:
+            log.error("update %s failed; Telegram will send it again: %s", update.update_id, trace(exc))
             async with self.sessionmaker() as session:
                 await inbox.release(session, update.update_id)
             return web.Response(status=500)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from datetime import date
 from typing import Any
 
@@ -38,8 +39,14 @@ async def blocked(event: ErrorEvent) -> None:
     log.info("update %s: the user has blocked the bot", event.update.update_id)
 
 
+def trace(exc: BaseException) -> str:
+    """Where an error happened, for the log: its type and stack, without its message, which may quote what a
+    member typed or their name."""
+    return f"{type(exc).__name__}\n{''.join(traceback.format_tb(exc.__traceback__))}"
+
+
 async def crashed(event: ErrorEvent, **data: Any) -> None:
-    log.error("update %s failed", event.update.update_id, exc_info=event.exception)
+    log.error("update %s failed: %s", event.update.update_id, trace(event.exception))
     t: Translator | None = data.get("t")
     if t is not None:
         await _answer(event, t("error-internal"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterable
 from datetime import date
@@ -78,3 +79,15 @@ def without_members(metadata: MetaData, rows: Dump, member_ids: set[int]) -> Dum
                 kept.append(row)
         result[table.name] = kept
     return result
+
+
+async def settled_dump(engine: AsyncEngine, quiet: float = 0.3) -> Dump:
+    """The dump once background jobs (a campaign resuming at start-up, say) have stopped changing anything."""
+    metadata = await reflect(engine)
+    current = await dump(engine, metadata)
+    while True:
+        await asyncio.sleep(quiet)
+        latest = await dump(engine, metadata)
+        if latest == current:
+            return latest
+        current = latest

@@ -8,6 +8,7 @@ import logging
 import pytest
 
 from bot.app import App
+from handlers.errors import trace
 from tests.conftest import OWNER
 from tests.fake_telegram import FakeTelegram, FakeUser, Sent
 from tests.journeys import join, press, send
@@ -78,3 +79,15 @@ class TestLogs:
         assert any(str(number) in line for line in lines), "the journey should leave some trace in the logs"
         leaks = [(value, line) for line in lines for value in PERSONAL if value.casefold() in line.casefold()]
         assert leaks == []
+
+    def test_an_error_is_logged_by_type_and_place_without_its_message(self) -> None:
+        def fails() -> None:
+            raise ValueError(f"cannot use {SECRET_TEXT!r} from Zinaida")
+
+        with pytest.raises(ValueError, match="cannot use") as failed:
+            fails()
+        logged = trace(failed.value)
+        assert logged.startswith("ValueError")
+        assert "in fails" in logged
+        assert SECRET_TEXT not in logged
+        assert "Zinaida" not in logged

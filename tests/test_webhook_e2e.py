@@ -20,7 +20,7 @@ from models.enrolment import enrol
 from models.inbox import ProcessedUpdate
 from models.members import ConsentEvent, set_marketing_consent
 from tests.conftest import NO_FLOOD_LIMIT, bot_settings
-from tests.dbstate import dump
+from tests.dbstate import dump, settled_dump
 from tests.fake_telegram import FakeTelegram, FakeUser
 
 SECRET = "s3cret-Token_1"
@@ -123,7 +123,7 @@ class TestWebhook:
         self, webhook: Webhook, telegram: FakeTelegram, secret: str | None
     ) -> None:
         await member_with_marketing(webhook.app, ANNA)
-        before = await dump(webhook.app.engine)
+        before = await settled_dump(webhook.app.engine)
         assert await webhook.post(text_update(1, ANNA, "/stop"), secret=secret) == 401
         assert await dump(webhook.app.engine) == before
         assert telegram.messages_to(ANNA.id) == []
