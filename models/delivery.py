@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -297,8 +297,23 @@ async def claim(
         Claimed(row_id, wanted[row_id].member_id, wanted[row_id].telegram_id or 0, wanted[row_id].language)
         for row_id in taken
     ]
+    if campaign.offer is not None:
+        claimed = await _with_offers(session, programme, campaign, claimed, now)
     await session.commit()
     return claimed
+
+
+async def _with_offers(
+    session: AsyncSession, programme: Programme, campaign: CampaignView, rows: list[Claimed], now: datetime
+) -> list[Claimed]:
+    """The offer each recipient gets, recorded on their row before the message goes."""
+    given = [replace(row, offer_id=campaign.offer) for row in rows]
+    if given:
+        await session.execute(
+            sql_update(ROWS).where(ROWS.c.id == bindparam("row_id")).values(offer_id=bindparam("offer")),
+            [{"row_id": row.id, "offer": row.offer_id} for row in given],
+        )
+    return given
 
 
 async def record(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:

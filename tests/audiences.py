@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.analytics import MemberStats
 from models.base import utcnow
 from models.members import Member
+from models.programme import load_programme
 from tests.conftest import SAMPLE_PROGRAMME
 
 FIRST_TELEGRAM_ID = 70_000_000
@@ -29,8 +30,10 @@ async def add_members(
     tier: str = "bronze",
     now: datetime | None = None,
 ) -> list[int]:
-    """Enrol `count` members with consecutive Telegram ids (as if each had pressed /start); returns their ids."""
+    """Enrol `count` members with consecutive Telegram ids (as if each had pressed /start and agreed to the sample
+    programme's terms); returns their ids."""
     joined = now or utcnow()
+    terms = load_programme(SAMPLE_PROGRAMME).consent_version
     for start in range(0, count, BATCH):
         rows = [
             {
@@ -39,7 +42,7 @@ async def add_members(
                 "language": language,
                 "referral_code": f"t{first_telegram_id + number:x}",
                 "joined_at": joined,
-                "consent_version": "1",
+                "consent_version": terms,
                 "consent_at": joined,
                 "marketing_consent": consent,
                 "marketing_consent_at": joined,
@@ -48,12 +51,13 @@ async def add_members(
             for number in range(start, min(count, start + BATCH))
         ]
         await session.execute(insert(Member), rows)
-    await session.commit()
     last = first_telegram_id + count
     ids = await session.scalars(
         select(Member.id).where(Member.telegram_id >= first_telegram_id, Member.telegram_id < last).order_by(Member.id)
     )
-    return list(ids)
+    made = list(ids)
+    await session.commit()  # ends the transaction: on SQLite it holds the write lock the bot needs
+    return made
 
 
 async def set_segment(session: AsyncSession, member_ids: Sequence[int], segment: str) -> None:
