@@ -82,7 +82,7 @@ class TestLogs:
 
     def test_an_error_is_logged_by_type_and_place_without_its_message(self) -> None:
         def fails() -> None:
-            raise ValueError(f"cannot use {SECRET_TEXT!r} from Zinaida")
+            raise ValueError(f"cannot use {SECRET_TEXT!r} from {ZINA.first_name}")
 
         with pytest.raises(ValueError, match="cannot use") as failed:
             fails()
