@@ -19,6 +19,7 @@ from models import ledger
 from models.analytics import MemberFavourite, MemberStats
 from models.audit import AuditEvent
 from models.base import Base
+from models.campaigns import CampaignRecipient
 from models.errors import MemberForgotten
 from models.flags import EntryFlag
 from models.ledger import LedgerEntry
@@ -85,6 +86,7 @@ PERSONAL_DATA: dict[str, Rows] = {
     "purchases": Rows(Purchase, hide=STAFF),  # kept, anonymous, for the same reason
     "not_me_reports": Rows(EntryFlag),  # kept: evidence for the owners' look into possible fraud
     "staff_actions": Rows(AuditEvent, hide=STAFF),  # kept: the audit trail is append-only
+    "campaign_messages": Rows(CampaignRecipient),  # kept: a campaign's effect is measured over its whole audience
     "analytics": Rows(MemberStats, erase=True),
     "favourite_categories": Rows(MemberFavourite, erase=True),
     "interests": Rows(MemberInterest, erase=True),
