@@ -25,6 +25,13 @@ async def press(telegram: FakeTelegram, user: FakeUser, message: Sent, button: s
     telegram.push_callback(user, message, data)
 
 
+async def tap(telegram: FakeTelegram, user: FakeUser, message: Sent, button: str, *, expect: str | None = None) -> Sent:
+    """Press a button and wait for what the bot shows next (an edit or a new message), containing `expect` if given."""
+    mark = len(telegram.sent)
+    await press(telegram, user, message, button)
+    return await telegram.wait_for(user.id, contains=expect, after=mark)
+
+
 async def join(
     telegram: FakeTelegram,
     user: FakeUser,

@@ -11,12 +11,14 @@ from bot.app import App
 from bot.check import check
 from models.ledger import LedgerEntry
 from models.members import ConsentEvent, Member
-from tests.conftest import SAMPLE_PROGRAMME, bot_settings, start_app, stop_app
+from tests.audiences import programme_file
+from tests.conftest import OWNER, SAMPLE_PROGRAMME, bot_settings, start_app, stop_app
 from tests.dbstate import find_values
-from tests.fake_telegram import FakeTelegram, FakeUser, Sent
-from tests.journeys import join, press, send
+from tests.fake_telegram import FakeTelegram, FakeUser
+from tests.journeys import join, send, tap
 
 ZINA = FakeUser(id=7001, first_name="Zinaida", last_name="Kuznetsova", username="zina_private", language_code="en")
+BORIS = FakeUser(id=7002, first_name="Борис", language_code="ru")
 PHONE = "+7 916 555-43-21"
 STORED_PHONE = "+79165554321"
 
@@ -36,13 +38,6 @@ async def consents(app: App, member_id: int) -> list[tuple[str, str, bool]]:
         return [(purpose, version, granted) for purpose, version, granted in rows]
 
 
-async def tap(telegram: FakeTelegram, user: FakeUser, message: Sent, button: str, expect: str | None = None) -> Sent:
-    """Press a button and wait for what the bot shows next (an edit or a new message), optionally containing `expect`."""
-    mark = len(telegram.sent)
-    await press(telegram, user, message, button)
-    return await telegram.wait_for(user.id, contains=expect, after=mark)
-
-
 class TestStop:
     async def test_stop_withdraws_marketing_in_one_step_and_records_it(self, app: App, telegram: FakeTelegram) -> None:
         number = await join(telegram, ZINA, marketing=True)
@@ -60,6 +55,25 @@ class TestStop:
         for command in ("/stop", "/mydata", "/forget", "/settings"):
             assert "not a member yet" in ((await send(telegram, ZINA, command)).text or "")
         assert await member_row(app, ZINA.id) is None
+
+
+class TestNoCampaignAfterStop:
+    async def test_a_member_who_stopped_gets_no_campaign(
+        self, telegram: FakeTelegram, database_url: str, tmp_path: Path
+    ) -> None:
+        settings = bot_settings(telegram, database_url, programme_file=programme_file(tmp_path))
+        app, task = await start_app(settings)
+        try:
+            await join(telegram, ZINA, marketing=True)
+            await join(telegram, BORIS, marketing=True)
+            await send(telegram, ZINA, "/stop", expect="no more promotional messages")
+            mark = len(telegram.sent)
+            await send(telegram, OWNER, "/campaign all now | Fresh croissants today!", expect="starting")
+            await telegram.wait_for(OWNER.id, contains="has finished", after=mark, timeout=20)
+            assert [s.text for s in telegram.messages_to(BORIS.id)][-1] == "Fresh croissants today!"
+            assert [s for s in telegram.sent[mark:] if s.chat_id == ZINA.id] == []
+        finally:
+            await stop_app(app, task)
 
 
 class TestMyData:

@@ -10,7 +10,7 @@ from bot.app import App
 from models.members import Member
 from models.preferences import MemberInterest
 from tests.fake_telegram import FakeTelegram, FakeUser, Sent
-from tests.journeys import join, press, send
+from tests.journeys import join, send, tap
 
 ANNA = FakeUser(id=5101, first_name="Anna", language_code="en")
 
@@ -20,13 +20,6 @@ async def member_row(app: App) -> Member:
         member = await session.scalar(select(Member).where(Member.telegram_id == ANNA.id))
         assert member is not None
         return member
-
-
-async def tap(telegram: FakeTelegram, message: Sent, button: str, expect: str | None = None) -> Sent:
-    """Press a button on the settings message and wait for the message as it is afterwards."""
-    mark = len(telegram.sent)
-    await press(telegram, ANNA, message, button)
-    return await telegram.wait_for(ANNA.id, contains=expect, after=mark)
 
 
 async def open_settings(telegram: FakeTelegram, how: str = "/settings") -> Sent:
@@ -49,7 +42,7 @@ class TestSettingsScreen:
     async def test_switching_to_russian_changes_the_screen_and_the_menu(self, app: App, telegram: FakeTelegram) -> None:
         await join(telegram, ANNA)
         screen = await open_settings(telegram)
-        await tap(telegram, screen, "Русский", expect="Язык изменён")
+        await tap(telegram, ANNA, screen, "Русский", expect="Язык изменён")
         assert (await member_row(app)).language == "ru"
         menu = telegram.messages_to(ANNA.id)[-1]
         assert menu.button("Баланс")
@@ -59,43 +52,43 @@ class TestSettingsScreen:
     async def test_promotional_messages_can_be_turned_off_and_on(self, app: App, telegram: FakeTelegram) -> None:
         await join(telegram, ANNA, marketing=True)
         screen = await open_settings(telegram)
-        screen = await tap(telegram, screen, "Stop offers", expect="Promotional messages: off")
+        screen = await tap(telegram, ANNA, screen, "Stop offers", expect="Promotional messages: off")
         assert not (await member_row(app)).marketing_consent
-        await tap(telegram, screen, "Send me offers", expect="Promotional messages: on")
+        await tap(telegram, ANNA, screen, "Send me offers", expect="Promotional messages: on")
         assert (await member_row(app)).marketing_consent
 
     async def test_interests_are_chosen_from_the_programme_categories(self, app: App, telegram: FakeTelegram) -> None:
         await join(telegram, ANNA)
-        screen = await tap(telegram, await open_settings(telegram), "Interests", expect="What do you like?")
-        screen = await tap(telegram, screen, "Tea", expect="What do you like?")
+        screen = await tap(telegram, ANNA, await open_settings(telegram), "Interests", expect="What do you like?")
+        screen = await tap(telegram, ANNA, screen, "Tea", expect="What do you like?")
         assert screen.button("✅ Tea")
         async with app.sessionmaker() as session:
             assert list(await session.scalars(select(MemberInterest.category))) == ["tea"]
-        screen = await tap(telegram, screen, "Back", expect="Interests: Tea")
+        screen = await tap(telegram, ANNA, screen, "Back", expect="Interests: Tea")
 
 
 class TestBirthday:
     async def test_birthday_is_typed_checked_and_confirmed(self, app: App, telegram: FakeTelegram) -> None:
         await join(telegram, ANNA)
-        await tap(telegram, await open_settings(telegram), "Birthday", expect="31.12.1990")
+        await tap(telegram, ANNA, await open_settings(telegram), "Birthday", expect="31.12.1990")
         assert "not a date I can read" in ((await send(telegram, ANNA, "31.02.1990")).text or "")
         assert "cannot be a birthday" in ((await send(telegram, ANNA, "01.01.2999")).text or "")
         confirm = await send(telegram, ANNA, "17.05.1990", expect="17 May 1990")
-        await tap(telegram, confirm, "Yes, save", expect="Birthday: 17 May 1990")
+        await tap(telegram, ANNA, confirm, "Yes, save", expect="Birthday: 17 May 1990")
         assert (await member_row(app)).birthday == date(1990, 5, 17)
 
     async def test_cancelling_keeps_no_birthday(self, app: App, telegram: FakeTelegram) -> None:
         await join(telegram, ANNA)
-        await tap(telegram, await open_settings(telegram), "Birthday", expect="31.12.1990")
+        await tap(telegram, ANNA, await open_settings(telegram), "Birthday", expect="31.12.1990")
         confirm = await send(telegram, ANNA, "1990-05-17", expect="17 May 1990")
-        await tap(telegram, confirm, "Cancel", expect="Birthday: not set")
+        await tap(telegram, ANNA, confirm, "Cancel", expect="Birthday: not set")
         assert (await member_row(app)).birthday is None
 
     async def test_a_second_change_within_a_year_is_refused(self, app: App, telegram: FakeTelegram) -> None:
         await join(telegram, ANNA)
-        await tap(telegram, await open_settings(telegram), "Birthday", expect="31.12.1990")
+        await tap(telegram, ANNA, await open_settings(telegram), "Birthday", expect="31.12.1990")
         confirm = await send(telegram, ANNA, "17.05.1990", expect="17 May 1990")
-        screen = await tap(telegram, confirm, "Yes, save", expect="Birthday: 17 May 1990")
+        screen = await tap(telegram, ANNA, confirm, "Yes, save", expect="Birthday: 17 May 1990")
         update_id = telegram.push_callback(ANNA, screen, screen.button("Birthday")["callback_data"])
         await telegram.wait_idle()
         alert = telegram.callback_answer(update_id)
@@ -104,6 +97,6 @@ class TestBirthday:
 
     async def test_menu_buttons_still_work_while_a_birthday_is_awaited(self, app: App, telegram: FakeTelegram) -> None:
         await join(telegram, ANNA)
-        await tap(telegram, await open_settings(telegram), "Birthday", expect="31.12.1990")
+        await tap(telegram, ANNA, await open_settings(telegram), "Birthday", expect="31.12.1990")
         assert "100 points" in ((await send(telegram, ANNA, "⭐ Balance")).text or "")
         assert "17 May 1990" in ((await send(telegram, ANNA, "17.05.1990")).text or "")

@@ -10,8 +10,8 @@ import pytest
 from bot.app import App
 from handlers.errors import trace
 from tests.conftest import OWNER
-from tests.fake_telegram import FakeTelegram, FakeUser, Sent
-from tests.journeys import join, press, send
+from tests.fake_telegram import FakeTelegram, FakeUser
+from tests.journeys import join, send, tap
 
 ZINA = FakeUser(id=7101, first_name="Zinaida", last_name="Kuznetsova", username="zina_private", language_code="en")
 CASHIER = FakeUser(id=7102, first_name="Cass")
@@ -20,12 +20,6 @@ MASKED = "+7 *** ***-43-21"
 SECRET_TEXT = "my very private message"
 BIRTHDAY = "17.05.1991"
 PERSONAL = ("Zinaida", "Kuznetsova", "zina_private", "9165554321", "916 555", "555-43-21", SECRET_TEXT, BIRTHDAY)
-
-
-async def tap(telegram: FakeTelegram, user: FakeUser, message: Sent, button: str, expect: str) -> Sent:
-    mark = len(telegram.sent)
-    await press(telegram, user, message, button)
-    return await telegram.wait_for(user.id, contains=expect, after=mark)
 
 
 async def appoint_cashier(telegram: FakeTelegram) -> None:
