@@ -13,6 +13,7 @@ from models import (  # noqa: F401 - every table module is imported so the metad
     flags,
     inbox,
     ledger,
+    limits,
     members,
     preferences,
     privacy,

@@ -8,10 +8,26 @@ updated. The member's `balance` column moves in the same transaction as the entr
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Select, String, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    Select,
+    String,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -95,48 +111,167 @@ async def find(session: AsyncSession, key: str) -> Posted | None:
     return None if entry is None else _posted(entry, created=False)
 
 
-async def _lock_member(session: AsyncSession, member_id: int) -> int:
-    """Serialise writers of one member (a row lock on PostgreSQL; SQLite's IMMEDIATE transaction already does)."""
-    balance = await session.scalar(select(Member.balance).where(Member.id == member_id).with_for_update())
-    if balance is None:
+def table_of(model: type[Base]) -> Table:
+    """A mapped class's table, for bulk statements that skip the ORM's per-row work."""
+    return cast(Table, model.__table__)
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A member whose row this transaction holds, with what a posting needs to know about them."""
+
+    member_id: int
+    balance: int
+    tier: str
+    referred_by_id: int | None
+    forgotten: bool
+    telegram_id: int | None
+    language: str
+
+
+@dataclass
+class _Pending:
+    member_id: int
+    amount: int
+    kind: str
+    reason: str
+    key: str
+    rule: str | None
+    actor_id: int | None
+    expires_at: datetime | None
+    reverses_id: int | None
+    balance_after: int
+    created_at: datetime
+
+
+class Book:
+    """Postings of one transaction, written together: one INSERT for the entries, one UPDATE for the balances.
+
+    Members are locked first (in id order, so that two books never wait for each other); each posting moves the
+    held balance at once, so several postings for one member see each other and none may take it below zero.
+    """
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.holders: dict[int, Holder] = {}
+        self._balances: dict[int, int] = {}
+        self._pending: list[_Pending] = []
+
+    async def lock(self, member_ids: Iterable[int], *also: ColumnElement[Any]) -> dict[int, tuple[Any, ...]]:
+        """Hold these members' rows (FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transaction holds them all).
+
+        `also` are more values to read about each member in the same statement (a correlated subquery, say);
+        they come back by member for the members locked now.
+        """
+        wanted = sorted(set(member_ids) - self.holders.keys())
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            select(
+                Member.id,
+                Member.balance,
+                Member.tier,
+                Member.referred_by_id,
+                Member.forgotten_at,
+                Member.telegram_id,
+                Member.language,
+                *also,
+            )
+            .where(Member.id.in_(wanted))
+            .order_by(Member.id)
+            .with_for_update(of=Member)
+        )
+        extras = {}
+        for member_id, balance, tier, referred_by, forgotten_at, telegram_id, language, *more in rows:
+            self.holders[member_id] = Holder(
+                member_id, balance, tier, referred_by, forgotten_at is not None, telegram_id, language
+            )
+            self._balances[member_id] = balance
+            extras[member_id] = tuple(more)
+        return extras
+
+    def balance(self, member_id: int) -> int:
+        return self._balances[member_id]
+
+    def post(
+        self,
+        *,
+        member_id: int,
+        amount: int,
+        kind: str,
+        reason: str,
+        key: str,
+        now: datetime,
+        rule: str | None = None,
+        actor_id: int | None = None,
+        expires_at: datetime | None = None,
+        reverses_id: int | None = None,
+    ) -> None:
+        """Add an entry for a held member; refuses (changing nothing) one that would take the balance below zero."""
+        balance = self._balances[member_id]
+        if balance + amount < 0:
+            raise InsufficientPoints(balance=balance, asked=-amount)
+        self._balances[member_id] = balance + amount
+        self._pending.append(
+            _Pending(
+                member_id, amount, kind, reason, key, rule, actor_id, expires_at, reverses_id, balance + amount, now
+            )
+        )
+
+    async def write(self) -> list[Posted]:
+        """Insert the entries and store the new balances; returns the postings in the order they were made."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return []
+        # One executemany, then the new ids by their unique keys: an INSERT ... RETURNING of many rows in
+        # parameter order goes a row at a time on SQLite, several times slower.
+        await self.session.execute(
+            insert(table_of(LedgerEntry)),
+            [
+                {
+                    "member_id": p.member_id,
+                    "amount": p.amount,
+                    "kind": p.kind,
+                    "reason": p.reason,
+                    "key": p.key,
+                    "rule": p.rule,
+                    "actor_id": p.actor_id,
+                    "expires_at": p.expires_at,
+                    "reverses_id": p.reverses_id,
+                    "balance_after": p.balance_after,
+                    "created_at": p.created_at,
+                }
+                for p in pending
+            ],
+        )
+        found = await self.session.execute(
+            select(LedgerEntry.key, LedgerEntry.id).where(LedgerEntry.key.in_([p.key for p in pending]))
+        )
+        ids: dict[str, int] = dict(found.all())
+        touched = sorted({p.member_id for p in pending})
+        members = table_of(Member)
+        await self.session.execute(
+            update(members).where(members.c.id == bindparam("member")).values(balance=bindparam("balance")),
+            [{"member": member_id, "balance": self._balances[member_id]} for member_id in touched],
+        )
+        return [
+            Posted(ids[p.key], p.member_id, p.amount, p.kind, p.reason, p.balance_after, True, p.created_at)
+            for p in pending
+        ]
+
+
+async def known_keys(session: AsyncSession, keys: Iterable[str]) -> list[str]:
+    """Which of these business keys the ledger already holds."""
+    return list(await session.scalars(select(LedgerEntry.key).where(LedgerEntry.key.in_(list(keys)))))
+
+
+async def _lock_member(session: AsyncSession, member_id: int) -> Book:
+    """A book holding one member's row; UnknownMember when there is no such member."""
+    book = Book(session)
+    await book.lock([member_id])
+    if member_id not in book.holders:
         raise UnknownMember(member=member_id)
-    return balance
-
-
-async def _append(
-    session: AsyncSession,
-    *,
-    member_id: int,
-    amount: int,
-    kind: str,
-    reason: str,
-    key: str,
-    now: datetime,
-    rule: str | None,
-    actor_id: int | None,
-    expires_at: datetime | None = None,
-    reverses_id: int | None = None,
-) -> LedgerEntry:
-    balance = await session.scalar(
-        update(Member).where(Member.id == member_id).values(balance=Member.balance + amount).returning(Member.balance)
-    )
-    assert balance is not None
-    entry = LedgerEntry(
-        member_id=member_id,
-        amount=amount,
-        kind=kind,
-        reason=reason,
-        key=key,
-        rule=rule,
-        actor_id=actor_id,
-        expires_at=expires_at,
-        reverses_id=reverses_id,
-        balance_after=balance,
-        created_at=now,
-    )
-    session.add(entry)
-    await session.flush()
-    return entry
+    return book
 
 
 async def credit(
@@ -155,11 +290,10 @@ async def credit(
     """Add a lot of points that lives until `expires_at`; a key seen before returns its entry unchanged."""
     if points <= 0:
         raise ValueError("a credit must be positive")
-    await _lock_member(session, member_id)
+    book = await _lock_member(session, member_id)
     if (existing := await find(session, key)) is not None:
         return existing
-    entry = await _append(
-        session,
+    book.post(
         member_id=member_id,
         amount=points,
         kind=kind,
@@ -170,7 +304,7 @@ async def credit(
         actor_id=actor_id,
         expires_at=expires_at,
     )
-    return _posted(entry, created=True)
+    return (await book.write())[0]
 
 
 async def live_lots(session: AsyncSession, member_id: int) -> list[Lot]:
@@ -217,14 +351,25 @@ async def debit(
     """
     if points <= 0:
         raise ValueError("a debit must be positive")
-    balance = await _lock_member(session, member_id)
+    book = await _lock_member(session, member_id)
     if (existing := await find(session, key)) is not None:
         return existing
-    if points > balance:
-        raise InsufficientPoints(balance=balance, asked=points)
+    if points > book.balance(member_id):
+        raise InsufficientPoints(balance=book.balance(member_id), asked=points)
     lots = from_lots if from_lots is not None else await live_lots(session, member_id)
-    entry = await _append(
-        session,
+    allocations = []
+    left = points
+    for lot in lots:
+        take = min(left, lot.remaining)
+        if take > 0:
+            allocations.append((lot.entry_id, take))
+            left -= take
+        if left == 0:
+            break
+    if left:
+        # The balance said yes but the lots disagree: stop before the ledger goes inconsistent.
+        raise InsufficientPoints(balance=points - left, asked=points)
+    book.post(
         member_id=member_id,
         amount=-points,
         kind=kind,
@@ -235,19 +380,12 @@ async def debit(
         actor_id=actor_id,
         reverses_id=reverses_id,
     )
-    left = points
-    for lot in lots:
-        take = min(left, lot.remaining)
-        if take > 0:
-            session.add(LotAllocation(debit_id=entry.id, lot_id=lot.entry_id, amount=take))
-            left -= take
-        if left == 0:
-            break
-    if left:
-        # The balance said yes but the lots disagree: stop before the ledger goes inconsistent.
-        raise InsufficientPoints(balance=points - left, asked=points)
-    await session.flush()
-    return _posted(entry, created=True)
+    posted = (await book.write())[0]
+    await session.execute(
+        insert(LotAllocation),
+        [{"debit_id": posted.entry_id, "lot_id": lot_id, "amount": take} for lot_id, take in allocations],
+    )
+    return posted
 
 
 async def entries_sum(session: AsyncSession, member_id: int) -> int:
@@ -308,7 +446,7 @@ async def reverse(
     original = await session.scalar(select(LedgerEntry).where(LedgerEntry.key == entry_key))
     if original is None or original.amount <= 0:
         raise ValueError(f"no credit with key {entry_key!r} to reverse")
-    balance = await _lock_member(session, original.member_id)
+    balance = (await _lock_member(session, original.member_id)).balance(original.member_id)
     if (existing := await find(session, key)) is not None:
         return Reversal(existing, 0)
     lots = await live_lots(session, original.member_id)

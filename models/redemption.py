@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import audit, ledger, lookup
 from models.amounts import parse_points
 from models.cards import CardSigner
+from models.errors import DomainError, LimitExceeded
+from models.limits import Tally
 from models.programme import Programme
-from models.sales import check_daily_points, settle
-from models.staff import Actor, limits_for
+from models.staff import Actor
+
+T = TypeVar("T")
+
+
+async def settle(session: AsyncSession, actor: Actor, now: datetime, work: Awaitable[T]) -> T:
+    """Commit the work of one staff action, or roll it back on a refusal; a limit breach is kept in the audit trail."""
+    try:
+        result = await work
+    except LimitExceeded as breach:
+        await session.rollback()
+        detail = " ".join(f"{name}={value}" for name, value in breach.details.items())
+        await audit.record(session, actor, "limit.breach", now=now, detail=detail[:200])
+        await session.commit()
+        raise
+    except DomainError:
+        await session.rollback()
+        raise
+    await session.commit()
+    return result
 
 
 @dataclass(frozen=True)
@@ -41,7 +63,10 @@ async def _redeem(
     key = f"redeem:upd:{update_id}"
     if (earlier := await ledger.find(session, key)) is not None:
         return Redemption(False, earlier.member_id, -earlier.amount, row.balance, ())
-    await check_daily_points(session, programme, actor, await limits_for(session, programme, actor), amount, now)
+    tally = await Tally.load(session, programme, [actor], now)
+    tally.check(actor, points=amount)
+    tally.add(actor, amount)
+    await tally.write(session)
     posted = await ledger.debit(
         session,
         member_id=member_id,

@@ -1,34 +1,47 @@
-"""Recording a sale at the till and reversing it: points earned, tier recomputed, the referral paid, all audited.
+"""Recording sales at the till: points earned, the tier recomputed, the referral paid, limits kept, all audited.
 
 Earning rule: points = amount x `earning.points_per_100` / 100 x the multiplier of the tier the member holds *before*
 the sale, computed exactly and rounded once at the end by `earning.rounding` ("down" by default: 5 points per 100
 on 199.99 is 9 points). The sale then counts towards the tier, so a promotion takes effect from the next sale.
+
+`record_sales` does the work of any number of sales in one transaction with a fixed number of statements (the rows
+of all their members read at once, every purchase, entry, balance and audit line written in one statement each):
+one sale at a time through `record_sale`, or many at once through the group commit of `models.sales_desk`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from typing import TypeVar
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import (
+    Exists,
+    ScalarSelect,
+    SQLColumnExpression,
+    String,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import audit, ledger, lookup
+from models import ledger, lookup
 from models.accounts import tier_for
 from models.amounts import parse_amount, parse_category, parse_receipt
+from models.audit import AuditEvent
 from models.cards import CardSigner
-from models.errors import DomainError, LimitExceeded, UnknownReceipt
+from models.errors import DomainError, LimitExceeded, MemberForgotten, UnknownMember
+from models.limits import Tally
 from models.members import Member
 from models.programme import Programme, Tier
-from models.purchases import Purchase, spend_in_window
-from models.staff import Actor, Limits, limits_for
-
-EARNING_KINDS = ("sale", "redeem")  # what a cashier's points-per-day limit counts
-T = TypeVar("T")
+from models.purchases import Purchase
+from models.staff import Actor
 
 
 def points_for(programme: Programme, amount_cents: int, tier: Tier) -> int:
@@ -37,49 +50,40 @@ def points_for(programme: Programme, amount_cents: int, tier: Tier) -> int:
     return int(exact.quantize(Decimal(1), rounding=rounding))
 
 
-def business_day_start(programme: Programme, now: datetime) -> datetime:
-    zone = ZoneInfo(programme.timezone or "UTC")
-    local = now.astimezone(zone)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-async def points_today(session: AsyncSession, programme: Programme, staff_id: int, now: datetime) -> int:
-    """Points a staff member has awarded or redeemed since the business day began."""
-    total = await session.scalar(
-        select(func.coalesce(func.sum(func.abs(ledger.LedgerEntry.amount)), 0)).where(
-            ledger.LedgerEntry.actor_id == staff_id,
-            ledger.LedgerEntry.kind.in_(EARNING_KINDS),
-            ledger.LedgerEntry.created_at >= business_day_start(programme, now),
+def spend_in_window(programme: Programme, member: SQLColumnExpression[int], now: datetime) -> ScalarSelect[int]:
+    """A member's spend (cents, refunds left out) within the tier window: what their tier is computed from."""
+    return (
+        select(func.coalesce(func.sum(Purchase.amount_cents), 0))
+        .where(
+            Purchase.member_id == member,
+            Purchase.refunded_at.is_(None),
+            Purchase.created_at >= now - timedelta(days=programme.tiers.window_days),
         )
+        .scalar_subquery()
     )
-    return int(total or 0)
 
 
-async def check_daily_points(
-    session: AsyncSession, programme: Programme, actor: Actor, limits: Limits, points: int, now: datetime
-) -> None:
-    if limits.points_per_day is None or points == 0:
-        return
-    used = await points_today(session, programme, actor.telegram_id, now)
-    if used + points > limits.points_per_day:
-        raise LimitExceeded(limit="points_per_day", allowed=limits.points_per_day, used=used, asked=points)
+def referral_paid(member: SQLColumnExpression[int]) -> Exists:
+    """Whether the member's referral bonus (key `referral:<id>`) has been paid."""
+    key = literal("referral:").concat(cast(member, String))
+    return exists().where(ledger.LedgerEntry.key == key)
 
 
-async def settle(session: AsyncSession, actor: Actor, now: datetime, work: Awaitable[T]) -> T:
-    """Commit the work of one staff action, or roll it back on a refusal; a limit breach is kept in the audit trail."""
-    try:
-        result = await work
-    except LimitExceeded as breach:
-        await session.rollback()
-        detail = " ".join(f"{name}={value}" for name, value in breach.details.items())
-        await audit.record(session, actor, "limit.breach", now=now, detail=detail[:200])
-        await session.commit()
-        raise
-    except DomainError:
-        await session.rollback()
-        raise
-    await session.commit()
-    return result
+def moved_up(programme: Programme, old: str, new: Tier) -> bool:
+    levels = programme.tiers.levels
+    return levels.index(new) > levels.index(programme.tier(old))
+
+
+@dataclass(frozen=True)
+class SaleRequest:
+    """A sale as staff typed it: the member (number, phone or card code), the amount, optional category and receipt."""
+
+    actor: Actor
+    member: str
+    amount: str
+    category: str | None = None
+    receipt: str | None = None
+    update_id: int = 0  # the Telegram update: the sale's key when there is no receipt
 
 
 @dataclass(frozen=True)
@@ -97,157 +101,239 @@ class SaleResult:
     language: str
 
 
-async def _retier(session: AsyncSession, programme: Programme, member: Member, now: datetime) -> bool:
-    """Set the member's tier from their rolling spend; True when they moved up."""
-    spend = await spend_in_window(session, member.id, days=programme.tiers.window_days, now=now)
-    new = tier_for(programme, spend)
-    old = programme.tier(member.tier)
-    if new.name == old.name:
-        return False
-    member.tier = new.name
-    levels = programme.tiers.levels
-    return levels.index(new) > levels.index(old)
+@dataclass(frozen=True)
+class _Read:
+    """A request once its words are read and its member found."""
+
+    index: int
+    request: SaleRequest
+    amount_cents: int
+    category: str | None
+    receipt: str | None
+    key: str
+    member_id: int
 
 
-async def _pay_referral(
-    session: AsyncSession, programme: Programme, member: Member, now: datetime
-) -> list[ledger.Posted]:
+@dataclass
+class _Batch:
+    """What a batch of sales writes, gathered while each sale is decided in order."""
+
+    purchases: list[dict[str, object]]
+    audits: list[dict[str, object]]
+    owners: list[int]  # the request behind each posting in the book, in posting order
+    tiers: dict[int, str]
+
+
+async def _read(
+    session: AsyncSession, programme: Programme, cards: CardSigner, index: int, request: SaleRequest, now: datetime
+) -> _Read:
+    amount = parse_amount(request.amount, programme)
+    category = parse_category(request.category, programme)
+    receipt = None if request.receipt is None else parse_receipt(request.receipt)
+    key = f"sale:{receipt}" if receipt else f"sale:upd:{request.update_id}"
+    member_id = await lookup.member_id(session, request.member, cards, now)
+    return _Read(index, request, amount, category, receipt, key, member_id)
+
+
+def _audit_line(actor: Actor, action: str, now: datetime, **fields: object) -> dict[str, object]:
+    return {"at": now, "actor_id": actor.telegram_id, "role": actor.role.value, "action": action, **fields}
+
+
+def _pay_referral(
+    programme: Programme, book: ledger.Book, batch: _Batch, sale: _Read, paid: set[str], now: datetime
+) -> None:
     """On the invited member's first purchase: the inviter's bonus and the newcomer's, once (key `referral:<id>`)."""
-    inviter_id = member.referred_by_id
+    holder = book.holders[sale.member_id]
+    key = f"referral:{holder.member_id}"
+    inviter = book.holders.get(holder.referred_by_id or 0)
+    if holder.referred_by_id in (None, holder.member_id) or key in paid:
+        return
+    paid.add(key)
     bonuses = programme.bonuses
-    if inviter_id is None or inviter_id == member.id or await ledger.find(session, f"referral:{member.id}"):
-        return []
     expires = now + timedelta(days=programme.expiry.days)
-    paid = []
-    inviter = await session.scalar(select(Member.forgotten_at).where(Member.id == inviter_id))
-    if bonuses.referral_inviter and inviter is None:
-        paid.append(
-            await ledger.credit(
-                session,
-                member_id=inviter_id,
-                points=bonuses.referral_inviter,
-                kind="referral",
-                reason=str(member.id),
-                key=f"referral:{member.id}",
-                now=now,
-                expires_at=expires,
-                rule="bonuses.referral_inviter",
-            )
-        )
-    if bonuses.referral_invitee:
-        paid.append(
-            await ledger.credit(
-                session,
-                member_id=member.id,
-                points=bonuses.referral_invitee,
-                kind="referral",
-                reason=str(inviter_id),
-                key=f"referral:{member.id}:invitee",
-                now=now,
-                expires_at=expires,
-                rule="bonuses.referral_invitee",
-            )
-        )
-    return paid
-
-
-async def _notices(session: AsyncSession, posted: list[ledger.Posted]) -> tuple[ledger.Notice, ...]:
-    found = [await ledger.notice(session, item) for item in posted]
-    return tuple(item for item in found if item is not None)
-
-
-async def _replayed_sale(session: AsyncSession, programme: Programme, purchase: Purchase, key: str) -> SaleResult:
-    member = await session.get_one(Member, purchase.member_id)
-    entry = await ledger.find(session, key)
-    return SaleResult(
-        False,
-        member.id,
-        purchase.receipt,
-        purchase.amount_cents,
-        0 if entry is None else entry.amount,
-        member.balance,
-        programme.tier(member.tier),
-        False,
-        (),
-        member.telegram_id,
-        member.language,
-    )
-
-
-async def sale_in_transaction(
-    session: AsyncSession,
-    programme: Programme,
-    cards: CardSigner,
-    actor: Actor,
-    *,
-    member: str,
-    amount: str,
-    category: str | None,
-    receipt: str | None,
-    update_id: int,
-    now: datetime,
-) -> SaleResult:
-    """The work of one sale inside the caller's transaction: it neither commits nor rolls back."""
-    amount_cents = parse_amount(amount, programme)
-    category_name = parse_category(category, programme)
-    receipt_number = None if receipt is None else parse_receipt(receipt)
-    key = f"sale:{receipt_number}" if receipt_number else f"sale:upd:{update_id}"
-    member_id = await lookup.member_id(session, member, cards, now)
-    row = await lookup.lock(session, member_id, member)
-    if (earlier := await session.scalar(select(Purchase).where(Purchase.key == key))) is not None:
-        return await _replayed_sale(session, programme, earlier, key)
-    tier = programme.tier(row.tier)
-    points = points_for(programme, amount_cents, tier)
-    limits = await limits_for(session, programme, actor)
-    if limits.max_sale_cents is not None and amount_cents > limits.max_sale_cents:
-        raise LimitExceeded(limit="max_sale", allowed=limits.max_sale_cents // 100, asked=amount)
-    await check_daily_points(session, programme, actor, limits, points, now)
-    session.add(
-        Purchase(
-            member_id=member_id,
-            amount_cents=amount_cents,
-            category=category_name,
-            receipt=receipt_number,
+    if inviter is not None and not inviter.forgotten and bonuses.referral_inviter:
+        book.post(
+            member_id=inviter.member_id,
+            amount=bonuses.referral_inviter,
+            kind="referral",
+            reason=str(holder.member_id),
             key=key,
-            staff_id=actor.telegram_id,
-            created_at=now,
+            now=now,
+            rule="bonuses.referral_inviter",
+            expires_at=expires,
         )
+        batch.owners.append(sale.index)
+    if bonuses.referral_invitee:
+        book.post(
+            member_id=holder.member_id,
+            amount=bonuses.referral_invitee,
+            kind="referral",
+            reason=str(holder.referred_by_id),
+            key=f"{key}:invitee",
+            now=now,
+            rule="bonuses.referral_invitee",
+            expires_at=expires,
+        )
+        batch.owners.append(sale.index)
+
+
+async def _replays(
+    session: AsyncSession, programme: Programme, book: ledger.Book, replayed: list[_Read]
+) -> dict[int, SaleResult]:
+    """What to answer for sales recorded before (in an earlier transaction or earlier in this batch)."""
+    keys = [sale.key for sale in replayed]
+    purchases = {p.key: p for p in await session.scalars(select(Purchase).where(Purchase.key.in_(keys)))}
+    points = dict(
+        (
+            await session.execute(
+                select(ledger.LedgerEntry.key, ledger.LedgerEntry.amount).where(ledger.LedgerEntry.key.in_(keys))
+            )
+        ).all()
     )
-    await session.flush()
-    posted = []
-    if points:
-        posted.append(
-            await ledger.credit(
-                session,
-                member_id=member_id,
-                points=points,
+    await book.lock(purchase.member_id for purchase in purchases.values())
+    results = {}
+    for sale in replayed:
+        purchase = purchases[sale.key]
+        holder = book.holders[purchase.member_id]
+        results[sale.index] = SaleResult(
+            False,
+            holder.member_id,
+            purchase.receipt,
+            purchase.amount_cents,
+            points.get(sale.key, 0),
+            book.balance(holder.member_id),
+            programme.tier(holder.tier),
+            False,
+            (),
+            holder.telegram_id,
+            holder.language,
+        )
+    return results
+
+
+async def record_sales(
+    session: AsyncSession, programme: Programme, cards: CardSigner, requests: Sequence[SaleRequest], now: datetime
+) -> list[SaleResult | DomainError]:
+    """The work of several sales inside the caller's transaction, in order; each gets its result or its refusal.
+
+    A sale's key is `sale:<receipt>`, or `sale:upd:<update id>` without a receipt: a key recorded before (or earlier
+    in the same batch) is answered with `created=False` and changes nothing. A refused sale changes nothing; a limit
+    breach leaves an audit line. The caller commits (or rolls back everything).
+    """
+    outcomes: list[SaleResult | DomainError | None] = [None] * len(requests)
+    read: list[_Read] = []
+    for index, request in enumerate(requests):
+        try:
+            read.append(await _read(session, programme, cards, index, request, now))
+        except DomainError as refusal:
+            outcomes[index] = refusal
+    book = ledger.Book(session)
+    facts = await book.lock(
+        (sale.member_id for sale in read), spend_in_window(programme, Member.id, now), referral_paid(Member.id)
+    )
+    holders = book.holders
+    spend = {member_id: int(extra[0]) for member_id, extra in facts.items()}
+    paid = {f"referral:{member_id}" for member_id, extra in facts.items() if extra[1]}
+    await book.lock(h.referred_by_id for h in list(holders.values()) if h.referred_by_id and not facts[h.member_id][1])
+    recorded = set(await session.scalars(select(Purchase.key).where(Purchase.key.in_([s.key for s in read]))))
+    tally = await Tally.load(session, programme, (sale.request.actor for sale in read), now)
+    batch = _Batch([], [], [], {member_id: holders[member_id].tier for member_id in spend})
+    decided: list[tuple[_Read, int, bool, int]] = []  # sale, points, promoted, balance after it
+    replayed: list[_Read] = []
+    for sale in read:
+        holder = holders.get(sale.member_id)
+        actor = sale.request.actor
+        if holder is None or holder.forgotten:
+            outcomes[sale.index] = UnknownMember(member=sale.request.member) if holder is None else MemberForgotten()
+            continue
+        if sale.key in recorded:
+            replayed.append(sale)
+            continue
+        tier = programme.tier(batch.tiers[sale.member_id])
+        points = points_for(programme, sale.amount_cents, tier)
+        try:
+            tally.check(actor, points=points, amount_cents=sale.amount_cents, asked=sale.request.amount)
+        except LimitExceeded as breach:
+            outcomes[sale.index] = breach
+            detail = " ".join(f"{name}={value}" for name, value in breach.details.items())
+            batch.audits.append(_audit_line(actor, "limit.breach", now, member_id=None, subject=None, detail=detail))
+            continue
+        recorded.add(sale.key)
+        tally.add(actor, points)
+        batch.purchases.append(
+            {
+                "member_id": sale.member_id,
+                "amount_cents": sale.amount_cents,
+                "category": sale.category,
+                "receipt": sale.receipt,
+                "key": sale.key,
+                "staff_id": actor.telegram_id,
+                "created_at": now,
+                "refunded_at": None,
+            }
+        )
+        if points:
+            book.post(
+                member_id=sale.member_id,
+                amount=points,
                 kind="sale",
-                reason=f"#{receipt_number}" if receipt_number else "",
-                key=key,
+                reason=f"#{sale.receipt}" if sale.receipt else "",
+                key=sale.key,
                 now=now,
-                expires_at=now + timedelta(days=programme.expiry.days),
                 rule=f"earning x{tier.multiplier}",
                 actor_id=actor.telegram_id,
+                expires_at=now + timedelta(days=programme.expiry.days),
             )
+            batch.owners.append(sale.index)
+        _pay_referral(programme, book, batch, sale, paid, now)
+        spend[sale.member_id] += sale.amount_cents
+        new_tier = tier_for(programme, spend[sale.member_id])
+        promoted = moved_up(programme, batch.tiers[sale.member_id], new_tier)
+        batch.tiers[sale.member_id] = new_tier.name
+        detail = f"amount_cents={sale.amount_cents} points={points} category={sale.category or '-'}"
+        batch.audits.append(_audit_line(actor, "sale", now, member_id=sale.member_id, subject=sale.key, detail=detail))
+        decided.append((sale, points, promoted, book.balance(sale.member_id)))
+    await _write(session, book, batch, holders, tally)
+    posted = await book.write()
+    notices: dict[int, list[ledger.Notice]] = {}
+    for owner, item in zip(batch.owners, posted, strict=True):
+        target = book.holders[item.member_id]
+        if target.telegram_id is not None and not target.forgotten:
+            notices.setdefault(owner, []).append(ledger.Notice(target.telegram_id, target.language, item))
+    for sale, points, promoted, balance in decided:
+        holder = holders[sale.member_id]
+        outcomes[sale.index] = SaleResult(
+            True,
+            sale.member_id,
+            sale.receipt,
+            sale.amount_cents,
+            points,
+            balance,
+            programme.tier(batch.tiers[sale.member_id]),
+            promoted,
+            tuple(notices.get(sale.index, ())),
+            holder.telegram_id,
+            holder.language,
         )
-    posted += await _pay_referral(session, programme, row, now)
-    promoted = await _retier(session, programme, row, now)
-    detail = f"amount_cents={amount_cents} points={points} category={category_name or '-'}"
-    await audit.record(session, actor, "sale", now=now, member_id=member_id, subject=key, detail=detail)
-    await session.flush()
-    return SaleResult(
-        True,
-        member_id,
-        receipt_number,
-        amount_cents,
-        points,
-        row.balance,
-        programme.tier(row.tier),
-        promoted,
-        await _notices(session, posted),
-        row.telegram_id,
-        row.language,
-    )
+    if replayed:
+        for index, result in (await _replays(session, programme, book, replayed)).items():
+            outcomes[index] = result
+    assert all(outcome is not None for outcome in outcomes)
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+async def _write(
+    session: AsyncSession, book: ledger.Book, batch: _Batch, holders: dict[int, ledger.Holder], tally: Tally
+) -> None:
+    """Purchases, tier changes, today's counters and the audit lines, one statement each."""
+    if batch.purchases:
+        await session.execute(insert(ledger.table_of(Purchase)), batch.purchases)
+    changed = [{"id": m, "tier": tier} for m, tier in batch.tiers.items() if tier != holders[m].tier]
+    if changed:
+        await session.execute(update(Member), changed)
+    await tally.write(session)
+    if batch.audits:
+        await session.execute(insert(ledger.table_of(AuditEvent)), batch.audits)
 
 
 async def record_sale(
@@ -263,76 +349,13 @@ async def record_sale(
     update_id: int,
     now: datetime,
 ) -> SaleResult:
-    """Record a purchase and its points, once per receipt (or per Telegram update without one); commits.
+    """Record one purchase and its points, once per receipt (or per Telegram update without one); commits.
 
     A limit breach is refused, changes nothing but the audit trail, and raises LimitExceeded for owners to hear of.
     """
-    work = sale_in_transaction(
-        session,
-        programme,
-        cards,
-        actor,
-        member=member,
-        amount=amount,
-        category=category,
-        receipt=receipt,
-        update_id=update_id,
-        now=now,
-    )
-    return await settle(session, actor, now, work)
-
-
-@dataclass(frozen=True)
-class RefundResult:
-    created: bool
-    member_id: int
-    receipt: str
-    amount_cents: int
-    points_back: int
-    unrecovered: int
-    balance: int
-    notices: tuple[ledger.Notice, ...]
-
-
-async def refund(
-    session: AsyncSession, programme: Programme, actor: Actor, *, receipt: str, now: datetime
-) -> RefundResult:
-    """Mark the receipt's purchase refunded and take its points back (see `ledger.reverse`); once; commits.
-
-    Points the member already spent are not clawed back below zero: `unrecovered` says how many, and the
-    cashier is told. A referral bonus the sale triggered stays paid.
-    """
-    number = parse_receipt(receipt)
-    purchase = await session.scalar(select(Purchase).where(Purchase.receipt == number))
-    if purchase is None:
-        await session.rollback()
-        raise UnknownReceipt(receipt=number)
-    row = await lookup.lock(session, purchase.member_id)
-    await session.refresh(purchase)
-    if purchase.refunded_at is not None:
-        done = await ledger.find(session, f"refund:{number}")
-        back = 0 if done is None else -done.amount
-        replay = RefundResult(False, row.id, number, purchase.amount_cents, back, 0, row.balance, ())
-        await session.rollback()
-        return replay
-    purchase.refunded_at = now
-    reversal = ledger.Reversal(None, 0)
-    if purchase.key is not None and await ledger.find(session, purchase.key) is not None:
-        reversal = await ledger.reverse(
-            session,
-            entry_key=purchase.key,
-            key=f"refund:{number}",
-            kind="refund",
-            reason=f"#{number}",
-            now=now,
-            actor_id=actor.telegram_id,
-        )
-    await _retier(session, programme, row, now)
-    back = 0 if reversal.posted is None else -reversal.posted.amount
-    detail = f"amount_cents={purchase.amount_cents} points_back={back} unrecovered={reversal.unrecovered}"
-    await audit.record(session, actor, "refund", now=now, member_id=row.id, subject=f"refund:{number}", detail=detail)
-    await session.refresh(row)
-    notices = await _notices(session, [] if reversal.posted is None else [reversal.posted])
-    result = RefundResult(True, row.id, number, purchase.amount_cents, back, reversal.unrecovered, row.balance, notices)
+    request = SaleRequest(actor, member, amount, category, receipt, update_id)
+    (outcome,) = await record_sales(session, programme, cards, [request], now)
     await session.commit()
-    return result
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome

@@ -14,7 +14,7 @@ from handlers.notices import announce
 from handlers.staff.till import actor_of
 from models.base import utcnow
 from models.programme import Programme
-from models.sales import refund
+from models.refunds import refund
 from models.staff import Role
 
 

@@ -1,4 +1,4 @@
-"""ledger and staff: audit trail, "not me" flags, cashier limits, sale keys, ledger indexes
+"""ledger and staff: audit trail, "not me" flags, cashier limits and daily counters, sale keys, ledger indexes
 
 Revision ID: 0003
 Revises: 0002
@@ -68,6 +68,15 @@ def upgrade() -> None:
     with op.batch_alter_table("entry_flags", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_entry_flags_member_id"), ["member_id"], unique=False)
 
+    op.create_table(
+        "staff_days",
+        sa.Column("staff_id", sa.BigInteger(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("points", sa.Integer(), nullable=False),
+        sa.CheckConstraint("points >= 0", name=op.f("ck_staff_days_points_nonnegative")),
+        sa.PrimaryKeyConstraint("staff_id", "day", name=op.f("pk_staff_days")),
+    )
+
     with op.batch_alter_table("staff", schema=None) as batch_op:
         batch_op.add_column(sa.Column("max_sale_cents", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("points_per_day", sa.Integer(), nullable=True))
@@ -100,6 +109,8 @@ def downgrade() -> None:
         batch_op.drop_constraint(op.f("ck_staff_max_sale_positive"), type_="check")
         batch_op.drop_column("points_per_day")
         batch_op.drop_column("max_sale_cents")
+
+    op.drop_table("staff_days")
 
     with op.batch_alter_table("entry_flags", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_entry_flags_member_id"))

@@ -22,7 +22,7 @@ from models.ledger_check import verify
 from models.members import Member
 from models.programme import Programme
 from models.redemption import redeem_points
-from models.sales import refund
+from models.refunds import refund
 from tests.models.till import CARDS, NOW, OWNER, new_member, sale
 
 EXPIRY_DAYS = 3

@@ -26,8 +26,9 @@ from models.members import Member
 from models.programme import Programme
 from models.purchases import Purchase
 from models.redemption import redeem_points
-from models.sales import points_for, refund
-from tests.models.till import CARDS, CASHIER, NOW, OWNER, new_member, sale
+from models.refunds import refund
+from models.sales import points_for
+from tests.models.till import CARDS, CASHIER, NOW, OWNER, appoint, new_member, sale
 
 
 async def balance(session: AsyncSession, member_id: int) -> int:
@@ -155,17 +156,19 @@ class TestLimits:
     async def test_cashier_sale_over_the_limit_is_refused_and_recorded(
         self, session: AsyncSession, programme: Programme
     ) -> None:
+        await appoint(session, programme)
         member = await new_member(session, programme, 1)
         with pytest.raises(LimitExceeded) as refused:
             await sale(session, programme, member, "20000.01", actor=CASHIER)
         assert refused.value.details["limit"] == "max_sale"
         assert await balance(session, member) == 100
-        assert await audit_actions(session) == ["limit.breach"]
+        assert await audit_actions(session) == ["staff.add", "limit.breach"]
         assert (await sale(session, programme, member, "20000.01", actor=OWNER)).created
 
     async def test_cashier_points_per_day_counts_sales_and_redemptions(
         self, session: AsyncSession, programme: Programme
     ) -> None:
+        await appoint(session, programme)
         members = [await new_member(session, programme, telegram_id) for telegram_id in range(1, 5)]
         for number, member in enumerate(members):  # 4 x 1000 points = 4000 of the 5000 a day
             await sale(session, programme, member, "20000", receipt=f"R{number}", actor=CASHIER)

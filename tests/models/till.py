@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models import staff
 from models.cards import CardSigner
 from models.enrolment import enrol
 from models.programme import Programme
@@ -32,6 +33,21 @@ async def new_member(
         now=now,
     )
     return joined.member.id
+
+
+async def appoint(session: AsyncSession, programme: Programme, actor: Actor = CASHIER) -> None:
+    """Make `actor` the staff member they act as (a cashier's limits come with their staff row)."""
+    await staff.appoint(
+        session,
+        programme,
+        owner=OWNER,
+        owners=frozenset({OWNER.telegram_id}),
+        user_id=actor.telegram_id,
+        role=actor.role.value,
+        max_sale=None,
+        points_per_day=None,
+        now=NOW,
+    )
 
 
 async def sale(

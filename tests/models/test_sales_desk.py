@@ -1,0 +1,100 @@
+"""Group commit: sales handed in together share a transaction, yet each caller gets its own outcome, durably."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models import sales, sales_desk
+from models.cards import CardSigner
+from models.errors import BadAmount, DomainError, UnknownMember
+from models.ledger_check import verify
+from models.members import Member
+from models.programme import Programme
+from models.purchases import Purchase
+from models.sales import SaleRequest, SaleResult
+from models.sales_desk import SalesDesk
+from tests.models.till import CARDS, NOW, OWNER, new_member
+
+
+def desk_for(sessionmaker: async_sessionmaker[AsyncSession], programme: Programme) -> SalesDesk:
+    return SalesDesk(sessionmaker, programme, CARDS, clock=lambda: NOW)
+
+
+async def settle_all(desk: SalesDesk, requests: list[SaleRequest]) -> list[SaleResult | BaseException]:
+    return await asyncio.gather(*(desk.record(request) for request in requests), return_exceptions=True)
+
+
+class TestSalesDesk:
+    async def test_each_caller_gets_its_own_outcome(
+        self, sessionmaker: async_sessionmaker[AsyncSession], session: AsyncSession, programme: Programme
+    ) -> None:
+        anna, boris = await new_member(session, programme, 1), await new_member(session, programme, 2)
+        desk = desk_for(sessionmaker, programme)
+        outcomes = await settle_all(
+            desk,
+            [
+                SaleRequest(OWNER, str(anna), "1000", receipt="A1"),
+                SaleRequest(OWNER, str(boris), "abc"),
+                SaleRequest(OWNER, str(anna), "1000", receipt="A1"),
+                SaleRequest(OWNER, "999", "100"),
+                SaleRequest(OWNER, str(boris), "200", receipt="B1"),
+            ],
+        )
+        first, bad, again, nobody, other = outcomes
+        assert isinstance(first, SaleResult)
+        assert (first.created, first.balance) == (True, 150)
+        assert isinstance(bad, BadAmount)
+        assert isinstance(again, SaleResult)
+        assert (again.created, again.points) == (False, 50)
+        assert isinstance(nobody, UnknownMember)
+        assert isinstance(other, SaleResult)
+        assert (other.created, other.balance) == (True, 110)
+        await desk.close()
+        assert await session.scalar(select(func.count()).select_from(Purchase)) == 2
+        assert (await verify(session)).ok
+
+    async def test_many_sales_of_one_member_in_a_batch_add_up(
+        self, sessionmaker: async_sessionmaker[AsyncSession], session: AsyncSession, programme: Programme
+    ) -> None:
+        member = await new_member(session, programme, 1)
+        desk = desk_for(sessionmaker, programme)
+        requests = [SaleRequest(OWNER, str(member), "100", update_id=n) for n in range(60)]
+        outcomes = await settle_all(desk, requests)
+        assert all(isinstance(outcome, SaleResult) and outcome.created for outcome in outcomes)
+        balances = sorted(outcome.balance for outcome in outcomes if isinstance(outcome, SaleResult))
+        assert balances == list(range(105, 105 + 5 * 60, 5))
+        assert await session.scalar(select(Member.balance).where(Member.id == member)) == 100 + 5 * 60
+
+    async def test_a_failed_batch_is_written_sale_by_sale(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        session: AsyncSession,
+        programme: Programme,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        member = await new_member(session, programme, 1)
+        real = sales.record_sales
+        failures = iter([True])
+
+        async def flaky(
+            session: AsyncSession,
+            programme: Programme,
+            cards: CardSigner,
+            requests: Sequence[SaleRequest],
+            now: datetime,
+        ) -> list[SaleResult | DomainError]:
+            if next(failures, False):
+                raise ConnectionError("connection lost mid-batch")
+            return await real(session, programme, cards, requests, now)
+
+        monkeypatch.setattr(sales_desk, "record_sales", flaky)
+        desk = desk_for(sessionmaker, programme)
+        outcomes = await settle_all(desk, [SaleRequest(OWNER, str(member), "100", update_id=n) for n in range(3)])
+        assert all(isinstance(outcome, SaleResult) and outcome.created for outcome in outcomes)
+        assert await session.scalar(select(Member.balance).where(Member.id == member)) == 115
