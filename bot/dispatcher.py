@@ -15,6 +15,7 @@ from bot.settings import Settings
 from handlers import build_router
 from models.cards import CardSigner
 from models.programme import Programme
+from models.sales_desk import SalesDesk
 
 
 def build_dispatcher(
@@ -28,15 +29,19 @@ def build_dispatcher(
     **services: Any,
 ) -> Dispatcher:
     """Everything a handler may ask for by name is put into the dispatcher's workflow data here."""
+    cards = CardSigner(settings.bot_token.get_secret_value().encode())
+    sales_desk = SalesDesk(sessionmaker, programme, cards)
     dispatcher = Dispatcher(
         storage=storage or MemoryStorage(),
         settings=settings,
         programme=programme,
         sessionmaker=sessionmaker,
         texts=texts,
-        cards=CardSigner(settings.bot_token.get_secret_value().encode()),
+        cards=cards,
+        sales_desk=sales_desk,
         **services,
     )
+    dispatcher.shutdown.register(sales_desk.close)
     dispatcher.update.outer_middleware(ThrottleMiddleware(texts, flood))
     dispatcher.update.outer_middleware(DatabaseMiddleware(sessionmaker))
     dispatcher.update.outer_middleware(ContextMiddleware(texts, settings.admin_ids))

@@ -18,6 +18,7 @@ from models.amounts import AMOUNT_EXAMPLE
 from models.base import utcnow
 from models.cards import CardSigner
 from models.programme import Programme
+from models.sales_desk import SalesDesk
 from models.staff import Role
 
 
@@ -46,11 +47,12 @@ async def amount_typed(
     programme: Programme,
     cards: CardSigner,
     settings: Settings,
+    sales_desk: SalesDesk,
 ) -> None:
     """The answer to a panel's question; a refusal keeps the question open so the cashier can type it again."""
     asked = await state.get_data()
     member, action = str(asked.get("member", "")), asked.get("action")
-    till = Till(bot, texts, t, session, programme, cards, settings)
+    till = Till(bot, texts, t, session, programme, cards, settings, sales_desk)
     actor = actor_of(message, role)
     words = (message.text or "").split()
     if action == PanelAction.REDEEM.value:

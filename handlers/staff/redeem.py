@@ -13,6 +13,7 @@ from handlers.filters import HasRole
 from handlers.staff.till import Till, actor_of
 from models.cards import CardSigner
 from models.programme import Programme
+from models.sales_desk import SalesDesk
 from models.staff import Role
 
 
@@ -33,6 +34,7 @@ async def redeem_command(
     programme: Programme,
     cards: CardSigner,
     settings: Settings,
+    sales_desk: SalesDesk,
 ) -> None:
     words = (command.args or "").split()
     if len(words) == 1:
@@ -41,7 +43,7 @@ async def redeem_command(
     if len(words) != 2:
         await message.answer(t("redeem-usage"))
         return
-    till = Till(bot, texts, t, session, programme, cards, settings)
+    till = Till(bot, texts, t, session, programme, cards, settings, sales_desk)
     await till.redeem(message, actor_of(message, role), words[0], words[1], event_update)
 
 

@@ -13,6 +13,7 @@ from handlers.filters import HasRole
 from handlers.staff.till import Till, actor_of, read_sale
 from models.cards import CardSigner
 from models.programme import Programme
+from models.sales_desk import SalesDesk
 from models.staff import Role
 
 
@@ -28,13 +29,14 @@ async def sale_command(
     programme: Programme,
     cards: CardSigner,
     settings: Settings,
+    sales_desk: SalesDesk,
 ) -> None:
     words = (command.args or "").split()
     sale = read_sale(words[1:]) if words else None
     if sale is None:
         await message.answer(t("sale-usage"))
         return
-    till = Till(bot, texts, t, session, programme, cards, settings)
+    till = Till(bot, texts, t, session, programme, cards, settings, sales_desk)
     await till.sale(message, actor_of(message, role), words[0], sale, event_update)
 
 

@@ -12,11 +12,13 @@ from bot.i18n import Texts, Translator
 from bot.settings import Settings
 from handlers.customer.balance import money
 from handlers.notices import announce, optional, report_breach, tell
-from models import redemption, sales
+from models import redemption
 from models.base import utcnow
 from models.cards import CardSigner
 from models.errors import LimitExceeded
 from models.programme import Programme
+from models.sales import SaleRequest
+from models.sales_desk import SalesDesk
 from models.staff import Actor, Role, languages
 
 
@@ -54,6 +56,7 @@ class Till:
     programme: Programme
     cards: CardSigner
     settings: Settings
+    desk: SalesDesk
 
     async def _owners_hear_of(self, actor: Actor, breach: LimitExceeded) -> None:
         owners = await languages(self.session, self.settings.admin_ids)
@@ -62,19 +65,9 @@ class Till:
 
     async def sale(self, message: Message, actor: Actor, member: str, words: SaleWords, update: Update) -> bool:
         """Record the sale and tell the cashier and the member; True when it was new."""
+        request = SaleRequest(actor, member, words.amount, words.category, words.receipt, update.update_id)
         try:
-            result = await sales.record_sale(
-                self.session,
-                self.programme,
-                self.cards,
-                actor,
-                member=member,
-                amount=words.amount,
-                category=words.category,
-                receipt=words.receipt,
-                update_id=update.update_id,
-                now=utcnow(),
-            )
+            result = await self.desk.record(request)
         except LimitExceeded as breach:
             await self._owners_hear_of(actor, breach)
             raise
