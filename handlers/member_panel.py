@@ -16,6 +16,7 @@ from handlers.customer.balance import money
 from handlers.notices import optional
 from models.base import utcnow
 from models.cards import CardSigner
+from models.limits import business_day
 from models.member_card import MemberCard, value_card
 from models.programme import Programme
 from models.staff import Actor
@@ -66,7 +67,7 @@ def render_card(t: Translator, programme: Programme, card: MemberCard) -> str:
         lines.append(
             t(
                 "panel-purchase",
-                date=line.at.date(),
+                date=business_day(programme, line.at),
                 amount=money(line.amount_cents),
                 currency=currency,
                 category=optional(category.in_(t.language) if category else None),

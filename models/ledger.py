@@ -223,10 +223,11 @@ class Book:
         pending, self._pending = self._pending, []
         if not pending:
             return []
-        # One executemany, then the new ids by their unique keys: an INSERT ... RETURNING of many rows in
-        # parameter order goes a row at a time on SQLite, several times slower.
-        await self.session.execute(
-            insert(table_of(LedgerEntry)),
+        # One multi-row INSERT that returns each new id with its unique key (asking for the ids in parameter
+        # order instead would make SQLite insert a row at a time).
+        entries = table_of(LedgerEntry)
+        found = await self.session.execute(
+            insert(entries).returning(entries.c.key, entries.c.id),
             [
                 {
                     "member_id": p.member_id,
@@ -243,9 +244,6 @@ class Book:
                 }
                 for p in pending
             ],
-        )
-        found = await self.session.execute(
-            select(LedgerEntry.key, LedgerEntry.id).where(LedgerEntry.key.in_([p.key for p in pending]))
         )
         ids: dict[str, int] = dict(found.all())
         touched = sorted({p.member_id for p in pending})

@@ -17,10 +17,12 @@ from handlers.notices import kind_name, optional
 from models.base import utcnow
 from models.flags import flag_entry
 from models.history import HistoryPage, history
+from models.limits import business_day
 from models.members import MemberView
+from models.programme import Programme
 
 
-def render_history(t: Translator, page: HistoryPage) -> tuple[str, InlineKeyboardMarkup | None]:
+def render_history(t: Translator, programme: Programme, page: HistoryPage) -> tuple[str, InlineKeyboardMarkup | None]:
     if not page.lines:
         return t("history-empty"), None
     lines = [t("history-title", page=page.page + 1, pages=page.pages)]
@@ -28,7 +30,7 @@ def render_history(t: Translator, page: HistoryPage) -> tuple[str, InlineKeyboar
         lines.append(
             t(
                 "history-line",
-                date=line.at.date(),
+                date=business_day(programme, line.at),
                 sign="+" if line.amount > 0 else "−",
                 points=abs(line.amount),
                 kind=kind_name(t, line.kind),
@@ -51,18 +53,25 @@ def render_history(t: Translator, page: HistoryPage) -> tuple[str, InlineKeyboar
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=[buttons]) if buttons else None
 
 
-async def show_history(message: Message, t: Translator, member: MemberView, session: AsyncSession) -> None:
-    text, markup = render_history(t, await history(session, member.id, 0))
+async def show_history(
+    message: Message, t: Translator, member: MemberView, session: AsyncSession, programme: Programme
+) -> None:
+    text, markup = render_history(t, programme, await history(session, member.id, 0))
     await message.answer(text, reply_markup=markup)
 
 
 async def turn_page(
-    query: CallbackQuery, callback_data: HistoryPageButton, t: Translator, member: MemberView, session: AsyncSession
+    query: CallbackQuery,
+    callback_data: HistoryPageButton,
+    t: Translator,
+    member: MemberView,
+    session: AsyncSession,
+    programme: Programme,
 ) -> None:
     page = await history(session, member.id, callback_data.page)
     await query.answer()
     if isinstance(query.message, Message):
-        text, markup = render_history(t, page)
+        text, markup = render_history(t, programme, page)
         with suppress(TelegramBadRequest):  # an old button for the page already shown: nothing to change
             await query.message.edit_text(text, reply_markup=markup)
 

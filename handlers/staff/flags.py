@@ -11,10 +11,12 @@ from bot.i18n import Texts, Translator
 from handlers.filters import HasRole
 from handlers.notices import kind_name, optional
 from models.flags import recent_flags
+from models.limits import business_day
+from models.programme import Programme
 from models.staff import Role
 
 
-async def flags_command(message: Message, t: Translator, session: AsyncSession) -> None:
+async def flags_command(message: Message, t: Translator, session: AsyncSession, programme: Programme) -> None:
     flags = await recent_flags(session)
     await session.rollback()
     if not flags:
@@ -25,7 +27,7 @@ async def flags_command(message: Message, t: Translator, session: AsyncSession) 
         lines.append(
             t(
                 "flags-line",
-                date=flag.flagged_at.date(),
+                date=business_day(programme, flag.flagged_at),
                 number=flag.member_id,
                 sign="+" if flag.amount > 0 else "−",
                 points=abs(flag.amount),
