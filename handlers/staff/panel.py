@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ForceReply, Message, Update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Texts, Translator
-from bot.settings import Settings
 from handlers.callbacks import PanelAction, PanelButton
 from handlers.filters import HasRole
 from handlers.member_panel import panel_is_stale
-from handlers.staff.till import Till, actor_of, read_sale
+from handlers.staff.till import Till, TillMiddleware, actor_of, read_sale
 from handlers.states import TillStates
 from models.amounts import AMOUNT_EXAMPLE
 from models.base import utcnow
-from models.cards import CardSigner
-from models.programme import Programme
-from models.sales_desk import SalesDesk
 from models.staff import Role
 
 
@@ -35,24 +30,11 @@ async def panel_pressed(query: CallbackQuery, callback_data: PanelButton, t: Tra
     )
 
 
-async def amount_typed(
-    message: Message,
-    state: FSMContext,
-    event_update: Update,
-    role: Role,
-    bot: Bot,
-    texts: Texts,
-    t: Translator,
-    session: AsyncSession,
-    programme: Programme,
-    cards: CardSigner,
-    settings: Settings,
-    sales_desk: SalesDesk,
-) -> None:
+async def amount_typed(message: Message, state: FSMContext, event_update: Update, role: Role, till: Till) -> None:
     """The answer to a panel's question; a refusal keeps the question open so the cashier can type it again."""
     asked = await state.get_data()
     member, action = str(asked.get("member", "")), asked.get("action")
-    till = Till(bot, texts, t, session, programme, cards, settings, sales_desk)
+    t = till.t
     actor = actor_of(message, role)
     words = (message.text or "").split()
     if action == PanelAction.REDEEM.value:
@@ -73,6 +55,7 @@ def router(texts: Texts) -> Router:
     router = Router(name="panel")
     router.message.filter(HasRole(Role.CASHIER))
     router.callback_query.filter(HasRole(Role.CASHIER))
+    router.message.middleware(TillMiddleware())
     router.callback_query.register(panel_pressed, PanelButton.filter())
     router.message.register(amount_typed, TillStates.amount, F.text, ~F.text.startswith("/"))
     return router

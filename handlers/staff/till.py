@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
-from aiogram import Bot
-from aiogram.types import Message, Update
+from aiogram import BaseMiddleware, Bot
+from aiogram.types import Message, TelegramObject, Update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Texts, Translator
@@ -43,6 +45,28 @@ def read_sale(words: list[str]) -> SaleWords | None:
 def actor_of(message: Message, role: Role) -> Actor:
     assert message.from_user is not None
     return Actor(message.from_user.id, role)
+
+
+class TillMiddleware(BaseMiddleware):
+    """Gathers what a till action needs into one `till` argument for the handlers of a staff router."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        data["till"] = Till(
+            data["bot"],
+            data["texts"],
+            data["t"],
+            data["session"],
+            data["programme"],
+            data["cards"],
+            data["settings"],
+            data["sales_desk"],
+        )
+        return await handler(event, data)
 
 
 @dataclass(frozen=True)
