@@ -36,9 +36,12 @@ from tests.stepper import Stepper, stepper
 
 MEMBERS = (FakeUser(id=9101, first_name="Mila"), FakeUser(id=9102, first_name="Марк", language_code="ru"))
 CASHIER = FakeUser(id=9103, first_name="Cass")
-KNOWN = (*MEMBERS, CASHIER, FakeUser(id=9104, first_name="Stella"))
+STELLA = FakeUser(id=9104, first_name="Stella")  # a stranger
+KNOWN = (*MEMBERS, CASHIER, STELLA, OWNER)
+STAFF = {CASHIER.id, OWNER.id}
 EXAMPLES = settings(
     max_examples=200,
+    derandomize=True,  # the same examples every run: a gate must not fail by chance
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -88,11 +91,14 @@ command_names = st.one_of(
     st.sampled_from([*CUSTOMER_COMMANDS, *STAFF_COMMANDS]), st.from_regex(r"[a-z_]{1,20}", fullmatch=True)
 )
 commands = st.builds(lambda name, args: f"/{name} {' '.join(args)}".strip(), command_names, st.lists(words, max_size=5))
+long_arguments = st.builds(lambda name, arg: f"/{name} {arg}", command_names, st.text(min_size=500, max_size=4000))
 # /start carries deep-link payloads: referral codes and card codes, which people can also type by hand.
 payloads = st.builds(lambda kind, word: f"/start {kind}{word}", st.sampled_from(["", "ref_", "c"]), words)
 menu_words = st.sampled_from(sorted(set().union(*(Texts().variants(key) for row in MENU_ROWS for key in row))))
 huge = st.builds(lambda piece, times: (piece * times)[:4096], st.text(min_size=1, max_size=30), st.integers(50, 500))
-texts = st.one_of(st.text(min_size=1, max_size=300), st.sampled_from(TRICKY), commands, payloads, menu_words, huge)
+texts = st.one_of(
+    st.text(min_size=1, max_size=300), st.sampled_from(TRICKY), commands, long_arguments, payloads, menu_words, huge
+)
 texts = texts.filter(_telegram_text)
 
 
@@ -157,7 +163,7 @@ async def _member_ids(playground: Playground, telegram_id: int) -> set[int]:
 async def act_and_check(playground: Playground, sender: FakeUser, act: Callable[[], Awaitable[object]]) -> None:
     """Run one user action and check every invariant of the module docstring."""
     engine = playground.steps.app.engine
-    staff = sender.id == CASHIER.id
+    staff = sender.id in STAFF
     before = await dump(engine, playground.metadata)
     own = await _member_ids(playground, sender.id)
     mark_logs, mark_sent = len(playground.caplog.records), len(playground.steps.telegram.sent)
@@ -192,6 +198,18 @@ actions = st.one_of(
 )
 
 
+unsanitised_referral = pytest.mark.xfail(
+    strict=True, reason="handlers/customer/enrolment.py packs the typed ref_ code into callback data unchecked"
+)
+long_fluent_argument = pytest.mark.xfail(
+    strict=True, reason="bot/i18n.py: Fluent refuses arguments over 2500 characters ({???} and an ERROR log)"
+)
+
+
+def unbounded_number(where: str) -> pytest.MarkDecorator:
+    return pytest.mark.xfail(strict=True, reason=f"{where}: an id beyond BIGINT reaches the database (OverflowError)")
+
+
 class TestFuzz:
     @EXAMPLES
     @given(action=actions)
@@ -216,10 +234,17 @@ class TestFuzz:
         with pytest.raises(AssertionError):
             await act_and_check(playground, MEMBERS[0], rename_the_other_member)
 
-    # Found by the fuzz above: enrolment packs the typed referral code into the consent button unchecked.
-    @pytest.mark.xfail(strict=True, reason="handlers/customer/enrolment.py: /start ref_ payload is not sanitised")
-    @pytest.mark.parametrize("payload", ["ref_a:b", "ref_" + "😀" * 16])
-    async def test_a_typed_referral_code_with_odd_characters_is_answered(
-        self, playground: Playground, payload: str
-    ) -> None:
-        await act_and_check(playground, KNOWN[3], lambda: playground.steps.text(KNOWN[3], f"/start {payload}"))
+    # Found by the fuzz above, in code outside this issue; each passes once its cause is fixed (strict xfail).
+    @pytest.mark.parametrize(
+        ("sender", "text"),
+        [
+            pytest.param(STELLA, "/start ref_a:b", marks=unsanitised_referral),
+            pytest.param(STELLA, "/start ref_" + "😀" * 16, marks=unsanitised_referral),
+            pytest.param(OWNER, "/member " + "x" * 3000, marks=long_fluent_argument),
+            pytest.param(OWNER, "/staff add 99999999999999999999 cashier", marks=unbounded_number("appointments")),
+            pytest.param(OWNER, "/campaign_stats 99999999999999999999", marks=unbounded_number("campaign stats")),
+            pytest.param(OWNER, "/campaign_cancel 99999999999999999999", marks=unbounded_number("campaign cancel")),
+        ],
+    )
+    async def test_known_bad_input_is_answered(self, playground: Playground, sender: FakeUser, text: str) -> None:
+        await act_and_check(playground, sender, lambda: playground.steps.text(sender, text))
