@@ -137,3 +137,35 @@ class CampaignNotFound(DomainError):
 
 class CampaignNotCancellable(DomainError):
     code = "campaign-not-cancellable"
+
+
+class UnknownOffer(DomainError):
+    code = "offer-unknown"
+
+
+class OfferUnavailable(DomainError):
+    """The offer is not open to this member now (its dates, their segment or points, or it fills from purchases)."""
+
+    code = "offer-unavailable"
+
+
+class OfferLimitReached(DomainError):
+    code = "offer-limit"
+
+
+class CouponUnknown(DomainError):
+    code = "coupon-unknown"
+
+
+class CouponUsed(DomainError):
+    code = "coupon-used"
+
+
+class CouponExpired(DomainError):
+    code = "coupon-expired"
+
+
+class CouponForeign(DomainError):
+    """The coupon belongs to a different member than the one at the till."""
+
+    code = "coupon-foreign"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from datetime import time
+from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -102,6 +102,15 @@ class Offer(_Rules):
     categories: list[str] = []
     valid_days: int = Field(default=14, gt=0, description="how long an activated coupon stays valid")
     per_member_limit: int = Field(default=1, gt=0)
+    limit_days: int | None = Field(
+        default=None, gt=0, description="the period per_member_limit counts over; none: ever"
+    )
+    points_mode: Literal["spend", "reserve"] = Field(
+        default="spend", description="spend: points go at activation; reserve: they come back if the coupon expires"
+    )
+    available_from: date | None = None
+    available_until: date | None = None
+    occasion: Literal["birthday"] | None = Field(default=None, description="birthday: offered in the birthday week")
     collection_items: list[str] = Field(default=[], description="for a collection: the categories to collect")
     completion_points: int = Field(default=0, ge=0)
 
@@ -113,6 +122,10 @@ class Offer(_Rules):
             raise ValueError("a collection offer needs at least two collection_items")
         if self.kind == "reward" and self.points_cost == 0:
             raise ValueError("a reward offer needs a points_cost")
+        if self.kind == "collection" and (self.points_cost or self.occasion):
+            raise ValueError("a collection fills up from purchases: it has no points_cost or occasion")
+        if self.available_from and self.available_until and self.available_from > self.available_until:
+            raise ValueError("available_from must not be after available_until")
         return self
 
 

@@ -1,0 +1,182 @@
+"""Member facts: what the offer ranking may know of a member, loaded for one member or a range of them at once."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.analytics import MemberFavourite, MemberStats
+from models.collections import Badge
+from models.coupons import Coupon, is_live
+from models.members import Member
+from models.portable import day_number
+from models.programme import Programme
+from models.scoring import segment_of
+
+BIRTHDAY_WEEK_HALF = 3
+
+
+@dataclass(frozen=True)
+class MemberFacts:
+    """What is known of one member today; every reason shown to them is built from these alone."""
+
+    member_id: int
+    today: date
+    segment: str
+    r: int
+    f: int
+    m: int
+    recency_days: int | None
+    frequency: int
+    monetary_cents: int
+    tier: str
+    balance: int
+    favourites: tuple[str, ...] = ()
+    usual_weekdays: tuple[int, ...] = ()
+    usual_hours: tuple[int, ...] = ()  # first hours of three-hour slots
+    discount_share: float = 0.0
+    birthday_week: bool = False
+    collections: tuple[tuple[str, int], ...] = ()  # collection offer id, items bought
+    badges: frozenset[str] = frozenset()
+    uses: tuple[tuple[str, int], ...] = ()  # offer id, coupons counting towards its limit
+
+    def progress(self, offer_id: str) -> int:
+        return dict(self.collections).get(offer_id, 0)
+
+
+def _birthday_in(year: int, birthday: date) -> date:
+    try:
+        return birthday.replace(year=year)
+    except ValueError:  # 29 February in a common year
+        return date(year, 2, 28)
+
+
+def in_birthday_week(birthday: date | None, today: date) -> bool:
+    """Within three days either side of the birthday (the week around it, across the new year too)."""
+    if birthday is None:
+        return False
+    return any(
+        abs((today - _birthday_in(year, birthday)).days) <= BIRTHDAY_WEEK_HALF
+        for year in (today.year - 1, today.year, today.year + 1)
+    )
+
+
+async def coupon_uses(
+    session: AsyncSession, programme: Programme, first_id: int, last_id: int, now: datetime
+) -> dict[int, dict[str, int]]:
+    """Per member and offer, the coupons that count towards the offer's per-member limit."""
+    rows = await session.execute(
+        select(Coupon.member_id, Coupon.offer_id, Coupon.issued_at).where(
+            Coupon.member_id.between(first_id, last_id),
+            or_(Coupon.redeemed_at.is_not(None), is_live(now)),  # type: ignore[arg-type]
+        )
+    )
+    windows = {offer.id: offer.limit_days for offer in programme.offers}
+    uses: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for member_id, offer_id, issued_at in rows:
+        days = windows.get(offer_id)
+        if days is None or issued_at >= now - timedelta(days=days):
+            uses[member_id][offer_id] += 1
+    return uses
+
+
+def _newcomer(
+    member_id: int, today: date, tier: str, balance: int, birthday: date | None, joined_at: datetime
+) -> MemberFacts:
+    tenure = (today - joined_at.date()).days
+    return MemberFacts(
+        member_id=member_id,
+        today=today,
+        segment=segment_of(0, 0, 0, tenure),
+        r=0,
+        f=0,
+        m=0,
+        recency_days=None,
+        frequency=0,
+        monetary_cents=0,
+        tier=tier,
+        balance=balance,
+        birthday_week=in_birthday_week(birthday, today),
+    )
+
+
+async def badges_in(session: AsyncSession, first_id: int, last_id: int) -> dict[int, frozenset[str]]:
+    found: dict[int, set[str]] = defaultdict(set)
+    for member_id, badge in await session.execute(
+        select(Badge.member_id, Badge.collection).where(Badge.member_id.between(first_id, last_id))
+    ):
+        found[member_id].add(badge)
+    return {member_id: frozenset(names) for member_id, names in found.items()}
+
+
+async def load_facts(
+    session: AsyncSession, programme: Programme, first_id: int, last_id: int, today: date, now: datetime
+) -> dict[int, MemberFacts]:
+    """Facts of the current members first_id..last_id that have analytics, keyed by member id."""
+    favourites: dict[int, list[str]] = defaultdict(list)
+    for member_id, category in await session.execute(
+        select(MemberFavourite.member_id, MemberFavourite.category)
+        .where(MemberFavourite.member_id.between(first_id, last_id))
+        .order_by(MemberFavourite.member_id, MemberFavourite.rank)
+    ):
+        favourites[member_id].append(category)
+    badges = await badges_in(session, first_id, last_id)
+    uses = await coupon_uses(session, programme, first_id, last_id, now)
+    s = MemberStats
+    rows = await session.execute(
+        select(
+            s.member_id,
+            s.segment,
+            s.r_score,
+            s.f_score,
+            s.m_score,
+            s.last_purchase_on,
+            s.frequency,
+            s.monetary_cents,
+            s.usual_weekdays,
+            s.usual_hours,
+            s.discount_share,
+            s.collections,
+            Member.id,
+            Member.tier,
+            Member.balance,
+            Member.birthday,
+            Member.joined_at,
+        )
+        .select_from(Member)
+        .outerjoin(s, s.member_id == Member.id)
+        .where(Member.id.between(first_id, last_id), Member.forgotten_at.is_(None))
+    )
+    today_number = day_number(today)
+    facts = {}
+    for row in rows:
+        member_id = row.id
+        if row.member_id is None:  # not computed yet: what joining alone says
+            facts[member_id] = _newcomer(member_id, today, row.tier, row.balance, row.birthday, row.joined_at)
+            continue
+        facts[member_id] = MemberFacts(
+            member_id=member_id,
+            today=today,
+            segment=row.segment,
+            r=row.r_score,
+            f=row.f_score,
+            m=row.m_score,
+            recency_days=None if row.last_purchase_on is None else today_number - day_number(row.last_purchase_on),
+            frequency=row.frequency,
+            monetary_cents=row.monetary_cents,
+            tier=row.tier,
+            balance=row.balance,
+            favourites=tuple(favourites.get(member_id, ())),
+            usual_weekdays=tuple(row.usual_weekdays),
+            usual_hours=tuple(row.usual_hours),
+            discount_share=row.discount_share,
+            birthday_week=in_birthday_week(row.birthday, today),
+            collections=tuple(sorted(row.collections.items())),
+            badges=badges.get(member_id, frozenset()),
+            uses=tuple(sorted(uses[member_id].items())) if member_id in uses else (),
+        )
+    return facts
