@@ -8,7 +8,7 @@ from aiogram import Router
 
 from bot.i18n import Texts
 from handlers import errors, fallback
-from handlers.customer import balance, card, enrolment, help, history, invite, privacy, settings, terms
+from handlers.customer import balance, card, enrolment, help, history, invite, offers, privacy, settings, terms
 from handlers.staff import appointments, campaigns, flags, member, panel, redeem, refund, sale, stats
 
 RouterFactory = Callable[[Texts], Router]
@@ -22,6 +22,7 @@ FEATURES: tuple[RouterFactory, ...] = (
     card.router,
     balance.router,
     history.router,
+    offers.router,
     invite.router,
     sale.router,
     redeem.router,

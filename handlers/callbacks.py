@@ -91,3 +91,9 @@ class NotMe(CallbackData, prefix="notme"):
 
 class HistoryPageButton(CallbackData, prefix="hist"):
     page: int
+
+
+class OfferActivate(CallbackData, prefix="ofa"):
+    """Turn an offer into a coupon (or show the live coupon again)."""
+
+    offer: str

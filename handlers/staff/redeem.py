@@ -6,23 +6,23 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message, Update
 
-from bot.i18n import Texts, Translator
+from bot.i18n import Texts
 from handlers.filters import HasRole
+from handlers.staff.coupons import use_coupon
 from handlers.staff.till import Till, TillMiddleware, actor_of
+from models.coupons import looks_like_code
 from models.staff import Role
-
-
-async def redeem_coupon(message: Message, t: Translator, code: str) -> None:
-    """`/redeem <code>`: where the offers feature plugs in coupon redemption; until then, the usage text."""
-    await message.answer(t("redeem-usage"))
 
 
 async def redeem_command(
     message: Message, command: CommandObject, event_update: Update, role: Role, till: Till
 ) -> None:
     words = (command.args or "").split()
-    if len(words) == 1:
-        await redeem_coupon(message, till.t, words[0])
+    if len(words) == 1 and not words[0].isdigit():  # a lone number is a member missing their points
+        await use_coupon(message, till, actor_of(message, role), words[0])
+        return
+    if len(words) == 2 and looks_like_code(words[1]):
+        await use_coupon(message, till, actor_of(message, role), words[1], member=words[0])
         return
     if len(words) != 2:
         await message.answer(till.t("redeem-usage"))
