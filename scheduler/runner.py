@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from scheduler import expiry, housekeeping
+from scheduler import analytics, expiry, housekeeping
 from scheduler.context import JobContext
 
 Job = Callable[[JobContext], Awaitable[object]]
@@ -27,6 +27,7 @@ class DailyJob:
 DAILY_JOBS: tuple[DailyJob, ...] = (
     DailyJob("forget-old-updates", time(4, 30), housekeeping.forget_old_updates),
     DailyJob("expire-points", time(0, 10), expiry.expire_points),
+    DailyJob("analytics", time(3, 30), analytics.nightly_analytics),
 )
 
 
