@@ -119,7 +119,8 @@ async def _bounds(session: AsyncSession, buyers: Subquery, name: str, *, fewer_i
         value.label("value"), ((func.count().over(order_by=order) * 5 + count - 1) // count).label("score")
     ).subquery()
     edge = func.max(ranked.c.value) if fewer_is_better else func.min(ranked.c.value)
-    per_score = dict((await session.execute(select(ranked.c.score, edge).group_by(ranked.c.score))).tuples().all())
+    rows = await session.execute(select(ranked.c.score, edge).group_by(ranked.c.score))
+    per_score = {int(score): int(bound) for score, bound in rows}
     pick = max if fewer_is_better else min
     return {score: pick(bound for earned, bound in per_score.items() if earned >= score) for score in SCORES}
 
