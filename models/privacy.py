@@ -2,17 +2,19 @@
 
 `PERSONAL_DATA` is the one list of what is kept about a member, one entry per table group: how to export it and
 whether erasing removes it. A feature that adds a table holding a member's data adds one line here, usually
-`Rows(MyTable)` (exported, kept anonymous) or `Rows(MyTable, erase=True)` (exported, deleted by `/forget`).
+`Rows(MyTable)` (exported, kept anonymous) or `Rows(MyTable, erase=True)` (exported, deleted by `/forget`);
+`on_forget` says what erasure does to rows that are kept, such as closing a coupon.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, inspect, select
+from sqlalchemy import ColumnElement, delete, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import ledger
@@ -20,6 +22,8 @@ from models.analytics import MemberFavourite, MemberStats
 from models.audit import AuditEvent
 from models.base import Base
 from models.campaigns import CampaignRecipient
+from models.collections import Badge
+from models.coupons import Coupon
 from models.errors import MemberForgotten
 from models.flags import EntryFlag
 from models.ledger import LedgerEntry
@@ -29,6 +33,7 @@ from models.programme import Programme
 from models.purchases import Purchase
 
 JSONValue = Any
+Eraser = Callable[[AsyncSession, int, datetime], Awaitable[None]]
 # The ledger kind and key of the entry that writes off an erased member's points.
 FORFEIT_KIND = "forfeit"
 FORFEIT_KEY = "forget:{member_id}"
@@ -57,6 +62,7 @@ class Rows:
     erase: bool = False
     owner: str = "member_id"
     hide: tuple[str, ...] = ()  # columns that are someone else's data, such as which staff member acted
+    on_forget: Eraser | None = None  # what erasure does to rows it keeps
 
     @property
     def table(self) -> str:
@@ -71,12 +77,28 @@ class Rows:
         rows = await session.scalars(select(self.model).where(self._mine(member_id)).order_by(*primary_key))
         return [row_dict(row, self.hide) for row in rows]
 
-    async def forget(self, session: AsyncSession, member_id: int) -> None:
+    async def forget(self, session: AsyncSession, member_id: int, now: datetime) -> None:
         if self.erase:
             await session.execute(delete(self.model).where(self._mine(member_id)))
+        elif self.on_forget is not None:
+            await self.on_forget(session, member_id, now)
 
 
-STAFF = ("actor_id", "staff_id", "role")  # who on the staff acted is the staff member's data, not the member's
+async def _close_open_coupons(session: AsyncSession, member_id: int, now: datetime) -> None:
+    """An erased member's coupons can no longer be used, nor give reserved points back to nobody."""
+    await session.execute(
+        update(Coupon)
+        .where(Coupon.member_id == member_id, Coupon.redeemed_at.is_(None), Coupon.released_at.is_(None))
+        .values(released_at=now)
+    )
+
+
+STAFF = (
+    "actor_id",
+    "staff_id",
+    "role",
+    "redeemed_by",
+)  # who on the staff acted is the staff member's data, not the member's
 
 # Export name -> rows. Kept tables hold no personal text: only the member number, amounts, times and codes.
 PERSONAL_DATA: dict[str, Rows] = {
@@ -87,6 +109,8 @@ PERSONAL_DATA: dict[str, Rows] = {
     "not_me_reports": Rows(EntryFlag),  # kept: evidence for the owners' look into possible fraud
     "staff_actions": Rows(AuditEvent, hide=STAFF),  # kept: the audit trail is append-only
     "campaign_messages": Rows(CampaignRecipient),  # kept: a campaign's effect is measured over its whole audience
+    "coupons": Rows(Coupon, hide=STAFF, on_forget=_close_open_coupons),  # kept: what the offers cost
+    "badges": Rows(Badge, erase=True),
     "analytics": Rows(MemberStats, erase=True),
     "favourite_categories": Rows(MemberFavourite, erase=True),
     "interests": Rows(MemberInterest, erase=True),
@@ -133,7 +157,7 @@ async def forget(session: AsyncSession, programme: Programme, member_id: int, no
             now=now,
         )
     for rows in PERSONAL_DATA.values():
-        await rows.forget(session, member_id)
+        await rows.forget(session, member_id, now)
     # The erasure request withdraws every consent; the events keep no personal data, only that it happened.
     for purpose in ("terms", "marketing") if member.marketing_consent else ("terms",):
         session.add(

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from models import ledger_check, preferences, privacy
+from models import coupons, ledger_check, preferences, privacy
 from models.base import Base
-from models.errors import MemberForgotten
+from models.errors import DomainError, MemberForgotten
 from models.ledger import LedgerEntry
 from models.members import ConsentEvent, Member, save_own_phone, set_marketing_consent
 from models.programme import Programme
 from tests.dbstate import find_values
-from tests.models.till import CASHIER, new_member, sale
+from tests.models.till import CARDS, CASHIER, OWNER, new_member, sale
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 TELEGRAM_ID = 424242
@@ -89,6 +89,22 @@ class TestForget:
         entries = list(await session.scalars(select(LedgerEntry).where(LedgerEntry.member_id == member_id)))
         assert [(e.kind, e.amount) for e in entries][-1] == ("forfeit", -points)
         assert sum(e.amount for e in entries) == 0
+        assert (await ledger_check.verify(session)).ok
+
+    async def test_open_coupons_die_with_the_data_and_give_nothing_back_later(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        member_id = await new_member(session, programme, TELEGRAM_ID)
+        await sale(session, programme, member_id, "2000")  # enough points for the coupon
+        offer = next(o for o in programme.offers if o.points_mode == "reserve" and o.points_cost > 0)
+        issued = await coupons.issue_coupon(session, programme, member_id, offer.id, NOW, key="test-coupon")
+        await session.commit()
+        await privacy.forget(session, programme, member_id, NOW)
+        with pytest.raises(DomainError):
+            await coupons.redeem_coupon(session, programme, CARDS, OWNER, issued.coupon.code, now=NOW)
+        await session.rollback()
+        assert await coupons.release_expired(session, programme, NOW + timedelta(days=400)) == 0
+        assert (await session.get_one(Member, member_id, populate_existing=True)).balance == 0
         assert (await ledger_check.verify(session)).ok
 
     async def test_consents_are_withdrawn_on_the_record(self, session: AsyncSession, programme: Programme) -> None:
