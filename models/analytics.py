@@ -9,8 +9,8 @@ The rules, all computed in SQL from purchases that were not refunded, in the bus
   days scores higher). The nightly run stores the score boundaries (`RfmCutoff`); the refresh after a sale scores
   one member against them. Members without purchases score 0.
 - **Segment**: the first rule that matches, with FM = round((F + M) / 2), is the segment (`models.scoring`):
-  champions R 4-5 and FM 4-5; loyal R 3-5 and FM 3-5; new: first purchase (or, without one, joining) within
-  30 days; promising R 3-5; at_risk R 1-2 and FM 3-5; hibernating R 2; lost otherwise.
+  new: first purchase (or, without one, joining) within 30 days; champions R 4-5 and FM 4-5; loyal R 3-5 and
+  FM 3-5; promising R 3-5; at_risk R 1-2 and FM 3-5; hibernating R 2; lost otherwise.
 - **Rhythm** is read from the member's latest 127 purchases, once they have at least 4: a weekday is usual when it
   holds at least 18% of them (an even spread would give 14%), a three-hour slot of the day (`usual_hours` holds
   the slots' first hours: 6 means 6:00-9:00) when it holds at least 25%.

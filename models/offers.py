@@ -9,11 +9,12 @@
    nothing else will do: the member is slipping away (`at_risk`, `hibernating`, `lost`) and their past value is
    high (M score 4 or 5).
 2. **Score** = ladder weight x fit. The ladder puts value before price: access 1.0, gift 0.9, collection 0.9,
-   reward 0.8, discount 0.1 (so low that a discount ranks below every other offer that suits the member). Fit is how well the offer matches what the member buys: 1.0, 0.8, 0.6 when it covers
-   their first, second, third favourite category, 0.5 when it is not tied to categories, 0.2 when it covers none
-   of their favourites; a collection fits 0.4 + 0.6 x its progress; offers made for the member's segment or tier
-   get 0.2 more. The birthday offer always comes first. Ties go to more value for the member per unit of cost to
-   the business, then to catalogue order.
+   reward 0.8, discount 0.1 (so low that a discount ranks below every other offer that suits the member). Fit is
+   how well the offer matches what the member buys: 1.0, 0.8, 0.6 when it covers their first, second, third
+   favourite category, 0.5 when it is not tied to categories, 0.2 when it covers none of their favourites; a
+   collection fits 0.4 + 0.6 x its progress; offers made for the member's segment or tier get 0.2 more. The
+   birthday offer always comes first. Ties go to more value for the member per unit of cost to the business,
+   then to catalogue order.
 3. **Reason.** Built only from the member's own facts, most telling first: their birthday week; for a discount, how
    long since their last visit; a collection's progress; the favourite category the offer covers, with their
    rhythm when they have one ("you come for coffee on weekday mornings"); the points they hold; their tier; how

@@ -28,9 +28,9 @@ class SegmentRule:
 
 # First match wins; the last rule catches everyone left.
 SEGMENT_RULES = (
+    SegmentRule("new", (0, 5), (0, 5), within_days=NEW_DAYS),
     SegmentRule("champions", (4, 5), (4, 5)),
     SegmentRule("loyal", (3, 5), (3, 5)),
-    SegmentRule("new", (0, 5), (0, 5), within_days=NEW_DAYS),
     SegmentRule("promising", (3, 5), (0, 5)),
     SegmentRule("at_risk", (1, 2), (3, 5)),
     SegmentRule("hibernating", (2, 2), (0, 5)),

@@ -96,7 +96,7 @@ class TestPlantedHabits:
 class TestHandComputedRfm:
     """Six buyers and one member who never bought; scores are ceil(5 x share of buyers at or below the value)."""
 
-    # (purchases, cents each, days since the last one); purchases are a week apart.
+    # (purchases, cents each, days since the last one); purchases are 30 days apart.
     TABLE = (
         (1, 50_00, 2),
         (2, 40_00, 10),
@@ -121,7 +121,7 @@ class TestHandComputedRfm:
         for number, (purchases, cents, last) in enumerate(self.TABLE):
             member_id = await new_member(session, programme, 100 + number)
             for week in range(purchases):
-                await buy(session, member_id, NOW - timedelta(days=last, weeks=week), cents=cents)
+                await buy(session, member_id, NOW - timedelta(days=last + 30 * week), cents=cents)
             members.append(member_id)
         stranger = await new_member(session, programme, 999)
         await session.commit()

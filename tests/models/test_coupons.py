@@ -1,0 +1,201 @@
+"""Coupons: issued once per key, points reserved or spent, used once at the till, refused with the reason."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import ledger
+from models.cards import CardSigner
+from models.collections import Badge, award_completed
+from models.coupons import Coupon, issue_coupon, live_coupons, normalise_code, redeem_coupon, release_expired
+from models.errors import (
+    CouponExpired,
+    CouponForeign,
+    CouponUnknown,
+    CouponUsed,
+    OfferLimitReached,
+    OfferUnavailable,
+    UnknownOffer,
+)
+from models.members import Member
+from models.offers import activate_offer, best_offer, offers_page
+from models.programme import Programme
+from models.recompute import refresh_member
+from models.staff import Actor, Role
+from tests.models.offers_data import NOW, buy, new_member
+
+CASHIER = Actor(777, Role.CASHIER)
+CARDS = CardSigner(b"test")
+
+
+async def balance(session: AsyncSession, member_id: int) -> int:
+    return (await session.get_one(Member, member_id, populate_existing=True)).balance
+
+
+class TestIssue:
+    async def test_same_key_same_coupon_and_one_live_coupon_per_offer(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        member_id = await new_member(session, programme, 1)
+        first = await issue_coupon(session, programme, member_id, "croissant_gift", NOW, "k1")
+        again = await issue_coupon(session, programme, member_id, "croissant_gift", NOW, "k1")
+        double_tap = await issue_coupon(session, programme, member_id, "croissant_gift", NOW, "k2")
+        await session.commit()
+        assert first.created
+        assert not again.created
+        assert not double_tap.created
+        assert again.coupon.code == double_tap.coupon.code == first.coupon.code
+        assert first.coupon.expires_at == NOW + timedelta(days=7)
+        assert normalise_code(first.coupon.shown_code.lower()) == first.coupon.code
+
+    async def test_reward_spends_its_points_with_a_business_key(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        member_id = await new_member(session, programme, 1)
+        await ledger.credit(
+            session,
+            member_id=member_id,
+            points=100,
+            kind="sale",
+            reason="",
+            key="s",
+            now=NOW,
+            expires_at=NOW + timedelta(days=300),
+        )
+        issued = await issue_coupon(session, programme, member_id, "free_cappuccino", NOW, "k1")
+        await session.commit()
+        assert issued.coupon.points == 150
+        assert await balance(session, member_id) == 50
+        assert (await ledger.find(session, "coupon:k1")) is not None
+
+    async def test_refusals(self, session: AsyncSession, programme: Programme) -> None:
+        member_id = await new_member(session, programme, 1)
+        with pytest.raises(UnknownOffer):
+            await issue_coupon(session, programme, member_id, "nope", NOW, "k1")
+        with pytest.raises(OfferUnavailable):
+            await issue_coupon(session, programme, member_id, "seasonal_six", NOW, "k2")
+
+    async def test_per_member_limit_counts_used_coupons_in_its_period(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        member_id = await new_member(session, programme, 1)
+        issued = await issue_coupon(session, programme, member_id, "croissant_gift", NOW, "k1")
+        await redeem_coupon(session, programme, CARDS, CASHIER, issued.coupon.code, now=NOW)
+        with pytest.raises(OfferLimitReached):
+            await issue_coupon(session, programme, member_id, "croissant_gift", NOW, "k2")
+
+
+class TestRedeem:
+    async def test_used_once_then_refused_with_the_date(self, session: AsyncSession, programme: Programme) -> None:
+        member_id = await new_member(session, programme, 1)
+        code = (await issue_coupon(session, programme, member_id, "comeback_20", NOW, "k1")).coupon.shown_code
+        await session.commit()
+        used = await redeem_coupon(session, programme, CARDS, CASHIER, code.lower(), now=NOW, member=str(member_id))
+        assert used.offer is not None
+        assert used.offer.discount_percent == 20
+        with pytest.raises(CouponUsed) as refused:
+            await redeem_coupon(session, programme, CARDS, CASHIER, code, now=NOW + timedelta(hours=1))
+        assert refused.value.details["date"] == "2026-11-23"
+        coupon = await session.scalar(select(Coupon))
+        assert coupon is not None
+        assert coupon.redeemed_by == CASHIER.telegram_id
+
+    async def test_expired_unknown_and_foreign_coupons_are_refused(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        anna = await new_member(session, programme, 1)
+        boris = await new_member(session, programme, 2)
+        code = (await issue_coupon(session, programme, anna, "croissant_gift", NOW, "k1")).coupon.code
+        await session.commit()
+        with pytest.raises(CouponForeign):
+            await redeem_coupon(session, programme, CARDS, CASHIER, code, now=NOW, member=str(boris))
+        with pytest.raises(CouponUnknown):
+            await redeem_coupon(session, programme, CARDS, CASHIER, "ZZZZ-ZZZZ", now=NOW)
+        with pytest.raises(CouponUnknown):
+            await redeem_coupon(session, programme, CARDS, CASHIER, "0O1I", now=NOW)
+        with pytest.raises(CouponExpired):
+            await redeem_coupon(session, programme, CARDS, CASHIER, code, now=NOW + timedelta(days=8))
+        assert (await session.scalar(select(Coupon))).redeemed_at is None  # type: ignore[union-attr]
+
+    async def test_birthday_gift_pays_the_birthday_points_once_a_year(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        member_id = await new_member(session, programme, 1)
+        before = await balance(session, member_id)
+        code = (await issue_coupon(session, programme, member_id, "birthday_gift", NOW, "k1")).coupon.code
+        used = await redeem_coupon(session, programme, CARDS, CASHIER, code, now=NOW)
+        assert used.gift_points == programme.bonuses.birthday
+        assert await balance(session, member_id) == before + programme.bonuses.birthday
+        with pytest.raises(OfferLimitReached):  # once per birthday
+            await issue_coupon(session, programme, member_id, "birthday_gift", NOW + timedelta(days=1), "k2")
+        next_year = await issue_coupon(session, programme, member_id, "birthday_gift", NOW + timedelta(days=365), "k3")
+        assert next_year.created
+
+
+class TestReservedPoints:
+    async def test_expired_reservation_gives_points_back_once(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        member_id = await new_member(session, programme, 1)
+        await ledger.credit(
+            session,
+            member_id=member_id,
+            points=100,
+            kind="sale",
+            reason="",
+            key="s",
+            now=NOW,
+            expires_at=NOW + timedelta(days=300),
+        )
+        await issue_coupon(session, programme, member_id, "free_cappuccino", NOW, "k1")
+        await session.commit()
+        assert await balance(session, member_id) == 50
+        assert await release_expired(session, programme, NOW + timedelta(days=13)) == 0
+        assert await release_expired(session, programme, NOW + timedelta(days=15)) == 1
+        assert await release_expired(session, programme, NOW + timedelta(days=16)) == 0
+        assert await balance(session, member_id) == 200
+        assert await live_coupons(session, member_id, NOW + timedelta(days=15)) == []
+
+
+class TestMemberSide:
+    async def test_activation_needs_the_offer_to_suit_the_member(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        member_id = await new_member(session, programme, 1)
+        await buy(session, member_id, NOW - timedelta(days=2))
+        await session.commit()
+        await refresh_member(session, programme, member_id, NOW)
+        with pytest.raises(OfferUnavailable):  # a discount for a newcomer
+            await activate_offer(session, programme, member_id, "comeback_20", NOW, "a1")
+        issued = await activate_offer(session, programme, member_id, "croissant_gift", NOW, "a2")
+        again = await activate_offer(session, programme, member_id, "croissant_gift", NOW, "a3")
+        assert again.coupon.code == issued.coupon.code
+        page = await offers_page(session, programme, member_id, NOW)
+        assert page.coupon_for("croissant_gift") == issued.coupon
+        best = await best_offer(session, programme, member_id, NOW)
+        assert best is not None
+        assert best.points_cost == 0
+
+    async def test_completing_a_collection_pays_once_and_grants_the_badge(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        member_id = await new_member(session, programme, 1)
+        for day, category in enumerate(("seasonal", "coffee", "tea", "pastry", "breakfast")):
+            await buy(session, member_id, NOW - timedelta(days=10 - day), category=category)
+        await session.commit()
+        before = await balance(session, member_id)
+        assert (await refresh_member(session, programme, member_id, NOW)).completed == ()
+        page = await offers_page(session, programme, member_id, NOW)
+        assert [(p.offer.id, p.items, p.total) for p in page.progress] == [("seasonal_six", 5, 6)]
+        await buy(session, member_id, NOW - timedelta(hours=1), category="beans")
+        await session.commit()
+        refreshed = await refresh_member(session, programme, member_id, NOW)
+        assert [posted.amount for posted in refreshed.completed] == [300]
+        assert (await refresh_member(session, programme, member_id, NOW)).completed == ()
+        assert await balance(session, member_id) == before + 300
+        assert (await session.scalars(select(Badge.collection))).all() == ["seasonal_six"]
+        assert await award_completed(session, programme, member_id, {"seasonal_six": 6}, NOW) == []
