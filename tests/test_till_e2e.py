@@ -215,6 +215,11 @@ class TestRoles:
             assert "Your role (cashier) cannot do this" in (answer.text or ""), command
         assert await counts(app) == before
 
+    async def test_owners_get_their_menu_at_start(self, app: App, telegram: FakeTelegram) -> None:
+        await send(telegram, OWNER, "/help")  # answered once the bot has started
+        menu = {command["command"] for command in telegram.commands_for({"type": "chat", "chat_id": OWNER.id})}
+        assert set(STAFF_COMMANDS) <= menu
+
     async def test_appointed_cashier_gets_a_staff_menu(self, app: App, telegram: FakeTelegram) -> None:
         await appoint_cashier(telegram)
         await telegram.wait_idle()
