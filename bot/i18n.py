@@ -16,6 +16,7 @@ LOCALES = Path(__file__).resolve().parent / "locales"
 log = logging.getLogger(__name__)
 
 Value = str | int | float | date | datetime | None
+MAX_ARGUMENT = 200
 
 
 class Translator:
@@ -26,24 +27,34 @@ class Translator:
         self._bundle = bundle
 
     def __call__(self, key: str, /, **args: Value) -> str:
-        return self._format(key, {name: html.escape(v) if isinstance(v, str) else v for name, v in args.items()})
+        return self._format(key, args, escape=True)
 
     def date(self, value: date) -> str:
         return value.strftime("%d.%m.%Y") if self.language == "ru" else value.strftime("%-d %b %Y")
 
     def raw(self, key: str, /, **args: Value) -> str:
         """For texts that are not parsed as HTML (button labels, alerts, file names): nothing to escape."""
-        return self._format(key, dict(args))
+        return self._format(key, args, escape=False)
+
+    def _argument(self, value: Value, *, escape: bool) -> Value:
+        if isinstance(value, date):
+            return self.date(value)
+        if not isinstance(value, str):
+            return value
+        if len(value) > MAX_ARGUMENT:
+            # Fluent refuses long arguments outright; what a user typed is echoed shortened instead.
+            value = value[: MAX_ARGUMENT - 1] + "…"
+        return html.escape(value) if escape else value
 
     def has(self, key: str) -> bool:
         return bool(self._bundle.has_message(key))
 
-    def _format(self, key: str, args: dict[str, Value]) -> str:
+    def _format(self, key: str, args: dict[str, Value], *, escape: bool) -> str:
         pattern = self._bundle.get_message(key).value if self._bundle.has_message(key) else None
         if pattern is None:
             log.error("missing text %r for language %s", key, self.language)
             return key
-        plain = {name: self.date(v) if isinstance(v, date) else v for name, v in args.items()}
+        plain = {name: self._argument(value, escape=escape) for name, value in args.items()}
         text, errors = self._bundle.format_pattern(pattern, plain)
         for error in errors:
             log.error("text %r in %s: %s", key, self.language, error)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from aiogram import F, Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -20,6 +22,7 @@ from models.programme import Programme
 from models.staff import Actor, Role
 
 REFERRAL_PREFIX = "ref_"
+REFERRAL_CODE = re.compile(rf"[{enrolment.REFERRAL_ALPHABET}]{{8}}")
 
 
 def consent_keyboard(t: Translator, ref: str) -> InlineKeyboardMarkup:
@@ -66,9 +69,13 @@ async def start(
         )
         return
     ref = payload.removeprefix(REFERRAL_PREFIX) if payload.startswith(REFERRAL_PREFIX) else ""
+    if ref and not REFERRAL_CODE.fullmatch(ref):
+        # Not a code we could have issued: join without an inviter rather than carry junk into the button.
+        await message.answer(t("referral-link-invalid"))
+        ref = ""
     await message.answer(
         t("consent-summary", programme=programme.name, welcome=programme.bonuses.welcome),
-        reply_markup=consent_keyboard(t, ref[:16]),
+        reply_markup=consent_keyboard(t, ref),
     )
 
 

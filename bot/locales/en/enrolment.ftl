@@ -20,6 +20,7 @@ welcome =
        *[other] We have added { $points } welcome points to your balance.
     }
 referral-invalid = The invitation link you used is not valid, so no friend bonus this time, but you are in.
+referral-link-invalid = This invitation link is not valid. You can still join below, just without the friend bonus.
 marketing-question = May we send you personal offers and news now and then? You can change this any time in /settings or stop with /stop.
 marketing-yes = Yes, please
 marketing-no = No, thanks
