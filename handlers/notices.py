@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Texts, Translator
@@ -43,11 +44,22 @@ def not_me_keyboard(t: Translator, entry_id: int) -> InlineKeyboardMarkup:
 
 
 async def tell(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Send a message the sender's own flow does not depend on: a member who blocked the bot keeps their points."""
-    try:
-        await bot.send_message(chat_id, text, reply_markup=markup)
-    except TelegramAPIError as exc:
-        log.warning("could not tell chat %s: %s", chat_id, exc.message)
+    """Send a message the sender's own flow does not depend on: a member who blocked the bot keeps their points.
+
+    Telegram's "too many requests" is waited out once; any other refusal is logged and the message dropped.
+    """
+    for attempt in range(2):
+        try:
+            await bot.send_message(chat_id, text, reply_markup=markup)
+            return
+        except TelegramRetryAfter as exc:
+            if attempt:
+                log.warning("could not tell chat %s: still rate limited", chat_id)
+                return
+            await asyncio.sleep(exc.retry_after)
+        except TelegramAPIError as exc:
+            log.warning("could not tell chat %s: %s", chat_id, type(exc).__name__)
+            return
 
 
 async def announce(bot: Bot, texts: Texts, notices: Iterable[Notice]) -> None:

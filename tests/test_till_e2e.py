@@ -82,6 +82,14 @@ class TestCashierAtTheTill:
         assert notice.button("This wasn't me")
         assert await balance_of(app, number) == 122
 
+    async def test_member_who_blocked_the_bot_still_earns(self, app: App, telegram: FakeTelegram) -> None:
+        number = await join(telegram, ANNA)
+        telegram.block_user(ANNA.id)
+        answer = await send(telegram, OWNER, f"/sale {number} 1000")
+        assert "+50 points" in (answer.text or "")
+        await telegram.wait_idle()
+        assert await balance_of(app, number) == 150
+
     async def test_owner_sees_the_full_phone_and_purchases(self, app: App, telegram: FakeTelegram) -> None:
         number = await join(telegram, ANNA, phone="+7 900 123-45-67")
         await send(telegram, OWNER, f"/sale {number} 1000 tea #B-7", expect="recorded")

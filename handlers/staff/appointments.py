@@ -30,7 +30,7 @@ async def publish_menu(bot: Bot, texts: Texts, person: StaffView) -> None:
     try:
         await publish_staff_commands(bot, texts, person.telegram_id, person.role, person.language)
     except TelegramAPIError as exc:
-        log.info("no staff menu for %s yet: %s", person.telegram_id, exc.message)
+        log.info("no staff menu for %s yet: %s", person.telegram_id, type(exc).__name__)
 
 
 async def publish_all_staff_menus(
@@ -71,7 +71,7 @@ async def staff_command(
         try:
             await withdraw_staff_commands(bot, user_id)
         except TelegramAPIError as exc:
-            log.info("no staff menu to withdraw for %s: %s", user_id, exc.message)
+            log.info("no staff menu to withdraw for %s: %s", user_id, type(exc).__name__)
         return
     person = await staff.appoint(
         session,
