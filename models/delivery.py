@@ -164,60 +164,67 @@ def _holdout_order(campaign_id: int) -> ColumnElement[int]:
     return (seeded * literal_column("2654435761")) % literal_column("4294967296")
 
 
+async def freeze_chunk(
+    session: AsyncSession, programme: Programme, campaign: CampaignView, *, chunk: int = FREEZE_CHUNK
+) -> bool:
+    """Write the next chunk of recipient rows (committing it); True once the whole audience is frozen.
+
+    The audience is the campaign's members who agreed to marketing and can be reached, taken in member order, so a
+    freeze cut short resumes after the last member written. Each chunk's share of the holdout is marked by a seeded
+    shuffle, rounded over the whole audience so far so that chunks do not add up rounding errors.
+    """
+    recipients = CampaignRecipient
+    # The campaign row is locked for the chunk, so a cancellation waits for it and then sees its rows.
+    state = await session.execute(
+        select(Campaign.status, Campaign.audience_frozen).where(Campaign.id == campaign.id).with_for_update()
+    )
+    status, frozen = state.one()
+    if frozen or status != CampaignStatus.RUNNING:
+        await session.rollback()
+        return True
+    so_far = await session.execute(
+        select(
+            func.max(recipients.member_id),
+            func.count(),
+            func.count().filter(recipients.status == RecipientStatus.HELD_OUT),
+        ).where(recipients.campaign_id == campaign.id)
+    )
+    last, rows_so_far, held_so_far = so_far.one()
+    members = marketable(campaign_audience(programme, campaign)).where(Member.id > (last or 0)).limit(chunk).subquery()
+    inserted = await session.execute(
+        insert(recipients).from_select(
+            ["campaign_id", "member_id", "status"],
+            select(literal(campaign.id, Integer), members.c.id, literal(RecipientStatus.PENDING.value, String)),
+        )
+    )
+    count = inserted.rowcount or 0  # type: ignore[attr-defined]
+    held_out = round((rows_so_far + count) * campaign.holdout_percent / 100) - held_so_far
+    if held_out:
+        this_chunk = [recipients.campaign_id == campaign.id, recipients.member_id > (last or 0)]
+        pick = select(recipients.id).where(*this_chunk).order_by(_holdout_order(campaign.id)).limit(held_out)
+        await session.execute(
+            sql_update(recipients)
+            .where(recipients.id.in_(pick.scalar_subquery()))
+            .values(status=RecipientStatus.HELD_OUT)
+        )
+    done = count < chunk
+    if done:
+        await session.execute(sql_update(Campaign).where(Campaign.id == campaign.id).values(audience_frozen=True))
+    await session.commit()
+    return done
+
+
 async def freeze_audience(
     session: AsyncSession, programme: Programme, campaign: CampaignView, *, chunk: int = FREEZE_CHUNK
 ) -> int:
-    """Write one recipient row per member of the audience who agreed to marketing and can be reached.
+    """Freeze the whole audience, chunk by chunk (see `freeze_chunk`); returns its size."""
+    while not await freeze_chunk(session, programme, campaign, chunk=chunk):
+        pass
+    return await audience_size(session, campaign.id)
 
-    Works in chunks of members (committing each), so a large audience never holds the database for long and a
-    crash half-way resumes where it stopped. In each chunk the holdout share is marked by a seeded shuffle.
-    Returns the audience size.
-    """
-    recipients = CampaignRecipient
-    while True:
-        # The campaign row is locked for the chunk, so a cancellation waits for it and then sees its rows.
-        state = await session.execute(
-            select(Campaign.status, Campaign.audience_frozen).where(Campaign.id == campaign.id).with_for_update()
-        )
-        status, frozen = state.one()
-        if frozen or status != CampaignStatus.RUNNING:
-            break
-        so_far = await session.execute(
-            select(
-                func.max(recipients.member_id),
-                func.count(),
-                func.count().filter(recipients.status == RecipientStatus.HELD_OUT),
-            ).where(recipients.campaign_id == campaign.id)
-        )
-        last, rows_so_far, held_so_far = so_far.one()
-        members = (
-            marketable(campaign_audience(programme, campaign)).where(Member.id > (last or 0)).limit(chunk).subquery()
-        )
-        inserted = await session.execute(
-            insert(recipients).from_select(
-                ["campaign_id", "member_id", "status"],
-                select(
-                    literal(campaign.id, Integer),
-                    members.c.id,
-                    literal(RecipientStatus.PENDING.value, String),
-                ),
-            )
-        )
-        count = inserted.rowcount or 0  # type: ignore[attr-defined]
-        # Rounded over the whole audience so far, so that chunks do not add up rounding errors.
-        held_out = round((rows_so_far + count) * campaign.holdout_percent / 100) - held_so_far
-        if held_out:
-            this_chunk = [recipients.campaign_id == campaign.id, recipients.member_id > (last or 0)]
-            pick = select(recipients.id).where(*this_chunk).order_by(_holdout_order(campaign.id)).limit(held_out)
-            await session.execute(
-                sql_update(recipients)
-                .where(recipients.id.in_(pick.scalar_subquery()))
-                .values(status=RecipientStatus.HELD_OUT)
-            )
-        if count < chunk:
-            await session.execute(sql_update(Campaign).where(Campaign.id == campaign.id).values(audience_frozen=True))
-        await session.commit()
-    total = await session.scalar(select(func.count()).where(recipients.campaign_id == campaign.id))
+
+async def audience_size(session: AsyncSession, campaign_id: int) -> int:
+    total = await session.scalar(select(func.count()).where(CampaignRecipient.campaign_id == campaign_id))
     await session.rollback()
     return int(total or 0)
 

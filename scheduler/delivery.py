@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Iterator, Sequence
 from itertools import islice
+from typing import TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from aiogram.exceptions import (
@@ -37,6 +39,7 @@ from scheduler.messages import campaign_text
 from scheduler.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PAGE = 500  # queue rows read at once
 MAX_CLAIM = 100  # rows claimed in one transaction at the highest rates
@@ -59,6 +62,10 @@ def _chunks(rows: Sequence[delivery.Queued], size: int) -> Iterator[list[deliver
 def _retryable(error: TelegramAPIError) -> bool:
     """Errors after which the message surely did not go out: Telegram's 5xx, or no connection at all."""
     return isinstance(error, TelegramServerError) or isinstance(error.__cause__, ClientConnectorError)
+
+
+class _Stopped(Exception):
+    """The delivery was asked to stop; raised at the next point where stopping is safe."""
 
 
 class DeliveryEngine:
@@ -107,40 +114,74 @@ class DeliveryEngine:
         task, run = self._tasks.get(campaign_id), self._deliveries.get(campaign_id)
         if task is None or run is None:
             return
-        run.release_as = release_as
-        task.cancel()
+        run.stop(release_as)
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
 
 class CampaignDelivery:
-    """One campaign's way through its queue."""
+    """One campaign's way through its queue.
+
+    Stopping is cooperative: a delivery is interrupted only while it waits (for the rate limit, a slot, quiet hours,
+    the next row due), never in the middle of a database transaction, so it can still store what happened.
+    """
 
     def __init__(self, engine: DeliveryEngine, campaign_id: int) -> None:
         self.engine = engine
         self.campaign_id = campaign_id
         self.release_as = RecipientStatus.PENDING
+        self._stopping = False
+        self._waiting: asyncio.Task[object] | None = None
         self._undispatched: deque[Claimed] = deque()
         self._sending: set[asyncio.Task[None]] = set()
         self._outcomes: list[Outcome] = []
         self._flush_now = asyncio.Event()
         self._flush_lock = asyncio.Lock()
+        self._closed = False
+
+    def stop(self, release_as: RecipientStatus) -> None:
+        self.release_as = release_as
+        self._stopping = True
+        if self._waiting is not None:
+            self._waiting.cancel()
+
+    async def _wait(self, awaitable: Awaitable[T]) -> T:
+        """Await something that only waits (no database work), giving up if the delivery is asked to stop."""
+        if self._stopping:
+            if inspect.iscoroutine(awaitable):
+                awaitable.close()  # never started: close it, so that it is not reported as never awaited
+            raise _Stopped
+        waiting: asyncio.Task[T] = asyncio.ensure_future(awaitable)
+        self._waiting = cast("asyncio.Task[object]", waiting)
+        try:
+            return await waiting
+        except asyncio.CancelledError:
+            if self._stopping and waiting.cancelled():
+                raise _Stopped from None
+            raise
+        finally:
+            self._waiting = None
 
     async def run(self) -> None:
-        campaign = await self._begin()
+        try:
+            campaign = await self._begin()
+        except _Stopped:
+            return
         if campaign is None:
             return
         flusher = asyncio.create_task(self._flush_periodically())
         try:
             await self._deliver(campaign)
+        except _Stopped:
+            log.info("campaign %s: delivery stopped", self.campaign_id)
         finally:
-            # Whether finished, cancelled or stopped: unsent claims are handed back, answers awaited and stored.
-            self._outcomes.extend(
-                Outcome(row.id, row.member_id, self.release_as, error=None) for row in self._undispatched
-            )
+            # Whether finished or stopped: unsent claims are handed back, answers awaited, everything stored.
+            self._outcomes.extend(Outcome(row.id, row.member_id, self.release_as) for row in self._undispatched)
             self._undispatched.clear()
             await self._drain()
-            flusher.cancel()
+            self._closed = True
+            self._flush_now.set()
+            await flusher
             await self._flush()
         await self._report(campaign)
 
@@ -157,7 +198,9 @@ class CampaignDelivery:
                 campaign = started
             if campaign.status != CampaignStatus.RUNNING:
                 return None
-            size = await delivery.freeze_audience(session, context.programme, campaign)
+            while not await delivery.freeze_chunk(session, context.programme, campaign):
+                await self._wait(asyncio.sleep(0))  # a stop between chunks leaves a freeze that resumes later
+            size = await delivery.audience_size(session, campaign.id)
         log.info("campaign %s: delivering to an audience of %s", self.campaign_id, size)
         return campaign
 
@@ -171,7 +214,7 @@ class CampaignDelivery:
             if page:
                 after = page[-1].id
                 for chunk in _chunks(page, engine.claim_size):
-                    await engine.limiter.wait_unpaused()
+                    await self._wait(engine.limiter.wait_unpaused())
                     await self._wait_for_quiet_hours()
                     async with context.sessionmaker() as session:
                         claimed = await delivery.claim(session, context.programme, campaign, chunk, utcnow())
@@ -188,15 +231,15 @@ class CampaignDelivery:
             if state.finished:
                 return
             wait = IDLE_RECHECK if state.next_due is None else (state.next_due - utcnow()).total_seconds()
-            await asyncio.sleep(min(max(wait, 0.05), IDLE_RECHECK))
+            await self._wait(asyncio.sleep(min(max(wait, 0.05), IDLE_RECHECK)))
 
     async def _dispatch(self, campaign: CampaignView) -> None:
         """Send every claimed row as soon as a slot and the rate limit allow; each in its own task."""
         engine = self.engine
         while self._undispatched:
-            await engine.slots.acquire()
+            await self._wait(engine.slots.acquire())
             try:
-                await engine.limiter.acquire()
+                await self._wait(engine.limiter.acquire())
             except BaseException:
                 engine.slots.release()
                 raise
@@ -264,7 +307,7 @@ class CampaignDelivery:
         if until is not None:
             log.info("campaign %s: quiet hours, holding messages until %s", self.campaign_id, until)
             await self._flush()
-            await asyncio.sleep((until - utcnow()).total_seconds())
+            await self._wait(asyncio.sleep((until - utcnow()).total_seconds()))
 
     async def _drain(self) -> None:
         """Wait for the messages in flight; those Telegram did not answer in time stay `sending` (unknown later)."""
@@ -275,7 +318,8 @@ class CampaignDelivery:
             task.cancel()
 
     async def _flush_periodically(self) -> None:
-        while True:
+        """Store outcomes every FLUSH_EVERY seconds or FLUSH_AT outcomes, until the delivery closes."""
+        while not self._closed:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._flush_now.wait(), FLUSH_EVERY)
             self._flush_now.clear()

@@ -1,0 +1,294 @@
+"""Campaign delivery against the fake Bot API server on 127.0.0.1: pace, throughput against a bare loop, memory.
+
+`.venv/bin/python -m bench.campaigns` runs, on one SQLite file:
+(a) 100,000 recipients at BROADCAST_RATE=25 for 60 s: the achieved rate, and the busiest second;
+(b) the same audience with the rate unlimited, against a baseline in the same run that sends as many messages with
+    a bare aiogram `send_message` loop and no database (one at a time, as such loops are written; a second baseline
+    keeps 64 sends in flight, like the engine, to show the ceiling of the fake server);
+(c) peak memory (VmHWM) of the delivering process at 100,000 recipients (the whole of run b) and at 1,000,000
+    recipients (freezing the audience, then `--million-seconds` of delivery).
+The fake server and each delivery run in processes of their own, so each is measured alone; every measurement
+of (b) is repeated `--repeats` times and the medians are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot
+
+from bot.app import create_bot
+from bot.i18n import Texts
+from bot.settings import Settings
+from models.base import utcnow
+from models.campaigns import CampaignDraft, create_campaign, get_campaign
+from models.db import create_engine, create_sessionmaker, migrate
+from models.programme import load_programme
+from models.staff import Actor, Role
+from scheduler.context import JobContext
+from scheduler.delivery import DeliveryEngine
+from tests.audiences import FIRST_TELEGRAM_ID, add_members, programme_file
+from tests.conftest import SAMPLE_PROGRAMME
+from tests.fake_telegram import FakeTelegram
+
+TOKEN = "123456:BENCH-token-for-campaigns"
+UNLIMITED = 1e9
+IN_FLIGHT = 64
+TEXT = "Bench"
+MANAGER = Actor(1, Role.OWNER)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The fake server's process: serves, and on "stats" reports what it received.
+
+
+def busiest_second(times: list[float]) -> int:
+    start, busiest = 0, 0
+    for end, moment in enumerate(times):
+        while moment - times[start] >= 1.0:
+            start += 1
+        busiest = max(busiest, end - start + 1)
+    return busiest
+
+
+async def serve_fake() -> None:
+    async with FakeTelegram(token=TOKEN) as fake:
+        print(fake.url, flush=True)
+        loop = asyncio.get_running_loop()
+        while (await loop.run_in_executor(None, sys.stdin.readline)).strip() != "quit":
+            times = sorted(sent.at for sent in fake.sent if sent.text == TEXT)
+            span = times[-1] - times[0] if len(times) > 1 else 0.0
+            report = {"count": len(times), "span": span, "busiest": busiest_second(times)}
+            print(json.dumps(report), flush=True)
+
+
+class FakeServer:
+    """A fake Bot API server in a process of its own, fresh for each measurement."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bench.campaigns", "--fake"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        self.url = self.process.stdout.readline().strip()
+
+    def stats(self) -> dict[str, Any]:
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        self.process.stdin.write("stats\n")
+        self.process.stdin.flush()
+        report: dict[str, Any] = json.loads(self.process.stdout.readline())
+        return report
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write("quit\n")
+        self.process.stdin.flush()
+        self.process.wait(30)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The delivering process: the bot's delivery engine, with the bot's settings, on one campaign.
+
+
+def memory_mb(field: str) -> float:
+    """This process's memory from /proc: VmRSS now, VmHWM at its peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def until_finished(delivery: DeliveryEngine, campaign_id: int, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if campaign_id not in delivery.running():
+            return
+        await asyncio.sleep(0.2)
+
+
+async def deliver(database_url: str, fake_url: str, rate: float, campaign_id: int, seconds: float) -> None:
+    baseline = memory_mb("VmRSS")  # the interpreter with the bot's modules loaded (aiogram alone is ~170 MB)
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(
+            _env_file=None,
+            bot_token=TOKEN,
+            telegram_api_url=fake_url,
+            database_url=database_url,
+            broadcast_rate=rate,
+            programme_file=programme_file(Path(folder)),
+        )
+        programme = load_programme(settings.programme_file)
+    engine = create_engine(database_url)
+    sessionmaker = create_sessionmaker(engine)
+    bot = create_bot(settings)
+    delivery = DeliveryEngine(JobContext(settings, programme, sessionmaker, bot, Texts()))
+    began = time.monotonic()
+    delivery.start(campaign_id)
+    await until_finished(delivery, campaign_id, seconds)
+    await delivery.stop()
+    async with sessionmaker() as session:
+        status = (await get_campaign(session, campaign_id)).status
+    await bot.session.close()
+    await engine.dispose()
+    elapsed = time.monotonic() - began
+    print(json.dumps({"seconds": elapsed, "status": status, "peak_mb": memory_mb("VmHWM"), "baseline_mb": baseline}))
+
+
+def run_delivery(database_url: str, fake: FakeServer, rate: float, campaign_id: int, seconds: float) -> dict[str, Any]:
+    command = [sys.executable, "-m", "bench.campaigns", "--deliver", database_url, fake.url, str(rate)]
+    output = subprocess.run([*command, str(campaign_id), str(seconds)], stdout=subprocess.PIPE, text=True, check=True)
+    result: dict[str, Any] = json.loads(output.stdout.strip().splitlines()[-1])
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Baselines: aiogram alone, no database.
+
+
+async def bare_loop(fake_url: str, count: int, in_flight: int) -> None:
+    bot: Bot = create_bot(Settings(_env_file=None, bot_token=TOKEN, telegram_api_url=fake_url))
+    chats = iter(range(FIRST_TELEGRAM_ID, FIRST_TELEGRAM_ID + count))
+
+    async def sender() -> None:
+        for chat in chats:
+            await bot.send_message(chat, TEXT)
+
+    await asyncio.gather(*(sender() for _ in range(in_flight)))
+    await bot.session.close()
+
+
+def run_baseline(count: int, in_flight: int) -> dict[str, Any]:
+    fake = FakeServer()
+    try:
+        command = [sys.executable, "-m", "bench.campaigns", "--bare", fake.url, str(count), str(in_flight)]
+        subprocess.run(command, check=True)
+        return fake.stats()
+    finally:
+        fake.close()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The orchestration
+
+
+@dataclass
+class Database:
+    url: str
+    members: int = 0
+
+    async def grow_to(self, members: int) -> None:
+        engine = create_engine(self.url)
+        await migrate(engine)
+        async with create_sessionmaker(engine)() as session:
+            await add_members(session, members - self.members, first_telegram_id=FIRST_TELEGRAM_ID + self.members)
+        await engine.dispose()
+        self.members = members
+
+    async def campaign(self) -> int:
+        engine = create_engine(self.url)
+        async with create_sessionmaker(engine)() as session:
+            programme = load_programme(SAMPLE_PROGRAMME)
+            campaign = await create_campaign(session, programme, CampaignDraft("all", TEXT), MANAGER, utcnow())
+        await engine.dispose()
+        return campaign.id
+
+
+def measured(database: Database, rate: float, seconds: float) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One campaign to everyone, delivered by a fresh process to a fresh fake server: (server's view, process's)."""
+    campaign_id = asyncio.run(database.campaign())
+    fake = FakeServer()
+    try:
+        process = run_delivery(database.url, fake, rate, campaign_id, seconds)
+        return fake.stats(), process
+    finally:
+        fake.close()
+
+
+def per_second(stats: dict[str, Any]) -> float:
+    return float((stats["count"] - 1) / stats["span"]) if stats["span"] else 0.0
+
+
+def main(arguments: argparse.Namespace) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="bench-campaigns-"))
+    database = Database(f"sqlite+aiosqlite:///{folder / 'bench.db'}")
+    started = time.monotonic()
+    asyncio.run(database.grow_to(arguments.members))
+    print(f"seeded {arguments.members:,} members in {time.monotonic() - started:.0f} s")
+
+    server, process = measured(database, 25, arguments.paced_seconds)
+    print(
+        f"(a) rate 25: {per_second(server):.2f} msg/s achieved over {server['span']:.0f} s "
+        f"({per_second(server) / 25:.3f} of 25), busiest second {server['busiest']}"
+    )
+
+    engine_rates, sequential, concurrent, peaks = [], [], [], []
+    for _ in range(arguments.repeats):
+        server, process = measured(database, UNLIMITED, 3600)
+        assert server["count"] == arguments.members, server
+        engine_rates.append(per_second(server))
+        peaks.append(process["peak_mb"])
+        sequential.append(per_second(run_baseline(arguments.members, 1)))
+        concurrent.append(per_second(run_baseline(arguments.members, IN_FLIGHT)))
+        print(
+            f"    engine {engine_rates[-1]:.0f} msg/s, bare loop {sequential[-1]:.0f}, "
+            f"bare with {IN_FLIGHT} in flight {concurrent[-1]:.0f}"
+        )
+    engine_rate, baseline, ceiling = (statistics.median(values) for values in (engine_rates, sequential, concurrent))
+    print(
+        f"(b) unlimited, {arguments.members:,} messages: engine {engine_rate:.0f} msg/s; bare send_message loop "
+        f"{baseline:.0f} msg/s; ratio {engine_rate / baseline:.2f}; bare loop with {IN_FLIGHT} in flight "
+        f"{ceiling:.0f} msg/s (ratio {engine_rate / ceiling:.2f})"
+    )
+
+    started = time.monotonic()
+    asyncio.run(database.grow_to(arguments.million))
+    print(f"seeded up to {arguments.million:,} members in {time.monotonic() - started:.0f} s")
+    server, process = measured(database, UNLIMITED, arguments.million_seconds)
+    print(
+        f"(c) peak memory: {statistics.median(peaks):.0f} MB at {arguments.members:,} recipients (whole delivery); "
+        f"{process['peak_mb']:.0f} MB at {arguments.million:,} recipients (audience frozen, then "
+        f"{server['count']:,} messages in {process['seconds']:.0f} s); the process holds "
+        f"{process['baseline_mb']:.0f} MB before any work"
+    )
+
+
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument("--million", type=int, default=1_000_000)
+    parser.add_argument("--paced-seconds", type=float, default=60)
+    parser.add_argument("--million-seconds", type=float, default=60)
+    parser.add_argument("--repeats", type=int, default=3)
+    # Roles of the child processes.
+    parser.add_argument("--fake", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--deliver", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--bare", nargs=3, help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    options = parse()
+    if options.fake:
+        asyncio.run(serve_fake())
+    elif options.deliver:
+        url, fake_url, rate, campaign, seconds = options.deliver
+        asyncio.run(deliver(url, fake_url, float(rate), int(campaign), float(seconds)))
+    elif options.bare:
+        fake_url, count, in_flight = options.bare
+        asyncio.run(bare_loop(fake_url, int(count), int(in_flight)))
+    else:
+        main(options)
