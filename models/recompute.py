@@ -41,7 +41,7 @@ class Refreshed:
 
     segment: str
     best_offer: str | None
-    completed: tuple[ledger.Posted, ...]
+    notices: tuple[ledger.Notice, ...]
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,9 @@ async def _write_range(
     session: AsyncSession, programme: Programme, clock: Clock, cutoffs: Cutoffs | None, first_id: int, last_id: int
 ) -> None:
     """Stats and favourites of members first_id..last_id, from the habits already in the scratch tables."""
+    # Hold the members' rows (PostgreSQL; SQLite's write lock already does), so that two refreshes of one member
+    # at once cannot both delete and then both insert its stats.
+    await session.execute(select(Member.id).where(Member.id.between(first_id, last_id)).with_for_update())
     columns, rows = _stats_rows(programme, clock, cutoffs, first_id, last_id)
     await session.execute(delete(MemberStats).where(MemberStats.member_id.between(first_id, last_id)))
     await session.execute(insert(MemberStats).from_select(columns, rows))  # type: ignore[arg-type]
@@ -283,8 +286,9 @@ async def refresh_member(session: AsyncSession, programme: Programme, member_id:
         await session.commit()
         return Refreshed("lost", None, ())
     paid = await award_completed(session, programme, member_id, stats.collections, now)
+    notices = [notice for posted in paid if (notice := await ledger.notice(session, posted)) is not None]
     facts = (await load_facts(session, programme, member_id, member_id, clock.today, now))[member_id]
     best = Ranker(programme).best(Fit.of(facts, programme.offers))
     await _store_best_offers(session, {member_id: best.id if best else None})
     await session.commit()
-    return Refreshed(stats.segment, best.id if best else None, tuple(paid))
+    return Refreshed(stats.segment, best.id if best else None, tuple(notices))

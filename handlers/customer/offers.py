@@ -69,26 +69,37 @@ def _progress_line(t: Translator, progress: Progress) -> str:
     )
 
 
+def _coupon_button(t: Translator, offer: Offer, live: bool) -> list[InlineKeyboardButton]:
+    label = t.raw("offer-show-coupon" if live else "offer-activate", title=offer.title.in_(t.language))
+    return [InlineKeyboardButton(text=label, callback_data=OfferActivate(offer=offer.id).pack())]
+
+
 def render_offers(t: Translator, programme: Programme, page: OffersPage) -> tuple[str, InlineKeyboardMarkup | None]:
     blocks = [t("offers-title") if page.offers else t("offers-none")]
     blocks += [_offer_block(t, programme, ranked, page) for ranked in page.offers]
+    shown = {ranked.offer.id for ranked in page.offers}
+    held = [
+        (offer, coupon)
+        for coupon in page.coupons
+        if coupon.offer_id not in shown and (offer := programme.offer(coupon.offer_id)) is not None
+    ]
+    if held:
+        lines = [t("coupons-title")]
+        lines += [
+            t("coupon-held", title=offer.title.in_(t.language)) + " " + coupon_line(t, programme, coupon)
+            for offer, coupon in held
+        ]
+        blocks.append("\n".join(lines))
     if page.progress:
         blocks.append("\n".join(_progress_line(t, progress) for progress in page.progress))
     titles = [offer.title.in_(t.language) for name in page.badges if (offer := programme.offer(name)) is not None]
     blocks.append(t("badges-list", badges=", ".join(titles)) if titles else t("badges-none"))
     buttons = [
-        [
-            InlineKeyboardButton(
-                text=t.raw(
-                    "offer-show-coupon" if page.coupon_for(ranked.offer.id) else "offer-activate",
-                    title=ranked.offer.title.in_(t.language),
-                ),
-                callback_data=OfferActivate(offer=ranked.offer.id).pack(),
-            )
-        ]
+        _coupon_button(t, ranked.offer, page.coupon_for(ranked.offer.id) is not None)
         for ranked in page.offers
         if ranked.offer.kind != "collection"
     ]
+    buttons += [_coupon_button(t, offer, live=True) for offer, _ in held]
     return "\n\n".join(blocks), InlineKeyboardMarkup(inline_keyboard=buttons) if buttons else None
 
 

@@ -19,6 +19,7 @@ from models.base import utcnow
 from models.cards import CardSigner
 from models.errors import LimitExceeded
 from models.programme import Programme
+from models.recompute import refresh_member
 from models.sales import SaleRequest
 from models.sales_desk import SalesDesk
 from models.staff import Actor, Role, languages
@@ -119,6 +120,9 @@ class Till:
             await tell(
                 self.bot, result.telegram_id, member_t("notice-promoted", tier=result.tier.title.in_(result.language))
             )
+        # The member's analytics follow each sale; a collection this sale completed pays out and is announced.
+        refreshed = await refresh_member(self.session, self.programme, result.member_id, utcnow())
+        await announce(self.bot, self.texts, refreshed.notices)
         return True
 
     async def redeem(self, message: Message, actor: Actor, member: str, points: str, update: Update) -> bool:

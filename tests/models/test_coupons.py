@@ -188,14 +188,14 @@ class TestMemberSide:
             await buy(session, member_id, NOW - timedelta(days=10 - day), category=category)
         await session.commit()
         before = await balance(session, member_id)
-        assert (await refresh_member(session, programme, member_id, NOW)).completed == ()
+        assert (await refresh_member(session, programme, member_id, NOW)).notices == ()
         page = await offers_page(session, programme, member_id, NOW)
         assert [(p.offer.id, p.items, p.total) for p in page.progress] == [("seasonal_six", 5, 6)]
         await buy(session, member_id, NOW - timedelta(hours=1), category="beans")
         await session.commit()
         refreshed = await refresh_member(session, programme, member_id, NOW)
-        assert [posted.amount for posted in refreshed.completed] == [300]
-        assert (await refresh_member(session, programme, member_id, NOW)).completed == ()
+        assert [notice.posted.amount for notice in refreshed.notices] == [300]
+        assert (await refresh_member(session, programme, member_id, NOW)).notices == ()
         assert await balance(session, member_id) == before + 300
         assert (await session.scalars(select(Badge.collection))).all() == ["seasonal_six"]
         assert await award_completed(session, programme, member_id, {"seasonal_six": 6}, NOW) == []
