@@ -14,6 +14,7 @@ from bot.i18n import Translator
 from handlers.callbacks import PanelAction, PanelButton
 from handlers.customer.balance import money
 from handlers.notices import optional
+from handlers.staff.insights import insight_lines
 from models.base import utcnow
 from models.cards import CardSigner
 from models.limits import business_day
@@ -58,6 +59,7 @@ def render_card(t: Translator, programme: Programme, card: MemberCard) -> str:
         lines.append(t("panel-phone", phone=card.phone))
     lines.append(t("panel-points", points=card.balance, tier=card.tier.title.in_(t.language)))
     lines.append(t("panel-spend", amount=money(card.lifetime_spend_cents), currency=currency, count=card.purchases))
+    lines += insight_lines(t, programme, card.insights)
     if not card.last_purchases:
         lines.append(t("panel-no-purchases"))
         return "\n".join(lines)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import audit, lookup
 from models.cards import CardSigner
 from models.errors import DomainError, MemberForgotten, UnknownMember
+from models.insights import Insights, member_insights
 from models.members import Member, mask_phone
 from models.programme import Programme, Tier
 from models.purchases import Purchase
@@ -44,6 +45,7 @@ class MemberCard:
     lifetime_spend_cents: int
     purchases: int
     last_purchases: tuple[PurchaseLine, ...]
+    insights: Insights | None = None  # segment, RFM, rhythm, favourites, coupons (models.insights)
 
 
 async def value_card(
@@ -72,6 +74,7 @@ async def value_card(
     recent = await session.scalars(
         select(Purchase).where(Purchase.member_id == member_id).order_by(Purchase.id.desc()).limit(RECENT_PURCHASES)
     )
+    insights = await member_insights(session, member_id, now)
     card = MemberCard(
         number=row.id,
         name=row.first_name,
@@ -84,6 +87,7 @@ async def value_card(
         last_purchases=tuple(
             PurchaseLine(p.created_at, p.amount_cents, p.category, p.receipt, p.refunded_at is not None) for p in recent
         ),
+        insights=insights,
     )
     await audit.record(session, viewer, "member.view", now=now, member_id=member_id)
     await session.commit()

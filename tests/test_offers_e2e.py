@@ -119,3 +119,17 @@ class TestCouponLifecycle:
         assert [row.redeemed_at for row in rows] == [None, None]
         mine = await send(telegram, OWNER, f"/redeem {anna} {code}")
         assert re.search(rf"Coupon {code} used", mine.text or "")
+
+
+class TestValueCard:
+    async def test_member_card_shows_segment_rhythm_favourites_and_coupons(
+        self, app: App, telegram: FakeTelegram
+    ) -> None:
+        number = await regular(app, telegram, ANNA)
+        code, _ = await activate(telegram, ANNA, await send(telegram, ANNA, "/offers"), CROISSANT)
+        card = (await send(telegram, OWNER, f"/member {number}")).text or ""
+        assert "Segment: new · R5 F5 M5" in card  # the only buyer so far
+        assert "❤️ Favourites: Coffee\n" in card  # a single pastry is not yet a favourite
+        assert "Usually: " in card
+        assert "Discount dependency: 0%" in card
+        assert f"Coupon {code}: {CROISSANT}" in card

@@ -76,3 +76,27 @@ error-coupon-unknown = "{ $code }" is not a coupon code. Codes look like K7MX-2Q
 error-coupon-used = Coupon { $code } was already used on { $date }. A coupon works once.
 error-coupon-expired = Coupon { $code } expired on { $date }. The member can see their current offers in /offers.
 error-coupon-foreign = Coupon { $code } belongs to another member, not to member №{ $member }. Ask for their own coupon.
+
+insight-none = 📊 No analytics yet: they appear after the first purchase or the nightly run.
+insight-segment = 📊 Segment: <b>{ $segment }</b> · R{ $r } F{ $f } M{ $m }
+insight-rhythm = 🕒 Usually: { $days }; { $hours } h
+insight-favourites = ❤️ Favourites: { $categories }
+insight-next-visit = 📅 Expected next visit: { $date }
+insight-discounts = 🏷 Discount dependency: { $percent }% of redeemed coupons were discounts
+insight-best-offer = 🎁 Best offer now: { $title }
+insight-coupon = 🎟 Coupon <code>{ $code }</code>: { $title }, until { $date }
+
+segment-champions = champions
+segment-loyal = loyal
+segment-promising = promising
+segment-new = new
+segment-at_risk = at risk
+segment-hibernating = hibernating
+segment-lost = lost
+weekday-0 = Mon
+weekday-1 = Tue
+weekday-2 = Wed
+weekday-3 = Thu
+weekday-4 = Fri
+weekday-5 = Sat
+weekday-6 = Sun

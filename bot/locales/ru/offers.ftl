@@ -79,3 +79,27 @@ error-coupon-unknown = «{ $code }» — не код купона. Коды вы
 error-coupon-used = Купон { $code } уже погашен { $date }. Купон действует один раз.
 error-coupon-expired = Срок купона { $code } истёк { $date }. Актуальные предложения участник видит в /offers.
 error-coupon-foreign = Купон { $code } принадлежит другому участнику, а не участнику №{ $member }. Попросите его собственный купон.
+
+insight-none = 📊 Аналитики пока нет: она появится после первой покупки или ночного пересчёта.
+insight-segment = 📊 Сегмент: <b>{ $segment }</b> · R{ $r } F{ $f } M{ $m }
+insight-rhythm = 🕒 Обычно: { $days }; { $hours } ч
+insight-favourites = ❤️ Любимое: { $categories }
+insight-next-visit = 📅 Ожидаемый визит: { $date }
+insight-discounts = 🏷 Зависимость от скидок: { $percent }% погашенных купонов — скидки
+insight-best-offer = 🎁 Лучшее предложение сейчас: { $title }
+insight-coupon = 🎟 Купон <code>{ $code }</code>: { $title }, до { $date }
+
+segment-champions = чемпионы
+segment-loyal = лояльные
+segment-promising = перспективные
+segment-new = новые
+segment-at_risk = под угрозой ухода
+segment-hibernating = спящие
+segment-lost = потерянные
+weekday-0 = пн
+weekday-1 = вт
+weekday-2 = ср
+weekday-3 = чт
+weekday-4 = пт
+weekday-5 = сб
+weekday-6 = вс
