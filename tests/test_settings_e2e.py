@@ -36,11 +36,11 @@ class TestSettingsScreen:
         assert "Interests: none chosen" in text
 
     async def test_the_menu_button_opens_settings(self, app: App, telegram: FakeTelegram) -> None:
-        await join(telegram, ANNA)
+        await join(telegram, ANNA, marketing=False)
         assert "Language" in ((await open_settings(telegram, "⚙️ Settings")).text or "")
 
     async def test_switching_to_russian_changes_the_screen_and_the_menu(self, app: App, telegram: FakeTelegram) -> None:
-        await join(telegram, ANNA)
+        await join(telegram, ANNA, marketing=False)
         screen = await open_settings(telegram)
         await tap(telegram, ANNA, screen, "Русский", expect="Язык изменён")
         assert (await member_row(app)).language == "ru"
@@ -58,7 +58,7 @@ class TestSettingsScreen:
         assert (await member_row(app)).marketing_consent
 
     async def test_interests_are_chosen_from_the_programme_categories(self, app: App, telegram: FakeTelegram) -> None:
-        await join(telegram, ANNA)
+        await join(telegram, ANNA, marketing=False)
         screen = await tap(telegram, ANNA, await open_settings(telegram), "Interests", expect="What do you like?")
         screen = await tap(telegram, ANNA, screen, "Tea", expect="What do you like?")
         assert screen.button("✅ Tea")
@@ -69,7 +69,7 @@ class TestSettingsScreen:
 
 class TestBirthday:
     async def test_birthday_is_typed_checked_and_confirmed(self, app: App, telegram: FakeTelegram) -> None:
-        await join(telegram, ANNA)
+        await join(telegram, ANNA, marketing=False)
         await tap(telegram, ANNA, await open_settings(telegram), "Birthday", expect="31.12.1990")
         assert "not a date I can read" in ((await send(telegram, ANNA, "31.02.1990")).text or "")
         assert "cannot be a birthday" in ((await send(telegram, ANNA, "01.01.2999")).text or "")
@@ -78,14 +78,14 @@ class TestBirthday:
         assert (await member_row(app)).birthday == date(1990, 5, 17)
 
     async def test_cancelling_keeps_no_birthday(self, app: App, telegram: FakeTelegram) -> None:
-        await join(telegram, ANNA)
+        await join(telegram, ANNA, marketing=False)
         await tap(telegram, ANNA, await open_settings(telegram), "Birthday", expect="31.12.1990")
         confirm = await send(telegram, ANNA, "1990-05-17", expect="17 May 1990")
         await tap(telegram, ANNA, confirm, "Cancel", expect="Birthday: not set")
         assert (await member_row(app)).birthday is None
 
     async def test_a_second_change_within_a_year_is_refused(self, app: App, telegram: FakeTelegram) -> None:
-        await join(telegram, ANNA)
+        await join(telegram, ANNA, marketing=False)
         await tap(telegram, ANNA, await open_settings(telegram), "Birthday", expect="31.12.1990")
         confirm = await send(telegram, ANNA, "17.05.1990", expect="17 May 1990")
         screen = await tap(telegram, ANNA, confirm, "Yes, save", expect="Birthday: 17 May 1990")
@@ -96,7 +96,7 @@ class TestBirthday:
         assert "less than a year ago" in str(alert.get("text"))
 
     async def test_menu_buttons_still_work_while_a_birthday_is_awaited(self, app: App, telegram: FakeTelegram) -> None:
-        await join(telegram, ANNA)
+        await join(telegram, ANNA, marketing=False)
         await tap(telegram, ANNA, await open_settings(telegram), "Birthday", expect="31.12.1990")
         assert "100 points" in ((await send(telegram, ANNA, "⭐ Balance")).text or "")
         assert "17 May 1990" in ((await send(telegram, ANNA, "17.05.1990")).text or "")

@@ -28,7 +28,7 @@ async def appoint_cashier(telegram: FakeTelegram) -> None:
 
 class TestStaffSeeLess:
     async def test_cashiers_see_the_phone_masked_and_owners_in_full(self, app: App, telegram: FakeTelegram) -> None:
-        await join(telegram, ZINA, phone=PHONE)
+        await join(telegram, ZINA, marketing=False, phone=PHONE)
         await appoint_cashier(telegram)
         cashier_view = (await send(telegram, CASHIER, f"/member {PHONE}", expect="Phone")).text or ""
         assert MASKED in cashier_view
@@ -37,7 +37,7 @@ class TestStaffSeeLess:
         assert "+79165554321" in owner_view
 
     async def test_staff_are_told_a_member_who_left_is_gone(self, app: App, telegram: FakeTelegram) -> None:
-        number = await join(telegram, ZINA, phone=PHONE)
+        number = await join(telegram, ZINA, marketing=False, phone=PHONE)
         question = await send(telegram, ZINA, "/forget", expect="Delete your personal data?")
         await tap(telegram, ZINA, question, "Yes, delete", expect="join as a new member")
         gone = await send(telegram, OWNER, f"/member {number}")
@@ -51,7 +51,7 @@ class TestLogs:
         self, app: App, telegram: FakeTelegram, caplog: pytest.LogCaptureFixture
     ) -> None:
         caplog.set_level(logging.INFO)  # what `python -m bot` writes
-        number = await join(telegram, ZINA, phone=PHONE)
+        number = await join(telegram, ZINA, marketing=False, phone=PHONE)
         await appoint_cashier(telegram)
         await send(telegram, ZINA, SECRET_TEXT)
         await send(telegram, ZINA, "/card")
