@@ -75,12 +75,13 @@ async def forget_answer(
     programme: Programme,
     state: FSMContext,
 ) -> None:
-    await query.answer()
     if not callback_data.confirm:
+        await query.answer()
         if isinstance(query.message, Message):
             await edit(query.message, t("forget-kept"))
         return
     await privacy.forget(session, programme, member.id, utcnow())
+    await query.answer()  # only now: a refusal above is answered in an alert instead
     await state.clear()
     log.info("member %s erased their personal data", member.id)
     if isinstance(query.message, Message):
