@@ -4,6 +4,7 @@ replays and repeated receipts credit once, bad input and stale buttons get clear
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -11,9 +12,13 @@ from sqlalchemy import func, select
 from bot.app import App
 from handlers.callbacks import PanelAction, PanelButton
 from handlers.commands import STAFF_COMMANDS
+from models import ledger
 from models.audit import AuditEvent
+from models.base import utcnow
 from models.ledger import LedgerEntry
 from models.members import Member
+from scheduler.expiry import expire_points
+from scheduler.runner import DAILY_JOBS
 from tests.conftest import OWNER
 from tests.fake_telegram import FakeTelegram, FakeUser, Sent
 from tests.journeys import join, press, send
@@ -236,3 +241,27 @@ class TestRoles:
         assert "staff" not in menu
         welcome = await telegram.wait_for(CASHIER.id, contains="You are now a cashier")
         assert welcome.text
+
+
+class TestExpiryJob:
+    async def test_daily_job_expires_old_points_and_tells_the_member(self, app: App, telegram: FakeTelegram) -> None:
+        number = await join(telegram, ANNA)
+        long_ago = utcnow() - timedelta(days=400)
+        async with app.sessionmaker() as session:
+            await ledger.credit(
+                session,
+                member_id=number,
+                points=30,
+                kind="sale",
+                reason="",
+                key="old-lot",
+                now=long_ago,
+                expires_at=long_ago + timedelta(days=365),
+            )
+            await session.commit()
+        assert "expire-points" in {job.id for job in DAILY_JOBS}
+        await expire_points(app.jobs)
+        notice = await telegram.wait_for(ANNA.id, contains="Expired")
+        assert "30 points: Expired" in (notice.text or "")
+        assert notice.button("This wasn't me")
+        assert await balance_of(app, number) == 100
