@@ -328,6 +328,7 @@ async def release_expired(session: AsyncSession, programme: Programme, now: date
             )
         ).all()
         if not rows:
+            await session.commit()
             return released
         for coupon in rows:
             await ledger.credit(

@@ -8,8 +8,8 @@ SQLite is the difference between ten and sixty seconds for ten million purchases
 RHYTHM_PURCHASES, which is why rhythm is read from the latest RHYTHM_PURCHASES purchases: members with more get their
 packs recomputed from those alone (a window function), before any field can overflow.
 
-The scratch tables are temporary, so they belong to one connection: the nightly run keeps one connection for all
-its ranges, a refresh after a sale fills and empties them for one member.
+The scratch tables are temporary (one connection's own) and hold one batch of members at a time: filled, read into
+the analytics tables and emptied within one transaction.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from sqlalchemy import (
     MetaData,
     Select,
     String,
-    Subquery,
     Table,
     and_,
     case,
@@ -38,6 +37,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -117,12 +117,21 @@ class Clock:
         return local_seconds(epoch_seconds(moment), self.zone, self.now)
 
 
-def buyers(clock: Clock) -> Subquery:
-    """Recency, frequency and monetary value of every member in the scratch tables (all of them bought)."""
-    h = habits.c
-    return select(
-        (clock.day - h.last_s // DAY).label("recency_days"), h.n.label("frequency"), h.spend.label("monetary_cents")
-    ).subquery()
+@dataclass(frozen=True)
+class Batch:
+    """The members one step works on: an id range, or only the listed ids within it."""
+
+    first_id: int
+    last_id: int
+    only: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, member_ids: list[int]) -> Batch:
+        return cls(min(member_ids), max(member_ids), tuple(member_ids))
+
+    def holds(self, column: ColumnElement[int] | QueryableAttribute[int]) -> ColumnElement[bool]:
+        within = column.between(self.first_id, self.last_id)
+        return within & column.in_(self.only) if self.only else within
 
 
 def _pack(bucket: ColumnElement[int]) -> ColumnElement[int]:
@@ -155,10 +164,10 @@ async def clear_scratch(session: AsyncSession) -> None:
         await session.execute(delete(table))
 
 
-async def fill(session: AsyncSession, clock: Clock, first_id: int, last_id: int) -> None:
-    """Add the habit groups and per-member habits of members first_id..last_id (current members only)."""
+async def fill(session: AsyncSession, clock: Clock, batch: Batch) -> None:
+    """The habit groups and per-member habits of the batch's current members, in the (empty) scratch tables."""
     local = clock.local(Purchase.created_at)
-    in_range = and_(Purchase.member_id.between(first_id, last_id), Purchase.refunded_at.is_(None))
+    in_range = and_(batch.holds(Purchase.member_id), Purchase.refunded_at.is_(None))
     groups = (
         select(
             Purchase.member_id,
@@ -185,21 +194,16 @@ async def fill(session: AsyncSession, clock: Clock, first_id: int, last_id: int)
             func.sum(g.weekday_pack),
             func.sum(g.slot_pack),
         )
-        .where(g.member_id.between(first_id, last_id))
         .group_by(g.member_id)
     )
     await session.execute(habits.insert().from_select([c.name for c in habits.c], rollup))
-    gone = select(Member.id).where(Member.id.between(first_id, last_id), Member.forgotten_at.is_not(None))
+    gone = select(Member.id).where(batch.holds(Member.id), Member.forgotten_at.is_not(None))
     await session.execute(delete(habits).where(habits.c.member_id.in_(gone)))
-    await _recent_rhythm_of_frequent_buyers(session, clock, in_range, first_id, last_id)
+    await _recent_rhythm_of_frequent_buyers(session, clock, in_range)
 
 
-async def _recent_rhythm_of_frequent_buyers(
-    session: AsyncSession, clock: Clock, in_range: ColumnElement[bool], first_id: int, last_id: int
-) -> None:
-    frequent = select(habits.c.member_id).where(
-        habits.c.member_id.between(first_id, last_id), habits.c.n > RHYTHM_PURCHASES
-    )
+async def _recent_rhythm_of_frequent_buyers(session: AsyncSession, clock: Clock, in_range: ColumnElement[bool]) -> None:
+    frequent = select(habits.c.member_id).where(habits.c.n > RHYTHM_PURCHASES)
     local = clock.local(Purchase.created_at)
     newest_first = func.row_number().over(
         partition_by=Purchase.member_id, order_by=(Purchase.created_at.desc(), Purchase.id.desc())
@@ -245,7 +249,7 @@ def usual_hours() -> ColumnElement[str]:
     return _usual(habits.c.slot_pack, 24 // SLOT_HOURS, SLOT_SHARE_PERCENT, SLOT_HOURS)
 
 
-def favourites(first_id: int, last_id: int) -> Select[tuple[int, str, int]]:
+def favourites() -> Select[tuple[int, str, int]]:
     """(member_id, category, rank) rows of each member's favourite categories, ranked by a window function."""
     g = habit_groups.c
     rank = func.row_number().over(partition_by=g.member_id, order_by=(g.n.desc(), g.category)).label("rank")
@@ -253,7 +257,6 @@ def favourites(first_id: int, last_id: int) -> Select[tuple[int, str, int]]:
         select(g.member_id, g.category, rank)
         .join(habits, habits.c.member_id == g.member_id)
         .where(
-            g.member_id.between(first_id, last_id),
             g.category.is_not(None),
             g.n >= FAVOURITE_MIN_PURCHASES,
             g.n * 100 >= habits.c.n * FAVOURITE_SHARE_PERCENT,
@@ -263,13 +266,11 @@ def favourites(first_id: int, last_id: int) -> Select[tuple[int, str, int]]:
     return select(ranked.c.member_id, ranked.c.category, ranked.c.rank).where(ranked.c.rank <= FAVOURITES)
 
 
-def collection_progress(offer: Offer, first_id: int, last_id: int) -> Select[tuple[int, int]]:
+def collection_progress(offer: Offer) -> Select[tuple[int, int]]:
     """(member_id, bought) for one collection: how many of its categories each member bought since it opened."""
     g = habit_groups.c
     opened = day_number(offer.available_from) * DAY if offer.available_from else None
-    query = select(g.member_id, func.count().label("bought")).where(
-        g.member_id.between(first_id, last_id), g.category.in_(offer.collection_items)
-    )
+    query = select(g.member_id, func.count().label("bought")).where(g.category.in_(offer.collection_items))
     if opened is not None:
         query = query.where(g.last_s >= opened)
     return query.group_by(g.member_id)

@@ -208,3 +208,25 @@ class TestStats:
         await recompute_all(session, programme, NOW)
         assert await session.scalar(select(MemberStats).where(MemberStats.member_id == member_id)) is None
         assert await favourites_of(session, member_id) == []
+
+
+class TestNightly:
+    async def test_next_night_reads_again_only_members_whose_purchases_changed(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        changed = await new_member(session, programme, 1)
+        quiet = await new_member(session, programme, 2)
+        for member_id in (changed, quiet):
+            await buy(session, member_id, NOW - timedelta(days=5))
+        await session.commit()
+        first = await recompute_all(session, programme, NOW)
+        assert (first.members, first.reread) == (2, 2)
+        tomorrow = NOW + timedelta(days=1)
+        await buy(session, changed, NOW + timedelta(hours=2), category="tea", refunded=False)
+        await session.commit()
+        second = await recompute_all(session, programme, tomorrow)
+        assert (second.members, second.reread) == (2, 1)
+        assert (await stats_of(session, changed)).frequency == 2
+        assert (await stats_of(session, quiet)).recency_days == 6  # a day older, without reading purchases again
+        full = await recompute_all(session, programme, tomorrow, full=True)
+        assert full.reread == 2
