@@ -29,7 +29,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -179,8 +178,8 @@ def score(offer: Offer, fit: Fit) -> float:
     return LADDER[offer.kind] * match
 
 
-def _value_per_cost(offer: Offer) -> Decimal:
-    return offer.value / (offer.business_cost + 1)
+def _value_per_cost(offer: Offer) -> float:
+    return float(offer.value) / (float(offer.business_cost) + 1)
 
 
 def order(fit: Fit, catalogue: Sequence[Offer]) -> list[tuple[Offer, float]]:

@@ -159,20 +159,23 @@ async def _rescore(session: AsyncSession, clock: Clock, cutoffs: Cutoffs, batch:
     s = MemberStats
     recency = _recency(clock)
     r, f, m = scores_sql(cutoffs, recency, s.frequency, s.monetary_cents)  # type: ignore[arg-type]
-    started = func.coalesce(date_to_day(s.first_purchase_on), clock.local(Member.joined_at) // DAY)
+    joined = select(clock.local(Member.joined_at) // DAY).where(Member.id == s.member_id).scalar_subquery()
+    started = func.coalesce(date_to_day(s.first_purchase_on), joined)  # joining only counts without purchases
     segment = segment_sql(r, f, m, clock.day - started)
     await session.execute(
         update(s)
-        .where(s.member_id == Member.id, batch.holds(s.member_id))
+        .where(batch.holds(s.member_id))
         .values(recency_days=recency, r_score=r, f_score=f, m_score=m, segment=segment)
     )
 
 
 async def _store_best_offers(session: AsyncSession, picks: dict[int, str | None]) -> None:
-    stats = typing.cast(Table, MemberStats.__table__)  # Core: the ORM's bulk update costs ten times more per row
+    """Write best offers; straight on the connection, since the session's bulk update costs far more per row."""
+    stats = typing.cast(Table, MemberStats.__table__)
     changes = [{"who": member_id, "offer": offer_id} for member_id, offer_id in picks.items()]
     if changes:
-        await session.execute(
+        connection = await session.connection()
+        await connection.execute(
             update(stats).where(stats.c.member_id == bindparam("who")).values(best_offer=bindparam("offer")), changes
         )
 
@@ -210,6 +213,7 @@ class _BestOffers:
         rows = await session.execute(
             select(
                 s.member_id,
+                s.best_offer,
                 s.segment,
                 s.m_score,
                 Member.tier,
@@ -227,18 +231,19 @@ class _BestOffers:
         return _Lean([tuple(row) for row in rows], uses, badges)
 
     def choose(self, lean: _Lean) -> dict[int, str | None]:
-        """Each member's best offer; from plain rows."""
-        uses, badges = lean.uses, lean.badges
+        """The best offer of each member whose best offer changed, from plain rows."""
+        uses, badges, birthdays, known = lean.uses, lean.badges, self.birthdays, self.known
         picks = {}
-        for member_id, segment, m, tier, balance, birthday, done, f1, f2, f3 in lean.rows:
+        for member_id, before, segment, m, tier, balance, birthday, done, f1, f2, f3 in lean.rows:
             member_uses = uses.get(member_id)
             member_badges = badges.get(member_id, frozenset())
+            birthday_week = birthdays[birthday] if birthday in birthdays else self._birthday_week(birthday)
             key = (
                 segment,
                 m >= HIGH_VALUE_SCORE,
                 tier,
                 bisect_right(self.costs, balance),
-                self._birthday_week(birthday),
+                birthday_week,
                 done,
                 f1,
                 f2,
@@ -246,7 +251,7 @@ class _BestOffers:
                 tuple(sorted(member_uses.items())) if member_uses else (),
                 member_badges,
             )
-            if key not in self.known:
+            if key not in known:
                 fit = Fit.build(
                     self.ranker.catalogue,
                     today=self.clock.today,
@@ -255,14 +260,15 @@ class _BestOffers:
                     tier=tier,
                     balance=balance,
                     favourites=tuple(c for c in (f1, f2, f3) if c is not None),
-                    birthday_week=self._birthday_week(birthday),
+                    birthday_week=birthday_week,
                     collections=tuple(sorted(json.loads(done).items())),
                     badges=member_badges,
                     uses=dict(member_uses or {}),
                 )
-                best = self.ranker.best(fit)
-                self.known[key] = best.id if best else None
-            picks[member_id] = self.known[key]
+                chosen = self.ranker.best(fit)
+                known[key] = chosen.id if chosen else None
+            if (best := known[key]) != before:
+                picks[member_id] = best
         return picks
 
 
