@@ -55,7 +55,7 @@ class MemberStats(Base):
     collections: Mapped[dict[str, int]] = mapped_column(
         JSON, default=dict, server_default="{}"
     )  # collection offer id -> items bought
-    best_offer: Mapped[str | None] = mapped_column(String(32))  # the nightly pick, for campaigns and reports
+    best_offer: Mapped[str | None] = mapped_column(String(32))  # the best offer costing no points: campaigns' pick
 
 
 class MemberFavourite(Base):

@@ -184,18 +184,15 @@ async def fill(session: AsyncSession, clock: Clock, batch: Batch) -> None:
     )
     await session.execute(habit_groups.insert().from_select([c.name for c in habit_groups.c], groups))
     g = habit_groups.c
-    rollup = (
-        select(
-            g.member_id,
-            func.sum(g.n),
-            func.sum(g.spend),
-            func.min(g.first_s),
-            func.max(g.last_s),
-            func.sum(g.weekday_pack),
-            func.sum(g.slot_pack),
-        )
-        .group_by(g.member_id)
-    )
+    rollup = select(
+        g.member_id,
+        func.sum(g.n),
+        func.sum(g.spend),
+        func.min(g.first_s),
+        func.max(g.last_s),
+        func.sum(g.weekday_pack),
+        func.sum(g.slot_pack),
+    ).group_by(g.member_id)
     await session.execute(habits.insert().from_select([c.name for c in habits.c], rollup))
     gone = select(Member.id).where(batch.holds(Member.id), Member.forgotten_at.is_not(None))
     await session.execute(delete(habits).where(habits.c.member_id.in_(gone)))

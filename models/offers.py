@@ -30,8 +30,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.analytics import MemberStats
 from models.collections import Progress, badges_of, progress_of
 from models.coupons import CouponView, Issued, issue_coupon, live_coupons
 from models.errors import NotAMember, OfferUnavailable, UnknownOffer
@@ -281,7 +283,16 @@ async def offers_page(session: AsyncSession, programme: Programme, member_id: in
 
 
 async def best_offer(session: AsyncSession, programme: Programme, member_id: int, now: datetime) -> Offer | None:
-    """The member's best offer that costs them no points: what a campaign gives each recipient (`issue_coupon`)."""
+    """The member's best offer that costs them no points: what a campaign gives each recipient (`issue_coupon`).
+
+    This is the pick stored by the last ranking of the member (nightly, and after each of their sales), one index
+    look-up, so that a campaign to a large audience keeps its pace; members never ranked are ranked now.
+    """
+    stored = (
+        await session.execute(select(MemberStats.best_offer).where(MemberStats.member_id == member_id))
+    ).one_or_none()
+    if stored is not None:
+        return programme.offer(stored.best_offer) if stored.best_offer else None
     facts = await member_facts(session, programme, member_id, now)
     return Ranker(programme).best(Fit.of(facts, programme.offers), costs_no_points=True)
 

@@ -265,7 +265,7 @@ class _BestOffers:
                     badges=member_badges,
                     uses=dict(member_uses or {}),
                 )
-                chosen = self.ranker.best(fit)
+                chosen = self.ranker.best(fit, costs_no_points=True)
                 known[key] = chosen.id if chosen else None
             if (best := known[key]) != before:
                 picks[member_id] = best
@@ -335,7 +335,7 @@ async def refresh_member(session: AsyncSession, programme: Programme, member_id:
     paid = await award_completed(session, programme, member_id, stats.collections, now)
     notices = [notice for posted in paid if (notice := await ledger.notice(session, posted)) is not None]
     facts = (await load_facts(session, programme, member_id, member_id, clock.today, now))[member_id]
-    best = Ranker(programme).best(Fit.of(facts, programme.offers))
+    best = Ranker(programme).best(Fit.of(facts, programme.offers), costs_no_points=True)
     await _store_best_offers(session, {member_id: best.id if best else None})
     await session.commit()
     return Refreshed(stats.segment, best.id if best else None, tuple(notices))

@@ -83,7 +83,7 @@ insight-rhythm = 🕒 Usually: { $days }; { $hours } h
 insight-favourites = ❤️ Favourites: { $categories }
 insight-next-visit = 📅 Expected next visit: { $date }
 insight-discounts = 🏷 Discount dependency: { $percent }% of redeemed coupons were discounts
-insight-best-offer = 🎁 Best offer now: { $title }
+insight-best-offer = 🎁 Best offer to send: { $title }
 insight-coupon = 🎟 Coupon <code>{ $code }</code>: { $title }, until { $date }
 
 segment-champions = champions

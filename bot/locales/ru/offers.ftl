@@ -86,7 +86,7 @@ insight-rhythm = 🕒 Обычно: { $days }; { $hours } ч
 insight-favourites = ❤️ Любимое: { $categories }
 insight-next-visit = 📅 Ожидаемый визит: { $date }
 insight-discounts = 🏷 Зависимость от скидок: { $percent }% погашенных купонов — скидки
-insight-best-offer = 🎁 Лучшее предложение сейчас: { $title }
+insight-best-offer = 🎁 Лучшее предложение для рассылки: { $title }
 insight-coupon = 🎟 Купон <code>{ $code }</code>: { $title }, до { $date }
 
 segment-champions = чемпионы
