@@ -29,7 +29,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from models.base import Base
 from models.errors import InsufficientPoints, UnknownMember
@@ -157,15 +157,23 @@ class Book:
         self._balances: dict[int, int] = {}
         self._pending: list[_Pending] = []
 
-    async def lock(self, member_ids: Iterable[int], *also: ColumnElement[Any]) -> dict[int, tuple[Any, ...]]:
+    async def lock(
+        self, member_ids: Iterable[int], *also: ColumnElement[Any], referrers: bool = False
+    ) -> dict[int, tuple[Any, ...]]:
         """Hold these members' rows (FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transaction holds them all).
 
         `also` are more values to read about each member in the same statement (a correlated subquery, say);
-        they come back by member for the members locked now.
+        they come back by member for the members locked now. `referrers` holds the members who invited them too,
+        in the same statement, so that rows are always taken in id order and two books cannot wait for each other.
         """
         wanted = sorted(set(member_ids) - self.holders.keys())
         if not wanted:
             return {}
+        chosen: ColumnElement[bool] = Member.id.in_(wanted)
+        if referrers:
+            invited = aliased(Member)  # not the outer members: the subquery must not correlate to them
+            inviters = select(invited.referred_by_id).where(invited.id.in_(wanted), invited.referred_by_id.is_not(None))
+            chosen = chosen | Member.id.in_(inviters.scalar_subquery())
         rows = await self.session.execute(
             select(
                 Member.id,
@@ -177,7 +185,7 @@ class Book:
                 Member.language,
                 *also,
             )
-            .where(Member.id.in_(wanted))
+            .where(chosen)
             .order_by(Member.id)
             .with_for_update(of=Member)
         )

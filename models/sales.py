@@ -229,12 +229,14 @@ async def record_sales(
             outcomes[index] = refusal
     book = ledger.Book(session)
     facts = await book.lock(
-        (sale.member_id for sale in read), spend_in_window(programme, Member.id, now), referral_paid(Member.id)
+        (sale.member_id for sale in read),
+        spend_in_window(programme, Member.id, now),
+        referral_paid(Member.id),
+        referrers=True,
     )
     holders = book.holders
     spend = {member_id: int(extra[0]) for member_id, extra in facts.items()}
     paid = {f"referral:{member_id}" for member_id, extra in facts.items() if extra[1]}
-    await book.lock(h.referred_by_id for h in list(holders.values()) if h.referred_by_id and not facts[h.member_id][1])
     recorded = set(await session.scalars(select(Purchase.key).where(Purchase.key.in_([s.key for s in read]))))
     tally = await Tally.load(session, programme, (sale.request.actor for sale in read), now)
     batch = _Batch([], [], [], {member_id: holders[member_id].tier for member_id in spend})

@@ -98,3 +98,27 @@ class TestSalesDesk:
         outcomes = await settle_all(desk, [SaleRequest(OWNER, str(member), "100", update_id=n) for n in range(3)])
         assert all(isinstance(outcome, SaleResult) and outcome.created for outcome in outcomes)
         assert await session.scalar(select(Member.balance).where(Member.id == member)) == 115
+
+    async def test_inviter_and_newcomer_buying_together_are_both_paid_once(
+        self, sessionmaker: async_sessionmaker[AsyncSession], session: AsyncSession, programme: Programme
+    ) -> None:
+        inviter = await new_member(session, programme, 1)
+        code = (await session.get_one(Member, inviter)).referral_code
+        newcomer = await new_member(session, programme, 2, ref=code)
+        desk = desk_for(sessionmaker, programme)
+        outcomes = await settle_all(
+            desk,
+            [
+                SaleRequest(OWNER, str(newcomer), "100", update_id=1),
+                SaleRequest(OWNER, str(inviter), "100", update_id=2),
+                SaleRequest(OWNER, str(newcomer), "100", update_id=3),
+            ],
+        )
+        assert all(isinstance(outcome, SaleResult) for outcome in outcomes)
+        bonuses = programme.bonuses
+        balances = dict((await session.execute(select(Member.id, Member.balance))).all())
+        assert balances == {
+            inviter: 100 + bonuses.referral_inviter + 5,
+            newcomer: 100 + bonuses.referral_invitee + 5 + 5,
+        }
+        assert (await verify(session)).ok
