@@ -37,7 +37,7 @@ from models.programme import load_programme
 from models.staff import Actor, Role
 from scheduler.context import JobContext
 from scheduler.delivery import DeliveryEngine
-from tests.audiences import FIRST_TELEGRAM_ID, add_members, programme_file
+from tests.audiences import FIRST_TELEGRAM_ID, add_members, busiest_second, programme_file
 from tests.conftest import SAMPLE_PROGRAMME
 from tests.fake_telegram import FakeTelegram
 
@@ -50,15 +50,6 @@ MANAGER = Actor(1, Role.OWNER)
 
 # ---------------------------------------------------------------------------------------------------------------
 # The fake server's process: serves, and on "stats" reports what it received.
-
-
-def busiest_second(times: list[float]) -> int:
-    start, busiest = 0, 0
-    for end, moment in enumerate(times):
-        while moment - times[start] >= 1.0:
-            start += 1
-        busiest = max(busiest, end - start + 1)
-    return busiest
 
 
 async def serve_fake() -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from models.campaigns import CampaignRecipient, CampaignView, Progress, RecipientStatus, get_campaign, progress
+from models.coupons import Coupon
 from models.programme import Programme
 from models.purchases import Purchase
 
@@ -110,16 +111,18 @@ async def _effect(
             (groups[RecipientStatus.SENT].per_100(reached), groups[RecipientStatus.HELD_OUT].per_100(held))
         )
     coupons = await session.execute(
-        select(func.count(CampaignRecipient.coupon_code)).where(CampaignRecipient.campaign_id == campaign.id)
+        select(func.count(CampaignRecipient.coupon_code), func.count(Coupon.redeemed_at))
+        .outerjoin(Coupon, Coupon.code == CampaignRecipient.coupon_code)
+        .where(CampaignRecipient.campaign_id == campaign.id)
     )
-    issued = int(coupons.scalar_one())
+    issued, redeemed = coupons.one()
     return Effect(
         since,
         until,
         groups[RecipientStatus.SENT],
         groups[RecipientStatus.HELD_OUT],
         coupons_issued=issued,
-        coupons_redeemed=0,
+        coupons_redeemed=redeemed,
         cumulative=cumulative,
     )
 

@@ -11,6 +11,7 @@ Every function pages by id or works on a bounded list of rows, so memory does no
 
 from __future__ import annotations
 
+import logging
 import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -37,6 +38,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from models.automations import REACHED, campaign_audience
 from models.campaigns import (
+    PERSONAL,
     Campaign,
     CampaignRecipient,
     CampaignStatus,
@@ -44,8 +46,13 @@ from models.campaigns import (
     RecipientStatus,
     marketable,
 )
+from models.coupons import CouponView, issue_coupon
+from models.errors import DomainError
 from models.members import Member
-from models.programme import Marketing, Programme
+from models.offers import best_offer
+from models.programme import Marketing, Offer, Programme
+
+log = logging.getLogger(__name__)
 
 FREEZE_CHUNK = 20_000
 # The recipients table itself, for executemany updates that need no ORM bookkeeping.
@@ -73,8 +80,7 @@ class Claimed:
     telegram_id: int
     language: str
     offer_id: str | None = None
-    coupon_code: str | None = None
-    coupon_expires: datetime | None = None
+    coupon: CouponView | None = None
 
 
 @dataclass(frozen=True)
@@ -310,15 +316,49 @@ async def claim(
     return claimed
 
 
+def couponed(offer: Offer) -> bool:
+    """Whether a campaign hands out a coupon for the offer: not for points (spent by choice) nor a collection."""
+    return offer.points_cost == 0 and offer.kind != "collection"
+
+
+def coupon_key(campaign_id: int, member_id: int) -> str:
+    """One coupon per recipient and campaign, however often their claim is retried."""
+    return f"campaign:{campaign_id}:{member_id}"
+
+
 async def _with_offers(
     session: AsyncSession, programme: Programme, campaign: CampaignView, rows: list[Claimed], now: datetime
 ) -> list[Claimed]:
-    """The offer each recipient gets, recorded on their row before the message goes."""
-    given = [replace(row, offer_id=campaign.offer) for row in rows]
-    if given:
+    """The offer each recipient gets (the campaign's, or their own best one) and its coupon, recorded on their row
+    before the message goes; an offer without a coupon (see `couponed`) is only announced."""
+    given: list[Claimed] = []
+    for row in rows:
+        if campaign.offer == PERSONAL:
+            offer = await best_offer(session, programme, row.member_id, now)
+        else:
+            offer = programme.offer(campaign.offer or "")
+        if offer is None:
+            given.append(row)
+            continue
+        row = replace(row, offer_id=offer.id)
+        if couponed(offer):
+            try:
+                issued = await issue_coupon(
+                    session, programme, row.member_id, offer.id, now, coupon_key(campaign.id, row.member_id)
+                )
+            except DomainError as refused:  # the member used up the offer, or it closed: the message goes without
+                log.info("campaign %s: no coupon for member %s: %s", campaign.id, row.member_id, refused.code)
+                row = replace(row, offer_id=None)
+            else:
+                row = replace(row, coupon=issued.coupon)
+        given.append(row)
+    offered = [row for row in given if row.offer_id is not None]
+    if offered:
         await session.execute(
-            sql_update(ROWS).where(ROWS.c.id == bindparam("row_id")).values(offer_id=bindparam("offer")),
-            [{"row_id": row.id, "offer": row.offer_id} for row in given],
+            sql_update(ROWS)
+            .where(ROWS.c.id == bindparam("row_id"))
+            .values(offer_id=bindparam("offer"), coupon_code=bindparam("code")),
+            [{"row_id": row.id, "offer": row.offer_id, "code": row.coupon and row.coupon.code} for row in offered],
         )
     return given
 

@@ -17,7 +17,6 @@ from collections import deque
 from collections.abc import Awaitable, Iterator, Sequence
 from itertools import islice
 from typing import TypeVar, cast
-from zoneinfo import ZoneInfo
 
 from aiogram.exceptions import (
     TelegramAPIError,
@@ -44,7 +43,7 @@ T = TypeVar("T")
 PAGE = 500  # queue rows read at once
 MAX_CLAIM = 100  # rows claimed in one transaction at the highest rates
 IN_FLIGHT = 64  # messages waiting for Telegram's answer at once, all campaigns together
-FLUSH_EVERY = 0.1  # seconds between writes of outcomes (what a crash can leave unknown)
+FLUSH_EVERY = 0.2  # seconds between writes of outcomes (what a crash can leave unknown)
 FLUSH_AT = 200  # outcomes that trigger a write at once
 ATTEMPTS = 4  # tries of one message on server or connection errors
 BACKOFF = 0.5  # seconds before the first retry, doubling each time
@@ -237,9 +236,16 @@ class CampaignDelivery:
         """Send every claimed row as soon as a slot and the rate limit allow; each in its own task."""
         engine = self.engine
         while self._undispatched:
-            await self._wait(engine.slots.acquire())
+            if self._stopping:
+                raise _Stopped
+            # The waits are wrapped (interruptible) only when they would really wait: at high rates they rarely do.
+            if engine.slots.locked():
+                await self._wait(engine.slots.acquire())
+            else:
+                await engine.slots.acquire()
             try:
-                await self._wait(engine.limiter.acquire())
+                if not engine.limiter.try_acquire():
+                    await self._wait(engine.limiter.acquire())
             except BaseException:
                 engine.slots.release()
                 raise
@@ -290,11 +296,8 @@ class CampaignDelivery:
         context = self.engine.context
         programme = context.programme
         offer = programme.offer(row.offer_id) if row.offer_id else None
-        until = (
-            row.coupon_expires.astimezone(ZoneInfo(programme.timezone or "UTC")).date() if row.coupon_expires else None
-        )
         t = context.texts[row.language]
-        text = campaign_text(t, campaign.text_for(row.language), offer, row.coupon_code, until)
+        text = campaign_text(t, campaign.text_for(row.language), offer, row.coupon, programme.timezone)
         if campaign.photo:
             return await context.bot.send_photo(
                 row.telegram_id, campaign.photo, caption=text, request_timeout=REQUEST_TIMEOUT
@@ -310,10 +313,11 @@ class CampaignDelivery:
             await self._wait(asyncio.sleep((until - utcnow()).total_seconds()))
 
     async def _drain(self) -> None:
-        """Wait for the messages in flight; those Telegram did not answer in time stay `sending` (unknown later)."""
+        """Wait for the messages in flight (each has its own request timeout). When stopping, those still unanswered
+        after DRAIN_TIMEOUT are abandoned: they stay `sending`, and become unknown at the next start."""
         if not self._sending:
             return
-        _, late = await asyncio.wait(set(self._sending), timeout=DRAIN_TIMEOUT)
+        _, late = await asyncio.wait(set(self._sending), timeout=DRAIN_TIMEOUT if self._stopping else None)
         for task in late:
             task.cancel()
 

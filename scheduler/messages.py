@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
+from models.coupons import CouponView
 from models.programme import Offer
 
 
 def campaign_text(
-    t: Translator,
-    text: str,
-    offer: Offer | None = None,
-    coupon_code: str | None = None,
-    coupon_until: date | None = None,
+    t: Translator, text: str, offer: Offer | None = None, coupon: CouponView | None = None, timezone: str | None = None
 ) -> str:
     """The campaign's HTML text, then the offer it carries in the member's language and their coupon, if any."""
     parts = [text]
@@ -21,9 +19,13 @@ def campaign_text(
         parts.append(
             t("campaign-offer", title=offer.title.in_(t.language), description=offer.description.in_(t.language))
         )
-    if coupon_code is not None:
-        if coupon_until is None:
-            parts.append(t("campaign-coupon", code=coupon_code))
-        else:
-            parts.append(t("campaign-coupon-until", code=coupon_code, date=coupon_until))
+    if coupon is not None:
+        until = coupon.expires_at.astimezone(ZoneInfo(timezone or "UTC")).date()
+        parts.append(t("campaign-coupon", code=coupon.shown_code, date=until))
     return "\n\n".join(parts)
+
+
+def sample_coupon(t: Translator, offer: Offer, now: datetime) -> CouponView:
+    """A coupon as a recipient of the preview would get it, with a placeholder code."""
+    code = t.raw("campaign-coupon-sample")
+    return CouponView(code, 0, offer.id, offer.kind, 0, now, now + timedelta(days=offer.valid_days), None)

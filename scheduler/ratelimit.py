@@ -43,6 +43,16 @@ class TokenBucket:
             ready = max(ready, starts[0] + self.window)
         return ready
 
+    def try_acquire(self) -> bool:
+        """Take the right to send one message now if nobody waits and it is free, without waiting."""
+        if self._lock.locked():
+            return False
+        now = self._clock()
+        if self._ready_at(now) > now:
+            return False
+        self._take(now)
+        return True
+
     async def acquire(self) -> None:
         """Wait for the right to send one message now."""
         async with self._lock:
@@ -53,11 +63,14 @@ class TokenBucket:
                     break
                 # Sleep and look again: a 429 may have extended the pause meanwhile.
                 await asyncio.sleep(ready - now)
-            self._starts.append(now)
-            # On schedule (a late wake-up included), the next slot keeps the schedule; after an idle spell or a
-            # pause the schedule starts again from now, so no burst follows.
-            on_schedule = now - self._next < self.interval
-            self._next = (self._next if on_schedule else now) + self.interval
+            self._take(now)
+
+    def _take(self, now: float) -> None:
+        self._starts.append(now)
+        # On schedule (a late wake-up included), the next slot keeps the schedule; after an idle spell or a pause
+        # the schedule starts again from now, so no burst follows.
+        on_schedule = now - self._next < self.interval
+        self._next = (self._next if on_schedule else now) + self.interval
 
     def pause(self, seconds: float) -> None:
         """Telegram asked everyone to wait (429 retry_after): no send starts before then."""

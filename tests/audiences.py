@@ -1,4 +1,5 @@
-"""Many members at once, written straight into the database: audiences for campaign tests and the benchmark."""
+"""What campaign tests and the benchmark share: many members written straight into the database, a programme
+file that sends at any hour, and the busiest second of a delivery."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.app import App
 from models.analytics import MemberStats
 from models.base import utcnow
 from models.members import Member
@@ -60,6 +63,12 @@ async def add_members(
     return made
 
 
+async def seed(app: App, count: int, **options: Any) -> list[int]:
+    """`add_members` into a running bot's database."""
+    async with app.sessionmaker() as session:
+        return await add_members(session, count, **options)
+
+
 async def set_segment(session: AsyncSession, member_ids: Sequence[int], segment: str) -> None:
     """Put members into an RFM segment, as the nightly analytics would."""
     now = utcnow()
@@ -76,3 +85,14 @@ def programme_file(directory: Path, *, marketing: str = "") -> Path:
     path = directory / "programme.toml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def busiest_second(times: list[float]) -> int:
+    """The most events (messages received, by their time stamps) within any one second."""
+    ordered = sorted(times)
+    start, busiest = 0, 0
+    for end, moment in enumerate(ordered):
+        while moment - ordered[start] >= 1.0:
+            start += 1
+        busiest = max(busiest, end - start + 1)
+    return busiest

@@ -8,12 +8,12 @@ import contextlib
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.app import App
 from models.base import utcnow
@@ -29,8 +29,9 @@ from models.campaigns import (
     progress,
 )
 from models.members import Member
+from models.programme import Automation, LocalText
 from models.staff import Actor, Role
-from tests.audiences import FIRST_TELEGRAM_ID, add_members, programme_file
+from tests.audiences import FIRST_TELEGRAM_ID, busiest_second, programme_file, seed
 from tests.conftest import OWNER, bot_settings, start_app, stop_app
 from tests.fake_telegram import FakeTelegram, Sent
 
@@ -75,15 +76,8 @@ def campaign_messages(telegram: FakeTelegram, text: str) -> list[Sent]:
     return [sent for sent in telegram.sent if sent.text is not None and sent.text.startswith(text)]
 
 
-def busiest_second(messages: list[Sent]) -> int:
-    """The most messages the server received within any one second."""
-    times = sorted(sent.at for sent in messages)
-    start, busiest = 0, 0
-    for end, moment in enumerate(times):
-        while moment - times[start] >= 1.0:
-            start += 1
-        busiest = max(busiest, end - start + 1)
-    return busiest
+def busiest(messages: list[Sent]) -> int:
+    return busiest_second([sent.at for sent in messages])
 
 
 def per_member(messages: list[Sent]) -> Counter[int]:
@@ -95,8 +89,7 @@ class TestTelegramLimits:
         self, telegram: FakeTelegram, database_url: str, tmp_path: Path
     ) -> None:
         async with running_bot(telegram, database_url, tmp_path, broadcast_rate=20) as app:
-            async with app.sessionmaker() as session:
-                members = await add_members(session, 30)
+            members = await seed(app, 30)
             telegram.fail_next("sendMessage", times=3, status=429, retry_after=1)
             began = time.monotonic()
             campaign = await launch(app, CampaignDraft("all", "Storm"))
@@ -111,8 +104,7 @@ class TestTelegramLimits:
         self, telegram: FakeTelegram, database_url: str, tmp_path: Path
     ) -> None:
         async with running_bot(telegram, database_url, tmp_path, broadcast_rate=200) as app:
-            async with app.sessionmaker() as session:
-                await add_members(session, 50)
+            await seed(app, 50)
             blocked = {FIRST_TELEGRAM_ID + number for number in range(0, 50, 10)}
             for chat_id in blocked:
                 telegram.block_user(chat_id)
@@ -131,26 +123,24 @@ class TestTelegramLimits:
         self, telegram: FakeTelegram, database_url: str, tmp_path: Path
     ) -> None:
         async with running_bot(telegram, database_url, tmp_path, broadcast_rate=50) as app:
-            async with app.sessionmaker() as session:
-                await add_members(session, 60)
+            await seed(app, 60)
             telegram.set_delay(0.4, "sendMessage")
             telegram.fail_next("sendMessage", times=3, status=500)
             counts = await finished(app, (await launch(app, CampaignDraft("all", "Slow"))).id)
         messages = campaign_messages(telegram, "Slow")
         assert counts[RecipientStatus.SENT] == 60
         assert set(per_member(messages).values()) == {1}
-        assert busiest_second(messages) <= 50
+        assert busiest(messages) <= 50
 
     async def test_the_rate_holds_over_every_one_second_window(
         self, telegram: FakeTelegram, database_url: str, tmp_path: Path
     ) -> None:
         async with running_bot(telegram, database_url, tmp_path, broadcast_rate=20) as app:
-            async with app.sessionmaker() as session:
-                await add_members(session, 70)
+            await seed(app, 70)
             await finished(app, (await launch(app, CampaignDraft("all", "Paced"))).id)
         messages = campaign_messages(telegram, "Paced")
         assert len(messages) == 70
-        assert busiest_second(messages) <= 20
+        assert busiest(messages) <= 20
         span = max(sent.at for sent in messages) - min(sent.at for sent in messages)
         assert 69 / span > 20 * 0.9  # and close to it: the limit is a pace, not a brake
 
@@ -158,15 +148,14 @@ class TestTelegramLimits:
         self, telegram: FakeTelegram, database_url: str, tmp_path: Path
     ) -> None:
         async with running_bot(telegram, database_url, tmp_path, broadcast_rate=25) as app:
-            async with app.sessionmaker() as session:
-                await add_members(session, 30)
+            await seed(app, 30)
             first = await launch(app, CampaignDraft("all", "Alpha"))
             second = await launch(app, CampaignDraft("all", "Beta"))
             await finished(app, first.id)
             await finished(app, second.id)
         messages = campaign_messages(telegram, "Alpha") + campaign_messages(telegram, "Beta")
         assert len(messages) == 60
-        assert busiest_second(messages) <= 25
+        assert busiest(messages) <= 25
 
 
 class TestMarketingRules:
@@ -174,9 +163,8 @@ class TestMarketingRules:
         self, telegram: FakeTelegram, database_url: str, tmp_path: Path
     ) -> None:
         async with running_bot(telegram, database_url, tmp_path, broadcast_rate=100) as app:
-            async with app.sessionmaker() as session:
-                agreed = await add_members(session, 3)
-                await add_members(session, 3, first_telegram_id=80_000_000, consent=False)
+            agreed = await seed(app, 3)
+            await seed(app, 3, first_telegram_id=80_000_000, consent=False)
             counts = await finished(app, (await launch(app, CampaignDraft("all", "Only for some"))).id)
         assert counts.audience == len(agreed)
         assert set(per_member(campaign_messages(telegram, "Only for some"))) == {
@@ -187,8 +175,7 @@ class TestMarketingRules:
         self, telegram: FakeTelegram, database_url: str, tmp_path: Path
     ) -> None:
         async with running_bot(telegram, database_url, tmp_path, broadcast_rate=500) as app:
-            async with app.sessionmaker() as session:
-                await add_members(session, 100)
+            await seed(app, 100)
             campaign = await launch(app, CampaignDraft("all", "Some of you", holdout_percent=20))
             counts = await finished(app, campaign.id)
             async with app.sessionmaker() as session:
@@ -211,11 +198,36 @@ class TestMarketingRules:
         start, end = now.strftime("%H:%M:00"), (now + timedelta(minutes=2)).strftime("%H:%M:00")
         marketing = f"quiet_hours = {{ start = {start}, end = {end} }}\n"
         async with running_bot(telegram, database_url, tmp_path, marketing=marketing, broadcast_rate=100) as app:
-            async with app.sessionmaker() as session:
-                await add_members(session, 3)
+            await seed(app, 3)
             campaign = await launch(app, CampaignDraft("all", "Not now"))
             await asyncio.sleep(1.0)
             async with app.sessionmaker() as session:
                 current = await get_campaign(session, campaign.id)
         assert current.status == CampaignStatus.RUNNING
         assert campaign_messages(telegram, "Not now") == []
+
+
+class TestAutomations:
+    async def test_birthday_greetings_go_once_a_day_in_each_members_language(
+        self, telegram: FakeTelegram, database_url: str, tmp_path: Path
+    ) -> None:
+        greeting = Automation(kind="birthday", text=LocalText(en="Happy birthday!", ru="С днём рождения!"))
+        async with running_bot(telegram, database_url, tmp_path, broadcast_rate=100) as app:
+            english = await seed(app, 1)
+            russian = await seed(app, 1, first_telegram_id=80_000_000, language="ru")
+            await seed(app, 1, first_telegram_id=81_000_000)  # no birthday today
+            today = utcnow().astimezone(ZoneInfo(app.programme.timezone or "UTC")).date()
+            async with app.sessionmaker() as session:
+                birthday = today.replace(year=1990) if (today.month, today.day) != (2, 29) else date(1992, 2, 29)
+                await session.execute(
+                    update(Member).where(Member.id.in_([*english, *russian])).values(birthday=birthday)
+                )
+                await session.commit()
+            first = await app.campaigns.automations.run(greeting)
+            await finished(app, first)
+            again = await app.campaigns.automations.run(greeting)
+            assert again == first
+            await finished(app, again)
+        assert [sent.text for sent in telegram.messages_to(FIRST_TELEGRAM_ID)] == ["Happy birthday!"]
+        assert [sent.text for sent in telegram.messages_to(80_000_000)] == ["С днём рождения!"]
+        assert telegram.messages_to(81_000_000) == []

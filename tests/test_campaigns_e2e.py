@@ -18,7 +18,7 @@ from models.base import utcnow
 from models.campaigns import Campaign, CampaignRecipient, RecipientStatus
 from models.purchases import Purchase
 from models.staff import StaffMember
-from tests.audiences import FIRST_TELEGRAM_ID, add_members, programme_file, set_segment
+from tests.audiences import FIRST_TELEGRAM_ID, programme_file, seed, set_segment
 from tests.conftest import OWNER, bot_settings, start_app, stop_app
 from tests.fake_telegram import FakeTelegram, FakeUser, Sent
 from tests.journeys import press, send
@@ -35,11 +35,6 @@ async def app(telegram: FakeTelegram, database_url: str, tmp_path: Path) -> Asyn
     app, task = await start_app(settings)
     yield app
     await stop_app(app, task)
-
-
-async def members(app: App, count: int, **options: object) -> list[int]:
-    async with app.sessionmaker() as session:
-        return await add_members(session, count, **options)  # type: ignore[arg-type]
 
 
 async def campaigns_stored(app: App) -> int:
@@ -81,7 +76,7 @@ class TestOneLine:
     async def test_a_campaign_now_reaches_every_member_and_its_author_hears_how_it_went(
         self, app: App, telegram: FakeTelegram
     ) -> None:
-        await members(app, 3)
+        await seed(app, 3)
         text = "/campaign all now | Fresh croissants today!"
         bold = {"type": "bold", "offset": text.index("Fresh"), "length": len("Fresh")}
         mark = len(telegram.sent)
@@ -101,7 +96,7 @@ class TestOneLine:
     async def test_a_later_campaign_with_an_offer_and_a_control_group_waits_for_its_time(
         self, app: App, telegram: FakeTelegram
     ) -> None:
-        ids = await members(app, 4)
+        ids = await seed(app, 4)
         async with app.sessionmaker() as session:
             await set_segment(session, ids, "at_risk")
         answer = await send(
@@ -135,10 +130,25 @@ class TestOneLine:
         assert answer in (reply.text or "")
         assert await campaigns_stored(app) == 0
 
+    async def test_a_free_offer_brings_each_member_a_coupon_code(self, app: App, telegram: FakeTelegram) -> None:
+        await seed(app, 2)
+        answer = await send(telegram, OWNER, "/campaign all now offer=croissant_gift | Breakfast time")
+        await finished_report(telegram)
+        codes = set()
+        for number in range(2):
+            [message] = telegram.messages_to(member_user(number))
+            assert "🎁 A fresh croissant with your coffee" in (message.text or "")
+            found = re.search(r"Your coupon code: (\w{4}-\w{4}), valid until", message.text or "")
+            assert found, message.text
+            codes.add(found.group(1))
+        assert len(codes) == 2
+        stats = await send(telegram, OWNER, f"/campaign_stats {campaign_id(answer)}")
+        assert "Coupons: 2 issued, 0 redeemed" in (stats.text or "")
+
 
 class TestGuided:
     async def test_step_by_step_with_a_photo_preview_and_confirmation(self, app: App, telegram: FakeTelegram) -> None:
-        await members(app, 2)
+        await seed(app, 2)
         question = await send(telegram, OWNER, "/campaign")
         assert "step 1 of 5" in (question.text or "")
         assert question.button("all · 2")
@@ -186,7 +196,7 @@ class TestGuided:
         assert "Step 5 of 5" in ((await send(telegram, OWNER, "2099-01-01 10:00")).text or "")
 
     async def test_cancelling_the_draft_sends_nothing(self, app: App, telegram: FakeTelegram) -> None:
-        await members(app, 1)
+        await seed(app, 1)
         question = await send(telegram, OWNER, "/campaign")
         mark = len(telegram.sent)
         await press(telegram, OWNER, question, "Cancel")
@@ -199,7 +209,7 @@ class TestStatsAndCancel:
     async def test_stats_compare_recipients_with_the_control_group_and_draw_the_chart(
         self, app: App, telegram: FakeTelegram
     ) -> None:
-        await members(app, 20)
+        await seed(app, 20)
         answer = await send(telegram, OWNER, "/campaign all now holdout=50 | Come back")
         await finished_report(telegram)
         number = campaign_id(answer)
@@ -224,7 +234,7 @@ class TestStatsAndCancel:
         assert Image.open(io.BytesIO(chart.file_bytes or b"")).size == (800, 450)
 
     async def test_a_scheduled_campaign_can_be_cancelled_once(self, app: App, telegram: FakeTelegram) -> None:
-        await members(app, 2)
+        await seed(app, 2)
         number = campaign_id(await send(telegram, OWNER, "/campaign all 2099-01-01 10:00 | Later"))
         assert f"Campaign #{number} is cancelled" in (
             (await send(telegram, OWNER, f"/campaign_cancel {number}")).text or ""
@@ -240,7 +250,7 @@ class TestWhoMayUseThem:
     @pytest.mark.parametrize("command", ["/campaign all now | Hi", "/campaign", "/campaigns", "/campaign_cancel 1"])
     async def test_cashiers_and_customers_are_refused(self, app: App, telegram: FakeTelegram, command: str) -> None:
         customer = FakeUser(id=member_user(0), first_name="Carl")
-        await members(app, 1)
+        await seed(app, 1)
         async with app.sessionmaker() as session:
             session.add(StaffMember(telegram_id=CASHIER.id, role="cashier", added_by=OWNER.id, added_at=utcnow()))
             await session.commit()

@@ -42,10 +42,11 @@ from models.campaigns import (
     check_text,
     create_campaign,
 )
+from models.delivery import couponed
 from models.programme import Programme
 from models.staff import Actor, Role
 from scheduler.campaigns import CampaignRunner
-from scheduler.messages import campaign_text
+from scheduler.messages import campaign_text, sample_coupon
 
 HOLDOUT_CHOICES = (0, 5, 10, 20)
 Event = Message | CallbackQuery
@@ -198,8 +199,8 @@ async def _preview(
     """The message exactly as a member will see it, then a summary to confirm."""
     size = (await audience_sizes(session, programme, [draft.segment]))[draft.segment]
     offer = programme.offer(draft.offer) if draft.offer and draft.offer != PERSONAL else None
-    sample = t.raw("campaign-coupon-sample") if offer is not None else None
-    text = campaign_text(t, draft.text, offer, sample)
+    sample = sample_coupon(t, offer, utcnow()) if offer is not None and couponed(offer) else None
+    text = campaign_text(t, draft.text, offer, sample, programme.timezone)
     await reply(event, t("campaign-preview"))
     chat = event if isinstance(event, Message) else event.message
     assert isinstance(chat, Message)

@@ -20,6 +20,7 @@ from models.campaigns import (
     progress,
 )
 from models.delivery import (
+    Claimed,
     Outcome,
     claim,
     due_page,
@@ -44,6 +45,22 @@ async def started(session: AsyncSession, programme: Programme, draft: CampaignDr
     running = await start_campaign(session, campaign.id, now)
     assert running is not None
     return running
+
+
+async def frozen(session: AsyncSession, programme: Programme, members: int) -> CampaignView:
+    """A running campaign to `members` new members, its audience frozen."""
+    await add_members(session, members)
+    campaign = await started(session, programme, CampaignDraft("all", "Hello"))
+    await freeze_audience(session, programme, campaign)
+    return campaign
+
+
+async def claim_next(
+    session: AsyncSession, programme: Programme, campaign: CampaignView, limit: int, now: datetime | None = None
+) -> list[Claimed]:
+    moment = now or utcnow()
+    page = await due_page(session, campaign.id, after=0, now=moment, limit=limit)
+    return await claim(session, programme, campaign, page, moment)
 
 
 async def statuses(session: AsyncSession, campaign_id: int) -> dict[int, str]:
@@ -115,9 +132,7 @@ class TestClaims:
         self, session: AsyncSession, programme: Programme
     ) -> None:
         programme = no_limits(programme)
-        await add_members(session, 3)
-        campaign = await started(session, programme, CampaignDraft("all", "Hello"))
-        await freeze_audience(session, programme, campaign)
+        campaign = await frozen(session, programme, 3)
         page = await due_page(session, campaign.id, after=0, now=utcnow(), limit=10)
         claimed = await claim(session, programme, campaign, page, utcnow())
         assert [row.member_id for row in claimed] == [row.member_id for row in page]
@@ -147,13 +162,11 @@ class TestClaims:
         self, session: AsyncSession, programme: Programme
     ) -> None:
         programme = no_limits(programme)
-        members = await add_members(session, 2)
-        campaign = await started(session, programme, CampaignDraft("all", "Hello"))
-        await freeze_audience(session, programme, campaign)
+        campaign = await frozen(session, programme, 2)
+        members = sorted(await statuses(session, campaign.id))
         await session.execute(update(Member).where(Member.id == members[0]).values(marketing_consent=False))
         await session.commit()
-        page = await due_page(session, campaign.id, after=0, now=utcnow(), limit=10)
-        claimed = await claim(session, programme, campaign, page, utcnow())
+        claimed = await claim_next(session, programme, campaign, 10)
         assert [row.member_id for row in claimed] == [members[1]]
         assert (await statuses(session, campaign.id))[members[0]] == RecipientStatus.SKIPPED
 
@@ -167,9 +180,7 @@ class TestClaims:
         for when in sent_at:
             campaign = await started(session, capped, CampaignDraft("all", "Earlier"))
             await freeze_audience(session, capped, campaign)
-            [row] = await claim(
-                session, capped, campaign, await due_page(session, campaign.id, after=0, now=now, limit=5), when
-            )
+            [row] = await claim_next(session, capped, campaign, 5, when)
             await record(session, [Outcome(row.id, member, RecipientStatus.SENT, message_id=1)])
         campaign = await started(session, capped, CampaignDraft("all", "One too many"))
         await freeze_audience(session, capped, campaign)
@@ -186,12 +197,8 @@ class TestClaims:
         self, session: AsyncSession, programme: Programme
     ) -> None:
         programme = no_limits(programme)
-        await add_members(session, 2)
-        campaign = await started(session, programme, CampaignDraft("all", "Hello"))
-        await freeze_audience(session, programme, campaign)
-        claimed = await claim(
-            session, programme, campaign, await due_page(session, campaign.id, after=0, now=utcnow(), limit=5), utcnow()
-        )
+        campaign = await frozen(session, programme, 2)
+        claimed = await claim_next(session, programme, campaign, 5)
         assert not (await queue_state(session, campaign.id, utcnow())).finished
         await record(session, [Outcome(row.id, row.member_id, RecipientStatus.SENT, message_id=1) for row in claimed])
         assert (await queue_state(session, campaign.id, utcnow())).finished
@@ -201,11 +208,8 @@ class TestClaims:
         self, session: AsyncSession, programme: Programme
     ) -> None:
         programme = no_limits(programme)
-        await add_members(session, 3)
-        campaign = await started(session, programme, CampaignDraft("all", "Hello"))
-        await freeze_audience(session, programme, campaign)
-        page = await due_page(session, campaign.id, after=0, now=utcnow(), limit=2)
-        await claim(session, programme, campaign, page, utcnow())
+        campaign = await frozen(session, programme, 3)
+        await claim_next(session, programme, campaign, 2)
         assert await recover_interrupted(session) == 2
         counts = (await progress(session, [campaign.id]))[campaign.id]
         assert counts[RecipientStatus.UNKNOWN] == 2
@@ -301,8 +305,7 @@ class TestAutomations:
         campaign = await todays_campaign(session, programme, self.automation("win_back"), now)
         campaign = await start_campaign(session, campaign.id, now) or campaign
         await freeze_audience(session, programme, campaign)
-        page = await due_page(session, campaign.id, after=0, now=now, limit=5)
-        reached, missed = await claim(session, programme, campaign, page, now)
+        reached, missed = await claim_next(session, programme, campaign, 5, now)
         await record(
             session,
             [

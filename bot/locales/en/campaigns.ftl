@@ -9,16 +9,15 @@ campaign-members = { $count ->
 
 campaign-offer = 🎁 <b>{ $title }</b>
     { $description }
-campaign-coupon = Your coupon code: <code>{ $code }</code>
-campaign-coupon-until = Your coupon code: <code>{ $code }</code>, valid until { $date }
-campaign-coupon-sample = XXXX-XXXX
+campaign-coupon = Your coupon code: <code>{ $code }</code>, valid until { $date }
+campaign-coupon-sample = XXXXXXXX
 
 ## The guided dialogue
 
 campaign-ask-segment = <b>New campaign, step 1 of 5.</b> Who should receive it? The numbers count members who agreed to receive offers. You can also type a segment name.
 campaign-segment-button = { $segment } · { $size }
 campaign-ask-text = <b>Step 2 of 5.</b> Send the message text exactly as members should see it (bold, italics and links are kept). To add a picture, send a photo with the text as its caption.
-campaign-ask-offer = <b>Step 3 of 5.</b> Should the message carry an offer? Each recipient gets their own coupon code for it.
+campaign-ask-offer = <b>Step 3 of 5.</b> Should the message carry an offer? With an offer that costs no points, each recipient gets their own coupon code.
 campaign-offer-none = No offer
 campaign-offer-personal = ✨ Each member's own best offer
 campaign-ask-when = <b>Step 4 of 5.</b> When should it go out? Tap "Now" or type a date and time in { $zone }, like <code>{ $example }</code>.

@@ -10,16 +10,15 @@ campaign-members = { $count ->
 
 campaign-offer = 🎁 <b>{ $title }</b>
     { $description }
-campaign-coupon = Ваш код купона: <code>{ $code }</code>
-campaign-coupon-until = Ваш код купона: <code>{ $code }</code>, действует до { $date }
-campaign-coupon-sample = XXXX-XXXX
+campaign-coupon = Ваш код купона: <code>{ $code }</code>, действует до { $date }
+campaign-coupon-sample = XXXXXXXX
 
 ## Пошаговое составление
 
 campaign-ask-segment = <b>Новая рассылка, шаг 1 из 5.</b> Кому её отправить? Числа считают участников, согласных получать предложения. Можно и написать название сегмента.
 campaign-segment-button = { $segment } · { $size }
 campaign-ask-text = <b>Шаг 2 из 5.</b> Пришлите текст так, как его должны увидеть участники (жирный, курсив и ссылки сохранятся). Чтобы добавить картинку, пришлите фото с текстом в подписи.
-campaign-ask-offer = <b>Шаг 3 из 5.</b> Добавить к сообщению предложение? Каждый получатель получит свой код купона.
+campaign-ask-offer = <b>Шаг 3 из 5.</b> Добавить к сообщению предложение? Если оно не стоит баллов, каждый получатель получит свой код купона.
 campaign-offer-none = Без предложения
 campaign-offer-personal = ✨ Лучшее предложение для каждого
 campaign-ask-when = <b>Шаг 4 из 5.</b> Когда отправить? Нажмите «Сейчас» или напишите дату и время ({ $zone }), например <code>{ $example }</code>.
