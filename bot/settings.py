@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
             parts = [part.strip() for part in value.split(",") if part.strip()]
-            if not all(part.isdigit() for part in parts):
+            if not all(part.isdecimal() for part in parts):
                 raise ValueError("must be Telegram user ids separated by commas, like 111,222")
             return frozenset(int(part) for part in parts)
         if isinstance(value, int):

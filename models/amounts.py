@@ -14,6 +14,7 @@ AMOUNT = re.compile(r"^(\d{1,12})(?:[.,](\d{1,2}))?$")
 RECEIPT = re.compile(r"^#?([A-Za-z0-9][A-Za-z0-9_/-]{0,59})$")
 AMOUNT_EXAMPLE = "450.50"
 MAX_POINTS_DIGITS = 9
+ID = re.compile(r"^#?(\d{1,15})$")  # Telegram user ids and our own ids fit; a longer number is a typo
 
 
 def parse_amount(text: str, programme: Programme) -> int:
@@ -29,9 +30,15 @@ def parse_amount(text: str, programme: Programme) -> int:
 def parse_points(text: str) -> int:
     """A positive whole number of points."""
     cleaned = text.strip()
-    if not cleaned.isdigit() or len(cleaned) > MAX_POINTS_DIGITS or int(cleaned) == 0:
+    if not cleaned.isdecimal() or len(cleaned) > MAX_POINTS_DIGITS or int(cleaned) == 0:
         raise BadPoints(given=text)
     return int(cleaned)
+
+
+def parse_id(text: str) -> int | None:
+    """A user, campaign or record id as typed (`1042` or `#1042`), or None when it cannot be one."""
+    found = ID.match(text.strip())
+    return None if found is None else int(found.group(1))
 
 
 def parse_receipt(text: str) -> str:

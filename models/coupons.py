@@ -112,7 +112,7 @@ def normalise_code(text: str) -> str | None:
 
 
 def looks_like_code(text: str) -> bool:
-    return normalise_code(text) is not None and not text.strip().isdigit()
+    return normalise_code(text) is not None and not text.strip().isdecimal()
 
 
 def is_live(now: datetime) -> object:

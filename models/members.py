@@ -122,7 +122,7 @@ def mask_phone(phone: str | None) -> str | None:
 
 
 def normalise_phone(raw: str) -> str:
-    digits = "".join(ch for ch in raw if ch.isdigit())
+    digits = "".join(ch for ch in raw if ch.isdecimal())
     return f"+{digits}"
 
 

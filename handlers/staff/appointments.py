@@ -17,6 +17,7 @@ from handlers.filters import HasRole
 from handlers.notices import tell
 from handlers.staff.till import actor_of
 from models import staff
+from models.amounts import parse_id
 from models.base import utcnow
 from models.programme import Programme
 from models.staff import Role, StaffView
@@ -55,10 +56,11 @@ async def staff_command(
     settings: Settings,
 ) -> None:
     words = (command.args or "").split()
-    if len(words) < 3 or words[0].lower() not in ACTIONS or not words[1].isdigit() or len(words) > 5:
+    user_id = parse_id(words[1]) if len(words) > 1 else None
+    if len(words) < 3 or words[0].lower() not in ACTIONS or user_id is None or len(words) > 5:
         await message.answer(t("staff-usage"))
         return
-    action, user_id, role_name = words[0].lower(), int(words[1]), words[2]
+    action, role_name = words[0].lower(), words[2]
     owner = actor_of(message, role)
     if action == "remove":
         if len(words) != 3:

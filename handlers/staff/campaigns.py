@@ -26,6 +26,7 @@ from handlers.staff.campaign_input import (
     shown_time,
 )
 from handlers.staff.till import actor_of
+from models.amounts import parse_id
 from models.base import utcnow
 from models.campaign_effect import CampaignReport, Effect, campaign_report
 from models.campaigns import (
@@ -102,9 +103,7 @@ async def list_command(message: Message, t: Translator, session: AsyncSession, p
 
 def _campaign_id(command: CommandObject) -> int | None:
     words = (command.args or "").split()
-    if len(words) != 1 or not words[0].lstrip("#").isdigit():
-        return None
-    return int(words[0].lstrip("#"))
+    return parse_id(words[0]) if len(words) == 1 else None
 
 
 def _effect_lines(t: Translator, programme: Programme, effect: Effect) -> list[str]:

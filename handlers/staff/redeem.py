@@ -18,7 +18,7 @@ async def redeem_command(
     message: Message, command: CommandObject, event_update: Update, role: Role, till: Till
 ) -> None:
     words = (command.args or "").split()
-    if len(words) == 1 and not words[0].isdigit():  # a lone number is a member missing their points
+    if len(words) == 1 and not words[0].isdecimal():  # a lone number is a member missing their points
         await use_coupon(message, till, actor_of(message, role), words[0])
         return
     if len(words) == 2 and looks_like_code(words[1]):
