@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
 from handlers.callbacks import PanelAction, PanelButton
-from handlers.customer.balance import money
+from handlers.formatting import money
 from handlers.notices import optional
 from handlers.staff.insights import insight_lines
 from models.base import utcnow

@@ -9,14 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Texts, Translator
 from handlers.filters import IsMember
+from handlers.formatting import money
 from models.accounts import standing
 from models.base import utcnow
 from models.members import MemberView
 from models.programme import Programme
-
-
-def money(cents: int) -> str:
-    return f"{cents // 100:,}".replace(",", " ") + (f".{cents % 100:02d}" if cents % 100 else "")
 
 
 async def show_balance(

@@ -11,8 +11,8 @@ from aiogram.types import BufferedInputFile, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Texts, Translator
-from handlers.customer.balance import money
 from handlers.filters import HasRole
+from handlers.formatting import money
 from handlers.staff import campaign_dialogue
 from handlers.staff.campaign_chart import ChartLabels, cumulative_chart
 from handlers.staff.campaign_input import (

@@ -8,8 +8,8 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Texts, Translator
-from handlers.customer.balance import money
 from handlers.filters import HasRole
+from handlers.formatting import money
 from handlers.notices import announce
 from handlers.staff.till import actor_of
 from models.base import utcnow

@@ -8,8 +8,8 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Texts, Translator
-from handlers.customer.balance import money
 from handlers.filters import HasRole
+from handlers.formatting import money
 from models.base import utcnow
 from models.programme import Programme
 from models.staff import Role

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Texts, Translator
 from bot.settings import Settings
-from handlers.customer.balance import money
+from handlers.formatting import money
 from handlers.notices import announce, optional, report_breach, tell
 from models import redemption
 from models.base import utcnow
