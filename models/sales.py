@@ -26,6 +26,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     update,
 )
@@ -64,9 +65,9 @@ def spend_in_window(programme: Programme, member: SQLColumnExpression[int], now:
 
 
 def referral_paid(member: SQLColumnExpression[int]) -> Exists:
-    """Whether the member's referral bonus (key `referral:<id>`) has been paid."""
+    """Whether the member's referral was paid: the inviter's bonus (`referral:<id>`) or their own (`:invitee`)."""
     key = literal("referral:").concat(cast(member, String))
-    return exists().where(ledger.LedgerEntry.key == key)
+    return exists().where(or_(ledger.LedgerEntry.key == key, ledger.LedgerEntry.key == key.concat(":invitee")))
 
 
 def moved_up(programme: Programme, old: str, new: Tier) -> bool:

@@ -151,6 +151,17 @@ class TestReferral:
             [5, bonuses.referral_inviter, bonuses.referral_invitee]
         )
 
+    async def test_newcomer_bonus_alone_is_paid_once(self, session: AsyncSession, programme: Programme) -> None:
+        bonuses = programme.bonuses.model_copy(update={"referral_inviter": 0})
+        newcomer_only = programme.model_copy(update={"bonuses": bonuses})
+        inviter = await new_member(session, programme, 1)
+        code = (await session.get_one(Member, inviter)).referral_code
+        newcomer = await new_member(session, programme, 2, ref=code)
+        await sale(session, newcomer_only, newcomer, "100", receipt="A1")
+        await sale(session, newcomer_only, newcomer, "100", receipt="A2")
+        assert await balance(session, inviter) == 100
+        assert await balance(session, newcomer) == 100 + 5 + 5 + bonuses.referral_invitee
+
 
 class TestLimits:
     async def test_cashier_sale_over_the_limit_is_refused_and_recorded(
