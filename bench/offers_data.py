@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
+from alembic.script import ScriptDirectory
 
-from models.db import create_engine, migrate
+from models.db import alembic_config, create_engine, migrate
 
 OUT = Path(__file__).resolve().parent / "out"
 END = datetime(2026, 11, 1, tzinfo=UTC)  # "now" of the generated history
@@ -44,7 +45,9 @@ class Shape:
 
     @property
     def path(self) -> Path:
-        return OUT / f"offers_{self.members}_{self.purchases}_{self.seed}.db"
+        """The cached file, named after the schema too: a new migration means a new file."""
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+        return OUT / f"offers_{self.members}_{self.purchases}_{self.seed}_{head}.db"
 
 
 def _text_times(epochs: IntArray) -> list[str]:

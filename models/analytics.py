@@ -2,8 +2,8 @@
 
 The rules, all computed in SQL from purchases that were not refunded, in the business time zone:
 
-- **Recency** is the number of days since the last purchase; **frequency** the number of purchases; **monetary** their
-  total (lifetime spend).
+- **Recency** is the number of days since the last purchase (stored as of `computed_at`; `last_purchase_on` gives it
+  for any day); **frequency** the number of purchases; **monetary** their total (lifetime spend).
 - **RFM scores 1-5** are quintiles over the members who bought anything: a member's score is
   ceil(5 x the share of buyers whose value is at most theirs), so equal values share a score (for recency, fewer
   days scores higher). The nightly run stores the score boundaries (`RfmCutoff`); the refresh after a sale scores
@@ -56,6 +56,8 @@ class MemberStats(Base):
         JSON, default=dict, server_default="{}"
     )  # collection offer id -> items bought
     best_offer: Mapped[str | None] = mapped_column(String(32))  # the best offer costing no points: campaigns' pick
+    # The favourite categories again, comma-separated, so that the nightly ranking reads one table.
+    favourites: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
 
 class MemberFavourite(Base):

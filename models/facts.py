@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -48,21 +49,17 @@ class MemberFacts:
         return dict(self.collections).get(offer_id, 0)
 
 
-def _birthday_in(year: int, birthday: date) -> date:
-    try:
-        return birthday.replace(year=year)
-    except ValueError:  # 29 February in a common year
-        return date(year, 2, 28)
+def birthday_month_days(today: date) -> frozenset[str]:
+    """The birthdays ("MM-DD") whose week this is: three days either side, 29 February kept on the 28th."""
+    days = [today + timedelta(days=shift) for shift in range(-BIRTHDAY_WEEK_HALF, BIRTHDAY_WEEK_HALF + 1)]
+    found = {f"{day:%m-%d}" for day in days}
+    if any(day.month == 2 and day.day == 28 and not calendar.isleap(day.year) for day in days):
+        found.add("02-29")
+    return frozenset(found)
 
 
 def in_birthday_week(birthday: date | None, today: date) -> bool:
-    """Within three days either side of the birthday (the week around it, across the new year too)."""
-    if birthday is None:
-        return False
-    return any(
-        abs((today - _birthday_in(year, birthday)).days) <= BIRTHDAY_WEEK_HALF
-        for year in (today.year - 1, today.year, today.year + 1)
-    )
+    return birthday is not None and f"{birthday:%m-%d}" in birthday_month_days(today)
 
 
 async def coupon_uses(

@@ -38,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
-from sqlalchemy.schema import CreateIndex, CreateTable
+from sqlalchemy.schema import CreateTable
 from sqlalchemy.sql.elements import ColumnElement
 
 from models.members import Member
@@ -79,7 +79,6 @@ habit_groups = Table(
     Column("last_s", BigInteger, nullable=False),
     Column("weekday_pack", BigInteger, nullable=False),
     Column("slot_pack", BigInteger, nullable=False),
-    Index("ix_habit_groups_member", "member_id"),
     prefixes=["TEMPORARY"],
 )
 habits = Table(
@@ -146,7 +145,7 @@ def _slot(seconds: ColumnElement[int]) -> ColumnElement[int]:
     return seconds % DAY // (SLOT_HOURS * 3600)
 
 
-def field(pack: ColumnElement[int], index: int) -> ColumnElement[int]:
+def _field(pack: ColumnElement[int], index: int) -> ColumnElement[int]:
     return pack.bitwise_rshift(literal_column(str(index * FIELD_BITS), Integer)).bitwise_and(FIELD_MASK)
 
 
@@ -154,8 +153,6 @@ async def create_scratch(session: AsyncSession) -> None:
     """Temporary tables live per connection: create them unless this one has, and start them empty."""
     for table in (habit_groups, habits):
         await session.execute(CreateTable(table, if_not_exists=True))
-        for index in table.indexes:
-            await session.execute(CreateIndex(index, if_not_exists=True))
         await session.execute(delete(table))
 
 
@@ -232,7 +229,7 @@ def _usual(pack: ColumnElement[int], buckets: int, percent: int, label: int) -> 
     counted = case((habits.c.n > RHYTHM_PURCHASES, RHYTHM_PURCHASES), else_=habits.c.n)
     parts: ColumnElement[str] = literal_column("''", String)
     for index in range(buckets):
-        usual = (habits.c.n >= RHYTHM_MIN_PURCHASES) & (field(pack, index) * 100 >= counted * percent)
+        usual = (habits.c.n >= RHYTHM_MIN_PURCHASES) & (_field(pack, index) * 100 >= counted * percent)
         item = literal_column(f"'{index * label},'", String)
         parts = parts + case((usual, item), else_=literal_column("''", String))
     return literal_column("'['", String) + func.rtrim(parts, literal_column("','", String)) + literal_column("']'")

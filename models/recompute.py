@@ -13,9 +13,8 @@ from __future__ import annotations
 import json
 import time
 import typing
-from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -43,7 +42,7 @@ from models.analytics import MemberFavourite, MemberStats, RfmCutoff
 from models.base import UTCDateTime
 from models.collections import award_completed, collections
 from models.coupons import Coupon
-from models.facts import badges_in, coupon_uses, in_birthday_week, load_facts
+from models.facts import badges_in, birthday_month_days, coupon_uses, load_facts
 from models.habits import Batch, Clock
 from models.members import Member
 from models.offers import HIGH_VALUE_SCORE, Fit, Ranker
@@ -98,6 +97,14 @@ def _stats_rows(programme: Programme, clock: Clock, cutoffs: Cutoffs | None, bat
         .outerjoin(shares, shares.c.member_id == Member.id)
         .where(batch.holds(Member.id), Member.forgotten_at.is_(None))
     )
+    ranked = habits.favourites().subquery()
+    tops = [func.max(case((ranked.c.rank == rank, ranked.c.category))) for rank in range(1, habits.FAVOURITES + 1)]
+    top = select(ranked.c.member_id, *tops).group_by(ranked.c.member_id).subquery()
+    query = query.outerjoin(top, top.c.member_id == Member.id)
+    joined: ColumnElement[str] = literal("", String)
+    for column in list(top.c)[1:]:
+        joined = joined + literal(",", String) + func.coalesce(column, "")
+    favourites = func.rtrim(func.ltrim(joined, ","), ",")
     collected: ColumnElement[str] = literal("{", String)
     for position, offer in enumerate(collections(programme)):
         progress = habits.collection_progress(offer).subquery()
@@ -123,6 +130,7 @@ def _stats_rows(programme: Programme, clock: Clock, cutoffs: Cutoffs | None, bat
         "first_purchase_on": day_to_date(first_day),
         "last_purchase_on": day_to_date(last_day),
         "collections": json_text(collected + literal("}", String)),
+        "favourites": favourites,
     }
     return list(values), query.with_only_columns(*values.values())  # type: ignore[call-overload]
 
@@ -155,17 +163,15 @@ def _buyers(clock: Clock) -> Subquery:
 
 
 async def _rescore(session: AsyncSession, clock: Clock, cutoffs: Cutoffs, batch: Batch) -> None:
-    """Recency as of today, the RFM scores against the boundaries and the segment of every member in the batch."""
+    """The RFM scores against today's boundaries and the segment, written for the members of the batch they changed."""
     s = MemberStats
-    recency = _recency(clock)
-    r, f, m = scores_sql(cutoffs, recency, s.frequency, s.monetary_cents)  # type: ignore[arg-type]
+    r, f, m = scores_sql(cutoffs, _recency(clock), s.frequency, s.monetary_cents)  # type: ignore[arg-type]
     joined = select(clock.local(Member.joined_at) // DAY).where(Member.id == s.member_id).scalar_subquery()
     started = func.coalesce(date_to_day(s.first_purchase_on), joined)  # joining only counts without purchases
     segment = segment_sql(r, f, m, clock.day - started)
+    changed = or_(s.r_score != r, s.f_score != f, s.m_score != m, s.segment != segment)
     await session.execute(
-        update(s)
-        .where(batch.holds(s.member_id))
-        .values(recency_days=recency, r_score=r, f_score=f, m_score=m, segment=segment)
+        update(s).where(batch.holds(s.member_id), changed).values(r_score=r, f_score=f, m_score=m, segment=segment)
     )
 
 
@@ -182,92 +188,92 @@ async def _store_best_offers(session: AsyncSession, picks: dict[int, str | None]
 
 @dataclass(frozen=True)
 class _Lean:
-    rows: list[tuple[Any, ...]]
+    rows: list[tuple[int, str | None, str]]  # member id, stored best offer, ranking key
     uses: dict[int, dict[str, int]]
     badges: dict[int, frozenset[str]]
 
 
 class _BestOffers:
-    """Best offers for ranges of members, straight from lean rows: members that look alike share one ranking."""
+    """Best offers for batches of members: members whose ranking key is equal share one ranking.
+
+    The key, built in SQL, holds what the order of offers depends on (see `models.offers.Fit`): segment, high value,
+    tier, which points costs the balance covers, the birthday week, collections progress and favourites; coupon uses
+    and badges, which few members have, are added in Python.
+    """
 
     def __init__(self, programme: Programme, clock: Clock) -> None:
         self.ranker = Ranker(programme)
         self.clock = clock
         self.costs = sorted({offer.points_cost for offer in programme.offers})
-        self.birthdays: dict[str | None, bool] = {None: False}
-        self.known: dict[tuple[object, ...], str | None] = {}
+        self.known: dict[object, str | None] = {}
 
-    def _birthday_week(self, birthday: str | None) -> bool:
-        if birthday not in self.birthdays:
-            self.birthdays[birthday] = in_birthday_week(date.fromisoformat(str(birthday)[:10]), self.clock.today)
-        return self.birthdays[birthday]
+    def _key(self) -> ColumnElement[str]:
+        s, today = MemberStats, self.clock.today
+        birthday_days = sorted(birthday_month_days(today))
+        month_day = func.substr(cast(Member.birthday, String), 6, 5)
+        level: ColumnElement[str] = literal("0", String)
+        for position, cost in enumerate(self.costs[1:], start=1):
+            level = case((Member.balance >= cost, literal(str(position), String)), else_=level)
+        parts: list[Any] = [
+            case((s.m_score >= HIGH_VALUE_SCORE, "1"), else_="0"),
+            Member.tier,
+            level,
+            case((month_day.in_(birthday_days), "1"), else_="0"),
+            cast(s.collections, String),
+            s.favourites,
+        ]
+        key: ColumnElement[str] = cast(s.segment, String)
+        for part in parts:
+            key = key + literal("|", String) + part
+        return key
 
     async def load(self, session: AsyncSession, programme: Programme, batch: Batch) -> _Lean:
         """What the ranking needs of each member in the batch, as plain rows."""
         uses = await coupon_uses(session, programme, batch.first_id, batch.last_id, self.clock.now)
         badges = await badges_in(session, batch.first_id, batch.last_id)
-        f = MemberFavourite
-        ranked = [func.max(case((f.rank == rank, f.category))).label(f"f{rank}") for rank in (1, 2, 3)]
-        top = select(f.member_id, *ranked).where(batch.holds(f.member_id)).group_by(f.member_id).subquery()
         s = MemberStats
         rows = await session.execute(
-            select(
-                s.member_id,
-                s.best_offer,
-                s.segment,
-                s.m_score,
-                Member.tier,
-                Member.balance,
-                cast(Member.birthday, String),
-                cast(s.collections, String),
-                top.c.f1,
-                top.c.f2,
-                top.c.f3,
-            )
+            select(s.member_id, s.best_offer, self._key())
             .join(Member, Member.id == s.member_id)
-            .outerjoin(top, top.c.member_id == s.member_id)
             .where(batch.holds(s.member_id))
         )
-        return _Lean([tuple(row) for row in rows], uses, badges)
+        return _Lean([(member_id, best, key) for member_id, best, key in rows], uses, badges)
+
+    def _rank(self, key: str, uses: dict[str, int], badges: frozenset[str]) -> str | None:
+        segment, high, tier, level, birthday, done, favourites = key.split("|")
+        fit = Fit.build(
+            self.ranker.catalogue,
+            today=self.clock.today,
+            segment=segment,
+            m=HIGH_VALUE_SCORE if high == "1" else 0,
+            tier=tier,
+            balance=self.costs[int(level)],
+            favourites=tuple(favourites.split(",")) if favourites else (),
+            birthday_week=birthday == "1",
+            collections=tuple(sorted(json.loads(done).items())),
+            badges=badges,
+            uses=uses,
+        )
+        chosen = self.ranker.best(fit, costs_no_points=True)
+        return chosen.id if chosen else None
 
     def choose(self, lean: _Lean) -> dict[int, str | None]:
-        """The best offer of each member whose best offer changed, from plain rows."""
-        uses, badges, birthdays, known = lean.uses, lean.badges, self.birthdays, self.known
+        """The best offer of each member whose best offer changed."""
+        uses, badges, known = lean.uses, lean.badges, self.known
         picks = {}
-        for member_id, before, segment, m, tier, balance, birthday, done, f1, f2, f3 in lean.rows:
-            member_uses = uses.get(member_id)
-            member_badges = badges.get(member_id, frozenset())
-            birthday_week = birthdays[birthday] if birthday in birthdays else self._birthday_week(birthday)
-            key = (
-                segment,
-                m >= HIGH_VALUE_SCORE,
-                tier,
-                bisect_right(self.costs, balance),
-                birthday_week,
-                done,
-                f1,
-                f2,
-                f3,
-                tuple(sorted(member_uses.items())) if member_uses else (),
-                member_badges,
-            )
-            if key not in known:
-                fit = Fit.build(
-                    self.ranker.catalogue,
-                    today=self.clock.today,
-                    segment=segment,
-                    m=m,
-                    tier=tier,
-                    balance=balance,
-                    favourites=tuple(c for c in (f1, f2, f3) if c is not None),
-                    birthday_week=birthday_week,
-                    collections=tuple(sorted(json.loads(done).items())),
-                    badges=member_badges,
-                    uses=dict(member_uses or {}),
-                )
-                chosen = self.ranker.best(fit, costs_no_points=True)
-                known[key] = chosen.id if chosen else None
-            if (best := known[key]) != before:
+        for member_id, before, key in lean.rows:
+            member_uses, member_badges = uses.get(member_id), badges.get(member_id)
+            if member_uses or member_badges:
+                extra = (tuple(sorted((member_uses or {}).items())), member_badges or frozenset())
+                full_key: object = (key, extra)
+                if full_key not in known:
+                    known[full_key] = self._rank(key, dict(member_uses or {}), member_badges or frozenset())
+                best = known[full_key]
+            elif key in known:
+                best = known[key]
+            else:
+                best = known[key] = self._rank(key, {}, frozenset())
+            if best != before:
                 picks[member_id] = best
         return picks
 

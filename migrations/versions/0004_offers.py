@@ -71,12 +71,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("last_purchase_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("collections", sa.JSON(), server_default="{}", nullable=False))
         batch_op.add_column(sa.Column("best_offer", sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column("favourites", sa.String(length=100), server_default="", nullable=False))
     op.create_index("ix_purchases_analytics", "purchases", ANALYTICS_INDEX, unique=False)
 
 
 def downgrade() -> None:
     op.drop_index("ix_purchases_analytics", table_name="purchases")
     with op.batch_alter_table("member_stats", schema=None) as batch_op:
+        batch_op.drop_column("favourites")
         batch_op.drop_column("best_offer")
         batch_op.drop_column("collections")
         batch_op.drop_column("last_purchase_on")

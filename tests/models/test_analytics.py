@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.analytics import MemberFavourite, MemberStats, RfmCutoff
-from models.coupons import Coupon
+from models.coupons import Coupon, issue_coupon
+from models.facts import load_facts
 from models.members import Member
-from models.offers import rhythm
+from models.offers import Fit, Ranker, rhythm
 from models.portable import offset_changes
 from models.programme import Programme
 from models.recompute import recompute_all, refresh_member
@@ -227,6 +228,29 @@ class TestNightly:
         second = await recompute_all(session, programme, tomorrow)
         assert (second.members, second.reread) == (2, 1)
         assert (await stats_of(session, changed)).frequency == 2
-        assert (await stats_of(session, quiet)).recency_days == 6  # a day older, without reading purchases again
+        assert (await stats_of(session, quiet)).recency_days == 5  # as of its computation: it was not read again
         full = await recompute_all(session, programme, tomorrow, full=True)
         assert full.reread == 2
+
+    async def test_stored_best_offers_match_the_ranking_of_each_members_facts(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        rng = random.Random(8)
+        members = []
+        for number, habit in enumerate(planted_habits(12)):
+            member_id = await new_member(session, programme, 3000 + number)
+            await plant(session, member_id, habit, MOSCOW, rng, purchases=4 + number * 3)
+            members.append(member_id)
+        birthday_member = await session.get_one(Member, members[0])
+        birthday_member.birthday = date(1990, NOW.month, NOW.day)
+        await session.commit()
+        await issue_coupon(session, programme, members[1], "croissant_gift", NOW, "used")
+        await session.commit()
+        await recompute_all(session, programme, NOW)
+        ranker = Ranker(programme)
+        for member_id in members:
+            facts = (await load_facts(session, programme, member_id, member_id, NOW.date(), NOW))[member_id]
+            expected = ranker.best(Fit.of(facts, programme.offers), costs_no_points=True)
+            stored = (await stats_of(session, member_id)).best_offer
+            assert stored == (expected.id if expected else None), member_id
+        assert (await stats_of(session, members[0])).best_offer == "birthday_gift"
