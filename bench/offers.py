@@ -17,7 +17,6 @@ import asyncio
 import itertools
 import json
 import random
-import resource
 import sqlite3
 import statistics
 import subprocess
@@ -85,6 +84,13 @@ def add_a_day_of_sales(path: Path, purchases: int) -> None:
         )
 
 
+def peak_memory_mb() -> float:
+    """This process's peak resident memory (VmHWM: unlike ru_maxrss it does not carry the parent's peak over exec)."""
+    status = Path("/proc/self/status").read_text()
+    kilobytes = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(kilobytes) / 1024
+
+
 async def _nightly(path: Path, full: bool) -> dict[str, Any]:
     programme = load_programme(PROGRAMME)
     engine = create_engine(f"sqlite+aiosqlite:///{path}")
@@ -97,8 +103,7 @@ async def _nightly(path: Path, full: bool) -> dict[str, Any]:
             report = await recompute_all(session, programme, NOW + timedelta(days=1))
         seconds = time.perf_counter() - started
     await engine.dispose()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": seconds, "members": report.members, "reread": report.reread, "peak_mb": peak_mb}
+    return {"seconds": seconds, "members": report.members, "reread": report.reread, "peak_mb": peak_memory_mb()}
 
 
 def nightly_in_child(path: Path, full: bool) -> dict[str, Any]:
