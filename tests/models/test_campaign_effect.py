@@ -11,23 +11,21 @@ from models.base import utcnow
 from models.campaign_effect import campaign_report
 from models.campaigns import Campaign, CampaignDraft, CampaignRecipient, RecipientStatus, create_campaign
 from models.coupons import Coupon
-from models.delivery import Outcome, claim, couponed, due_page, freeze_audience, record, start_campaign
+from models.delivery import Outcome, claim, due_page, freeze_audience, record, start_campaign
 from models.programme import Marketing, Programme
 from models.purchases import Purchase
 from models.staff import Actor, Role
-from tests.audiences import add_members, set_segment
+from tests.audiences import add_members
 
 MANAGER = Actor(900001, Role.ADMIN)
 
 
 async def delivered(
-    session: AsyncSession, programme: Programme, draft: CampaignDraft, members: int, segment: str | None = None
+    session: AsyncSession, programme: Programme, draft: CampaignDraft, members: int
 ) -> tuple[int, list[int], list[int]]:
     """A campaign sent to everyone but its holdout: (campaign id, recipients, held out)."""
     programme = programme.model_copy(update={"marketing": Marketing()})
-    made = await add_members(session, members)
-    if segment is not None:
-        await set_segment(session, made, segment)
+    await add_members(session, members)
     now = utcnow()
     campaign = await create_campaign(session, programme, draft, MANAGER, now)
     running = await start_campaign(session, campaign.id, now)
@@ -122,15 +120,13 @@ class TestCoupons:
         assert offers == {"free_cappuccino"}
         assert await session.scalar(select(Coupon.id)) is None
 
-    async def test_a_personal_offer_is_each_members_best_offer(
+    async def test_a_personal_offer_is_each_members_best_offer_with_its_coupon(
         self, session: AsyncSession, programme: Programme
     ) -> None:
-        await delivered(session, programme, CampaignDraft("all", "Hi", offer="personal"), 2, segment="loyal")
+        gift = programme.offer("croissant_gift")
+        assert gift is not None
+        only_gifts = programme.model_copy(update={"offers": [gift.model_copy(update={"segments": []})]})
+        await delivered(session, only_gifts, CampaignDraft("all", "Hi", offer="personal"), 2)
         rows = (await session.execute(select(CampaignRecipient.offer_id, CampaignRecipient.coupon_code))).all()
-        assert any(offer_id for offer_id, _ in rows)
-        for offer_id, code in rows:
-            if offer_id is not None:
-                offer = programme.offer(offer_id)
-                assert offer is not None
-                assert offer.points_cost == 0
-                assert (code is not None) == couponed(offer)
+        assert [offer_id for offer_id, _ in rows] == ["croissant_gift", "croissant_gift"]
+        assert all(code is not None for _, code in rows)
