@@ -38,7 +38,6 @@ card-caption =
     Show this code at the till. It is valid for { $minutes } minutes; open /card again for a fresh one.
 card-own-scanned = This is your own card. Show it to the cashier at the till.
 card-not-yours = This is not your card. Every member has their own: tap /card to see yours.
-panel-placeholder = Member №{ $number }
 
 balance-points = ⭐ You have <b>{ points }</b>.
 balance-tier = Tier: <b>{ $tier }</b>

@@ -38,7 +38,6 @@ card-caption =
     Покажите этот код на кассе. Он действует { $minutes } минут; откройте /card снова, чтобы получить новый.
 card-own-scanned = Это ваша собственная карта. Покажите её кассиру.
 card-not-yours = Это не ваша карта. У каждого участника своя: нажмите /card, чтобы увидеть вашу.
-panel-placeholder = Участник №{ $number }
 
 balance-points = ⭐ У вас <b>{ points }</b>.
 balance-tier = Уровень: <b>{ $tier }</b>
