@@ -98,9 +98,9 @@ class App:
         log.info("bot started")
 
     async def _on_shutdown(self) -> None:
-        await self.campaigns.stop()
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            self.scheduler.shutdown(wait=False)  # first, so that no job starts a delivery while they stop
+        await self.campaigns.stop()
 
     async def run(self) -> None:
         """Serve the webhook when WEBHOOK_URL is set, poll for updates otherwise; until cancelled."""

@@ -79,10 +79,13 @@ class DeliveryEngine:
         self.claim_size = max(1, min(MAX_CLAIM, int(rate / 10)))
         self._deliveries: dict[int, CampaignDelivery] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._closed = False
 
     def start(self, campaign_id: int) -> None:
-        """Deliver the campaign unless it is being delivered already."""
-        if campaign_id in self._tasks:
+        """Deliver the campaign unless it is being delivered already or the bot is shutting down."""
+        if self._closed or campaign_id in self._tasks:
+            # After shutdown began, a late start (an automation catching up, a job firing) would send through a
+            # closed bot; the campaign stays in the database and resumes at the next start.
             return
         run = CampaignDelivery(self, campaign_id)
         task = asyncio.create_task(self._run(run), name=f"campaign-{campaign_id}")
@@ -107,6 +110,7 @@ class DeliveryEngine:
 
     async def stop(self) -> None:
         """Stop every delivery for shutdown: unsent claims go back to the queue for the next start."""
+        self._closed = True
         await asyncio.gather(*(self._stop(campaign_id, RecipientStatus.PENDING) for campaign_id in list(self._tasks)))
 
     async def _stop(self, campaign_id: int, release_as: RecipientStatus) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -287,7 +288,9 @@ class TestAutomations:
         assert await self.audience_of(session, programme, "expiring_points", now) == [soon]
 
     async def test_an_automation_makes_one_campaign_a_day(self, session: AsyncSession, programme: Programme) -> None:
-        now = utcnow()
+        # Noon tomorrow in the business's zone: "five minutes later" is the same business day whenever this runs.
+        local = utcnow().astimezone(ZoneInfo(programme.timezone or "UTC")) + timedelta(days=1)
+        now = local.replace(hour=12, minute=0, second=0, microsecond=0).astimezone(UTC)
         first = await todays_campaign(session, programme, self.automation("win_back"), now)
         again = await todays_campaign(session, programme, self.automation("win_back"), now + timedelta(minutes=5))
         tomorrow = await todays_campaign(session, programme, self.automation("win_back"), now + timedelta(days=1))
