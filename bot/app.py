@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 
@@ -30,6 +31,7 @@ from scheduler.context import JobContext
 from scheduler.runner import build_scheduler
 
 log = logging.getLogger(__name__)
+UPDATES_GRACE_SECONDS = 10
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -114,5 +116,10 @@ class App:
         await self.dispatcher.start_polling(self.bot, handle_signals=False, close_bot_session=False)
 
     async def close(self) -> None:
+        # aiogram's polling stops without waiting for updates still being handled; one that sends after the HTTP
+        # session closed would open (and leak) a new one, so let them finish first.
+        in_flight = set(self.dispatcher._handle_update_tasks)
+        if in_flight:
+            await asyncio.wait(in_flight, timeout=UPDATES_GRACE_SECONDS)
         await self.bot.session.close()
         await self.engine.dispose()
