@@ -93,9 +93,9 @@ def _stats_rows(programme: Programme, clock: Clock, cutoffs: Cutoffs | None, bat
         .outerjoin(shares, shares.c.member_id == Member.id)
         .where(batch.holds(Member.id), Member.forgotten_at.is_(None))
     )
-    ranked = habits.favourites().subquery()
-    tops = [func.max(case((ranked.c.rank == rank, ranked.c.category))) for rank in range(1, habits.FAVOURITES + 1)]
-    top = select(ranked.c.member_id, *tops).group_by(ranked.c.member_id).subquery()
+    liked = MemberFavourite  # written just before, from the same habits
+    tops = [func.max(case((liked.rank == rank, liked.category))) for rank in range(1, habits.FAVOURITES + 1)]
+    top = select(liked.member_id, *tops).where(batch.holds(liked.member_id)).group_by(liked.member_id).subquery()
     query = query.outerjoin(top, top.c.member_id == Member.id)
     joined: ColumnElement[str] = literal("", String)
     for column in list(top.c)[1:]:
@@ -140,11 +140,11 @@ async def _write(
     await session.execute(select(Member.id).where(batch.holds(Member.id)).with_for_update())
     await habits.create_scratch(session)
     await habits.fill(session, clock, batch)
+    await session.execute(delete(MemberFavourite).where(batch.holds(MemberFavourite.member_id)))
+    await session.execute(insert(MemberFavourite).from_select(["member_id", "category", "rank"], habits.favourites()))
     columns, rows = _stats_rows(programme, clock, cutoffs, batch)
     await session.execute(delete(MemberStats).where(batch.holds(MemberStats.member_id)))
     await session.execute(insert(MemberStats).from_select(columns, rows))  # type: ignore[arg-type]
-    await session.execute(delete(MemberFavourite).where(batch.holds(MemberFavourite.member_id)))
-    await session.execute(insert(MemberFavourite).from_select(["member_id", "category", "rank"], habits.favourites()))
     await habits.clear_scratch(session)
 
 
