@@ -32,6 +32,20 @@ CASHIER = Actor(777, Role.CASHIER)
 CARDS = CardSigner(b"test")
 
 
+async def earn_100(session: AsyncSession, member_id: int) -> None:
+    """The points a free cappuccino costs, as if from a sale."""
+    await ledger.credit(
+        session,
+        member_id=member_id,
+        points=100,
+        kind="sale",
+        reason="",
+        key="s",
+        now=NOW,
+        expires_at=NOW + timedelta(days=300),
+    )
+
+
 async def balance(session: AsyncSession, member_id: int) -> int:
     return (await session.get_one(Member, member_id, populate_existing=True)).balance
 
@@ -56,16 +70,7 @@ class TestIssue:
         self, session: AsyncSession, programme: Programme
     ) -> None:
         member_id = await new_member(session, programme, 1)
-        await ledger.credit(
-            session,
-            member_id=member_id,
-            points=100,
-            kind="sale",
-            reason="",
-            key="s",
-            now=NOW,
-            expires_at=NOW + timedelta(days=300),
-        )
+        await earn_100(session, member_id)
         issued = await issue_coupon(session, programme, member_id, "free_cappuccino", NOW, "k1")
         await session.commit()
         assert issued.coupon.points == 150
@@ -141,16 +146,7 @@ class TestReservedPoints:
         self, session: AsyncSession, programme: Programme
     ) -> None:
         member_id = await new_member(session, programme, 1)
-        await ledger.credit(
-            session,
-            member_id=member_id,
-            points=100,
-            kind="sale",
-            reason="",
-            key="s",
-            now=NOW,
-            expires_at=NOW + timedelta(days=300),
-        )
+        await earn_100(session, member_id)
         await issue_coupon(session, programme, member_id, "free_cappuccino", NOW, "k1")
         await session.commit()
         assert await balance(session, member_id) == 50
