@@ -21,14 +21,15 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from models.cards import CardSigner
-from models.db import create_engine, create_sessionmaker, migrate
+from models.db import checkpoint, create_engine, create_sessionmaker, migrate
 from models.programme import Programme, load_programme
 from models.sales import SaleRequest, record_sale
 from models.sales_desk import SalesDesk
 from models.staff import Actor, Role
+from scheduler.runner import CHECKPOINT_SECONDS
 
 ROOT = Path(__file__).resolve().parent.parent
 MEMBERS = 100_000
@@ -131,13 +132,22 @@ async def domain_rate(
     engine = create_engine(f"sqlite+aiosqlite:///{path}", pool_size=min(cashiers, 20), max_overflow=0)
     sessionmaker = create_sessionmaker(engine)
     desk = SalesDesk(sessionmaker, programme, CARDS, clock=lambda: NOW)
+    checkpoints = asyncio.create_task(_checkpoint_every_second(engine))
     try:
         if grouped:
             return await _timed(cashiers, seconds, lambda actor: _desk_sale(desk, actor, members))
         return await _timed(cashiers, seconds, lambda actor: _domain_sale(sessionmaker, programme, actor, members))
     finally:
+        checkpoints.cancel()
         await desk.close()
         await engine.dispose()
+
+
+async def _checkpoint_every_second(engine: AsyncEngine) -> None:
+    """What the bot's scheduler does while it runs (`scheduler.runner`): keep the write-ahead log short."""
+    while True:
+        await asyncio.sleep(CHECKPOINT_SECONDS)
+        await checkpoint(engine)
 
 
 def baseline_rate(path: Path, seconds: float, members: int) -> float:

@@ -43,6 +43,8 @@ async def _migrate(settings: Settings) -> None:
 
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # APScheduler logs every run of every job; the WAL checkpoint alone runs each second. Failures still show.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     action = argv[0] if argv else "run"
     commands: dict[str, Callable[[Settings], Coroutine[Any, Any, int | None]]] = {
         "run": _run,

@@ -80,7 +80,7 @@ class App:
 
     @property
     def jobs(self) -> JobContext:
-        return JobContext(self.settings, self.programme, self.sessionmaker, self.bot, self.texts)
+        return JobContext(self.settings, self.programme, self.engine, self.sessionmaker, self.bot, self.texts)
 
     @classmethod
     async def create(cls, settings: Settings, flood: FloodLimit = HUMAN_PACE) -> App:

@@ -144,6 +144,11 @@ class _Pending:
     created_at: datetime
 
 
+# The invited members, apart from the members being locked: a subquery over them must not correlate to the outer
+# query. Made once, because each new alias is adapted anew and costs more than the rest of the statement.
+_INVITED = aliased(Member)
+
+
 class Book:
     """Postings of one transaction, written together: one INSERT for the entries, one UPDATE for the balances.
 
@@ -171,8 +176,9 @@ class Book:
             return {}
         chosen: ColumnElement[bool] = Member.id.in_(wanted)
         if referrers:
-            invited = aliased(Member)  # not the outer members: the subquery must not correlate to them
-            inviters = select(invited.referred_by_id).where(invited.id.in_(wanted), invited.referred_by_id.is_not(None))
+            inviters = select(_INVITED.referred_by_id).where(
+                _INVITED.id.in_(wanted), _INVITED.referred_by_id.is_not(None)
+            )
             chosen = chosen | Member.id.in_(inviters.scalar_subquery())
         rows = await self.session.execute(
             select(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aiogram import Bot
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.i18n import Texts
 from bot.settings import Settings
@@ -16,6 +16,7 @@ from models.programme import Programme
 class JobContext:
     settings: Settings
     programme: Programme
+    engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     bot: Bot
     texts: Texts

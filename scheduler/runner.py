@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from scheduler import analytics, expiry, housekeeping
 from scheduler.context import JobContext
@@ -29,6 +30,7 @@ DAILY_JOBS: tuple[DailyJob, ...] = (
     DailyJob("expire-points", time(0, 10), expiry.expire_points),
     DailyJob("analytics", time(3, 30), analytics.nightly_analytics),
 )
+CHECKPOINT_SECONDS = 1
 
 
 def build_scheduler(context: JobContext, jobs: tuple[DailyJob, ...] = DAILY_JOBS) -> AsyncIOScheduler:
@@ -45,4 +47,13 @@ def build_scheduler(context: JobContext, jobs: tuple[DailyJob, ...] = DAILY_JOBS
             misfire_grace_time=3600,
             max_instances=1,
         )
+    scheduler.add_job(
+        housekeeping.checkpoint,
+        IntervalTrigger(seconds=CHECKPOINT_SECONDS),
+        id="checkpoint",
+        args=[context],
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+    )
     return scheduler

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, text, update
@@ -10,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from models import ledger
+from models.db import checkpoint
 from models.enrolment import enrol
 from models.ledger import LedgerEntry
 from models.members import Member
@@ -33,6 +38,25 @@ class TestSqlitePragmas:
             assert (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
             assert (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar() == 10_000
             assert (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+
+    async def test_a_checkpoint_leaves_committed_work_in_the_database_file_itself(
+        self, engine: AsyncEngine, session: AsyncSession, programme: Programme, tmp_path: Path
+    ) -> None:
+        if engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's write-ahead log")
+        await new_member(session, programme)
+        await session.commit()
+        database = Path(engine.url.database or "")
+
+        def members_in_file_alone() -> int:
+            copy = tmp_path / "copy.db"  # the file without its -wal companion, as a careless backup would take it
+            shutil.copyfile(database, copy)
+            with closing(sqlite3.connect(copy)) as db:
+                return int(db.execute("SELECT count(*) FROM members").fetchone()[0])
+
+        assert members_in_file_alone() == 0  # the new member is still only in the log
+        await checkpoint(engine)
+        assert members_in_file_alone() == 1
 
 
 class TestLedgerIsAppendOnly:
