@@ -11,12 +11,13 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, CheckConstraint, Date, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
 from models.errors import LimitExceeded
+from models.ledger import table_of
+from models.portable import upsert_into
 from models.programme import Programme
 from models.staff import Actor, Limits, Role, StaffMember, limits_from
 
@@ -88,8 +89,7 @@ class Tally:
         """Add today's new points to the counters (an upsert, so a counter created meanwhile is added to)."""
         if not self._added:
             return
-        dialect = postgresql if session.bind is not None and session.bind.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(StaffDay)
+        statement = upsert_into(session, table_of(StaffDay))
         statement = statement.on_conflict_do_update(
             index_elements=[StaffDay.staff_id, StaffDay.day],
             set_={"points": StaffDay.points + statement.excluded.points},

@@ -11,7 +11,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Date, Integer, case, literal
+from sqlalchemy import BigInteger, Date, Integer, Table, case, literal
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -145,3 +147,11 @@ def local_seconds(epoch: ColumnElement[int], zone: ZoneInfo, now: datetime) -> C
         return epoch + changes[0][1]
     newest_first = [(epoch >= since, literal(shift, Integer)) for since, shift in reversed(changes[1:])]
     return epoch + case(*newest_first, else_=literal(changes[0][1], Integer))
+
+
+def upsert_into(session: AsyncSession, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can say ON CONFLICT, in the dialect of the session's database (both spell it the same)."""
+    bind = session.bind
+    if bind is not None and bind.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)

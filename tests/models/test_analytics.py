@@ -210,6 +210,20 @@ class TestStats:
         assert await session.scalar(select(MemberStats).where(MemberStats.member_id == member_id)) is None
         assert await favourites_of(session, member_id) == []
 
+    async def test_a_full_run_drops_the_analytics_of_a_member_forgotten_since(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        member_id = await new_member(session, programme, 1)
+        await buy(session, member_id, NOW - timedelta(days=3))
+        await session.commit()
+        await recompute_all(session, programme, NOW)
+        assert await session.scalar(select(MemberStats).where(MemberStats.member_id == member_id)) is not None
+        member = await session.get_one(Member, member_id)
+        member.forgotten_at = NOW  # as if its erasure had been interrupted: the full run must not keep its row
+        await session.commit()
+        await recompute_all(session, programme, NOW, full=True)
+        assert await session.scalar(select(MemberStats).where(MemberStats.member_id == member_id)) is None
+
 
 class TestNightly:
     async def test_next_night_reads_again_only_members_whose_purchases_changed(
