@@ -4,6 +4,8 @@ file that sends at any hour, and the busiest second of a delivery."""
 from __future__ import annotations
 
 import re
+import statistics
+from bisect import bisect_left
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -96,3 +98,15 @@ def busiest_second(times: list[float]) -> int:
             start += 1
         busiest = max(busiest, end - start + 1)
     return busiest
+
+
+def typical_second(times: list[float]) -> float:
+    """The median number of events in the one-second windows that start at an event and end before the last one.
+
+    A pace measure that a single stall of the machine (a pause in one window or two) does not move.
+    """
+    ordered = sorted(times)
+    counts = [
+        bisect_left(ordered, moment + 1.0) - at for at, moment in enumerate(ordered) if moment + 1.0 <= ordered[-1]
+    ]
+    return statistics.median(counts)
