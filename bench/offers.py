@@ -29,6 +29,7 @@ from typing import Any
 from aiogram.types import Update
 
 from bench.offers_data import END, Shape, generate, zone_offset_seconds
+from bench.updates import command_update
 from bot.app import App
 from bot.middlewares import FloodLimit
 from bot.settings import Settings
@@ -115,16 +116,7 @@ def nightly_in_child(path: Path, full: bool) -> dict[str, Any]:
 
 
 def _update(telegram_id: int, text: str) -> dict[str, Any]:
-    user = {"id": telegram_id, "is_bot": False, "first_name": "Bench", "language_code": "ru"}
-    message = {
-        "message_id": 1,
-        "date": int(time.time()),
-        "chat": {"id": telegram_id, "type": "private"},
-        "from": user,
-        "text": text,
-        "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
-    }
-    return {"update_id": next(update_ids), "message": message}
+    return command_update(telegram_id, text, language="ru", update_id=next(update_ids))
 
 
 async def offers_latency(path: Path, members: int, rounds: int) -> list[float]:

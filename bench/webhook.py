@@ -26,6 +26,7 @@ from typing import Any
 import aiohttp
 from aiogram.types import Update
 
+from bench.updates import command_update
 from bot.app import App
 from bot.middlewares import FloodLimit
 from bot.settings import Settings
@@ -43,17 +44,7 @@ update_ids = itertools.count(10_000_000)
 
 
 def _update(telegram_id: int, text: str) -> dict[str, Any]:
-    user = {"id": telegram_id, "is_bot": False, "first_name": "Bench", "language_code": "en"}
-    entity = [{"type": "bot_command", "offset": 0, "length": len(text)}]
-    message = {
-        "message_id": 1,
-        "date": int(time.time()),
-        "chat": {"id": telegram_id, "type": "private"},
-        "from": user,
-        "text": text,
-        "entities": entity,
-    }
-    return {"update_id": next(update_ids), "message": message}
+    return command_update(telegram_id, text, language="en", update_id=next(update_ids))
 
 
 async def _database(folder: Path) -> str:
