@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
+    BindParameter,
     CheckConstraint,
     ColumnElement,
     ForeignKey,
@@ -144,9 +145,44 @@ class _Pending:
     created_at: datetime
 
 
-# The invited members, apart from the members being locked: a subquery over them must not correlate to the outer
-# query. Made once, because each new alias is adapted anew and costs more than the rest of the statement.
-_INVITED = aliased(Member)
+def hold_query(*also: ColumnElement[Any], referrers: bool = False) -> Select[Any]:
+    """The statement `Book.lock` runs: the rows of the members in its expanding parameter `members`, in id order.
+
+    `also` are more values to read about each member in the same statement (a correlated subquery, say); their own
+    parameters are passed to `Book.lock`. `referrers` holds the members who invited them too, in the same statement,
+    so that rows are always taken in id order and two books cannot wait for each other. Build it once, at import:
+    building a statement (and its cache key) costs more than running it for a batch of sales.
+    """
+    members: BindParameter[list[int]] = bindparam("members", expanding=True)
+    chosen: ColumnElement[bool] = Member.id.in_(members)
+    if referrers:
+        invited = aliased(Member)  # the members being locked, apart from the outer query's rows
+        inviters = select(invited.referred_by_id).where(invited.id.in_(members), invited.referred_by_id.is_not(None))
+        chosen = chosen | Member.id.in_(inviters.scalar_subquery())
+    return (
+        select(
+            Member.id,
+            Member.balance,
+            Member.tier,
+            Member.referred_by_id,
+            Member.forgotten_at,
+            Member.telegram_id,
+            Member.language,
+            *also,
+        )
+        .where(chosen)
+        .order_by(Member.id)
+        .with_for_update(of=Member)
+    )
+
+
+_HOLD = hold_query()
+# One multi-row INSERT that returns each new id with its unique key (asking for the ids in parameter order instead
+# would make SQLite insert a row at a time), and one UPDATE of the balances.
+_ENTRIES = table_of(LedgerEntry)
+_ADD_ENTRIES = insert(_ENTRIES).returning(_ENTRIES.c.key, _ENTRIES.c.id)
+_MEMBERS = table_of(Member)
+_SET_BALANCES = update(_MEMBERS).where(_MEMBERS.c.id == bindparam("member")).values(balance=bindparam("balance"))
 
 
 class Book:
@@ -163,38 +199,17 @@ class Book:
         self._pending: list[_Pending] = []
 
     async def lock(
-        self, member_ids: Iterable[int], *also: ColumnElement[Any], referrers: bool = False
+        self, member_ids: Iterable[int], query: Select[Any] = _HOLD, **params: Any
     ) -> dict[int, tuple[Any, ...]]:
         """Hold these members' rows (FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transaction holds them all).
 
-        `also` are more values to read about each member in the same statement (a correlated subquery, say);
-        they come back by member for the members locked now. `referrers` holds the members who invited them too,
-        in the same statement, so that rows are always taken in id order and two books cannot wait for each other.
+        `query` is a `hold_query` (the plain one by default) and `params` the values of its own parameters; the
+        values it reads beyond the holder come back by member, for the members locked now.
         """
         wanted = sorted(set(member_ids) - self.holders.keys())
         if not wanted:
             return {}
-        chosen: ColumnElement[bool] = Member.id.in_(wanted)
-        if referrers:
-            inviters = select(_INVITED.referred_by_id).where(
-                _INVITED.id.in_(wanted), _INVITED.referred_by_id.is_not(None)
-            )
-            chosen = chosen | Member.id.in_(inviters.scalar_subquery())
-        rows = await self.session.execute(
-            select(
-                Member.id,
-                Member.balance,
-                Member.tier,
-                Member.referred_by_id,
-                Member.forgotten_at,
-                Member.telegram_id,
-                Member.language,
-                *also,
-            )
-            .where(chosen)
-            .order_by(Member.id)
-            .with_for_update(of=Member)
-        )
+        rows = await self.session.execute(query, {"members": wanted, **params})
         extras = {}
         for member_id, balance, tier, referred_by, forgotten_at, telegram_id, language, *more in rows:
             self.holders[member_id] = Holder(
@@ -237,11 +252,8 @@ class Book:
         pending, self._pending = self._pending, []
         if not pending:
             return []
-        # One multi-row INSERT that returns each new id with its unique key (asking for the ids in parameter
-        # order instead would make SQLite insert a row at a time).
-        entries = table_of(LedgerEntry)
         found = await self.session.execute(
-            insert(entries).returning(entries.c.key, entries.c.id),
+            _ADD_ENTRIES,
             [
                 {
                     "member_id": p.member_id,
@@ -261,10 +273,8 @@ class Book:
         )
         ids: dict[str, int] = dict(found.all())
         touched = sorted({p.member_id for p in pending})
-        members = table_of(Member)
         await self.session.execute(
-            update(members).where(members.c.id == bindparam("member")).values(balance=bindparam("balance")),
-            [{"member": member_id, "balance": self._balances[member_id]} for member_id in touched],
+            _SET_BALANCES, [{"member": member_id, "balance": self._balances[member_id]} for member_id in touched]
         )
         return [
             Posted(ids[p.key], p.member_id, p.amount, p.kind, p.reason, p.balance_after, True, p.created_at)

@@ -6,18 +6,19 @@ transaction as the entries, so checking a limit costs one indexed read however b
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, select
+from sqlalchemy import BigInteger, CheckConstraint, Date, Insert, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
 from models.errors import LimitExceeded
 from models.ledger import table_of
-from models.portable import upsert_into
+from models.portable import dialect_insert
 from models.programme import Programme
 from models.staff import Actor, Limits, Role, StaffMember, limits_from
 
@@ -37,6 +38,26 @@ def business_day(programme: Programme, now: datetime) -> date:
     return now.astimezone(ZoneInfo(programme.timezone or "UTC")).date()
 
 
+# Each cashier's own limits, their row held so that one cashier's tills take turns, with today's counter if any.
+# Built once, at import, as it is read for every batch of sales.
+_HOLD_CASHIERS = (
+    select(StaffMember.telegram_id, StaffMember.max_sale_cents, StaffMember.points_per_day, StaffDay.points)
+    .outerjoin(StaffDay, (StaffDay.staff_id == StaffMember.telegram_id) & (StaffDay.day == bindparam("day")))
+    .where(StaffMember.telegram_id.in_(bindparam("cashiers", expanding=True)))
+    .order_by(StaffMember.telegram_id)
+    .with_for_update(of=StaffMember)
+)
+
+
+@functools.cache
+def _add_points(dialect: str) -> Insert:
+    """Today's new points added to the counters: an upsert, so that a counter created meanwhile is added to."""
+    statement = dialect_insert(dialect, table_of(StaffDay))
+    return statement.on_conflict_do_update(
+        index_elements=[StaffDay.staff_id, StaffDay.day], set_={"points": StaffDay.points + statement.excluded.points}
+    )
+
+
 class Tally:
     """Limits and today's points of the staff acting in one transaction, kept current as they act."""
 
@@ -54,19 +75,12 @@ class Tally:
         limits: dict[int, Limits] = {}
         used: dict[int, int] = {}
         if cashiers:
-            # Each cashier's own row, held so that one cashier's tills take turns, with today's counter if any.
-            rows = await session.execute(
-                select(StaffMember, StaffDay.points)
-                .outerjoin(StaffDay, (StaffDay.staff_id == StaffMember.telegram_id) & (StaffDay.day == day))
-                .where(StaffMember.telegram_id.in_(cashiers))
-                .order_by(StaffMember.telegram_id)
-                .with_for_update(of=StaffMember)
-            )
+            rows = await session.execute(_HOLD_CASHIERS, {"cashiers": sorted(cashiers), "day": day})
             own = {}
-            for row, points in rows:
-                own[row.telegram_id] = row
-                used[row.telegram_id] = points or 0
-            limits = {cashier: limits_from(programme, Role.CASHIER, own.get(cashier)) for cashier in cashiers}
+            for telegram_id, max_sale_cents, points_per_day, points in rows:
+                own[telegram_id] = (max_sale_cents, points_per_day)
+                used[telegram_id] = points or 0
+            limits = {cashier: limits_from(programme, Role.CASHIER, *own.get(cashier, ())) for cashier in cashiers}
         return cls(day, limits, used)
 
     def check(self, actor: Actor, *, points: int, amount_cents: int | None = None, asked: str = "") -> None:
@@ -89,12 +103,9 @@ class Tally:
         """Add today's new points to the counters (an upsert, so a counter created meanwhile is added to)."""
         if not self._added:
             return
-        statement = upsert_into(session, table_of(StaffDay))
-        statement = statement.on_conflict_do_update(
-            index_elements=[StaffDay.staff_id, StaffDay.day],
-            set_={"points": StaffDay.points + statement.excluded.points},
-        )
+        bind = session.get_bind()
         await session.execute(
-            statement, [{"staff_id": staff, "day": self.day, "points": points} for staff, points in self._added.items()]
+            _add_points(bind.dialect.name),
+            [{"staff_id": staff, "day": self.day, "points": points} for staff, points in self._added.items()],
         )
         self._added = {}

@@ -152,6 +152,9 @@ def local_seconds(epoch: ColumnElement[int], zone: ZoneInfo, now: datetime) -> C
 def upsert_into(session: AsyncSession, table: Table) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that can say ON CONFLICT, in the dialect of the session's database (both spell it the same)."""
     bind = session.bind
-    if bind is not None and bind.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+    return dialect_insert("sqlite" if bind is None else bind.dialect.name, table)
+
+
+def dialect_insert(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can say ON CONFLICT in the named dialect, for a statement built once per database kind."""
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, func, select
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    ScalarSelect,
+    SQLColumnExpression,
+    String,
+    func,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -29,13 +39,20 @@ class Purchase(Base):
     refunded_at: Mapped[datetime | None]
 
 
-async def spend_in_window(session: AsyncSession, member_id: int, *, days: int, now: datetime) -> int:
-    """Spend (in cents) of purchases not refunded within the last `days` days: what tiers are computed from."""
-    total = await session.scalar(
-        select(func.coalesce(func.sum(Purchase.amount_cents), 0)).where(
-            Purchase.member_id == member_id,
-            Purchase.refunded_at.is_(None),
-            Purchase.created_at >= now - timedelta(days=days),
-        )
+def rolling_spend(
+    member: SQLColumnExpression[int] | int, since: SQLColumnExpression[datetime] | datetime
+) -> ScalarSelect[int]:
+    """A member's spend (in cents) of purchases not refunded since a moment: what tiers are computed from.
+
+    `member` may be a column, for a subquery read alongside each member's row.
+    """
+    return (
+        select(func.coalesce(func.sum(Purchase.amount_cents), 0))
+        .where(Purchase.member_id == member, Purchase.refunded_at.is_(None), Purchase.created_at >= since)
+        .scalar_subquery()
     )
-    return int(total or 0)
+
+
+async def spend_in_window(session: AsyncSession, member_id: int, *, days: int, now: datetime) -> int:
+    """A member's spend (in cents) within the last `days` days."""
+    return int(await session.scalar(select(rolling_spend(member_id, now - timedelta(days=days)))) or 0)

@@ -12,10 +12,8 @@ from models import audit, ledger, lookup
 from models.accounts import tier_for
 from models.amounts import parse_receipt
 from models.errors import UnknownReceipt
-from models.members import Member
 from models.programme import Programme
-from models.purchases import Purchase
-from models.sales import spend_in_window
+from models.purchases import Purchase, spend_in_window
 from models.staff import Actor
 
 
@@ -65,8 +63,8 @@ async def refund(
             actor_id=actor.telegram_id,
         )
     await session.flush()
-    spend = await session.scalar(select(spend_in_window(programme, Member.id, now)).where(Member.id == row.id))
-    row.tier = tier_for(programme, int(spend or 0)).name
+    spend = await spend_in_window(session, row.id, days=programme.tiers.window_days, now=now)
+    row.tier = tier_for(programme, spend).name
     back = 0 if reversal.posted is None else -reversal.posted.amount
     detail = f"amount_cents={purchase.amount_cents} points_back={back} unrecovered={reversal.unrecovered}"
     await audit.record(session, actor, "refund", now=now, member_id=row.id, subject=f"refund:{number}", detail=detail)

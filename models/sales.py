@@ -18,12 +18,11 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from sqlalchemy import (
     Exists,
-    ScalarSelect,
     SQLColumnExpression,
     String,
+    bindparam,
     cast,
     exists,
-    func,
     insert,
     literal,
     or_,
@@ -41,7 +40,7 @@ from models.errors import DomainError, LimitExceeded, MemberForgotten, UnknownMe
 from models.limits import Tally
 from models.members import Member
 from models.programme import Programme, Tier
-from models.purchases import Purchase
+from models.purchases import Purchase, rolling_spend
 from models.staff import Actor
 
 
@@ -51,23 +50,21 @@ def points_for(programme: Programme, amount_cents: int, tier: Tier) -> int:
     return int(exact.quantize(Decimal(1), rounding=rounding))
 
 
-def spend_in_window(programme: Programme, member: SQLColumnExpression[int], now: datetime) -> ScalarSelect[int]:
-    """A member's spend (cents, refunds left out) within the tier window: what their tier is computed from."""
-    return (
-        select(func.coalesce(func.sum(Purchase.amount_cents), 0))
-        .where(
-            Purchase.member_id == member,
-            Purchase.refunded_at.is_(None),
-            Purchase.created_at >= now - timedelta(days=programme.tiers.window_days),
-        )
-        .scalar_subquery()
-    )
-
-
 def referral_paid(member: SQLColumnExpression[int]) -> Exists:
     """Whether the member's referral was paid: the inviter's bonus (`referral:<id>`) or their own (`:invitee`)."""
     key = literal("referral:").concat(cast(member, String))
     return exists().where(or_(ledger.LedgerEntry.key == key, ledger.LedgerEntry.key == key.concat(":invitee")))
+
+
+# Built once, at import: building a statement and its cache key costs more than running it for a batch of sales.
+# What a batch reads about each member with their row (the rolling spend since `since`, whether their referral was
+# paid), and which of its keys were recorded before.
+_HOLD_FOR_SALE = ledger.hold_query(
+    rolling_spend(Member.id, bindparam("since")), referral_paid(Member.id), referrers=True
+)
+_RECORDED = select(Purchase.key).where(Purchase.key.in_(bindparam("keys", expanding=True)))
+_ADD_PURCHASES = insert(ledger.table_of(Purchase))
+_ADD_AUDITS = insert(ledger.table_of(AuditEvent))
 
 
 def moved_up(programme: Programme, old: str, new: Tier) -> bool:
@@ -229,16 +226,12 @@ async def record_sales(
         except DomainError as refusal:
             outcomes[index] = refusal
     book = ledger.Book(session)
-    facts = await book.lock(
-        (sale.member_id for sale in read),
-        spend_in_window(programme, Member.id, now),
-        referral_paid(Member.id),
-        referrers=True,
-    )
+    since = now - timedelta(days=programme.tiers.window_days)
+    facts = await book.lock((sale.member_id for sale in read), _HOLD_FOR_SALE, since=since)
     holders = book.holders
     spend = {member_id: int(extra[0]) for member_id, extra in facts.items()}
     paid = {f"referral:{member_id}" for member_id, extra in facts.items() if extra[1]}
-    recorded = set(await session.scalars(select(Purchase.key).where(Purchase.key.in_([s.key for s in read]))))
+    recorded = set(await session.scalars(_RECORDED, {"keys": [sale.key for sale in read]}))
     tally = await Tally.load(session, programme, (sale.request.actor for sale in read), now)
     batch = _Batch([], [], [], {member_id: holders[member_id].tier for member_id in spend})
     decided: list[tuple[_Read, int, bool, int]] = []  # sale, points, promoted, balance after it
@@ -330,13 +323,13 @@ async def _write(
 ) -> None:
     """Purchases, tier changes, today's counters and the audit lines, one statement each."""
     if batch.purchases:
-        await session.execute(insert(ledger.table_of(Purchase)), batch.purchases)
+        await session.execute(_ADD_PURCHASES, batch.purchases)
     changed = [{"id": m, "tier": tier} for m, tier in batch.tiers.items() if tier != holders[m].tier]
     if changed:
         await session.execute(update(Member), changed)
     await tally.write(session)
     if batch.audits:
-        await session.execute(insert(ledger.table_of(AuditEvent)), batch.audits)
+        await session.execute(_ADD_AUDITS, batch.audits)
 
 
 async def record_sale(

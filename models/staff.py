@@ -83,14 +83,15 @@ async def role_of(session: AsyncSession, telegram_id: int, owners: frozenset[int
     return None if role is None else Role(role)
 
 
-def limits_from(programme: Programme, role: Role, row: StaffMember | None) -> Limits:
-    """A staff member's limits: their own if an owner set them, else the programme's; none above cashier."""
+def limits_from(
+    programme: Programme, role: Role, max_sale_cents: int | None = None, points_per_day: int | None = None
+) -> Limits:
+    """A staff member's limits: their own where an owner set them, else the programme's; none above cashier."""
     if role is not Role.CASHIER:
         return Limits(None, None)
-    default_sale = int(programme.staff.max_sale * 100)
     return Limits(
-        row.max_sale_cents if row is not None and row.max_sale_cents is not None else default_sale,
-        row.points_per_day if row is not None and row.points_per_day is not None else programme.staff.points_per_day,
+        max_sale_cents if max_sale_cents is not None else int(programme.staff.max_sale * 100),
+        points_per_day if points_per_day is not None else programme.staff.points_per_day,
     )
 
 
@@ -146,7 +147,7 @@ async def appoint(
     row.max_sale_cents = max_sale_cents
     row.points_per_day = daily
     await session.flush()
-    limits = limits_from(programme, appointed, row)
+    limits = limits_from(programme, appointed, row.max_sale_cents, row.points_per_day)
     detail = f"role={appointed.value} max_sale_cents={limits.max_sale_cents} points_per_day={limits.points_per_day}"
     await audit.record(session, owner, "staff.add", now=now, subject=str(user_id), detail=detail)
     view = StaffView(user_id, appointed, await _language(session, user_id), limits)
@@ -179,6 +180,7 @@ async def everyone(session: AsyncSession, programme: Programme, owners: frozense
     views = [StaffView(user_id, Role.OWNER, spoken[user_id], Limits(None, None)) for user_id in sorted(owners)]
     for row in rows:
         role = Role(row.role)
-        views.append(StaffView(row.telegram_id, role, spoken[row.telegram_id], limits_from(programme, role, row)))
+        limits = limits_from(programme, role, row.max_sale_cents, row.points_per_day)
+        views.append(StaffView(row.telegram_id, role, spoken[row.telegram_id], limits))
     await session.rollback()
     return views
