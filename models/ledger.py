@@ -44,7 +44,6 @@ class LedgerEntry(Base):
         CheckConstraint("balance_after >= 0", name="balance_after_nonnegative"),
         CheckConstraint("amount < 0 OR expires_at IS NOT NULL OR kind = 'reversal'", name="lot_has_expiry"),
         Index("ix_ledger_entries_member_created", "member_id", "id"),
-        Index("ix_ledger_entries_actor_created", "actor_id", "created_at"),
         Index("ix_ledger_entries_expires", "expires_at"),
     )
 
