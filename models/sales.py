@@ -265,7 +265,6 @@ async def record_sales(
                 "key": sale.key,
                 "staff_id": actor.telegram_id,
                 "created_at": now,
-                "refunded_at": None,
             }
         )
         if points:

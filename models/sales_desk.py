@@ -54,8 +54,8 @@ class SalesDesk:
         self._queue.append((request, future))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_all())
-        # A caller that gives up does not stop the batch: its sale is recorded all the same.
-        return await asyncio.shield(future)
+        # A caller that gives up (its future cancelled) does not stop the batch: its sale is recorded all the same.
+        return await future
 
     async def close(self) -> None:
         """Wait for the sales already handed in."""
@@ -82,9 +82,12 @@ class SalesDesk:
                 for waiting in batch:
                     await self._write([waiting], retry=len(batch) > 1)
                 return
-            batch[0][1].set_exception(exc)
+            if not batch[0][1].cancelled():
+                batch[0][1].set_exception(exc)
             return
         for (_, future), outcome in zip(batch, outcomes, strict=True):
+            if future.cancelled():
+                continue
             if isinstance(outcome, DomainError):
                 future.set_exception(outcome)
             else:

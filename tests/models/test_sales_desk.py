@@ -59,6 +59,22 @@ class TestSalesDesk:
         assert await session.scalar(select(func.count()).select_from(Purchase)) == 2
         assert (await verify(session)).ok
 
+    async def test_a_caller_that_gives_up_does_not_stop_the_batch(
+        self, sessionmaker: async_sessionmaker[AsyncSession], session: AsyncSession, programme: Programme
+    ) -> None:
+        anna = await new_member(session, programme, 1)
+        desk = desk_for(sessionmaker, programme)
+        impatient = asyncio.create_task(desk.record(SaleRequest(OWNER, str(anna), "1000", receipt="A1")))
+        patient = asyncio.create_task(desk.record(SaleRequest(OWNER, str(anna), "200", receipt="A2")))
+        await asyncio.sleep(0)  # both handed in, the batch about to be written
+        impatient.cancel()
+        assert (await asyncio.wait_for(patient, 10)).balance == 160
+        with pytest.raises(asyncio.CancelledError):
+            await impatient
+        await desk.close()
+        assert await session.scalar(select(Member.balance).where(Member.id == anna)) == 160
+        assert (await verify(session)).ok
+
     async def test_many_sales_of_one_member_in_a_batch_add_up(
         self, sessionmaker: async_sessionmaker[AsyncSession], session: AsyncSession, programme: Programme
     ) -> None:
