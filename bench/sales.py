@@ -132,22 +132,29 @@ async def domain_rate(
     engine = create_engine(f"sqlite+aiosqlite:///{path}", pool_size=min(cashiers, 20), max_overflow=0)
     sessionmaker = create_sessionmaker(engine)
     desk = SalesDesk(sessionmaker, programme, CARDS, clock=lambda: NOW)
-    checkpoints = asyncio.create_task(_checkpoint_every_second(engine))
+    stop = asyncio.Event()
+    checkpoints = asyncio.create_task(_checkpoint_every_second(engine, stop))
     try:
         if grouped:
             return await _timed(cashiers, seconds, lambda actor: _desk_sale(desk, actor, members))
         return await _timed(cashiers, seconds, lambda actor: _domain_sale(sessionmaker, programme, actor, members))
     finally:
-        checkpoints.cancel()
+        stop.set()
+        await checkpoints
         await desk.close()
         await engine.dispose()
 
 
-async def _checkpoint_every_second(engine: AsyncEngine) -> None:
-    """What the bot's scheduler does while it runs (`scheduler.runner`): keep the write-ahead log short."""
-    while True:
-        await asyncio.sleep(CHECKPOINT_SECONDS)
-        await checkpoint(engine)
+async def _checkpoint_every_second(engine: AsyncEngine, stop: asyncio.Event) -> None:
+    """What the bot's scheduler does while it runs (`scheduler.runner`): keep the write-ahead log short.
+
+    Stopped by `stop`, not cancelled: a checkpoint cancelled halfway leaves its connection to be reset mid-call.
+    """
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), CHECKPOINT_SECONDS)
+        except TimeoutError:
+            await checkpoint(engine)
 
 
 def baseline_rate(path: Path, seconds: float, members: int) -> float:
