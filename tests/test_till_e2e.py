@@ -54,6 +54,16 @@ async def scan_card(telegram: FakeTelegram, customer: FakeUser, staff: FakeUser)
     return await send(telegram, staff, f"/start {link.split('start=')[1]}", expect="Member")
 
 
+async def card_until(telegram: FakeTelegram, member: int, shown: str) -> str:
+    """The member's card as the owner sees it, once it shows `shown` (analytics follow just after the answer)."""
+    for _ in range(100):
+        card = (await send(telegram, OWNER, f"/member {member}")).text or ""
+        if shown in card:
+            return card
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the member's card never showed {shown!r}: {card}")
+
+
 async def answer_to(telegram: FakeTelegram, update_id: int) -> str:
     """The alert text the bot gave to a button press, waiting for it (a busy database may take a while)."""
     for _ in range(100):
@@ -127,6 +137,14 @@ class TestCashierAtTheTill:
         assert await balance_of(app, number) == 0
         again = await send(telegram, CASHIER, "/refund #R-1")
         assert "refunded before" in (again.text or "")
+
+    async def test_a_refunded_purchase_leaves_the_members_analytics(self, app: App, telegram: FakeTelegram) -> None:
+        number = await join(telegram, ANNA)
+        await send(telegram, OWNER, f"/sale {number} 1000 tea #T-1", expect="recorded")
+        await card_until(telegram, number, "R5 F5 M5")
+        await send(telegram, OWNER, "/refund #T-1", expect="taken back")
+        card = await card_until(telegram, number, "R0 F0 M0")
+        assert "Spent: 0 RUB in 0 purchases" in card
 
     async def test_member_flags_an_entry_and_owner_sees_it(self, app: App, telegram: FakeTelegram) -> None:
         await appoint_cashier(telegram)

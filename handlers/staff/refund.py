@@ -14,6 +14,7 @@ from handlers.notices import announce
 from handlers.staff.till import actor_of
 from models.base import utcnow
 from models.programme import Programme
+from models.recompute import refresh_member
 from models.refunds import refund
 from models.staff import Role
 
@@ -51,6 +52,9 @@ async def refund_command(
         lines.append(t("refund-unrecovered", points=done.unrecovered))
     await message.answer("\n".join(lines))
     await announce(bot, texts, done.notices)
+    # The member's analytics follow a refund as they follow a sale: the refunded purchase no longer counts.
+    refreshed = await refresh_member(session, programme, done.member_id, utcnow())
+    await announce(bot, texts, refreshed.notices)
 
 
 def router(texts: Texts) -> Router:
