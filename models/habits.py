@@ -93,6 +93,15 @@ habits = Table(
     Column("slot_pack", BigInteger, nullable=False),
     prefixes=["TEMPORARY"],
 )
+favourites = Table(  # the favourite categories as `MemberFavourite` should now hold them
+    "favourites",
+    _scratch,
+    Column("member_id", Integer, primary_key=True),
+    Column("category", String(32), primary_key=True),
+    Column("rank", Integer, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+SCRATCH = (habit_groups, habits, favourites)
 
 
 @dataclass(frozen=True)
@@ -151,18 +160,19 @@ def _field(pack: ColumnElement[int], index: int) -> ColumnElement[int]:
 
 async def create_scratch(session: AsyncSession) -> None:
     """Temporary tables live per connection: create them unless this one has, and start them empty."""
-    for table in (habit_groups, habits):
+    for table in SCRATCH:
         await session.execute(CreateTable(table, if_not_exists=True))
         await session.execute(delete(table))
 
 
 async def clear_scratch(session: AsyncSession) -> None:
-    for table in (habit_groups, habits):
+    for table in SCRATCH:
         await session.execute(delete(table))
 
 
 async def fill(session: AsyncSession, clock: Clock, batch: Batch) -> None:
-    """The habit groups and per-member habits of the batch's current members, in the (empty) scratch tables."""
+    """The habit groups, per-member habits and favourites of the batch's current members, in the (empty) scratch
+    tables."""
     local = clock.local(Purchase.created_at)
     in_range = and_(batch.holds(Purchase.member_id), Purchase.refunded_at.is_(None))
     groups = (
@@ -194,6 +204,7 @@ async def fill(session: AsyncSession, clock: Clock, batch: Batch) -> None:
     gone = select(Member.id).where(batch.holds(Member.id), Member.forgotten_at.is_not(None))
     await session.execute(delete(habits).where(habits.c.member_id.in_(gone)))
     await _recent_rhythm_of_frequent_buyers(session, clock, in_range)
+    await session.execute(favourites.insert().from_select([c.name for c in favourites.c], _ranked_favourites()))
 
 
 async def _recent_rhythm_of_frequent_buyers(session: AsyncSession, clock: Clock, in_range: ColumnElement[bool]) -> None:
@@ -243,7 +254,7 @@ def usual_hours() -> ColumnElement[str]:
     return _usual(habits.c.slot_pack, 24 // SLOT_HOURS, SLOT_SHARE_PERCENT, SLOT_HOURS)
 
 
-def favourites() -> Select[tuple[int, str, int]]:
+def _ranked_favourites() -> Select[tuple[int, str, int]]:
     """(member_id, category, rank) rows of each member's favourite categories, ranked by a window function."""
     g = habit_groups.c
     rank = func.row_number().over(partition_by=g.member_id, order_by=(g.n.desc(), g.category)).label("rank")

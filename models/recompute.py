@@ -94,9 +94,9 @@ def _stats_rows(programme: Programme, clock: Clock, cutoffs: Cutoffs | None, bat
         .outerjoin(shares, shares.c.member_id == Member.id)
         .where(batch.holds(Member.id), Member.forgotten_at.is_(None))
     )
-    liked = MemberFavourite  # written just before, from the same habits
+    liked = habits.favourites.c
     tops = [func.max(case((liked.rank == rank, liked.category))) for rank in range(1, habits.FAVOURITES + 1)]
-    top = select(liked.member_id, *tops).where(batch.holds(liked.member_id)).group_by(liked.member_id).subquery()
+    top = select(liked.member_id, *tops).group_by(liked.member_id).subquery()
     query = query.outerjoin(top, top.c.member_id == Member.id)
     joined: ColumnElement[str] = literal("", String)
     for column in list(top.c)[1:]:
@@ -132,6 +132,17 @@ def _stats_rows(programme: Programme, clock: Clock, cutoffs: Cutoffs | None, bat
     return list(values), query.with_only_columns(*values.values())  # type: ignore[call-overload]
 
 
+async def _write_favourites(session: AsyncSession, batch: Batch) -> None:
+    """Make the batch's stored favourites those in the scratch table, touching only the rows that differ: most
+    members keep their favourites from one run to the next, and rewriting them all was a tenth of a full run."""
+    stored, fresh = table_of(MemberFavourite), habits.favourites
+    same_member = (fresh.c.member_id == stored.c.member_id) & (fresh.c.category == stored.c.category)
+    kept = select(fresh.c.member_id).where(same_member, fresh.c.rank == stored.c.rank).exists()
+    await session.execute(delete(stored).where(batch.holds(stored.c.member_id), ~kept))
+    missing = ~select(stored.c.member_id).where(same_member).exists()
+    await session.execute(insert(stored).from_select([c.name for c in fresh.c], select(fresh).where(missing)))
+
+
 async def _write(
     session: AsyncSession, programme: Programme, clock: Clock, cutoffs: Cutoffs | None, batch: Batch
 ) -> None:
@@ -141,8 +152,7 @@ async def _write(
     await session.execute(select(Member.id).where(batch.holds(Member.id)).with_for_update())
     await habits.create_scratch(session)
     await habits.fill(session, clock, batch)
-    await session.execute(delete(MemberFavourite).where(batch.holds(MemberFavourite.member_id)))
-    await session.execute(insert(MemberFavourite).from_select(["member_id", "category", "rank"], habits.favourites()))
+    await _write_favourites(session, batch)
     columns, rows = _stats_rows(programme, clock, cutoffs, batch)
     forgotten = select(Member.id).where(batch.holds(Member.id), Member.forgotten_at.is_not(None))
     await session.execute(delete(MemberStats).where(MemberStats.member_id.in_(forgotten)))
