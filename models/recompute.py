@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     Float,
+    Integer,
     String,
     Subquery,
     case,
@@ -102,12 +103,7 @@ def _stats_rows(programme: Programme, clock: Clock, cutoffs: Cutoffs | None, bat
     for column in list(top.c)[1:]:
         joined = joined + literal(",", String) + func.coalesce(column, "")
     favourites = func.rtrim(func.ltrim(joined, ","), ",")
-    collected: ColumnElement[str] = literal("{", String)
-    for position, offer in enumerate(collections(programme)):
-        progress = habits.collection_progress(offer).subquery()
-        query = query.outerjoin(progress, progress.c.member_id == Member.id)
-        bought = cast(func.coalesce(progress.c.bought, 0), String)
-        collected = collected + literal(f'{"," if position else ""}"{offer.id}":', String) + bought
+    nothing = habits.collections_text(programme, [literal(0, Integer)] * len(collections(programme)))
     values: dict[str, object] = {
         "member_id": Member.id,
         "recency_days": recency,
@@ -126,7 +122,7 @@ def _stats_rows(programme: Programme, clock: Clock, cutoffs: Cutoffs | None, bat
         "computed_at": literal(clock.now, UTCDateTime()),
         "first_purchase_on": day_to_date(first_day),
         "last_purchase_on": day_to_date(last_day),
-        "collections": json_text(collected + literal("}", String)),
+        "collections": json_text(func.coalesce(h.collections, nothing)),
         "favourites": favourites,
     }
     return list(values), query.with_only_columns(*values.values())  # type: ignore[call-overload]
@@ -151,7 +147,7 @@ async def _write(
     # at once cannot both delete and then both insert its stats.
     await session.execute(select(Member.id).where(batch.holds(Member.id)).with_for_update())
     await habits.create_scratch(session)
-    await habits.fill(session, clock, batch)
+    await habits.fill(session, programme, clock, batch)
     await _write_favourites(session, batch)
     columns, rows = _stats_rows(programme, clock, cutoffs, batch)
     forgotten = select(Member.id).where(batch.holds(Member.id), Member.forgotten_at.is_not(None))
