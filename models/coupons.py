@@ -120,13 +120,23 @@ def is_live(now: datetime) -> object:
     return (Coupon.redeemed_at.is_(None)) & (Coupon.released_at.is_(None)) & (Coupon.expires_at > now)
 
 
+def _used_or_live(now: datetime) -> object:
+    return or_(Coupon.redeemed_at.is_not(None), is_live(now))  # type: ignore[arg-type]
+
+
 def counts_towards_limit(offer: Offer, now: datetime) -> object:
     """SQL: coupons of the offer that count towards its per-member limit: used, or still usable, in its period."""
-    used_or_live = or_(Coupon.redeemed_at.is_not(None), is_live(now))  # type: ignore[arg-type]
-    condition = (Coupon.offer_id == offer.id) & used_or_live
+    condition = (Coupon.offer_id == offer.id) & _used_or_live(now)
     if offer.limit_days is not None:
         condition = condition & (Coupon.issued_at >= now - timedelta(days=offer.limit_days))
     return condition
+
+
+def count_towards_limits(programme: Programme, now: datetime) -> object:
+    """SQL: coupons of any offer that count towards its limit (an offer no longer in the programme has no period)."""
+    limited = [offer for offer in programme.offers if offer.limit_days is not None]
+    without_period = Coupon.offer_id.not_in([offer.id for offer in limited]) & _used_or_live(now)
+    return or_(without_period, *(counts_towards_limit(offer, now) for offer in limited))  # type: ignore[arg-type]
 
 
 def available_on(offer: Offer, programme: Programme, now: datetime) -> bool:

@@ -7,12 +7,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.analytics import MemberFavourite, MemberStats
 from models.collections import Badge
-from models.coupons import Coupon, is_live
+from models.coupons import Coupon, count_towards_limits
 from models.members import Member
 from models.portable import day_number
 from models.programme import Programme
@@ -65,19 +65,19 @@ def in_birthday_week(birthday: date | None, today: date) -> bool:
 async def coupon_uses(
     session: AsyncSession, programme: Programme, first_id: int, last_id: int, now: datetime
 ) -> dict[int, dict[str, int]]:
-    """Per member and offer, the coupons that count towards the offer's per-member limit."""
+    """Per member and offer, the coupons that count towards the offer's per-member limit.
+
+    Counted by the database: reading each coupon's issue time back (370,000 of them for 1,000,000 members) cost
+    several times the query.
+    """
     rows = await session.execute(
-        select(Coupon.member_id, Coupon.offer_id, Coupon.issued_at).where(
-            Coupon.member_id.between(first_id, last_id),
-            or_(Coupon.redeemed_at.is_not(None), is_live(now)),  # type: ignore[arg-type]
-        )
+        select(Coupon.member_id, Coupon.offer_id, func.count())
+        .where(Coupon.member_id.between(first_id, last_id), count_towards_limits(programme, now))  # type: ignore[arg-type]
+        .group_by(Coupon.member_id, Coupon.offer_id)
     )
-    windows = {offer.id: offer.limit_days for offer in programme.offers}
-    uses: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for member_id, offer_id, issued_at in rows:
-        days = windows.get(offer_id)
-        if days is None or issued_at >= now - timedelta(days=days):
-            uses[member_id][offer_id] += 1
+    uses: dict[int, dict[str, int]] = {}
+    for member_id, offer_id, count in rows:
+        uses.setdefault(member_id, {})[offer_id] = count
     return uses
 
 

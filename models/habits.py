@@ -2,11 +2,12 @@
 
 The pass groups a range's purchases by member and category (the order of the covering index
 `ix_purchases_analytics`, so nothing is sorted) into the temporary table `habit_groups`, then rolls the groups up
-per member into `habits`. Weekday and time-of-day counts travel as bit-packed sums: field i of `weekday_pack`
-(7 bits wide) counts purchases on weekday i, so one SUM per histogram replaces seven or eight CASE sums, which on
-SQLite is the difference between ten and sixty seconds for ten million purchases. A 7-bit field holds at most
-RHYTHM_PURCHASES, which is why rhythm is read from the latest RHYTHM_PURCHASES purchases: members with more get their
-packs recomputed from those alone (a window function), before any field can overflow.
+per member into `habits`, with each collection's progress, so that no collection needs a pass of its own. Weekday
+and time-of-day counts travel as bit-packed sums: field i of `weekday_pack` (7 bits wide) counts purchases on
+weekday i, so one SUM per histogram replaces seven or eight CASE sums, which on SQLite is the difference between ten
+and sixty seconds for ten million purchases. A 7-bit field holds at most RHYTHM_PURCHASES, which is why rhythm is
+read from the latest RHYTHM_PURCHASES purchases: members with more get their packs recomputed from those alone (a
+window function), before any field can overflow.
 
 The scratch tables are temporary (one connection's own) and hold one batch of members at a time: filled, read into
 the analytics tables and emptied within one transaction.
@@ -14,6 +15,7 @@ the analytics tables and emptied within one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -28,10 +30,13 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    Text,
     and_,
     case,
+    cast,
     delete,
     func,
+    literal,
     literal_column,
     select,
     update,
@@ -41,6 +46,7 @@ from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.schema import CreateTable
 from sqlalchemy.sql.elements import ColumnElement
 
+from models.collections import collections
 from models.members import Member
 from models.portable import DAY, bit, day_number, epoch_seconds, local_seconds
 from models.programme import Offer, Programme
@@ -91,8 +97,18 @@ habits = Table(
     Column("last_s", BigInteger, nullable=False),
     Column("weekday_pack", BigInteger, nullable=False),
     Column("slot_pack", BigInteger, nullable=False),
+    Column("collections", Text, nullable=False),  # JSON text: see `collections_text`
     prefixes=["TEMPORARY"],
 )
+favourites = Table(  # the favourite categories as `MemberFavourite` should now hold them
+    "favourites",
+    _scratch,
+    Column("member_id", Integer, primary_key=True),
+    Column("category", String(32), primary_key=True),
+    Column("rank", Integer, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+SCRATCH = (habit_groups, habits, favourites)
 
 
 @dataclass(frozen=True)
@@ -151,18 +167,19 @@ def _field(pack: ColumnElement[int], index: int) -> ColumnElement[int]:
 
 async def create_scratch(session: AsyncSession) -> None:
     """Temporary tables live per connection: create them unless this one has, and start them empty."""
-    for table in (habit_groups, habits):
+    for table in SCRATCH:
         await session.execute(CreateTable(table, if_not_exists=True))
         await session.execute(delete(table))
 
 
 async def clear_scratch(session: AsyncSession) -> None:
-    for table in (habit_groups, habits):
+    for table in SCRATCH:
         await session.execute(delete(table))
 
 
-async def fill(session: AsyncSession, clock: Clock, batch: Batch) -> None:
-    """The habit groups and per-member habits of the batch's current members, in the (empty) scratch tables."""
+async def fill(session: AsyncSession, programme: Programme, clock: Clock, batch: Batch) -> None:
+    """The habit groups, per-member habits and favourites of the batch's current members, in the (empty) scratch
+    tables."""
     local = clock.local(Purchase.created_at)
     in_range = and_(batch.holds(Purchase.member_id), Purchase.refunded_at.is_(None))
     groups = (
@@ -181,6 +198,7 @@ async def fill(session: AsyncSession, clock: Clock, batch: Batch) -> None:
     )
     await session.execute(habit_groups.insert().from_select([c.name for c in habit_groups.c], groups))
     g = habit_groups.c
+    bought = [func.sum(case((_counts_for(offer), 1), else_=0)) for offer in collections(programme)]
     rollup = select(
         g.member_id,
         func.sum(g.n),
@@ -189,11 +207,13 @@ async def fill(session: AsyncSession, clock: Clock, batch: Batch) -> None:
         func.max(g.last_s),
         func.sum(g.weekday_pack),
         func.sum(g.slot_pack),
+        collections_text(programme, bought),
     ).group_by(g.member_id)
     await session.execute(habits.insert().from_select([c.name for c in habits.c], rollup))
     gone = select(Member.id).where(batch.holds(Member.id), Member.forgotten_at.is_not(None))
     await session.execute(delete(habits).where(habits.c.member_id.in_(gone)))
     await _recent_rhythm_of_frequent_buyers(session, clock, in_range)
+    await session.execute(favourites.insert().from_select([c.name for c in favourites.c], _ranked_favourites()))
 
 
 async def _recent_rhythm_of_frequent_buyers(session: AsyncSession, clock: Clock, in_range: ColumnElement[bool]) -> None:
@@ -243,7 +263,7 @@ def usual_hours() -> ColumnElement[str]:
     return _usual(habits.c.slot_pack, 24 // SLOT_HOURS, SLOT_SHARE_PERCENT, SLOT_HOURS)
 
 
-def favourites() -> Select[tuple[int, str, int]]:
+def _ranked_favourites() -> Select[tuple[int, str, int]]:
     """(member_id, category, rank) rows of each member's favourite categories, ranked by a window function."""
     g = habit_groups.c
     rank = func.row_number().over(partition_by=g.member_id, order_by=(g.n.desc(), g.category)).label("rank")
@@ -260,11 +280,17 @@ def favourites() -> Select[tuple[int, str, int]]:
     return select(ranked.c.member_id, ranked.c.category, ranked.c.rank).where(ranked.c.rank <= FAVOURITES)
 
 
-def collection_progress(offer: Offer) -> Select[tuple[int, int]]:
-    """(member_id, bought) for one collection: how many of its categories each member bought since it opened."""
-    g = habit_groups.c
-    opened = day_number(offer.available_from) * DAY if offer.available_from else None
-    query = select(g.member_id, func.count().label("bought")).where(g.category.in_(offer.collection_items))
-    if opened is not None:
-        query = query.where(g.last_s >= opened)
-    return query.group_by(g.member_id)
+def _counts_for(offer: Offer) -> ColumnElement[bool]:
+    """Whether a habit group counts for a collection: one of its categories, bought since it opened."""
+    counts: ColumnElement[bool] = habit_groups.c.category.in_(offer.collection_items)
+    if offer.available_from is not None:
+        counts = counts & (habit_groups.c.last_s >= day_number(offer.available_from) * DAY)
+    return counts
+
+
+def collections_text(programme: Programme, bought: Sequence[ColumnElement[int]]) -> ColumnElement[str]:
+    """JSON text of how many categories of each collection offer the member bought (`bought`, in offer order)."""
+    text: ColumnElement[str] = literal_column("'{'", String)
+    for position, (offer, count) in enumerate(zip(collections(programme), bought, strict=True)):
+        text = text + literal(f'{"," if position else ""}"{offer.id}":', String) + cast(count, String)
+    return text + literal_column("'}'", String)
