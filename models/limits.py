@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import Base
 from models.errors import LimitExceeded
 from models.ledger import table_of
-from models.portable import dialect_insert
+from models.portable import dialect_insert, dialect_of
 from models.programme import Programme
 from models.staff import Actor, Limits, Role, StaffMember, limits_from
 
@@ -103,9 +103,8 @@ class Tally:
         """Add today's new points to the counters (an upsert, so a counter created meanwhile is added to)."""
         if not self._added:
             return
-        bind = session.get_bind()
         await session.execute(
-            _add_points(bind.dialect.name),
+            _add_points(dialect_of(session)),
             [{"staff_id": staff, "day": self.day, "points": points} for staff, points in self._added.items()],
         )
         self._added = {}

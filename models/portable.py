@@ -149,10 +149,14 @@ def local_seconds(epoch: ColumnElement[int], zone: ZoneInfo, now: datetime) -> C
     return epoch + case(*newest_first, else_=literal(changes[0][1], Integer))
 
 
+def dialect_of(session: AsyncSession) -> str:
+    """The name of the session's database dialect: "sqlite" or "postgresql"."""
+    return session.get_bind().dialect.name
+
+
 def upsert_into(session: AsyncSession, table: Table) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that can say ON CONFLICT, in the dialect of the session's database (both spell it the same)."""
-    bind = session.bind
-    return dialect_insert("sqlite" if bind is None else bind.dialect.name, table)
+    return dialect_insert(dialect_of(session), table)
 
 
 def dialect_insert(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
