@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from tests.fake_telegram import FakeTelegram, FakeUser, Sent
+
+T = TypeVar("T")
 
 LABELS = {
     "en": {"agree": "I agree", "yes": "Yes", "no": "No", "skip": "Skip"},
     "ru": {"agree": "Согласен", "yes": "Да", "no": "Нет", "skip": "Пропустить"},
 }
+
+
+async def eventually(look: Callable[[], Awaitable[T | None]], never: str) -> T:
+    """What `look` finds, once it finds something: for what the bot does just after answering (or a busy database
+    delays). Fails with `never` after about five seconds."""
+    for _ in range(100):
+        if (found := await look()) is not None:
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError(never)
 
 
 async def send(telegram: FakeTelegram, user: FakeUser, text: str, *, expect: str | None = None) -> Sent:

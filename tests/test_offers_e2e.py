@@ -3,7 +3,6 @@ with its QR code, used once at the till; used, expired and another member's coup
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import timedelta
 
@@ -15,7 +14,7 @@ from models.base import utcnow
 from models.coupons import Coupon, issue_coupon
 from tests.conftest import OWNER
 from tests.fake_telegram import FakeTelegram, FakeUser, Sent
-from tests.journeys import join, press, send
+from tests.journeys import eventually, join, press, send
 from tests.test_enrolment_e2e import decode_qr
 
 ANNA = FakeUser(id=5101, first_name="Anna", language_code="en")
@@ -34,12 +33,13 @@ async def regular(app: App, telegram: FakeTelegram, user: FakeUser) -> int:
     number = await join(telegram, user)
     for words in ("400 coffee", "400 coffee", "400 pastry", "400 coffee"):
         await sell(telegram, number, words)
-    for _ in range(100):  # the refresh runs just after the cashier's answer
+
+    async def counted() -> int | None:  # the refresh runs just after the cashier's answer
         async with app.sessionmaker() as session:
-            if await session.scalar(select(MemberStats.frequency).where(MemberStats.member_id == number)) == 4:
-                return number
-        await asyncio.sleep(0.05)
-    raise AssertionError("the member's analytics did not follow the sales")
+            frequency = await session.scalar(select(MemberStats.frequency).where(MemberStats.member_id == number))
+        return number if frequency == 4 else None
+
+    return await eventually(counted, "the member's analytics did not follow the sales")
 
 
 async def activate(telegram: FakeTelegram, user: FakeUser, offers: Sent, title: str) -> tuple[str, Sent]:

@@ -3,7 +3,6 @@ replays and repeated receipts credit once, bad input and stale buttons get clear
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import timedelta
 from typing import Any
@@ -22,7 +21,7 @@ from scheduler.expiry import expire_points
 from scheduler.runner import DAILY_JOBS
 from tests.conftest import OWNER
 from tests.fake_telegram import FakeTelegram, FakeUser, Sent
-from tests.journeys import join, press, send
+from tests.journeys import eventually, join, press, send
 from tests.test_enrolment_e2e import decode_qr
 
 ANNA = FakeUser(id=5001, first_name="Anna", language_code="en")
@@ -56,22 +55,22 @@ async def scan_card(telegram: FakeTelegram, customer: FakeUser, staff: FakeUser)
 
 async def card_until(telegram: FakeTelegram, member: int, shown: str) -> str:
     """The member's card as the owner sees it, once it shows `shown` (analytics follow just after the answer)."""
-    for _ in range(100):
-        card = (await send(telegram, OWNER, f"/member {member}")).text or ""
-        if shown in card:
-            return card
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"the member's card never showed {shown!r}: {card}")
+
+    async def card() -> str | None:
+        text = (await send(telegram, OWNER, f"/member {member}")).text or ""
+        return text if shown in text else None
+
+    return await eventually(card, f"the member's card never showed {shown!r}")
 
 
 async def answer_to(telegram: FakeTelegram, update_id: int) -> str:
     """The alert text the bot gave to a button press, waiting for it (a busy database may take a while)."""
-    for _ in range(100):
-        answer = telegram.callback_answer(update_id)
-        if answer is not None:
-            return str(answer.get("text"))
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"the press in update {update_id} was never answered")
+
+    async def answer() -> str | None:
+        found = telegram.callback_answer(update_id)
+        return None if found is None else str(found.get("text"))
+
+    return await eventually(answer, f"the press in update {update_id} was never answered")
 
 
 def replay(telegram: FakeTelegram, user: FakeUser, text: str, update_id: int) -> None:
