@@ -67,7 +67,7 @@ async def _pg_admin(url: str, *statements: str) -> None:
 @pytest.fixture(scope="session")
 def db_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseTemplate]:
     url = os.environ.get("TEST_DATABASE_URL")
-    if url is None:
+    if not url:
         path = tmp_path_factory.mktemp("template") / "template.db"
         asyncio.run(_migrate_url(f"sqlite+aiosqlite:///{path}"))
         yield DatabaseTemplate("sqlite", str(path))

@@ -34,10 +34,20 @@ async def send(telegram: FakeTelegram, user: FakeUser, text: str, *, expect: str
     return await telegram.wait_for(user.id, contains=expect, after=mark)
 
 
-async def press(telegram: FakeTelegram, user: FakeUser, message: Sent, button: str) -> None:
-    """Tap the inline button whose label contains `button`, as the user."""
+async def press(telegram: FakeTelegram, user: FakeUser, message: Sent, button: str) -> int:
+    """Tap the inline button whose label contains `button`, as the user; returns the update's id."""
     data = message.button(button)["callback_data"]
-    telegram.push_callback(user, message, data)
+    return telegram.push_callback(user, message, data)
+
+
+async def answer_to(telegram: FakeTelegram, update_id: int) -> str:
+    """The alert text the bot gave to a button press, waiting for it (a busy database may take a while)."""
+
+    async def answer() -> str | None:
+        found = telegram.callback_answer(update_id)
+        return None if found is None else str(found.get("text"))
+
+    return await eventually(answer, f"the press in update {update_id} was never answered")
 
 
 async def tap(telegram: FakeTelegram, user: FakeUser, message: Sent, button: str, *, expect: str | None = None) -> Sent:
