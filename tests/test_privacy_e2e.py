@@ -16,16 +16,12 @@ from tests.conftest import OWNER, SAMPLE_PROGRAMME, bot_settings, start_app, sto
 from tests.dbstate import find_values
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.journeys import join, send, tap
+from tests.test_enrolment_e2e import member_row
 
 ZINA = FakeUser(id=7001, first_name="Zinaida", last_name="Kuznetsova", username="zina_private", language_code="en")
 BORIS = FakeUser(id=7002, first_name="Борис", language_code="ru")
 PHONE = "+7 916 555-43-21"
 STORED_PHONE = "+79165554321"
-
-
-async def member_row(app: App, telegram_id: int) -> Member | None:
-    async with app.sessionmaker() as session:
-        return await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
 
 
 async def consents(app: App, member_id: int) -> list[tuple[str, str, bool]]:
