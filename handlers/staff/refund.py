@@ -11,10 +11,9 @@ from bot.i18n import Texts, Translator
 from handlers.filters import HasRole
 from handlers.formatting import money
 from handlers.notices import announce
-from handlers.staff.till import actor_of
+from handlers.staff.till import actor_of, follow_purchases
 from models.base import utcnow
 from models.programme import Programme
-from models.recompute import refresh_member
 from models.refunds import refund
 from models.staff import Role
 
@@ -52,9 +51,7 @@ async def refund_command(
         lines.append(t("refund-unrecovered", points=done.unrecovered))
     await message.answer("\n".join(lines))
     await announce(bot, texts, done.notices)
-    # The member's analytics follow a refund as they follow a sale: the refunded purchase no longer counts.
-    refreshed = await refresh_member(session, programme, done.member_id, utcnow())
-    await announce(bot, texts, refreshed.notices)
+    await follow_purchases(bot, texts, session, programme, done.member_id)  # the refunded purchase no longer counts
 
 
 def router(texts: Texts) -> Router:

@@ -48,6 +48,13 @@ def actor_of(message: Message, role: Role) -> Actor:
     return Actor(message.from_user.id, role)
 
 
+async def follow_purchases(bot: Bot, texts: Texts, session: AsyncSession, programme: Programme, member_id: int) -> None:
+    """The member's analytics follow each change to their purchases (a sale, a refund); what that pays out (a
+    collection completed) is announced."""
+    refreshed = await refresh_member(session, programme, member_id, utcnow())
+    await announce(bot, texts, refreshed.notices)
+
+
 class TillMiddleware(BaseMiddleware):
     """Gathers what a till action needs into one `till` argument for the handlers of a staff router."""
 
@@ -120,9 +127,7 @@ class Till:
             await tell(
                 self.bot, result.telegram_id, member_t("notice-promoted", tier=result.tier.title.in_(result.language))
             )
-        # The member's analytics follow each sale; a collection this sale completed pays out and is announced.
-        refreshed = await refresh_member(self.session, self.programme, result.member_id, utcnow())
-        await announce(self.bot, self.texts, refreshed.notices)
+        await follow_purchases(self.bot, self.texts, self.session, self.programme, result.member_id)
         return True
 
     async def redeem(self, message: Message, actor: Actor, member: str, points: str, update: Update) -> bool:
