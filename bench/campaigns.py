@@ -30,13 +30,13 @@ from aiogram import Bot
 from bot.app import create_bot
 from bot.i18n import Texts
 from bot.settings import Settings
-from models.base import utcnow
-from models.campaigns import CampaignDraft, create_campaign, get_campaign
-from models.db import create_engine, create_sessionmaker, migrate
-from models.programme import load_programme
-from models.staff import Actor, Role
+from models.campaigns.planning import CampaignDraft, create_campaign, get_campaign
+from models.core.base import utcnow
+from models.core.db import create_engine, create_sessionmaker, migrate
+from models.core.programme import load_programme
+from models.till.staff import Actor, Role
+from scheduler.broadcast import DeliveryEngine
 from scheduler.context import JobContext
-from scheduler.delivery import DeliveryEngine
 from tests.audiences import FIRST_TELEGRAM_ID, add_members, busiest_second, programme_file
 from tests.conftest import SAMPLE_PROGRAMME
 from tests.fake_telegram import FakeTelegram

@@ -33,10 +33,10 @@ from bench.updates import command_update
 from bot.app import App
 from bot.middlewares import FloodLimit
 from bot.settings import Settings
-from models.coupons import release_expired
-from models.db import create_engine, create_sessionmaker
-from models.programme import load_programme
-from models.recompute import recompute_all
+from models.analytics.recompute import recompute_all
+from models.core.db import create_engine, create_sessionmaker
+from models.core.programme import load_programme
+from models.offers.coupons import release_expired
 from tests.fake_telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from alembic.script import ScriptDirectory
 
-from models.db import alembic_config, create_engine, migrate
+from models.core.db import alembic_config, create_engine, migrate
 
 OUT = Path(__file__).resolve().parent / "out"
 END = datetime(2026, 11, 1, tzinfo=UTC)  # "now" of the generated history

@@ -1,6 +1,6 @@
 """Sales per second through the domain layer on a SQLite file with 100,000 members, against plain `sqlite3`.
 
-One sale is what `models.sales.record_sale` does at the till: the member's row, the receipt's key, the cashier's
+One sale is what `models.till.sales.record_sale` does at the till: the member's row, the receipt's key, the cashier's
 points today, the purchase, the ledger entry with the new balance, the rolling spend for the tier and the audit line,
 durable (committed) when the call returns. Measured with one cashier at a time and with 50 cashiers at once, against
 a baseline in the same run that issues the same statements with the standard `sqlite3` module, one transaction per
@@ -23,12 +23,12 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from models.cards import CardSigner
-from models.db import checkpoint, create_engine, create_sessionmaker, migrate
-from models.programme import Programme, load_programme
-from models.sales import SaleRequest, record_sale
-from models.sales_desk import SalesDesk
-from models.staff import Actor, Role
+from models.core.db import checkpoint, create_engine, create_sessionmaker, migrate
+from models.core.programme import Programme, load_programme
+from models.members.cards import CardSigner
+from models.till.desk import SalesDesk
+from models.till.sales import SaleRequest, record_sale
+from models.till.staff import Actor, Role
 from scheduler.runner import CHECKPOINT_SECONDS
 
 ROOT = Path(__file__).resolve().parent.parent

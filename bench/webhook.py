@@ -30,9 +30,9 @@ from bench.updates import command_update
 from bot.app import App
 from bot.middlewares import FloodLimit
 from bot.settings import Settings
-from models.base import utcnow
-from models.db import create_engine, migrate
-from models.enrolment import enrol
+from models.core.base import utcnow
+from models.core.db import create_engine, migrate
+from models.members.enrolment import enrol
 from tests.fake_telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,8 +15,8 @@ from pydantic import ValidationError
 from bot.app import App
 from bot.check import check
 from bot.settings import Settings, describe_error
-from models.db import create_engine, migrate
-from models.programme import ProgrammeError
+from models.core.db import create_engine, migrate
+from models.core.programme import ProgrammeError
 
 USAGE = "usage: python -m bot [run|migrate|check]"
 

@@ -24,11 +24,11 @@ from bot.middlewares import HUMAN_PACE, FloodLimit
 from bot.settings import Settings
 from handlers.commands import publish_customer_commands
 from handlers.staff.appointments import publish_all_staff_menus
-from models.db import create_engine, create_sessionmaker, migrate
-from models.programme import Programme, load_programme
-from scheduler.campaigns import CampaignRunner
+from models.core.db import create_engine, create_sessionmaker, migrate
+from models.core.programme import Programme, load_programme
 from scheduler.context import JobContext
 from scheduler.runner import build_scheduler
+from scheduler.timetable import CampaignRunner
 
 log = logging.getLogger(__name__)
 UPDATES_GRACE_SECONDS = 10

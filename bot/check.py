@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.settings import Settings
-from models.db import create_engine, create_sessionmaker
-from models.ledger_check import verify
+from models.core.db import create_engine, create_sessionmaker
+from models.points.check import verify
 
 SHOWN_PROBLEMS = 50
 

@@ -13,9 +13,9 @@ from bot.i18n import Texts
 from bot.middlewares import HUMAN_PACE, ContextMiddleware, DatabaseMiddleware, FloodLimit, ThrottleMiddleware
 from bot.settings import Settings
 from handlers import build_router
-from models.cards import CardSigner
-from models.programme import Programme
-from models.sales_desk import SalesDesk
+from models.core.programme import Programme
+from models.members.cards import CardSigner
+from models.till.desk import SalesDesk
 
 
 def build_dispatcher(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fluent.runtime import FluentBundle, FluentResource
 
-from models.programme import LANGUAGES
+from models.core.programme import LANGUAGES
 
 LOCALES = Path(__file__).resolve().parent / "locales"
 log = logging.getLogger(__name__)

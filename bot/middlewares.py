@@ -14,7 +14,8 @@ from aiogram.types import TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import Texts
-from models import members, staff
+from models.members import registry
+from models.till import staff
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ class ThrottleMiddleware(BaseMiddleware):
             bucket.muted_until = now + self.mute_seconds
             log.info("throttled user %s for %ss", user.id, self.mute_seconds)
             bot: Bot = data["bot"]
-            translator = self.texts[members.pick_language(user.language_code)]
+            translator = self.texts[registry.pick_language(user.language_code)]
             try:
                 await bot.send_message(user.id, translator("slow-down", seconds=int(self.mute_seconds)))
             except TelegramAPIError as exc:  # blocked, or Telegram busy: the flood is ignored all the same
@@ -106,11 +107,11 @@ class ContextMiddleware(BaseMiddleware):
         member = role = None
         if user is not None:
             session: AsyncSession = data["session"]
-            member = await members.by_telegram_id(session, user.id)
+            member = await registry.by_telegram_id(session, user.id)
             role = await staff.role_of(session, user.id, self.owners)
             # End the read now: on SQLite every transaction holds the write lock, and handlers talk to Telegram.
             await session.rollback()
-        language = member.language if member else members.pick_language(user.language_code if user else None)
+        language = member.language if member else registry.pick_language(user.language_code if user else None)
         data["member"] = member
         data["role"] = role
         data["t"] = self.texts[language]

@@ -2,7 +2,7 @@
 
 Telegram sends an update again until it gets a 2xx answer, so the answer comes only after the update was handled:
 if the process dies midway, nothing is lost. A copy of an update already handled is answered at once and ignored
-(see `models.inbox` for how an abandoned attempt is taken over). An error that the error handlers could not turn
+(see `models.core.updates` for how an abandoned attempt is taken over). An error that the error handlers could not turn
 into an apology answers 500, so that Telegram tries again later; an error they did answer counts as handled, as in
 polling mode (the user was told, and whatever the handler had not committed was rolled back).
 """
@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
 from handlers.errors import trace
-from models import inbox
-from models.base import utcnow
+from models.core import updates
+from models.core.base import utcnow
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 log = logging.getLogger(__name__)
@@ -49,20 +49,20 @@ class UpdateEndpoint:
         except (ValueError, ValidationError):
             return web.Response(status=400)
         async with self.sessionmaker() as session:
-            claim = await inbox.claim(session, update.update_id, utcnow())
-        if claim is inbox.Claim.DONE:
+            claim = await updates.claim(session, update.update_id, utcnow())
+        if claim is updates.Claim.DONE:
             return web.Response()
-        if claim is inbox.Claim.BUSY:
+        if claim is updates.Claim.BUSY:
             return web.Response(status=503)  # another worker has it; Telegram will ask again later
         try:
             await self.dispatcher.feed_update(self.bot, update)
         except Exception as exc:
             log.error("update %s failed; Telegram will send it again: %s", update.update_id, trace(exc))
             async with self.sessionmaker() as session:
-                await inbox.release(session, update.update_id)
+                await updates.release(session, update.update_id)
             return web.Response(status=500)
         async with self.sessionmaker() as session:
-            await inbox.finish(session, update.update_id, utcnow())
+            await updates.finish(session, update.update_id, utcnow())
         return web.Response()
 
 

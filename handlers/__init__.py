@@ -8,8 +8,8 @@ from aiogram import Router
 
 from bot.i18n import Texts
 from handlers import errors, fallback
-from handlers.customer import balance, card, enrolment, help, history, invite, offers, privacy, settings, terms
-from handlers.staff import appointments, campaigns, flags, member, panel, redeem, refund, sale, stats
+from handlers.customer import balance, card, enrolment, help, history, invite, offers, preferences, privacy, terms
+from handlers.staff import appointments, campaigns, flags, panel, redeem, refund, sale, stats, value_card
 
 RouterFactory = Callable[[Texts], Router]
 
@@ -27,14 +27,14 @@ FEATURES: tuple[RouterFactory, ...] = (
     sale.router,
     redeem.router,
     refund.router,
-    member.router,
+    value_card.router,
     panel.router,
     appointments.router,
     flags.router,
     campaigns.router,
     stats.router,
     help.router,
-    settings.router,
+    preferences.router,
 )
 
 

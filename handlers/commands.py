@@ -6,7 +6,7 @@ from aiogram import Bot
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
 from bot.i18n import Texts
-from models.staff import Role
+from models.till.staff import Role
 
 CUSTOMER_COMMANDS = (
     "start",

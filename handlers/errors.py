@@ -13,7 +13,7 @@ from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
 
 from bot.i18n import Texts, Translator
-from models.errors import DomainError
+from models.core.errors import DomainError
 
 log = logging.getLogger(__name__)
 

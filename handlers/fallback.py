@@ -7,8 +7,8 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.i18n import Texts, Translator
 from handlers.commands import CUSTOMER_COMMANDS, STAFF_COMMANDS
-from models.members import MemberView
-from models.staff import Role
+from models.members.registry import MemberView
+from models.till.staff import Role
 
 
 def command_name(text: str) -> str:

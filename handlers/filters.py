@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiogram.filters import Filter
 from aiogram.types import TelegramObject
 
-from models.members import MemberView
-from models.staff import Role
+from models.members.registry import MemberView
+from models.till.staff import Role
 
 
 class IsMember(Filter):

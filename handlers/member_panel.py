@@ -15,12 +15,12 @@ from handlers.callbacks import PanelAction, PanelButton
 from handlers.formatting import money
 from handlers.notices import optional
 from handlers.staff.insights import insight_lines
-from models.base import utcnow
-from models.cards import CardSigner
-from models.limits import business_day
-from models.member_card import MemberCard, value_card
-from models.programme import Programme
-from models.staff import Actor
+from models.core.base import utcnow
+from models.core.programme import Programme
+from models.members.cards import CardSigner
+from models.till.limits import business_day
+from models.till.staff import Actor
+from models.till.value_card import MemberCard, value_card
 
 # A panel's buttons work for this long: an old panel left open on a till phone should not record sales.
 PANEL_TTL = timedelta(minutes=30)

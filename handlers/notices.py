@@ -12,8 +12,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Texts, Translator
 from handlers.callbacks import NotMe
-from models.errors import LimitExceeded
-from models.ledger import Notice
+from models.core.errors import LimitExceeded
+from models.points.ledger import Notice
 
 log = logging.getLogger(__name__)
 NONE = "none"  # the value optional Fluent arguments take when there is nothing to show

@@ -1,4 +1,4 @@
-"""Alembic environment: runs over a connection handed in by `models.db.migrate`, or over DATABASE_URL."""
+"""Alembic environment: runs over a connection handed in by `models.core.db.migrate`, or over DATABASE_URL."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from alembic import context
 from sqlalchemy import Connection
 
 import models  # noqa: F401 - registers every table
-from models.base import Base
-from models.db import create_engine
+from models.core.base import Base
+from models.core.db import create_engine
 
 target_metadata = Base.metadata
 

@@ -1,26 +1,14 @@
-"""The domain: tables and the rules that act on them. Knows nothing of Telegram."""
+"""The domain, one package per feature; knows nothing of Telegram.
 
-from models import (  # noqa: F401 - every table module is imported so the metadata is complete
-    accounts,
-    analytics,
-    audit,
-    automations,
-    campaigns,
-    cards,
-    collections,
-    consent,
-    coupons,
-    delivery,
-    enrolment,
-    flags,
-    habits,
-    inbox,
-    ledger,
-    limits,
-    members,
-    preferences,
-    privacy,
-    purchases,
-    segments,
-    staff,
-)
+`core` (base, database, errors, programme, time), `members`, `points`, `till`, `offers`, `analytics` and `campaigns`.
+Importing `models` loads every table module, so that the metadata (and Alembic) sees the whole schema; the packages
+themselves import nothing, so that a feature's modules may import each other's in any order.
+"""
+
+from models.analytics import habits, member_stats, segments  # noqa: F401 - tables
+from models.campaigns import automations, planning, queue  # noqa: F401 - tables
+from models.core import updates  # noqa: F401 - tables
+from models.members import consent, enrolment, preferences, privacy, registry  # noqa: F401 - tables
+from models.offers import collections, coupons  # noqa: F401 - tables
+from models.points import flags, ledger, standing  # noqa: F401 - tables
+from models.till import audit, limits, purchases, staff  # noqa: F401 - tables

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.i18n import Texts
 from bot.settings import Settings
-from models.programme import Programme
+from models.core.programme import Programme
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from models import db, inbox
-from models.base import utcnow
+from models.core import db, updates
+from models.core.base import utcnow
 from scheduler.context import JobContext
 
 
 async def forget_old_updates(context: JobContext) -> None:
     """Drop the record of webhook updates too old for Telegram to send again."""
     async with context.sessionmaker() as session:
-        await inbox.purge(session, utcnow())
+        await updates.purge(session, utcnow())
 
 
 async def checkpoint(context: JobContext) -> None:

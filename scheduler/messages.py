@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
-from models.coupons import CouponView
-from models.programme import Offer
+from models.core.programme import Offer
+from models.offers.coupons import CouponView
 
 
 def campaign_text(

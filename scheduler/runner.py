@@ -11,7 +11,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from scheduler import analytics, expiry, housekeeping
+from scheduler import housekeeping, nightly_analytics, nightly_expiry
 from scheduler.context import JobContext
 
 Job = Callable[[JobContext], Awaitable[object]]
@@ -27,8 +27,8 @@ class DailyJob:
 # Every recurring job, in one table; features add theirs here.
 DAILY_JOBS: tuple[DailyJob, ...] = (
     DailyJob("forget-old-updates", time(4, 30), housekeeping.forget_old_updates),
-    DailyJob("expire-points", time(0, 10), expiry.expire_points),
-    DailyJob("analytics", time(3, 30), analytics.nightly_analytics),
+    DailyJob("expire-points", time(0, 10), nightly_expiry.expire_points),
+    DailyJob("analytics", time(3, 30), nightly_analytics.nightly_analytics),
 )
 CHECKPOINT_SECONDS = 1
 

@@ -15,10 +15,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from models.analytics import MemberStats
-from models.base import utcnow
-from models.members import Member
-from models.programme import load_programme
+from models.analytics.member_stats import MemberStats
+from models.core.base import utcnow
+from models.core.programme import load_programme
+from models.members.registry import Member
 from tests.conftest import SAMPLE_PROGRAMME
 
 FIRST_TELEGRAM_ID = 70_000_000

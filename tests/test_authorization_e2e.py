@@ -22,10 +22,10 @@ from bot.i18n import Texts
 from handlers import build_router
 from handlers.commands import STAFF_COMMANDS
 from handlers.filters import HasRole
-from models.base import utcnow
-from models.enrolment import enrol
-from models.sales import record_sale
-from models.staff import Actor, Role, StaffMember
+from models.core.base import utcnow
+from models.members.enrolment import enrol
+from models.till.sales import record_sale
+from models.till.staff import Actor, Role, StaffMember
 from tests.conftest import OWNER
 from tests.dbstate import dump
 from tests.fake_telegram import FakeTelegram, FakeUser, Sent

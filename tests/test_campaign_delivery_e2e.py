@@ -16,8 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from bot.app import App
-from models.base import utcnow
-from models.campaigns import (
+from models.campaigns.planning import (
     CampaignDraft,
     CampaignRecipient,
     CampaignStatus,
@@ -28,9 +27,10 @@ from models.campaigns import (
     get_campaign,
     progress,
 )
-from models.members import Member
-from models.programme import Automation, LocalText
-from models.staff import Actor, Role
+from models.core.base import utcnow
+from models.core.programme import Automation, LocalText
+from models.members.registry import Member
+from models.till.staff import Actor, Role
 from tests.audiences import FIRST_TELEGRAM_ID, busiest_second, programme_file, seed, typical_second
 from tests.conftest import OWNER, bot_settings, start_app, stop_app
 from tests.fake_telegram import FakeTelegram, Sent

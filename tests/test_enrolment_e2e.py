@@ -10,10 +10,10 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from bot.app import App
-from models.base import utcnow
-from models.cards import CardSigner
-from models.ledger import LedgerEntry
-from models.members import Member
+from models.core.base import utcnow
+from models.members.cards import CardSigner
+from models.members.registry import Member
+from models.points.ledger import LedgerEntry
 from tests.conftest import OWNER
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.journeys import answer_to, join, press, send

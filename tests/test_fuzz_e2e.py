@@ -25,10 +25,10 @@ from bot.i18n import Texts
 from handlers import callbacks
 from handlers.commands import CUSTOMER_COMMANDS, STAFF_COMMANDS
 from handlers.keyboards import MENU_ROWS
-from models.base import utcnow
-from models.enrolment import enrol
-from models.members import Member
-from models.staff import StaffMember
+from models.core.base import utcnow
+from models.members.enrolment import enrol
+from models.members.registry import Member
+from models.till.staff import StaffMember
 from tests.conftest import OWNER
 from tests.dbstate import dump, reflect, without_members
 from tests.fake_telegram import FakeTelegram, FakeUser, Sent

@@ -9,9 +9,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.app import App
-from models.analytics import MemberStats
-from models.base import utcnow
-from models.coupons import Coupon, issue_coupon
+from models.analytics.member_stats import MemberStats
+from models.core.base import utcnow
+from models.offers.coupons import Coupon, issue_coupon
 from tests.conftest import OWNER
 from tests.fake_telegram import FakeTelegram, FakeUser, Sent
 from tests.journeys import eventually, join, press, send

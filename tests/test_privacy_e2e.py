@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.check import check
-from models.ledger import LedgerEntry
-from models.members import ConsentEvent, Member
+from models.members.registry import ConsentEvent, Member
+from models.points.ledger import LedgerEntry
 from tests.audiences import programme_file
 from tests.conftest import OWNER, SAMPLE_PROGRAMME, bot_settings, start_app, stop_app
 from tests.dbstate import find_values

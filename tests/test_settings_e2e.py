@@ -7,8 +7,8 @@ from datetime import date
 from sqlalchemy import select
 
 from bot.app import App
-from models.members import Member
-from models.preferences import MemberInterest
+from models.members.preferences import MemberInterest
+from models.members.registry import Member
 from tests.fake_telegram import FakeTelegram, FakeUser, Sent
 from tests.journeys import answer_to, join, press, send, tap
 

@@ -12,12 +12,12 @@ from sqlalchemy import func, select
 from bot.app import App
 from handlers.callbacks import PanelAction, PanelButton
 from handlers.commands import STAFF_COMMANDS
-from models import ledger
-from models.audit import AuditEvent
-from models.base import utcnow
-from models.ledger import LedgerEntry
-from models.members import Member
-from scheduler.expiry import expire_points
+from models.core.base import utcnow
+from models.members.registry import Member
+from models.points import ledger
+from models.points.ledger import LedgerEntry
+from models.till.audit import AuditEvent
+from scheduler.nightly_expiry import expire_points
 from scheduler.runner import DAILY_JOBS
 from tests.conftest import OWNER
 from tests.fake_telegram import FakeTelegram, FakeUser, Sent

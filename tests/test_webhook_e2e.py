@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import App
-from models.base import utcnow
-from models.enrolment import enrol
-from models.inbox import ProcessedUpdate
-from models.members import ConsentEvent, set_marketing_consent
+from models.core.base import utcnow
+from models.core.updates import ProcessedUpdate
+from models.members.enrolment import enrol
+from models.members.registry import ConsentEvent, set_marketing_consent
 from tests.conftest import NO_FLOOD_LIMIT, bot_settings
 from tests.dbstate import dump, settled_dump
 from tests.fake_telegram import FakeTelegram, FakeUser

@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import Texts, Translator
 from handlers.filters import IsMember
 from handlers.formatting import money
-from models.accounts import standing
-from models.base import utcnow
-from models.members import MemberView
-from models.programme import Programme
+from models.core.base import utcnow
+from models.core.programme import Programme
+from models.members.registry import MemberView
+from models.points.standing import standing
 
 
 async def show_balance(

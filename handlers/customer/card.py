@@ -9,9 +9,9 @@ from aiogram.types import BufferedInputFile, Message
 from bot.i18n import Texts, Translator
 from handlers.filters import IsMember
 from handlers.images import qr_png
-from models.base import utcnow
-from models.cards import CardSigner
-from models.members import MemberView
+from models.core.base import utcnow
+from models.members.cards import CardSigner
+from models.members.registry import MemberView
 
 
 async def deep_link(bot: Bot, payload: str) -> str:

@@ -14,12 +14,12 @@ from handlers.callbacks import ConsentAnswer, MarketingAnswer
 from handlers.filters import IsMember
 from handlers.keyboards import main_menu, share_phone
 from handlers.member_panel import show_member_panel
-from models import enrolment, members
-from models.base import utcnow
-from models.cards import CardSigner
-from models.members import MemberView
-from models.programme import Programme
-from models.staff import Actor, Role
+from models.core.base import utcnow
+from models.core.programme import Programme
+from models.members import enrolment, registry
+from models.members.cards import CardSigner
+from models.members.registry import MemberView
+from models.till.staff import Actor, Role
 
 REFERRAL_PREFIX = "ref_"
 REFERRAL_CODE = re.compile(rf"[{enrolment.REFERRAL_ALPHABET}]{{8}}")
@@ -125,7 +125,7 @@ async def consent_answer(
         telegram_id=user.id,
         first_name=user.first_name,
         username=user.username,
-        language=members.pick_language(user.language_code),
+        language=registry.pick_language(user.language_code),
         referral_code=callback_data.ref or None,
         now=utcnow(),
     )
@@ -147,7 +147,7 @@ async def marketing_answer(
     session: AsyncSession,
     programme: Programme,
 ) -> None:
-    await members.set_marketing_consent(session, programme, member.id, granted=callback_data.agree, now=utcnow())
+    await registry.set_marketing_consent(session, programme, member.id, granted=callback_data.agree, now=utcnow())
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(t("marketing-yes-done" if callback_data.agree else "marketing-no-done"))
@@ -158,7 +158,7 @@ async def marketing_answer(
 async def contact_shared(message: Message, t: Translator, member: MemberView, session: AsyncSession) -> None:
     assert message.contact is not None
     assert message.from_user is not None
-    await members.save_own_phone(
+    await registry.save_own_phone(
         session,
         member.id,
         sender_id=message.from_user.id,

@@ -9,8 +9,8 @@ from aiogram.types import Message
 from bot.i18n import Texts, Translator
 from handlers.commands import CUSTOMER_COMMANDS, STAFF_COMMANDS
 from handlers.keyboards import main_menu
-from models.members import MemberView
-from models.staff import Role
+from models.members.registry import MemberView
+from models.till.staff import Role
 
 
 async def show_help(message: Message, t: Translator, member: MemberView | None, role: Role | None) -> None:

@@ -14,12 +14,12 @@ from bot.i18n import Texts, Translator
 from handlers.callbacks import HistoryPageButton, NotMe
 from handlers.filters import IsMember
 from handlers.notices import kind_name, optional
-from models.base import utcnow
-from models.flags import flag_entry
-from models.history import HistoryPage, history
-from models.limits import business_day
-from models.members import MemberView
-from models.programme import Programme
+from models.core.base import utcnow
+from models.core.programme import Programme
+from models.members.registry import MemberView
+from models.points.flags import flag_entry
+from models.points.history import HistoryPage, history
+from models.till.limits import business_day
 
 
 def render_history(t: Translator, programme: Programme, page: HistoryPage) -> tuple[str, InlineKeyboardMarkup | None]:

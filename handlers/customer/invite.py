@@ -11,9 +11,9 @@ from bot.i18n import Texts, Translator
 from handlers.customer.card import deep_link
 from handlers.customer.enrolment import REFERRAL_PREFIX
 from handlers.filters import IsMember
-from models.invitations import invitations
-from models.members import MemberView
-from models.programme import Programme
+from models.core.programme import Programme
+from models.members.invitations import invitations
+from models.members.registry import MemberView
 
 
 async def show_invite(

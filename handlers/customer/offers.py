@@ -18,13 +18,13 @@ from bot.i18n import Texts, Translator
 from handlers.callbacks import OfferActivate
 from handlers.filters import IsMember
 from handlers.images import qr_png
-from models.base import utcnow
-from models.collections import Progress
-from models.coupons import CouponView
-from models.limits import business_day
-from models.members import MemberView
-from models.offers import OffersPage, RankedOffer, Reason, activate_offer, offers_page
-from models.programme import Offer, Programme
+from models.core.base import utcnow
+from models.core.programme import Offer, Programme
+from models.members.registry import MemberView
+from models.offers.collections import Progress
+from models.offers.coupons import CouponView
+from models.offers.ranking import OffersPage, RankedOffer, Reason, activate_offer, offers_page
+from models.till.limits import business_day
 
 
 def category_name(t: Translator, programme: Programme, category: str) -> str:

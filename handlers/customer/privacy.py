@@ -26,10 +26,10 @@ from bot.i18n import Texts, Translator
 from handlers.callbacks import ForgetAnswer
 from handlers.filters import IsMember
 from handlers.replies import edit
-from models import members, privacy
-from models.base import utcnow
-from models.members import MemberView
-from models.programme import Programme
+from models.core.base import utcnow
+from models.core.programme import Programme
+from models.members import privacy, registry
+from models.members.registry import MemberView
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 async def stop_marketing(
     message: Message, t: Translator, member: MemberView, session: AsyncSession, programme: Programme
 ) -> None:
-    changed = await members.set_marketing_consent(session, programme, member.id, granted=False, now=utcnow())
+    changed = await registry.set_marketing_consent(session, programme, member.id, granted=False, now=utcnow())
     await message.answer(t("stop-done" if changed else "stop-already"))
 
 

@@ -16,11 +16,11 @@ from handlers.callbacks import TermsAnswer
 from handlers.filters import IsMember
 from handlers.keyboards import main_menu
 from handlers.replies import edit, reply
-from models import consent
-from models.base import utcnow
-from models.members import MemberView
-from models.programme import Programme
-from models.staff import Role
+from models.core.base import utcnow
+from models.core.programme import Programme
+from models.members import consent
+from models.members.registry import MemberView
+from models.till.staff import Role
 
 
 class TermsOutdated(Filter):

@@ -16,11 +16,11 @@ from handlers.commands import publish_staff_commands, withdraw_staff_commands
 from handlers.filters import HasRole
 from handlers.notices import tell
 from handlers.staff.till import actor_of
-from models import staff
-from models.amounts import parse_id
-from models.base import utcnow
-from models.programme import Programme
-from models.staff import Role, StaffView
+from models.core.amounts import parse_id
+from models.core.base import utcnow
+from models.core.programme import Programme
+from models.till import staff
+from models.till.staff import Role, StaffView
 
 log = logging.getLogger(__name__)
 ACTIONS = ("add", "remove")

@@ -29,8 +29,7 @@ from handlers.staff.campaign_input import (
     shown_time,
 )
 from handlers.states import CampaignStates
-from models.base import utcnow
-from models.campaigns import (
+from models.campaigns.planning import (
     MAX_HOLDOUT_PERCENT,
     PERSONAL,
     CampaignDraft,
@@ -42,11 +41,12 @@ from models.campaigns import (
     check_text,
     create_campaign,
 )
-from models.delivery import couponed
-from models.programme import Programme
-from models.staff import Actor, Role
-from scheduler.campaigns import CampaignRunner
+from models.campaigns.queue import couponed
+from models.core.base import utcnow
+from models.core.programme import Programme
+from models.till.staff import Actor, Role
 from scheduler.messages import campaign_text, sample_coupon
+from scheduler.timetable import CampaignRunner
 
 HOLDOUT_CHOICES = (0, 5, 10, 20)
 Event = Message | CallbackQuery

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from aiogram.types import Message
 
 from bot.i18n import Translator
-from models.campaigns import CampaignKind, CampaignView
-from models.delivery import quiet_until
-from models.programme import Programme
+from models.campaigns.planning import CampaignKind, CampaignView
+from models.campaigns.queue import quiet_until
+from models.core.programme import Programme
 
 NOW_WORDS = frozenset({"now", "сейчас"})
 TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d.%m.%Y %H:%M")

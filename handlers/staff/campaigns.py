@@ -26,10 +26,8 @@ from handlers.staff.campaign_input import (
     shown_time,
 )
 from handlers.staff.till import actor_of
-from models.amounts import parse_id
-from models.base import utcnow
-from models.campaign_effect import CampaignReport, Effect, campaign_report
-from models.campaigns import (
+from models.campaigns.effect import CampaignReport, Effect, campaign_report
+from models.campaigns.planning import (
     MAX_HOLDOUT_PERCENT,
     CampaignDraft,
     RecipientStatus,
@@ -37,9 +35,11 @@ from models.campaigns import (
     create_campaign,
     recent_campaigns,
 )
-from models.programme import Programme
-from models.staff import Role
-from scheduler.campaigns import CampaignRunner
+from models.core.amounts import parse_id
+from models.core.base import utcnow
+from models.core.programme import Programme
+from models.till.staff import Role
+from scheduler.timetable import CampaignRunner
 
 
 async def campaign_command(

@@ -7,9 +7,9 @@ from aiogram.types import Message
 from bot.i18n import Translator
 from handlers.notices import announce, tell
 from handlers.staff.till import Till
-from models.base import utcnow
-from models.coupons import Redeemed, redeem_coupon
-from models.staff import Actor
+from models.core.base import utcnow
+from models.offers.coupons import Redeemed, redeem_coupon
+from models.till.staff import Actor
 
 
 def redeemed_text(t: Translator, used: Redeemed) -> str:

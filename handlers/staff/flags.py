@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import Texts, Translator
 from handlers.filters import HasRole
 from handlers.notices import kind_name, optional
-from models.flags import recent_flags
-from models.limits import business_day
-from models.programme import Programme
-from models.staff import Role
+from models.core.programme import Programme
+from models.points.flags import recent_flags
+from models.till.limits import business_day
+from models.till.staff import Role
 
 
 async def flags_command(message: Message, t: Translator, session: AsyncSession, programme: Programme) -> None:

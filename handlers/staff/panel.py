@@ -12,9 +12,9 @@ from handlers.filters import HasRole
 from handlers.member_panel import panel_is_stale
 from handlers.staff.till import Till, TillMiddleware, actor_of, read_sale
 from handlers.states import TillStates
-from models.amounts import AMOUNT_EXAMPLE
-from models.base import utcnow
-from models.staff import Role
+from models.core.amounts import AMOUNT_EXAMPLE
+from models.core.base import utcnow
+from models.till.staff import Role
 
 
 async def panel_pressed(query: CallbackQuery, callback_data: PanelButton, t: Translator, state: FSMContext) -> None:

@@ -10,8 +10,8 @@ from bot.i18n import Texts
 from handlers.filters import HasRole
 from handlers.staff.coupons import use_coupon
 from handlers.staff.till import Till, TillMiddleware, actor_of
-from models.coupons import looks_like_code
-from models.staff import Role
+from models.offers.coupons import looks_like_code
+from models.till.staff import Role
 
 
 async def redeem_command(

@@ -12,10 +12,10 @@ from handlers.filters import HasRole
 from handlers.formatting import money
 from handlers.notices import announce
 from handlers.staff.till import actor_of, follow_purchases
-from models.base import utcnow
-from models.programme import Programme
-from models.refunds import refund
-from models.staff import Role
+from models.core.base import utcnow
+from models.core.programme import Programme
+from models.till.refunds import refund
+from models.till.staff import Role
 
 
 async def refund_command(

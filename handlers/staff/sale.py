@@ -9,7 +9,7 @@ from aiogram.types import Message, Update
 from bot.i18n import Texts
 from handlers.filters import HasRole
 from handlers.staff.till import Till, TillMiddleware, actor_of, read_sale
-from models.staff import Role
+from models.till.staff import Role
 
 
 async def sale_command(message: Message, command: CommandObject, event_update: Update, role: Role, till: Till) -> None:

@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import Texts, Translator
 from handlers.filters import HasRole
 from handlers.formatting import money
-from models.base import utcnow
-from models.programme import Programme
-from models.staff import Role
-from models.stats import WINDOW_DAYS, programme_figures
+from models.analytics.stats import WINDOW_DAYS, programme_figures
+from models.core.base import utcnow
+from models.core.programme import Programme
+from models.till.staff import Role
 
 
 async def show_stats(message: Message, t: Translator, session: AsyncSession, programme: Programme) -> None:

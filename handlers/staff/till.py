@@ -14,15 +14,15 @@ from bot.i18n import Texts, Translator
 from bot.settings import Settings
 from handlers.formatting import money
 from handlers.notices import announce, optional, report_breach, tell
-from models import redemption
-from models.base import utcnow
-from models.cards import CardSigner
-from models.errors import LimitExceeded
-from models.programme import Programme
-from models.recompute import refresh_member
-from models.sales import SaleRequest
-from models.sales_desk import SalesDesk
-from models.staff import Actor, Role, languages
+from models.analytics.recompute import refresh_member
+from models.core.base import utcnow
+from models.core.errors import LimitExceeded
+from models.core.programme import Programme
+from models.members.cards import CardSigner
+from models.till import redemption
+from models.till.desk import SalesDesk
+from models.till.sales import SaleRequest
+from models.till.staff import Actor, Role, languages
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import models.base
+import models.core.base
 
 APPEND_ONLY = ("ledger_entries", "lot_allocations")
 
@@ -64,16 +64,16 @@ def upgrade() -> None:
         sa.Column("language", sa.String(length=2), nullable=False),
         sa.Column("referral_code", sa.String(length=16), nullable=False),
         sa.Column("referred_by_id", sa.Integer(), nullable=True),
-        sa.Column("joined_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("joined_at", models.core.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("consent_version", sa.String(length=16), nullable=False),
-        sa.Column("consent_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("consent_at", models.core.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("marketing_consent", sa.Boolean(), nullable=False),
-        sa.Column("marketing_consent_at", models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("marketing_consent_at", models.core.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("birthday", sa.Date(), nullable=True),
         sa.Column("balance", sa.Integer(), nullable=False),
         sa.Column("tier", sa.String(length=32), nullable=False),
         sa.Column("reachable", sa.Boolean(), nullable=False),
-        sa.Column("forgotten_at", models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("forgotten_at", models.core.base.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint("balance >= 0", name=op.f("ck_members_balance_nonnegative")),
         sa.ForeignKeyConstraint(["referred_by_id"], ["members.id"], name=op.f("fk_members_referred_by_id_members")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_members")),
@@ -88,7 +88,7 @@ def upgrade() -> None:
         sa.Column("telegram_id", sa.BigInteger(), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("added_by", sa.BigInteger(), nullable=False),
-        sa.Column("added_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("added_at", models.core.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("telegram_id", name=op.f("pk_staff")),
     )
     op.create_table(
@@ -98,7 +98,7 @@ def upgrade() -> None:
         sa.Column("purpose", sa.String(length=16), nullable=False),
         sa.Column("version", sa.String(length=16), nullable=False),
         sa.Column("granted", sa.Boolean(), nullable=False),
-        sa.Column("at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", models.core.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_consent_events_member_id_members")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_consent_events")),
     )
@@ -116,9 +116,9 @@ def upgrade() -> None:
         sa.Column("rule", sa.String(length=64), nullable=True),
         sa.Column("actor_id", sa.BigInteger(), nullable=True),
         sa.Column("reverses_id", sa.Integer(), nullable=True),
-        sa.Column("expires_at", models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("expires_at", models.core.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("balance_after", sa.Integer(), nullable=False),
-        sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", models.core.base.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "amount < 0 OR expires_at IS NOT NULL OR kind = 'reversal'", name=op.f("ck_ledger_entries_lot_has_expiry")
         ),
@@ -143,8 +143,8 @@ def upgrade() -> None:
         sa.Column("category", sa.String(length=32), nullable=True),
         sa.Column("receipt", sa.String(length=64), nullable=True),
         sa.Column("staff_id", sa.BigInteger(), nullable=True),
-        sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("refunded_at", models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", models.core.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("refunded_at", models.core.base.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint("amount_cents > 0", name=op.f("ck_purchases_positive")),
         sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_purchases_member_id_members")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_purchases")),

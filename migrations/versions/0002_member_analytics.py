@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import models.base
+import models.core.base
 
 revision: str = "0002"
 down_revision: str | Sequence[str] | None = "0001"
@@ -45,7 +45,7 @@ def upgrade() -> None:
         sa.Column("usual_hours", sa.JSON(), nullable=False),
         sa.Column("expected_next_visit", sa.Date(), nullable=True),
         sa.Column("discount_share", sa.Double(), nullable=False),
-        sa.Column("computed_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("computed_at", models.core.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_member_stats_member_id_members")),
         sa.PrimaryKeyConstraint("member_id", name=op.f("pk_member_stats")),
     )

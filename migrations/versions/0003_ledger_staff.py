@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import models.base
+import models.core.base
 
 revision: str = "0003"
 down_revision: str | Sequence[str] | None = "0002"
@@ -37,7 +37,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_log",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", models.core.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor_id", sa.BigInteger(), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("action", sa.String(length=32), nullable=False),
@@ -57,7 +57,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("entry_id", sa.Integer(), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=False),
-        sa.Column("flagged_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("flagged_at", models.core.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["entry_id"], ["ledger_entries.id"], name=op.f("fk_entry_flags_entry_id_ledger_entries")
         ),

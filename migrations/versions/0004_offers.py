@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import models.base
+import models.core.base
 
 revision: str = "0004"
 down_revision: str | Sequence[str] | None = "0003"
@@ -33,11 +33,11 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("points", sa.Integer(), nullable=False),
         sa.Column("reserved", sa.Boolean(), nullable=False),
-        sa.Column("issued_at", models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("redeemed_at", models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("issued_at", models.core.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", models.core.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("redeemed_at", models.core.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("redeemed_by", sa.BigInteger(), nullable=True),
-        sa.Column("released_at", models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("released_at", models.core.base.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint("expires_at > issued_at", name=op.f("ck_coupons_expires_after_issue")),
         sa.CheckConstraint("points >= 0", name=op.f("ck_coupons_points_nonnegative")),
         sa.CheckConstraint("redeemed_at IS NULL OR released_at IS NULL", name=op.f("ck_coupons_used_or_released")),
@@ -52,7 +52,7 @@ def upgrade() -> None:
         "badges",
         sa.Column("member_id", sa.Integer(), nullable=False),
         sa.Column("collection", sa.String(length=32), nullable=False),
-        sa.Column("earned_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("earned_at", models.core.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_badges_member_id_members")),
         sa.PrimaryKeyConstraint("member_id", "collection", name=op.f("pk_badges")),
     )
@@ -62,7 +62,7 @@ def upgrade() -> None:
         sa.Column("recency_days", sa.Integer(), nullable=False),
         sa.Column("frequency", sa.Integer(), nullable=False),
         sa.Column("monetary_cents", sa.Integer(), nullable=False),
-        sa.Column("computed_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("computed_at", models.core.base.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("score BETWEEN 2 AND 5", name=op.f("ck_rfm_cutoffs_score_range")),
         sa.PrimaryKeyConstraint("score", name=op.f("pk_rfm_cutoffs")),
     )

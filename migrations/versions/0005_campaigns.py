@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import models.base
+import models.core.base
 
 revision: str = "0005"
 down_revision: str | Sequence[str] | None = "0004"
@@ -29,13 +29,13 @@ def upgrade() -> None:
         sa.Column("photo", sa.String(length=256), nullable=True),
         sa.Column("offer", sa.String(length=32), nullable=True),
         sa.Column("holdout_percent", sa.Integer(), nullable=False),
-        sa.Column("send_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("send_at", models.core.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("audience_frozen", sa.Boolean(), nullable=False),
         sa.Column("created_by", sa.BigInteger(), nullable=True),
-        sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("started_at", models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("finished_at", models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", models.core.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("started_at", models.core.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", models.core.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("key", sa.String(length=64), nullable=True),
         sa.CheckConstraint(
             "kind IN ('manual', 'birthday', 'expiring_points', 'win_back')", name=op.f("ck_campaigns_kind_known")
@@ -56,8 +56,8 @@ def upgrade() -> None:
         sa.Column("campaign_id", sa.Integer(), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("not_before", models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("claimed_at", models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("not_before", models.core.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("claimed_at", models.core.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("telegram_message_id", sa.BigInteger(), nullable=True),
         sa.Column("error", sa.String(length=200), nullable=True),
         sa.Column("offer_id", sa.String(length=32), nullable=True),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import models.base
+import models.core.base
 
 revision: str = "0006"
 down_revision: str | Sequence[str] | None = "0005"
@@ -30,7 +30,7 @@ def upgrade() -> None:
         "birthday_changes",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=False),
-        sa.Column("at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", models.core.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_birthday_changes_member_id_members")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_birthday_changes")),
     )
@@ -40,8 +40,8 @@ def upgrade() -> None:
     op.create_table(
         "processed_updates",
         sa.Column("update_id", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("claimed_at", models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("done_at", models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("claimed_at", models.core.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("done_at", models.core.base.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("update_id", name=op.f("pk_processed_updates")),
     )
     with op.batch_alter_table("processed_updates", schema=None) as batch_op:

@@ -9,8 +9,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.__main__ import main
-from models.members import Member
-from models.programme import Programme
+from models.core.programme import Programme
+from models.members.registry import Member
 from tests.models.till import new_member, sale
 
 

@@ -9,8 +9,8 @@ from fluent.syntax import FluentParser, ast
 
 from bot.i18n import LOCALES, Texts
 from handlers.commands import CUSTOMER_COMMANDS, STAFF_COMMANDS
-from models.errors import DomainError
-from models.programme import LANGUAGES
+from models.core.errors import DomainError
+from models.core.programme import LANGUAGES
 from tests.conftest import ROOT
 
 # t("key"), t.raw("key"), variants("key") and keys named in tuples like MENU_ROWS: any literal that looks like a key.

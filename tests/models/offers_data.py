@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.enrolment import enrol
-from models.facts import MemberFacts
-from models.programme import Programme
-from models.purchases import Purchase
+from models.core.programme import Programme
+from models.members.enrolment import enrol
+from models.offers.facts import MemberFacts
+from models.till.purchases import Purchase
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # a Monday
 CATEGORIES = ("coffee", "tea", "pastry", "breakfast", "seasonal", "beans")

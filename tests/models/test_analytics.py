@@ -9,15 +9,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.analytics import MemberFavourite, MemberStats, RfmCutoff
-from models.coupons import Coupon, issue_coupon
-from models.facts import load_facts
-from models.members import Member
-from models.offers import Fit, Ranker, rhythm
-from models.portable import offset_changes
-from models.programme import Programme
-from models.recompute import recompute_all, refresh_member
-from models.scoring import segment_of
+from models.analytics.member_stats import MemberFavourite, MemberStats, RfmCutoff
+from models.analytics.recompute import recompute_all, refresh_member
+from models.analytics.scoring import segment_of
+from models.core.portable import offset_changes
+from models.core.programme import Programme
+from models.members.registry import Member
+from models.offers.coupons import Coupon, issue_coupon
+from models.offers.facts import load_facts
+from models.offers.ranking import Fit, Ranker, rhythm
 from tests.models.offers_data import NOW, buy, facts_with, new_member, plant, planted_habits
 
 MOSCOW = ZoneInfo("Europe/Moscow")

@@ -7,14 +7,14 @@ from datetime import timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.base import utcnow
-from models.campaign_effect import campaign_report
-from models.campaigns import Campaign, CampaignDraft, CampaignRecipient, RecipientStatus, create_campaign
-from models.coupons import Coupon
-from models.delivery import Outcome, claim, due_page, freeze_audience, record, start_campaign
-from models.programme import Marketing, Programme
-from models.purchases import Purchase
-from models.staff import Actor, Role
+from models.campaigns.effect import campaign_report
+from models.campaigns.planning import Campaign, CampaignDraft, CampaignRecipient, RecipientStatus, create_campaign
+from models.campaigns.queue import Outcome, claim, due_page, freeze_audience, record, start_campaign
+from models.core.base import utcnow
+from models.core.programme import Marketing, Programme
+from models.offers.coupons import Coupon
+from models.till.purchases import Purchase
+from models.till.staff import Actor, Role
 from tests.audiences import add_members
 
 MANAGER = Actor(900001, Role.ADMIN)

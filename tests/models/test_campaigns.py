@@ -8,8 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.base import utcnow
-from models.campaigns import (
+from models.campaigns.planning import (
     PERSONAL,
     Campaign,
     CampaignDraft,
@@ -22,8 +21,9 @@ from models.campaigns import (
     open_campaigns,
     recent_campaigns,
 )
-from models.delivery import freeze_audience, start_campaign
-from models.errors import (
+from models.campaigns.queue import freeze_audience, start_campaign
+from models.core.base import utcnow
+from models.core.errors import (
     CampaignBadHoldout,
     CampaignNotCancellable,
     CampaignNotFound,
@@ -33,8 +33,8 @@ from models.errors import (
     CampaignUnknownOffer,
     CampaignUnknownSegment,
 )
-from models.programme import Programme
-from models.staff import Actor, Role
+from models.core.programme import Programme
+from models.till.staff import Actor, Role
 from tests.audiences import add_members, set_segment
 
 MANAGER = Actor(900001, Role.ADMIN)

@@ -8,11 +8,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import ledger
-from models.cards import CardSigner
-from models.collections import Badge, award_completed
-from models.coupons import Coupon, issue_coupon, live_coupons, normalise_code, redeem_coupon, release_expired
-from models.errors import (
+from models.analytics.recompute import refresh_member
+from models.core.errors import (
     CouponExpired,
     CouponForeign,
     CouponUnknown,
@@ -21,11 +18,14 @@ from models.errors import (
     OfferUnavailable,
     UnknownOffer,
 )
-from models.members import Member
-from models.offers import activate_offer, best_offer, offers_page
-from models.programme import Programme
-from models.recompute import refresh_member
-from models.staff import Actor, Role
+from models.core.programme import Programme
+from models.members.cards import CardSigner
+from models.members.registry import Member
+from models.offers.collections import Badge, award_completed
+from models.offers.coupons import Coupon, issue_coupon, live_coupons, normalise_code, redeem_coupon, release_expired
+from models.offers.ranking import activate_offer, best_offer, offers_page
+from models.points import ledger
+from models.till.staff import Actor, Role
 from tests.models.offers_data import NOW, buy, new_member
 
 CASHIER = Actor(777, Role.CASHIER)

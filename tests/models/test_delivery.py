@@ -8,10 +8,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import ledger
-from models.automations import campaign_audience, todays_campaign
-from models.base import utcnow
-from models.campaigns import (
+from models.campaigns.automations import campaign_audience, todays_campaign
+from models.campaigns.planning import (
     Campaign,
     CampaignDraft,
     CampaignRecipient,
@@ -20,7 +18,7 @@ from models.campaigns import (
     create_campaign,
     progress,
 )
-from models.delivery import (
+from models.campaigns.queue import (
     Claimed,
     Outcome,
     claim,
@@ -32,9 +30,11 @@ from models.delivery import (
     recover_interrupted,
     start_campaign,
 )
-from models.members import Member
-from models.programme import Automation, FrequencyCap, LocalText, Marketing, Programme, QuietHours
-from models.staff import Actor, Role
+from models.core.base import utcnow
+from models.core.programme import Automation, FrequencyCap, LocalText, Marketing, Programme, QuietHours
+from models.members.registry import Member
+from models.points import ledger
+from models.till.staff import Actor, Role
 from tests.audiences import add_members, set_segment
 
 MANAGER = Actor(900001, Role.ADMIN)

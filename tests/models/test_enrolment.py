@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import ledger
-from models.enrolment import Enrolment, enrol
-from models.errors import NotYourContact
-from models.members import ConsentEvent, Member, save_own_phone, set_marketing_consent
-from models.programme import Programme
+from models.core.errors import NotYourContact
+from models.core.programme import Programme
+from models.members.enrolment import Enrolment, enrol
+from models.members.registry import ConsentEvent, Member, save_own_phone, set_marketing_consent
+from models.points import ledger
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

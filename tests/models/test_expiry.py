@@ -7,12 +7,12 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import ledger
-from models.expiry import expire_due
-from models.ledger import LedgerEntry
-from models.members import Member
-from models.programme import Programme
-from models.redemption import redeem_points
+from models.core.programme import Programme
+from models.members.registry import Member
+from models.points import ledger
+from models.points.expiry import expire_due
+from models.points.ledger import LedgerEntry
+from models.till.redemption import redeem_points
 from tests.models.till import CARDS, NOW, OWNER, new_member, sale
 
 

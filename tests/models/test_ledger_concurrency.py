@@ -11,14 +11,14 @@ import asyncio
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from models import lookup
-from models.errors import InsufficientPoints
-from models.ledger import LedgerEntry
-from models.ledger_check import verify
-from models.members import Member
-from models.programme import Programme
-from models.redemption import redeem_points
-from models.sales import SaleResult
+from models.core.errors import InsufficientPoints
+from models.core.programme import Programme
+from models.members import lookup
+from models.members.registry import Member
+from models.points.check import verify
+from models.points.ledger import LedgerEntry
+from models.till.redemption import redeem_points
+from models.till.sales import SaleResult
 from tests.models.till import CARDS, NOW, OWNER, new_member, sale
 
 EARNS = 100

@@ -16,13 +16,13 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.errors import InsufficientPoints
-from models.expiry import expire_due
-from models.ledger_check import verify
-from models.members import Member
-from models.programme import Programme
-from models.redemption import redeem_points
-from models.refunds import refund
+from models.core.errors import InsufficientPoints
+from models.core.programme import Programme
+from models.members.registry import Member
+from models.points.check import verify
+from models.points.expiry import expire_due
+from models.till.redemption import redeem_points
+from models.till.refunds import refund
 from tests.models.till import CARDS, NOW, OWNER, new_member, sale
 
 EXPIRY_DAYS = 3

@@ -6,14 +6,14 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.audit import AuditEvent
-from models.errors import MemberForgotten, UnknownEntry, UnknownMember
-from models.flags import flag_entry, recent_flags
-from models.history import history
-from models.member_card import value_card
-from models.members import Member
-from models.programme import Programme
-from models.refunds import refund
+from models.core.errors import MemberForgotten, UnknownEntry, UnknownMember
+from models.core.programme import Programme
+from models.members.registry import Member
+from models.points.flags import flag_entry, recent_flags
+from models.points.history import history
+from models.till.audit import AuditEvent
+from models.till.refunds import refund
+from models.till.value_card import value_card
 from tests.models.till import CARDS, CASHIER, NOW, OWNER, new_member, sale
 
 

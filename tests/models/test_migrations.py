@@ -10,8 +10,8 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import models  # noqa: F401 - every table
-from models.base import Base
-from models.db import alembic_config
+from models.core.base import Base
+from models.core.db import alembic_config
 
 
 def differences(connection: Connection) -> list[object]:

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.facts import MemberFacts, in_birthday_week
-from models.offers import Fit, RankedOffer, Ranker, Reason, rank_offers, reason, rhythm
-from models.programme import Programme
-from models.segments import RFM_SEGMENTS
+from models.analytics.segments import RFM_SEGMENTS
+from models.core.programme import Programme
+from models.offers.facts import MemberFacts, in_birthday_week
+from models.offers.ranking import Fit, RankedOffer, Ranker, Reason, rank_offers, reason, rhythm
 from tests.models.offers_data import CATEGORIES, facts_with
 
 

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import preferences
-from models.errors import BirthdayLocked, BirthdayOutOfRange, InvalidChoice
-from models.members import Member
-from models.programme import Programme
+from models.core.errors import BirthdayLocked, BirthdayOutOfRange, InvalidChoice
+from models.core.programme import Programme
+from models.members import preferences
+from models.members.registry import Member
 from tests.models.till import new_member
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

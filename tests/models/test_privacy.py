@@ -9,12 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from models import coupons, ledger_check, preferences, privacy
-from models.base import Base
-from models.errors import DomainError, MemberForgotten
-from models.ledger import LedgerEntry
-from models.members import ConsentEvent, Member, save_own_phone, set_marketing_consent
-from models.programme import Programme
+from models.core.base import Base
+from models.core.errors import DomainError, MemberForgotten
+from models.core.programme import Programme
+from models.members import preferences, privacy
+from models.members.registry import ConsentEvent, Member, save_own_phone, set_marketing_consent
+from models.offers import coupons
+from models.points import check
+from models.points.ledger import LedgerEntry
 from tests.dbstate import find_values
 from tests.models.till import CARDS, CASHIER, OWNER, new_member, sale
 
@@ -44,7 +46,7 @@ class TestExport:
             for table in Base.metadata.sorted_tables
             if any(fk.column.table.name == "members" for fk in table.foreign_keys)
         }
-        assert holding - covered == set(), "add these tables to models.privacy.PERSONAL_DATA"
+        assert holding - covered == set(), "add these tables to models.members.privacy.PERSONAL_DATA"
 
     async def test_export_has_profile_consents_ledger_purchases_and_settings(
         self, session: AsyncSession, programme: Programme
@@ -89,7 +91,7 @@ class TestForget:
         entries = list(await session.scalars(select(LedgerEntry).where(LedgerEntry.member_id == member_id)))
         assert [(e.kind, e.amount) for e in entries][-1] == ("forfeit", -points)
         assert sum(e.amount for e in entries) == 0
-        assert (await ledger_check.verify(session)).ok
+        assert (await check.verify(session)).ok
 
     async def test_open_coupons_die_with_the_data_and_give_nothing_back_later(
         self, session: AsyncSession, programme: Programme
@@ -105,7 +107,7 @@ class TestForget:
         await session.rollback()
         assert await coupons.release_expired(session, programme, NOW + timedelta(days=400)) == 0
         assert (await session.get_one(Member, member_id, populate_existing=True)).balance == 0
-        assert (await ledger_check.verify(session)).ok
+        assert (await check.verify(session)).ok
 
     async def test_consents_are_withdrawn_on_the_record(self, session: AsyncSession, programme: Programme) -> None:
         member_id = await rich_member(session, programme)

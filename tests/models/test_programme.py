@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from models.programme import ProgrammeError, load_programme
+from models.core.programme import ProgrammeError, load_programme
 from tests.conftest import SAMPLE_PROGRAMME
 
 SAMPLE = SAMPLE_PROGRAMME.read_text(encoding="utf-8")

@@ -8,10 +8,8 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import ledger
-from models.amounts import parse_amount
-from models.audit import AuditEvent
-from models.errors import (
+from models.core.amounts import parse_amount
+from models.core.errors import (
     BadAmount,
     BadPoints,
     BadReceipt,
@@ -22,12 +20,14 @@ from models.errors import (
     UnknownMember,
     UnknownReceipt,
 )
-from models.members import Member
-from models.programme import Programme
-from models.purchases import Purchase
-from models.redemption import redeem_points
-from models.refunds import refund
-from models.sales import points_for
+from models.core.programme import Programme
+from models.members.registry import Member
+from models.points import ledger
+from models.till.audit import AuditEvent
+from models.till.purchases import Purchase
+from models.till.redemption import redeem_points
+from models.till.refunds import refund
+from models.till.sales import points_for
 from tests.models.till import CARDS, CASHIER, NOW, OWNER, appoint, new_member, sale
 
 

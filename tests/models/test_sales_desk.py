@@ -10,15 +10,16 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import sales, sales_desk
-from models.cards import CardSigner
-from models.errors import BadAmount, DomainError, UnknownMember
-from models.ledger_check import verify
-from models.members import Member
-from models.programme import Programme
-from models.purchases import Purchase
-from models.sales import SaleRequest, SaleResult
-from models.sales_desk import SalesDesk
+from models.core.errors import BadAmount, DomainError, UnknownMember
+from models.core.programme import Programme
+from models.members.cards import CardSigner
+from models.members.registry import Member
+from models.points.check import verify
+from models.till import desk as desk_module
+from models.till import sales
+from models.till.desk import SalesDesk
+from models.till.purchases import Purchase
+from models.till.sales import SaleRequest, SaleResult
 from tests.models.till import CARDS, NOW, OWNER, new_member
 
 
@@ -109,7 +110,7 @@ class TestSalesDesk:
                 raise ConnectionError("connection lost mid-batch")
             return await real(session, programme, cards, requests, now)
 
-        monkeypatch.setattr(sales_desk, "record_sales", flaky)
+        monkeypatch.setattr(desk_module, "record_sales", flaky)
         desk = desk_for(sessionmaker, programme)
         outcomes = await settle_all(desk, [SaleRequest(OWNER, str(member), "100", update_id=n) for n in range(3)])
         assert all(isinstance(outcome, SaleResult) and outcome.created for outcome in outcomes)

@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import staff
-from models.audit import AuditEvent
-from models.errors import BadAmount, BadStaffRole, NotStaff, OwnerFromSettings
-from models.programme import Programme
-from models.staff import Limits, Role, role_of
+from models.core.errors import BadAmount, BadStaffRole, NotStaff, OwnerFromSettings
+from models.core.programme import Programme
+from models.till import staff
+from models.till.audit import AuditEvent
+from models.till.staff import Limits, Role, role_of
 from tests.models.till import NOW, OWNER
 
 OWNERS = frozenset({OWNER.telegram_id})

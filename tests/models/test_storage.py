@@ -13,12 +13,12 @@ from sqlalchemy import delete, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from models import ledger
-from models.db import checkpoint
-from models.enrolment import enrol
-from models.ledger import LedgerEntry
-from models.members import Member
-from models.programme import Programme
+from models.core.db import checkpoint
+from models.core.programme import Programme
+from models.members.enrolment import enrol
+from models.members.registry import Member
+from models.points import ledger
+from models.points.ledger import LedgerEntry
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

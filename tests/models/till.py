@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import staff
-from models.cards import CardSigner
-from models.enrolment import enrol
-from models.programme import Programme
-from models.sales import SaleResult, record_sale
-from models.staff import Actor, Role
+from models.core.programme import Programme
+from models.members.cards import CardSigner
+from models.members.enrolment import enrol
+from models.till import staff
+from models.till.sales import SaleResult, record_sale
+from models.till.staff import Actor, Role
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 CARDS = CardSigner(b"test-secret")

@@ -1,0 +1,2 @@
+"""Campaigns: planning (checks, storage, cancelling), the frozen audience with its holdout and the delivery queue
+with quiet hours and caps, automated campaigns, and a campaign's effect against its holdout."""

@@ -1,0 +1,406 @@
+"""Campaigns: a message to an audience at a set time, and one row per recipient once the audience is frozen.
+
+A campaign is `scheduled` until its time, `running` while its audience is frozen and delivered, then `done` or
+`cancelled`. Its recipients (see `models.campaigns.queue`) carry each member's delivery state; the campaign row never
+holds per-member data, so a campaign of a million members is a million small rows and one campaign row.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    Select,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.analytics.segments import audience, segment_names
+from models.core.base import Base
+from models.core.errors import (
+    CampaignBadHoldout,
+    CampaignNotCancellable,
+    CampaignNotFound,
+    CampaignTextEmpty,
+    CampaignTextTooLong,
+    CampaignTimeInPast,
+    CampaignUnknownOffer,
+    CampaignUnknownSegment,
+)
+from models.core.programme import Programme
+from models.members.registry import Member
+from models.till import audit
+from models.till.staff import Actor
+
+PERSONAL = "personal"  # the offer value that gives each recipient their own best offer
+MAX_HOLDOUT_PERCENT = 50
+# Visible characters a manager may write; the rest of Telegram's limit (4096, or 1024 under a photo) is kept
+# for the offer and coupon lines added to each message.
+TEXT_LIMIT = 3500
+CAPTION_LIMIT = 700
+# "now" typed a little while ago is still now; anything older is a mistake worth pointing out.
+PAST_TOLERANCE = timedelta(minutes=1)
+# Recipient row ids: 64-bit on PostgreSQL, SQLite's rowid (also 64-bit) there.
+RowId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class CampaignStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    RUNNING = "running"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class CampaignKind(StrEnum):
+    MANUAL = "manual"
+    BIRTHDAY = "birthday"
+    EXPIRING_POINTS = "expiring_points"
+    WIN_BACK = "win_back"
+
+
+class RecipientStatus(StrEnum):
+    PENDING = "pending"  # waiting for its turn (or for quiet hours / the frequency cap)
+    HELD_OUT = "held_out"  # control group: never sent
+    SENDING = "sending"  # claimed: its message is being handed to Telegram
+    SENT = "sent"
+    BLOCKED = "blocked"  # Telegram said 403: the member blocked the bot
+    FAILED = "failed"
+    UNKNOWN = "unknown"  # the process stopped mid-send: maybe delivered, never sent again
+    SKIPPED = "skipped"  # withdrew consent, blocked the bot or left before their turn
+    CANCELLED = "cancelled"  # the campaign was cancelled before their turn
+
+
+OPEN_STATUSES = (CampaignStatus.SCHEDULED, CampaignStatus.RUNNING)
+
+
+def _in(column: str, values: type[StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(str(value)) for value in values)})"
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+    __table_args__ = (
+        CheckConstraint(_in("status", CampaignStatus), name="status_known"),
+        CheckConstraint(_in("kind", CampaignKind), name="kind_known"),
+        CheckConstraint(f"holdout_percent BETWEEN 0 AND {MAX_HOLDOUT_PERCENT}", name="holdout_range"),
+        Index("ix_campaigns_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    segment: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)  # HTML, as Telegram shows it
+    localized: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # language -> HTML, when there are several
+    photo: Mapped[str | None] = mapped_column(String(256))  # a Telegram file_id
+    offer: Mapped[str | None] = mapped_column(String(32))  # an offer id, or PERSONAL
+    holdout_percent: Mapped[int] = mapped_column(default=0)
+    send_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default=CampaignStatus.SCHEDULED)
+    audience_frozen: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    # What makes a campaign one of a kind: an automation's day ("birthday:2026-11-23"), a confirmed draft.
+    key: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+
+class CampaignRecipient(Base):
+    """One member of a campaign's frozen audience and what happened to their message."""
+
+    __tablename__ = "campaign_recipients"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "member_id", name="uq_campaign_recipients_member"),
+        CheckConstraint(_in("status", RecipientStatus), name="status_known"),
+        # The delivery queue: a campaign's pending rows in id order.
+        Index("ix_campaign_recipients_queue", "campaign_id", "status", "id"),
+        # The frequency cap: a member's recent messages.
+        Index("ix_campaign_recipients_member_claimed", "member_id", "claimed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    status: Mapped[str] = mapped_column(String(16), default=RecipientStatus.PENDING)
+    not_before: Mapped[datetime | None]  # held back by the frequency cap or a retry until then
+    claimed_at: Mapped[datetime | None]  # when the message was handed to Telegram
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(String(200))
+    offer_id: Mapped[str | None] = mapped_column(String(32))
+    coupon_code: Mapped[str | None] = mapped_column(String(32))
+
+
+@dataclass(frozen=True)
+class CampaignView:
+    id: int
+    kind: str
+    segment: str
+    text: str
+    localized: dict[str, str]
+    photo: str | None
+    offer: str | None
+    holdout_percent: int
+    send_at: datetime
+    status: str
+    audience_frozen: bool
+    created_by: int | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, row: Campaign) -> CampaignView:
+        return cls(
+            row.id,
+            row.kind,
+            row.segment,
+            row.text,
+            dict(row.localized or {}),
+            row.photo,
+            row.offer,
+            row.holdout_percent,
+            row.send_at,
+            row.status,
+            row.audience_frozen,
+            row.created_by,
+            row.created_at,
+            row.started_at,
+            row.finished_at,
+        )
+
+    def text_for(self, language: str) -> str:
+        return self.localized.get(language, self.text)
+
+
+@dataclass(frozen=True)
+class CampaignDraft:
+    """What a manager asks for; `send_at` None means now."""
+
+    segment: str
+    text: str
+    photo: str | None = None
+    offer: str | None = None
+    holdout_percent: int = 0
+    send_at: datetime | None = None
+    key: str | None = None  # makes creating it idempotent
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How many recipients are in each state; `audience` is all of them, held-out members included."""
+
+    counts: dict[str, int]
+
+    def __getitem__(self, status: RecipientStatus) -> int:
+        return self.counts.get(status, 0)
+
+    @property
+    def audience(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def resolved(self) -> int:
+        """Recipients whose turn is over (not pending, not being sent)."""
+        return self.audience - self[RecipientStatus.PENDING] - self[RecipientStatus.SENDING]
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    campaign: CampaignView
+    not_reached: int  # recipients who were still waiting and now will not get it
+
+
+@dataclass(frozen=True)
+class CampaignSummary:
+    campaign: CampaignView
+    progress: Progress
+
+
+def visible_length(html_text: str) -> int:
+    """Characters a member sees in an HTML message (tags dropped, entities decoded)."""
+    return len(html.unescape(re.sub(r"<[^>]+>", "", html_text)))
+
+
+def check_segment(programme: Programme, segment: str) -> str:
+    names = segment_names(programme)
+    if segment not in names:
+        raise CampaignUnknownSegment(segment=segment, segments=", ".join(names))
+    return segment
+
+
+def check_text(text: str, photo: str | None) -> str:
+    """The manager's HTML text, trimmed, if it is neither empty nor too long for one message."""
+    length = visible_length(text)
+    if length == 0 or not text.strip():
+        raise CampaignTextEmpty()
+    limit = CAPTION_LIMIT if photo else TEXT_LIMIT
+    if length > limit:
+        raise CampaignTextTooLong(limit=limit, length=length)
+    return text.strip()
+
+
+def check_offer(programme: Programme, offer: str | None) -> str | None:
+    offers = [item.id for item in programme.offers]
+    if offer is not None and offer != PERSONAL and offer not in offers:
+        raise CampaignUnknownOffer(offer=offer, offers=", ".join([*offers, PERSONAL]))
+    return offer
+
+
+def check_holdout(percent: int) -> int:
+    if not 0 <= percent <= MAX_HOLDOUT_PERCENT:
+        raise CampaignBadHoldout(percent=percent, limit=MAX_HOLDOUT_PERCENT)
+    return percent
+
+
+def check_send_at(programme: Programme, send_at: datetime | None, now: datetime) -> datetime:
+    """When to send (None means now); refuses a time already past."""
+    when = send_at or now
+    if when < now - PAST_TOLERANCE:
+        local = when.astimezone(ZoneInfo(programme.timezone or "UTC"))
+        raise CampaignTimeInPast(when=local.strftime("%Y-%m-%d %H:%M"))
+    return max(when, now)
+
+
+def marketable(query: Select[int]) -> Select[int]:
+    """Only members who agreed to marketing and have not blocked the bot: who a campaign may reach."""
+    return query.where(Member.marketing_consent.is_(True), Member.reachable.is_(True))
+
+
+async def audience_sizes(
+    session: AsyncSession, programme: Programme, segments: Sequence[str] | None = None
+) -> dict[str, int]:
+    """How many members each segment (by default every one, in the order of `segment_names`) would reach now."""
+    sizes = {}
+    for name in segments or segment_names(programme):
+        members = marketable(audience(programme, name)).order_by(None).subquery()
+        sizes[name] = int(await session.scalar(select(func.count()).select_from(members)) or 0)
+    await session.rollback()
+    return sizes
+
+
+async def recorded(session: AsyncSession, key: str) -> CampaignView | None:
+    """The campaign stored under a key, if any."""
+    row = await session.scalar(select(Campaign).where(Campaign.key == key))
+    return None if row is None else CampaignView.of(row)
+
+
+async def store_once(session: AsyncSession, row: Campaign) -> CampaignView | None:
+    """Flush a new campaign; None (rolled back) when a concurrent request stored one with the same key first."""
+    session.add(row)
+    try:
+        await session.flush()
+    except IntegrityError:
+        await session.rollback()
+        return None
+    return CampaignView.of(row)
+
+
+async def create_campaign(
+    session: AsyncSession, programme: Programme, draft: CampaignDraft, actor: Actor, now: datetime
+) -> CampaignView:
+    """Record a manual campaign after checking every part of it, in the audit trail too; commits.
+
+    A draft with a key is stored once: confirming it again (a double tap) returns the campaign already made.
+    """
+    if draft.key is not None and (earlier := await recorded(session, draft.key)) is not None:
+        await session.rollback()
+        return earlier
+    row = Campaign(
+        kind=CampaignKind.MANUAL,
+        segment=check_segment(programme, draft.segment),
+        text=check_text(draft.text, draft.photo),
+        localized={},
+        photo=draft.photo,
+        offer=check_offer(programme, draft.offer),
+        holdout_percent=check_holdout(draft.holdout_percent),
+        send_at=check_send_at(programme, draft.send_at, now),
+        status=CampaignStatus.SCHEDULED,
+        created_by=actor.telegram_id,
+        created_at=now,
+        key=draft.key,
+    )
+    view = await store_once(session, row)
+    if view is None:
+        assert draft.key is not None
+        earlier = await recorded(session, draft.key)
+        await session.rollback()
+        assert earlier is not None
+        return earlier
+    detail = f"{view.segment}, {view.send_at.isoformat(timespec='minutes')}, holdout {view.holdout_percent}%"
+    await audit.record(session, actor, "campaign-create", now=now, subject=f"campaign:{view.id}", detail=detail)
+    await session.commit()
+    return view
+
+
+async def get_campaign(session: AsyncSession, campaign_id: int) -> CampaignView:
+    row = await session.get(Campaign, campaign_id)
+    if row is None:
+        raise CampaignNotFound(campaign=campaign_id)
+    return CampaignView.of(row)
+
+
+async def cancel_campaign(session: AsyncSession, campaign_id: int, actor: Actor, now: datetime) -> Cancelled:
+    """Stop a scheduled or running campaign: recipients not yet reached will not be; commits."""
+    row = await session.get(Campaign, campaign_id, with_for_update=True)
+    if row is None:
+        raise CampaignNotFound(campaign=campaign_id)
+    if row.status not in OPEN_STATUSES:
+        raise CampaignNotCancellable(campaign=campaign_id, status=row.status)
+    row.status = CampaignStatus.CANCELLED
+    row.finished_at = now
+    result = await session.execute(
+        update(CampaignRecipient)
+        .where(CampaignRecipient.campaign_id == campaign_id, CampaignRecipient.status == RecipientStatus.PENDING)
+        .values(status=RecipientStatus.CANCELLED)
+    )
+    await audit.record(session, actor, "campaign-cancel", now=now, subject=f"campaign:{campaign_id}")
+    view = CampaignView.of(row)
+    await session.commit()
+    return Cancelled(view, int(result.rowcount or 0))  # type: ignore[attr-defined]
+
+
+async def open_campaigns(session: AsyncSession) -> list[CampaignView]:
+    """Campaigns still to be started or finished: what the scheduler picks up at start-up."""
+    rows = await session.scalars(select(Campaign).where(Campaign.status.in_(OPEN_STATUSES)).order_by(Campaign.id))
+    return [CampaignView.of(row) for row in rows]
+
+
+async def progress(session: AsyncSession, campaign_ids: list[int]) -> dict[int, Progress]:
+    """Recipient counts per state for each campaign, from the queue index alone."""
+    counts: dict[int, dict[str, int]] = {campaign_id: {} for campaign_id in campaign_ids}
+    if campaign_ids:
+        rows = await session.execute(
+            select(CampaignRecipient.campaign_id, CampaignRecipient.status, func.count())
+            .where(CampaignRecipient.campaign_id.in_(campaign_ids))
+            .group_by(CampaignRecipient.campaign_id, CampaignRecipient.status)
+        )
+        for campaign_id, status, count in rows:
+            counts[campaign_id][status] = count
+    return {campaign_id: Progress(by_status) for campaign_id, by_status in counts.items()}
+
+
+async def recent_campaigns(session: AsyncSession, limit: int = 15) -> list[CampaignSummary]:
+    """The newest campaigns with their progress, newest first."""
+    rows = list(await session.scalars(select(Campaign).order_by(Campaign.id.desc()).limit(limit)))
+    by_id = await progress(session, [row.id for row in rows])
+    return [CampaignSummary(CampaignView.of(row), by_id[row.id]) for row in rows]

@@ -1,0 +1,433 @@
+"""Delivering a campaign: the frozen audience, claims before sending, outcomes, and the marketing rules.
+
+The rules that keep "nothing lost, nothing doubled" live here, in the database:
+- the audience is frozen into recipient rows when the campaign starts, in chunks, resumably;
+- a row is claimed (`pending` -> `sending`, committed) before its message is handed to Telegram, and a row still
+  `sending` when the process starts again is marked `unknown`, never sent again;
+- members who withdrew consent, blocked the bot or left are skipped at their turn; quiet hours and the frequency
+  cap hold rows back (`not_before`) instead of dropping them.
+Every function pages by id or works on a bounded list of rows, so memory does not grow with the audience.
+"""
+
+from __future__ import annotations
+
+import logging
+import typing
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
+from sqlalchemy import update as sql_update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from models.campaigns.automations import REACHED, campaign_audience
+from models.campaigns.planning import (
+    PERSONAL,
+    Campaign,
+    CampaignRecipient,
+    CampaignStatus,
+    CampaignView,
+    RecipientStatus,
+    marketable,
+)
+from models.core.errors import DomainError
+from models.core.programme import Marketing, Offer, Programme
+from models.members.registry import Member
+from models.offers.coupons import CouponView, issue_coupon
+from models.offers.ranking import best_offer
+
+log = logging.getLogger(__name__)
+
+FREEZE_CHUNK = 20_000
+# The recipients table itself, for executemany updates that need no ORM bookkeeping.
+ROWS = typing.cast(Table, CampaignRecipient.__table__)
+ERROR_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A pending recipient with what their turn depends on."""
+
+    id: int
+    member_id: int
+    telegram_id: int | None
+    language: str
+    skip_reason: str | None  # why the member may no longer be messaged, or None
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A recipient whose message may now be sent, exactly once."""
+
+    id: int
+    member_id: int
+    telegram_id: int
+    language: str
+    offer_id: str | None = None
+    coupon: CouponView | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What Telegram said about one message; `PENDING` hands an unsent claim back to the queue."""
+
+    recipient_id: int
+    member_id: int
+    status: RecipientStatus
+    message_id: int | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class QueueState:
+    """After a pass over the queue: finished, or when the next held-back row is due (None: due now)."""
+
+    finished: bool
+    next_due: datetime | None = None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Marketing rules
+
+
+def _local_end(local: datetime, end: time, *, next_day: bool) -> datetime:
+    day = local.date() + timedelta(days=1 if next_day else 0)
+    return datetime.combine(day, end, tzinfo=local.tzinfo)
+
+
+def quiet_until(marketing: Marketing, timezone: str | None, now: datetime) -> datetime | None:
+    """When the current quiet hours end (in UTC), or None if campaign messages may go now."""
+    quiet = marketing.quiet_hours
+    if quiet is None or quiet.start == quiet.end:
+        return None
+    local = now.astimezone(ZoneInfo(timezone or "UTC"))
+    moment = local.time().replace(tzinfo=None)
+    if quiet.start < quiet.end:
+        inside, next_day = quiet.start <= moment < quiet.end, False
+    else:  # the quiet hours span midnight, like 21:00-09:00
+        inside, next_day = moment >= quiet.start or moment < quiet.end, moment >= quiet.start
+    return _local_end(local, quiet.end, next_day=next_day).astimezone(now.tzinfo) if inside else None
+
+
+async def _held_by_cap(
+    session: AsyncSession, marketing: Marketing, member_ids: Sequence[int], now: datetime
+) -> dict[int, datetime]:
+    """Members who already had the most messages the frequency cap allows, and when they may have the next."""
+    cap = marketing.frequency_cap
+    if cap is None or not member_ids:
+        return {}
+    window = timedelta(days=cap.days)
+    rows = await session.execute(
+        select(CampaignRecipient.member_id, func.min(CampaignRecipient.claimed_at))
+        .where(
+            CampaignRecipient.member_id.in_(member_ids),
+            CampaignRecipient.claimed_at >= now - window,
+            CampaignRecipient.status.in_(REACHED),
+        )
+        .group_by(CampaignRecipient.member_id)
+        .having(func.count() >= cap.messages)
+    )
+    return {member_id: oldest + window for member_id, oldest in rows if oldest is not None}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Starting: the frozen audience
+
+
+async def start_campaign(session: AsyncSession, campaign_id: int, now: datetime) -> CampaignView | None:
+    """Mark a scheduled campaign running (only the first call does); None if it is no longer open. Commits."""
+    await session.execute(
+        sql_update(Campaign)
+        .where(Campaign.id == campaign_id, Campaign.status == CampaignStatus.SCHEDULED)
+        .values(status=CampaignStatus.RUNNING, started_at=now)
+    )
+    row = await session.get(Campaign, campaign_id, populate_existing=True)
+    await session.commit()
+    if row is None or row.status != CampaignStatus.RUNNING:
+        return None
+    return CampaignView.of(row)
+
+
+def _holdout_order(campaign_id: int) -> ColumnElement[int]:
+    """A per-campaign shuffle of members (Knuth's multiplicative hash), the same on SQLite and PostgreSQL."""
+    seeded = cast(CampaignRecipient.member_id, BigInteger) + campaign_id * 7919
+    return (seeded * literal_column("2654435761")) % literal_column("4294967296")
+
+
+async def freeze_chunk(
+    session: AsyncSession, programme: Programme, campaign: CampaignView, *, chunk: int = FREEZE_CHUNK
+) -> bool:
+    """Write the next chunk of recipient rows (committing it); True once the whole audience is frozen.
+
+    The audience is the campaign's members who agreed to marketing and can be reached, taken in member order, so a
+    freeze cut short resumes after the last member written. Each chunk's share of the holdout is marked by a seeded
+    shuffle, rounded over the whole audience so far so that chunks do not add up rounding errors.
+    """
+    recipients = CampaignRecipient
+    # The campaign row is locked for the chunk, so a cancellation waits for it and then sees its rows.
+    state = await session.execute(
+        select(Campaign.status, Campaign.audience_frozen).where(Campaign.id == campaign.id).with_for_update()
+    )
+    status, frozen = state.one()
+    if frozen or status != CampaignStatus.RUNNING:
+        await session.rollback()
+        return True
+    so_far = await session.execute(
+        select(
+            func.max(recipients.member_id),
+            func.count(),
+            func.count().filter(recipients.status == RecipientStatus.HELD_OUT),
+        ).where(recipients.campaign_id == campaign.id)
+    )
+    last, rows_so_far, held_so_far = so_far.one()
+    members = marketable(campaign_audience(programme, campaign)).where(Member.id > (last or 0)).limit(chunk).subquery()
+    inserted = await session.execute(
+        insert(recipients).from_select(
+            ["campaign_id", "member_id", "status"],
+            select(literal(campaign.id, Integer), members.c.id, literal(RecipientStatus.PENDING.value, String)),
+        )
+    )
+    count = inserted.rowcount or 0  # type: ignore[attr-defined]
+    held_out = round((rows_so_far + count) * campaign.holdout_percent / 100) - held_so_far
+    if held_out:
+        this_chunk = [recipients.campaign_id == campaign.id, recipients.member_id > (last or 0)]
+        pick = select(recipients.id).where(*this_chunk).order_by(_holdout_order(campaign.id)).limit(held_out)
+        await session.execute(
+            sql_update(recipients)
+            .where(recipients.id.in_(pick.scalar_subquery()))
+            .values(status=RecipientStatus.HELD_OUT)
+        )
+    done = count < chunk
+    if done:
+        await session.execute(sql_update(Campaign).where(Campaign.id == campaign.id).values(audience_frozen=True))
+    await session.commit()
+    return done
+
+
+async def freeze_audience(
+    session: AsyncSession, programme: Programme, campaign: CampaignView, *, chunk: int = FREEZE_CHUNK
+) -> int:
+    """Freeze the whole audience, chunk by chunk (see `freeze_chunk`); returns its size."""
+    while not await freeze_chunk(session, programme, campaign, chunk=chunk):
+        pass
+    return await audience_size(session, campaign.id)
+
+
+async def audience_size(session: AsyncSession, campaign_id: int) -> int:
+    total = await session.scalar(select(func.count()).where(CampaignRecipient.campaign_id == campaign_id))
+    await session.rollback()
+    return int(total or 0)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The queue
+
+
+async def due_page(session: AsyncSession, campaign_id: int, *, after: int, now: datetime, limit: int) -> list[Queued]:
+    """The next pending recipients after row `after` whose turn has come, in id order; read-only."""
+    member = Member
+    rows = await session.execute(
+        select(
+            CampaignRecipient.id,
+            CampaignRecipient.member_id,
+            member.telegram_id,
+            member.language,
+            member.marketing_consent,
+            member.reachable,
+            member.forgotten_at,
+        )
+        .join(member, member.id == CampaignRecipient.member_id)
+        .where(
+            CampaignRecipient.campaign_id == campaign_id,
+            CampaignRecipient.status == RecipientStatus.PENDING,
+            CampaignRecipient.id > after,
+            or_(CampaignRecipient.not_before.is_(None), CampaignRecipient.not_before <= now),
+        )
+        .order_by(CampaignRecipient.id)
+        .limit(limit)
+    )
+    page = []
+    for row_id, member_id, telegram_id, language, consent, reachable, forgotten_at in rows:
+        reason = None
+        if forgotten_at is not None or telegram_id is None:
+            reason = "left the programme"
+        elif not consent:
+            reason = "withdrew marketing consent"
+        elif not reachable:
+            reason = "blocked the bot"
+        page.append(Queued(row_id, member_id, telegram_id, language, reason))
+    await session.rollback()
+    return page
+
+
+async def claim(
+    session: AsyncSession, programme: Programme, campaign: CampaignView, rows: Sequence[Queued], now: datetime
+) -> list[Claimed]:
+    """Take rows for sending: skip those who may no longer be messaged, hold back those over the frequency cap,
+    and mark the rest `sending` (only rows still pending: a row is never claimed twice). Commits."""
+    skipped = [row for row in rows if row.skip_reason is not None]
+    for reason in {row.skip_reason for row in skipped}:
+        await session.execute(
+            sql_update(CampaignRecipient)
+            .where(CampaignRecipient.id.in_([row.id for row in skipped if row.skip_reason == reason]))
+            .where(CampaignRecipient.status == RecipientStatus.PENDING)
+            .values(status=RecipientStatus.SKIPPED, error=reason)
+        )
+    candidates = [row for row in rows if row.skip_reason is None]
+    held = await _held_by_cap(session, programme.marketing, [row.member_id for row in candidates], now)
+    if held:
+        await session.execute(
+            sql_update(ROWS).where(ROWS.c.id == bindparam("row_id")).values(not_before=bindparam("until")),
+            [{"row_id": row.id, "until": held[row.member_id]} for row in candidates if row.member_id in held],
+        )
+    wanted = {row.id: row for row in candidates if row.member_id not in held}
+    taken: Sequence[int] = []
+    if wanted:
+        result = await session.execute(
+            sql_update(CampaignRecipient)
+            .where(CampaignRecipient.id.in_(list(wanted)), CampaignRecipient.status == RecipientStatus.PENDING)
+            .values(status=RecipientStatus.SENDING, claimed_at=now)
+            .returning(CampaignRecipient.id)
+        )
+        taken = sorted(result.scalars())
+    claimed = [
+        Claimed(row_id, wanted[row_id].member_id, wanted[row_id].telegram_id or 0, wanted[row_id].language)
+        for row_id in taken
+    ]
+    if campaign.offer is not None:
+        claimed = await _with_offers(session, programme, campaign, claimed, now)
+    await session.commit()
+    return claimed
+
+
+def couponed(offer: Offer) -> bool:
+    """Whether a campaign hands out a coupon for the offer: not for points (spent by choice) nor a collection."""
+    return offer.points_cost == 0 and offer.kind != "collection"
+
+
+def coupon_key(campaign_id: int, member_id: int) -> str:
+    """One coupon per recipient and campaign, however often their claim is retried."""
+    return f"campaign:{campaign_id}:{member_id}"
+
+
+async def _with_offers(
+    session: AsyncSession, programme: Programme, campaign: CampaignView, rows: list[Claimed], now: datetime
+) -> list[Claimed]:
+    """The offer each recipient gets (the campaign's, or their own best one) and its coupon, recorded on their row
+    before the message goes; an offer without a coupon (see `couponed`) is only announced."""
+    given: list[Claimed] = []
+    for row in rows:
+        if campaign.offer == PERSONAL:
+            offer = await best_offer(session, programme, row.member_id, now)
+        else:
+            offer = programme.offer(campaign.offer or "")
+        if offer is None:
+            given.append(row)
+            continue
+        row = replace(row, offer_id=offer.id)
+        if couponed(offer):
+            try:
+                issued = await issue_coupon(
+                    session, programme, row.member_id, offer.id, now, coupon_key(campaign.id, row.member_id)
+                )
+            except DomainError as refused:  # the member used up the offer, or it closed: the message goes without
+                log.info("campaign %s: no coupon for member %s: %s", campaign.id, row.member_id, refused.code)
+                row = replace(row, offer_id=None)
+            else:
+                row = replace(row, coupon=issued.coupon)
+        given.append(row)
+    offered = [row for row in given if row.offer_id is not None]
+    if offered:
+        await session.execute(
+            sql_update(ROWS)
+            .where(ROWS.c.id == bindparam("row_id"))
+            .values(offer_id=bindparam("offer"), coupon_code=bindparam("code")),
+            [{"row_id": row.id, "offer": row.offer_id, "code": row.coupon and row.coupon.code} for row in offered],
+        )
+    return given
+
+
+async def record(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
+    """Store what happened to each message; members who blocked the bot are marked unreachable. Commits."""
+    if not outcomes:
+        return
+    await session.execute(
+        sql_update(ROWS)
+        .where(ROWS.c.id == bindparam("row_id"))
+        .values(
+            status=bindparam("new_status"),
+            telegram_message_id=bindparam("message_id"),
+            error=bindparam("new_error"),
+        ),
+        [
+            {
+                "row_id": outcome.recipient_id,
+                "new_status": outcome.status.value,
+                "message_id": outcome.message_id,
+                "new_error": outcome.error[:ERROR_LENGTH] if outcome.error else None,
+            }
+            for outcome in outcomes
+        ],
+    )
+    released = [outcome.recipient_id for outcome in outcomes if outcome.status == RecipientStatus.PENDING]
+    if released:
+        await session.execute(
+            sql_update(CampaignRecipient).where(CampaignRecipient.id.in_(released)).values(claimed_at=None)
+        )
+    blocked = [outcome.member_id for outcome in outcomes if outcome.status == RecipientStatus.BLOCKED]
+    if blocked:
+        await session.execute(sql_update(Member).where(Member.id.in_(blocked)).values(reachable=False))
+    await session.commit()
+
+
+async def queue_state(session: AsyncSession, campaign_id: int, now: datetime) -> QueueState:
+    """Finish the campaign if no recipient is left waiting; otherwise say when the next one is due. Commits."""
+    status = await session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
+    if status != CampaignStatus.RUNNING:
+        await session.rollback()
+        return QueueState(finished=True)
+    waiting = (
+        select(func.count(), func.min(CampaignRecipient.not_before), func.count(CampaignRecipient.not_before))
+        .where(CampaignRecipient.campaign_id == campaign_id)
+        .where(CampaignRecipient.status.in_((RecipientStatus.PENDING, RecipientStatus.SENDING)))
+    )
+    count, next_due, held = (await session.execute(waiting)).one()
+    if count:
+        await session.rollback()
+        return QueueState(finished=False, next_due=next_due if held == count else None)
+    await session.execute(
+        sql_update(Campaign)
+        .where(Campaign.id == campaign_id, Campaign.status == CampaignStatus.RUNNING)
+        .values(status=CampaignStatus.DONE, finished_at=now)
+    )
+    await session.commit()
+    return QueueState(finished=True)
+
+
+async def recover_interrupted(session: AsyncSession) -> int:
+    """After a restart: rows caught mid-send may or may not have reached the member; they become `unknown`."""
+    started = select(Campaign.id).where(Campaign.started_at.is_not(None), Campaign.status != CampaignStatus.DONE)
+    result = await session.execute(
+        sql_update(CampaignRecipient)
+        .where(CampaignRecipient.campaign_id.in_(started.scalar_subquery()))
+        .where(CampaignRecipient.status == RecipientStatus.SENDING)
+        .values(status=RecipientStatus.UNKNOWN, error="interrupted while sending")
+    )
+    await session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,83 @@
+"""Engines, sessions and migrations; the one place that knows SQLite from PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+SQLITE_BUSY_MS = 10_000
+# SQLite copies its write-ahead log into the database file when the log passes this many pages, inside the commit
+# that crossed the mark (about 10 ms with its fsync). `checkpoint`, run every second by the scheduler, keeps the
+# log well below it, so that this stays a safety net and commits at the till do not pay for copying.
+WAL_AUTOCHECKPOINT_PAGES = 10_000
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An engine tuned for its backend: SQLite gets WAL, a busy timeout, foreign keys and BEGIN IMMEDIATE."""
+    # Database errors end up in logs, and the values bound to a statement may be names or phone numbers.
+    kwargs.setdefault("hide_parameters", True)
+    if make_url(url).get_backend_name() != "sqlite":
+        return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000}, **kwargs)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the driver so that every transaction can start as IMMEDIATE:
+        # a writer then waits for the lock up front instead of failing with "database is locked" mid-way.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+async def checkpoint(engine: AsyncEngine) -> None:
+    """Copy SQLite's write-ahead log into the database file without holding up readers or writers (PASSIVE).
+
+    Runs on a connection outside any transaction: ours begin IMMEDIATE, which would take the write lock for nothing.
+    Other databases keep their own logs; for them this does nothing.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    async with engine.connect() as connection:
+        driver: Any = (await connection.get_raw_connection()).driver_connection  # aiosqlite's own connection
+        cursor = await driver.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        await cursor.close()
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+async def migrate(engine: AsyncEngine) -> None:
+    """Bring the schema up to date over the engine's own connection (the database may be a fresh file)."""
+
+    def upgrade(connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+    async with engine.begin() as connection:
+        await connection.run_sync(upgrade)

@@ -1,0 +1,53 @@
+"""Finding a member the way staff name them: a member number, a phone number, or the code from a scanned card."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.core.errors import MemberForgotten, UnknownMember
+from models.members.cards import CardSigner
+from models.members.registry import Member
+
+MEMBER_NUMBER_DIGITS = 9  # longer runs of digits are phone numbers
+
+
+def _phone(ref: str) -> str | None:
+    """The stored form (`+79001234567`) of a typed phone number, or None if `ref` is not one."""
+    digits = "".join(ch for ch in ref if ch.isdecimal())
+    if not all(ch.isdecimal() or ch in "+-() " for ch in ref) or len(digits) <= MEMBER_NUMBER_DIGITS:
+        return None
+    if len(digits) == 11 and digits.startswith("8") and not ref.startswith("+"):
+        digits = "7" + digits[1:]  # the Russian trunk prefix: 8 900 ... is +7 900 ...
+    return f"+{digits}"
+
+
+async def member_id(session: AsyncSession, ref: str, cards: CardSigner, now: datetime) -> int:
+    """The member `ref` names; raises UnknownMember (or the card's own error) when it names nobody."""
+    ref = ref.strip()
+    if CardSigner.looks_like_token(ref):
+        found: int | None = cards.verify(ref, now)
+    elif ref.isdecimal() and len(ref) <= MEMBER_NUMBER_DIGITS:
+        found = int(ref)
+    elif (phone := _phone(ref)) is not None:
+        found = await session.scalar(
+            select(Member.id).where(Member.phone == phone, Member.forgotten_at.is_(None)).order_by(Member.id.desc())
+        )
+    else:
+        found = None
+    if found is None:
+        raise UnknownMember(member=ref)
+    return found
+
+
+async def lock(session: AsyncSession, member_id: int, ref: str | None = None) -> Member:
+    """Load the member for a change, holding their row (FOR UPDATE on PostgreSQL; SQLite's write lock is held)."""
+    query = select(Member).where(Member.id == member_id).with_for_update().execution_options(populate_existing=True)
+    member = await session.scalar(query)
+    if member is None:
+        raise UnknownMember(member=ref or str(member_id))
+    if member.forgotten_at is not None:
+        raise MemberForgotten()
+    return member

@@ -1,0 +1,138 @@
+"""Members: enrolment with recorded consent, the welcome bonus, referrals, contact details."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, String, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.core.base import Base
+from models.core.errors import NotYourContact
+from models.core.programme import LANGUAGES, Programme
+
+
+class Member(Base):
+    __tablename__ = "members"
+    __table_args__ = (CheckConstraint("balance >= 0", name="balance_nonnegative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    first_name: Mapped[str | None] = mapped_column(String(128))
+    username: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    language: Mapped[str] = mapped_column(String(2))
+    referral_code: Mapped[str] = mapped_column(String(16), unique=True)
+    referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    joined_at: Mapped[datetime]
+    consent_version: Mapped[str] = mapped_column(String(16))
+    consent_at: Mapped[datetime]
+    marketing_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    marketing_consent_at: Mapped[datetime | None]
+    birthday: Mapped[date | None]
+    balance: Mapped[int] = mapped_column(default=0)
+    tier: Mapped[str] = mapped_column(String(32))
+    reachable: Mapped[bool] = mapped_column(Boolean, default=True)
+    forgotten_at: Mapped[datetime | None]
+
+
+class ConsentEvent(Base):
+    """Every consent given or withdrawn, with its time: the record a regulator asks for."""
+
+    __tablename__ = "consent_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # "terms" or "marketing"
+    version: Mapped[str] = mapped_column(String(16))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime]
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """What the interface may know of a member, detached from any session."""
+
+    id: int
+    telegram_id: int | None
+    first_name: str | None
+    language: str
+    balance: int
+    tier: str
+    referral_code: str
+    marketing_consent: bool
+    consent_version: str
+    phone: str | None
+    birthday: date | None
+
+    @classmethod
+    def of(cls, member: Member) -> MemberView:
+        return cls(
+            member.id,
+            member.telegram_id,
+            member.first_name,
+            member.language,
+            member.balance,
+            member.tier,
+            member.referral_code,
+            member.marketing_consent,
+            member.consent_version,
+            member.phone,
+            member.birthday,
+        )
+
+
+def pick_language(telegram_language: str | None) -> str:
+    """Russian for Russian-speaking users, English for everyone else."""
+    code = (telegram_language or "").split("-")[0].lower()
+    return code if code in LANGUAGES else "en"
+
+
+async def by_telegram_id(session: AsyncSession, telegram_id: int) -> MemberView | None:
+    member = await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
+    return None if member is None else MemberView.of(member)
+
+
+async def set_marketing_consent(
+    session: AsyncSession, programme: Programme, member_id: int, *, granted: bool, now: datetime
+) -> bool:
+    """Record the member's answer on marketing; returns whether it changed. Commits."""
+    member = await session.get_one(Member, member_id)
+    changed = member.marketing_consent != granted or member.marketing_consent_at is None
+    if changed:
+        member.marketing_consent = granted
+        member.marketing_consent_at = now
+        session.add(
+            ConsentEvent(
+                member_id=member_id, purpose="marketing", version=programme.consent_version, granted=granted, at=now
+            )
+        )
+    await session.commit()
+    return changed
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """What a cashier may see of a phone: `+7 *** ***-12-34`."""
+    if not phone:
+        return None
+    digits = phone.lstrip("+")
+    return f"+{digits[:-10] or digits[:1]} *** ***-{digits[-4:-2]}-{digits[-2:]}"
+
+
+def normalise_phone(raw: str) -> str:
+    digits = "".join(ch for ch in raw if ch.isdecimal())
+    return f"+{digits}"
+
+
+async def save_own_phone(
+    session: AsyncSession, member_id: int, *, sender_id: int, contact_user_id: int | None, phone: str
+) -> str:
+    """Store the phone of a shared contact, which must be the member's own; commits."""
+    if contact_user_id != sender_id:
+        raise NotYourContact()
+    member = await session.get_one(Member, member_id)
+    member.phone = normalise_phone(phone)
+    await session.commit()
+    return member.phone

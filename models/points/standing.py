@@ -1,0 +1,40 @@
+"""A member's standing: points, tier and the way to the next one, the next lot to expire."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.core.programme import Programme, Tier
+from models.members.registry import Member
+from models.points import ledger
+from models.till.purchases import spend_in_window
+
+
+@dataclass(frozen=True)
+class Standing:
+    points: int
+    tier: Tier
+    next_tier: Tier | None
+    spend_cents: int
+    to_next_cents: int
+    next_expiry: ledger.Lot | None
+
+
+def tier_for(programme: Programme, spend_cents: int) -> Tier:
+    reached = [level for level in programme.tiers.levels if spend_cents >= level.threshold * 100]
+    return reached[-1]
+
+
+async def standing(session: AsyncSession, programme: Programme, member_id: int, now: datetime) -> Standing:
+    member = await session.get_one(Member, member_id)
+    spend = await spend_in_window(session, member_id, days=programme.tiers.window_days, now=now)
+    tier = programme.tier(member.tier)
+    levels = programme.tiers.levels
+    position = levels.index(tier)
+    next_tier = levels[position + 1] if position + 1 < len(levels) else None
+    to_next = max(0, int(next_tier.threshold * 100) - spend) if next_tier else 0
+    lots = await ledger.live_lots(session, member_id)
+    return Standing(member.balance, tier, next_tier, spend, to_next, lots[0] if lots else None)

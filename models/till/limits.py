@@ -1,0 +1,110 @@
+"""Cashiers' limits at the till: the largest single sale and the points moved per business day.
+
+The points a staff member moved today are kept in a small counter table (`staff_days`), updated in the same
+transaction as the entries, so checking a limit costs one indexed read however busy the till has been.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import BigInteger, CheckConstraint, Date, Insert, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.core.base import Base
+from models.core.errors import LimitExceeded
+from models.core.portable import dialect_insert, dialect_of
+from models.core.programme import Programme
+from models.points.ledger import table_of
+from models.till.staff import Actor, Limits, Role, StaffMember, limits_from
+
+
+class StaffDay(Base):
+    """Points one staff member awarded or redeemed on one business day."""
+
+    __tablename__ = "staff_days"
+    __table_args__ = (CheckConstraint("points >= 0", name="points_nonnegative"),)
+
+    staff_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    points: Mapped[int]
+
+
+def business_day(programme: Programme, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(programme.timezone or "UTC")).date()
+
+
+# Each cashier's own limits, their row held so that one cashier's tills take turns, with today's counter if any.
+# Built once, at import, as it is read for every batch of sales.
+_HOLD_CASHIERS = (
+    select(StaffMember.telegram_id, StaffMember.max_sale_cents, StaffMember.points_per_day, StaffDay.points)
+    .outerjoin(StaffDay, (StaffDay.staff_id == StaffMember.telegram_id) & (StaffDay.day == bindparam("day")))
+    .where(StaffMember.telegram_id.in_(bindparam("cashiers", expanding=True)))
+    .order_by(StaffMember.telegram_id)
+    .with_for_update(of=StaffMember)
+)
+
+
+@functools.cache
+def _add_points(dialect: str) -> Insert:
+    """Today's new points added to the counters: an upsert, so that a counter created meanwhile is added to."""
+    statement = dialect_insert(dialect, table_of(StaffDay))
+    return statement.on_conflict_do_update(
+        index_elements=[StaffDay.staff_id, StaffDay.day], set_={"points": StaffDay.points + statement.excluded.points}
+    )
+
+
+class Tally:
+    """Limits and today's points of the staff acting in one transaction, kept current as they act."""
+
+    def __init__(self, day: date, limits: dict[int, Limits], used: dict[int, int]) -> None:
+        self.day = day
+        self._limits = limits
+        self._used = used
+        self._added: dict[int, int] = {}
+
+    @classmethod
+    async def load(cls, session: AsyncSession, programme: Programme, actors: Iterable[Actor], now: datetime) -> Tally:
+        """Read the limits of these staff and what they have used today, holding their counters (PostgreSQL)."""
+        cashiers = {actor.telegram_id for actor in actors if actor.role is Role.CASHIER}
+        day = business_day(programme, now)
+        limits: dict[int, Limits] = {}
+        used: dict[int, int] = {}
+        if cashiers:
+            rows = await session.execute(_HOLD_CASHIERS, {"cashiers": sorted(cashiers), "day": day})
+            own = {}
+            for telegram_id, max_sale_cents, points_per_day, points in rows:
+                own[telegram_id] = (max_sale_cents, points_per_day)
+                used[telegram_id] = points or 0
+            limits = {cashier: limits_from(programme, Role.CASHIER, *own.get(cashier, ())) for cashier in cashiers}
+        return cls(day, limits, used)
+
+    def check(self, actor: Actor, *, points: int, amount_cents: int | None = None, asked: str = "") -> None:
+        """Refuse what would take the staff member past a limit; LimitExceeded names which."""
+        limits = self._limits.get(actor.telegram_id)
+        if limits is None:
+            return
+        if amount_cents is not None and limits.max_sale_cents is not None and amount_cents > limits.max_sale_cents:
+            raise LimitExceeded(limit="max_sale", allowed=limits.max_sale_cents // 100, asked=asked)
+        used = self._used.get(actor.telegram_id, 0)
+        if limits.points_per_day is not None and points and used + points > limits.points_per_day:
+            raise LimitExceeded(limit="points_per_day", allowed=limits.points_per_day, used=used, asked=points)
+
+    def add(self, actor: Actor, points: int) -> None:
+        if actor.telegram_id in self._limits and points:
+            self._used[actor.telegram_id] = self._used.get(actor.telegram_id, 0) + points
+            self._added[actor.telegram_id] = self._added.get(actor.telegram_id, 0) + points
+
+    async def write(self, session: AsyncSession) -> None:
+        """Add today's new points to the counters (an upsert, so a counter created meanwhile is added to)."""
+        if not self._added:
+            return
+        await session.execute(
+            _add_points(dialect_of(session)),
+            [{"staff_id": staff, "day": self.day, "points": points} for staff, points in self._added.items()],
+        )
+        self._added = {}

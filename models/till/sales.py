@@ -1,0 +1,357 @@
+"""Recording sales at the till: points earned, the tier recomputed, the referral paid, limits kept, all audited.
+
+Earning rule: points = amount x `earning.points_per_100` / 100 x the multiplier of the tier the member holds *before*
+the sale, computed exactly and rounded once at the end by `earning.rounding` ("down" by default: 5 points per 100
+on 199.99 is 9 points). The sale then counts towards the tier, so a promotion takes effect from the next sale.
+
+`record_sales` does the work of any number of sales in one transaction with a fixed number of statements (the rows
+of all their members read at once, every purchase, entry, balance and audit line written in one statement each):
+one sale at a time through `record_sale`, or many at once through the group commit of `models.till.desk`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+from sqlalchemy import (
+    Exists,
+    SQLColumnExpression,
+    String,
+    bindparam,
+    cast,
+    exists,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.core.amounts import parse_amount, parse_category, parse_receipt
+from models.core.errors import DomainError, LimitExceeded, MemberForgotten, UnknownMember
+from models.core.programme import Programme, Tier
+from models.members import lookup
+from models.members.cards import CardSigner
+from models.members.registry import Member
+from models.points import ledger
+from models.points.standing import tier_for
+from models.till.audit import AuditEvent
+from models.till.limits import Tally
+from models.till.purchases import Purchase, rolling_spend
+from models.till.staff import Actor
+
+
+def points_for(programme: Programme, amount_cents: int, tier: Tier) -> int:
+    exact = Decimal(amount_cents) / 100 * programme.earning.points_per_100 / 100 * tier.multiplier
+    rounding = ROUND_HALF_UP if programme.earning.rounding == "half_up" else ROUND_DOWN
+    return int(exact.quantize(Decimal(1), rounding=rounding))
+
+
+def referral_paid(member: SQLColumnExpression[int]) -> Exists:
+    """Whether the member's referral was paid: the inviter's bonus (`referral:<id>`) or their own (`:invitee`)."""
+    key = literal("referral:").concat(cast(member, String))
+    return exists().where(or_(ledger.LedgerEntry.key == key, ledger.LedgerEntry.key == key.concat(":invitee")))
+
+
+# Built once, at import: building a statement and its cache key costs more than running it for a batch of sales.
+# What a batch reads about each member with their row (the rolling spend since `since`, whether their referral was
+# paid), and which of its keys were recorded before.
+_HOLD_FOR_SALE = ledger.hold_query(
+    rolling_spend(Member.id, bindparam("since")), referral_paid(Member.id), referrers=True
+)
+_RECORDED = select(Purchase.key).where(Purchase.key.in_(bindparam("keys", expanding=True)))
+_ADD_PURCHASES = insert(ledger.table_of(Purchase))
+_ADD_AUDITS = insert(ledger.table_of(AuditEvent))
+
+
+def moved_up(programme: Programme, old: str, new: Tier) -> bool:
+    levels = programme.tiers.levels
+    return levels.index(new) > levels.index(programme.tier(old))
+
+
+@dataclass(frozen=True)
+class SaleRequest:
+    """A sale as staff typed it: the member (number, phone or card code), the amount, optional category and receipt."""
+
+    actor: Actor
+    member: str
+    amount: str
+    category: str | None = None
+    receipt: str | None = None
+    update_id: int = 0  # the Telegram update: the sale's key when there is no receipt
+
+
+@dataclass(frozen=True)
+class SaleResult:
+    created: bool
+    member_id: int
+    receipt: str | None
+    amount_cents: int
+    points: int
+    balance: int
+    tier: Tier
+    promoted: bool
+    notices: tuple[ledger.Notice, ...]
+    telegram_id: int | None  # where the member hears of a promotion
+    language: str
+
+
+@dataclass(frozen=True)
+class _Read:
+    """A request once its words are read and its member found."""
+
+    index: int
+    request: SaleRequest
+    amount_cents: int
+    category: str | None
+    receipt: str | None
+    key: str
+    member_id: int
+
+
+@dataclass
+class _Batch:
+    """What a batch of sales writes, gathered while each sale is decided in order."""
+
+    purchases: list[dict[str, object]]
+    audits: list[dict[str, object]]
+    owners: list[int]  # the request behind each posting in the book, in posting order
+    tiers: dict[int, str]
+
+
+async def _read(
+    session: AsyncSession, programme: Programme, cards: CardSigner, index: int, request: SaleRequest, now: datetime
+) -> _Read:
+    amount = parse_amount(request.amount, programme)
+    category = parse_category(request.category, programme)
+    receipt = None if request.receipt is None else parse_receipt(request.receipt)
+    key = f"sale:{receipt}" if receipt else f"sale:upd:{request.update_id}"
+    member_id = await lookup.member_id(session, request.member, cards, now)
+    return _Read(index, request, amount, category, receipt, key, member_id)
+
+
+def _audit_line(actor: Actor, action: str, now: datetime, **fields: object) -> dict[str, object]:
+    return {"at": now, "actor_id": actor.telegram_id, "role": actor.role.value, "action": action, **fields}
+
+
+def _pay_referral(
+    programme: Programme, book: ledger.Book, batch: _Batch, sale: _Read, paid: set[str], now: datetime
+) -> None:
+    """On the invited member's first purchase: the inviter's bonus and the newcomer's, once (key `referral:<id>`)."""
+    holder = book.holders[sale.member_id]
+    key = f"referral:{holder.member_id}"
+    inviter = book.holders.get(holder.referred_by_id or 0)
+    if holder.referred_by_id in (None, holder.member_id) or key in paid:
+        return
+    paid.add(key)
+    bonuses = programme.bonuses
+    expires = now + timedelta(days=programme.expiry.days)
+    if inviter is not None and not inviter.forgotten and bonuses.referral_inviter:
+        book.post(
+            member_id=inviter.member_id,
+            amount=bonuses.referral_inviter,
+            kind="referral",
+            reason=str(holder.member_id),
+            key=key,
+            now=now,
+            rule="bonuses.referral_inviter",
+            expires_at=expires,
+        )
+        batch.owners.append(sale.index)
+    if bonuses.referral_invitee:
+        book.post(
+            member_id=holder.member_id,
+            amount=bonuses.referral_invitee,
+            kind="referral",
+            reason=str(holder.referred_by_id),
+            key=f"{key}:invitee",
+            now=now,
+            rule="bonuses.referral_invitee",
+            expires_at=expires,
+        )
+        batch.owners.append(sale.index)
+
+
+async def _replays(
+    session: AsyncSession, programme: Programme, book: ledger.Book, replayed: list[_Read]
+) -> dict[int, SaleResult]:
+    """What to answer for sales recorded before (in an earlier transaction or earlier in this batch)."""
+    keys = [sale.key for sale in replayed]
+    purchases = {p.key: p for p in await session.scalars(select(Purchase).where(Purchase.key.in_(keys)))}
+    points = dict(
+        (
+            await session.execute(
+                select(ledger.LedgerEntry.key, ledger.LedgerEntry.amount).where(ledger.LedgerEntry.key.in_(keys))
+            )
+        ).all()
+    )
+    await book.lock(purchase.member_id for purchase in purchases.values())
+    results = {}
+    for sale in replayed:
+        purchase = purchases[sale.key]
+        holder = book.holders[purchase.member_id]
+        results[sale.index] = SaleResult(
+            False,
+            holder.member_id,
+            purchase.receipt,
+            purchase.amount_cents,
+            points.get(sale.key, 0),
+            book.balance(holder.member_id),
+            programme.tier(holder.tier),
+            False,
+            (),
+            holder.telegram_id,
+            holder.language,
+        )
+    return results
+
+
+async def record_sales(
+    session: AsyncSession, programme: Programme, cards: CardSigner, requests: Sequence[SaleRequest], now: datetime
+) -> list[SaleResult | DomainError]:
+    """The work of several sales inside the caller's transaction, in order; each gets its result or its refusal.
+
+    A sale's key is `sale:<receipt>`, or `sale:upd:<update id>` without a receipt: a key recorded before (or earlier
+    in the same batch) is answered with `created=False` and changes nothing. A refused sale changes nothing; a limit
+    breach leaves an audit line. The caller commits (or rolls back everything).
+    """
+    outcomes: list[SaleResult | DomainError | None] = [None] * len(requests)
+    read: list[_Read] = []
+    for index, request in enumerate(requests):
+        try:
+            read.append(await _read(session, programme, cards, index, request, now))
+        except DomainError as refusal:
+            outcomes[index] = refusal
+    book = ledger.Book(session)
+    since = now - timedelta(days=programme.tiers.window_days)
+    facts = await book.lock((sale.member_id for sale in read), _HOLD_FOR_SALE, since=since)
+    holders = book.holders
+    spend = {member_id: int(extra[0]) for member_id, extra in facts.items()}
+    paid = {f"referral:{member_id}" for member_id, extra in facts.items() if extra[1]}
+    recorded = set(await session.scalars(_RECORDED, {"keys": [sale.key for sale in read]}))
+    tally = await Tally.load(session, programme, (sale.request.actor for sale in read), now)
+    batch = _Batch([], [], [], {member_id: holders[member_id].tier for member_id in spend})
+    decided: list[tuple[_Read, int, bool, int]] = []  # sale, points, promoted, balance after it
+    replayed: list[_Read] = []
+    for sale in read:
+        holder = holders.get(sale.member_id)
+        actor = sale.request.actor
+        if holder is None or holder.forgotten:
+            outcomes[sale.index] = UnknownMember(member=sale.request.member) if holder is None else MemberForgotten()
+            continue
+        if sale.key in recorded:
+            replayed.append(sale)
+            continue
+        tier = programme.tier(batch.tiers[sale.member_id])
+        points = points_for(programme, sale.amount_cents, tier)
+        try:
+            tally.check(actor, points=points, amount_cents=sale.amount_cents, asked=sale.request.amount)
+        except LimitExceeded as breach:
+            outcomes[sale.index] = breach
+            detail = " ".join(f"{name}={value}" for name, value in breach.details.items())
+            batch.audits.append(_audit_line(actor, "limit.breach", now, member_id=None, subject=None, detail=detail))
+            continue
+        recorded.add(sale.key)
+        tally.add(actor, points)
+        batch.purchases.append(
+            {
+                "member_id": sale.member_id,
+                "amount_cents": sale.amount_cents,
+                "category": sale.category,
+                "receipt": sale.receipt,
+                "key": sale.key,
+                "staff_id": actor.telegram_id,
+                "created_at": now,
+            }
+        )
+        if points:
+            book.post(
+                member_id=sale.member_id,
+                amount=points,
+                kind="sale",
+                reason=f"#{sale.receipt}" if sale.receipt else "",
+                key=sale.key,
+                now=now,
+                rule=f"earning x{tier.multiplier}",
+                actor_id=actor.telegram_id,
+                expires_at=now + timedelta(days=programme.expiry.days),
+            )
+            batch.owners.append(sale.index)
+        _pay_referral(programme, book, batch, sale, paid, now)
+        spend[sale.member_id] += sale.amount_cents
+        new_tier = tier_for(programme, spend[sale.member_id])
+        promoted = moved_up(programme, batch.tiers[sale.member_id], new_tier)
+        batch.tiers[sale.member_id] = new_tier.name
+        detail = f"amount_cents={sale.amount_cents} points={points} category={sale.category or '-'}"
+        batch.audits.append(_audit_line(actor, "sale", now, member_id=sale.member_id, subject=sale.key, detail=detail))
+        decided.append((sale, points, promoted, book.balance(sale.member_id)))
+    await _write(session, book, batch, holders, tally)
+    posted = await book.write()
+    notices: dict[int, list[ledger.Notice]] = {}
+    for owner, item in zip(batch.owners, posted, strict=True):
+        target = book.holders[item.member_id]
+        if target.telegram_id is not None and not target.forgotten:
+            notices.setdefault(owner, []).append(ledger.Notice(target.telegram_id, target.language, item))
+    for sale, points, promoted, balance in decided:
+        holder = holders[sale.member_id]
+        outcomes[sale.index] = SaleResult(
+            True,
+            sale.member_id,
+            sale.receipt,
+            sale.amount_cents,
+            points,
+            balance,
+            programme.tier(batch.tiers[sale.member_id]),
+            promoted,
+            tuple(notices.get(sale.index, ())),
+            holder.telegram_id,
+            holder.language,
+        )
+    if replayed:
+        for index, result in (await _replays(session, programme, book, replayed)).items():
+            outcomes[index] = result
+    assert all(outcome is not None for outcome in outcomes)
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+async def _write(
+    session: AsyncSession, book: ledger.Book, batch: _Batch, holders: dict[int, ledger.Holder], tally: Tally
+) -> None:
+    """Purchases, tier changes, today's counters and the audit lines, one statement each."""
+    if batch.purchases:
+        await session.execute(_ADD_PURCHASES, batch.purchases)
+    changed = [{"id": m, "tier": tier} for m, tier in batch.tiers.items() if tier != holders[m].tier]
+    if changed:
+        await session.execute(update(Member), changed)
+    await tally.write(session)
+    if batch.audits:
+        await session.execute(_ADD_AUDITS, batch.audits)
+
+
+async def record_sale(
+    session: AsyncSession,
+    programme: Programme,
+    cards: CardSigner,
+    actor: Actor,
+    *,
+    member: str,
+    amount: str,
+    category: str | None,
+    receipt: str | None,
+    update_id: int,
+    now: datetime,
+) -> SaleResult:
+    """Record one purchase and its points, once per receipt (or per Telegram update without one); commits.
+
+    A limit breach is refused, changes nothing but the audit trail, and raises LimitExceeded for owners to hear of.
+    """
+    request = SaleRequest(actor, member, amount, category, receipt, update_id)
+    (outcome,) = await record_sales(session, programme, cards, [request], now)
+    await session.commit()
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome

@@ -1,0 +1,186 @@
+"""Staff and their roles: owners come from ADMIN_IDS, admins and cashiers are appointed by owners."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, CheckConstraint, String, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.core.amounts import parse_amount, parse_points
+from models.core.base import Base
+from models.core.errors import BadStaffRole, NotStaff, OwnerFromSettings
+from models.core.programme import Programme
+from models.members.registry import Member
+from models.till import audit
+
+
+class Role(StrEnum):
+    CASHIER = "cashier"
+    ADMIN = "admin"
+    OWNER = "owner"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def can(self, needed: Role) -> bool:
+        return self.rank >= needed.rank
+
+
+APPOINTABLE = (Role.CASHIER, Role.ADMIN)
+
+
+class StaffMember(Base):
+    __tablename__ = "staff"
+    __table_args__ = (
+        CheckConstraint("max_sale_cents IS NULL OR max_sale_cents > 0", name="max_sale_positive"),
+        CheckConstraint("points_per_day IS NULL OR points_per_day > 0", name="points_per_day_positive"),
+    )
+
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    added_by: Mapped[int] = mapped_column(BigInteger)
+    added_at: Mapped[datetime]
+    # A cashier's own limits; NULL means the programme's [staff] defaults.
+    max_sale_cents: Mapped[int | None]
+    points_per_day: Mapped[int | None]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, as the interface established it."""
+
+    telegram_id: int
+    role: Role
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one staff member may do at once and per day; None is no limit (admins and owners)."""
+
+    max_sale_cents: int | None
+    points_per_day: int | None
+
+
+@dataclass(frozen=True)
+class StaffView:
+    telegram_id: int
+    role: Role
+    language: str
+    limits: Limits
+
+
+async def role_of(session: AsyncSession, telegram_id: int, owners: frozenset[int]) -> Role | None:
+    """The user's staff role, or None for customers and strangers."""
+    if telegram_id in owners:
+        return Role.OWNER
+    role = await session.scalar(select(StaffMember.role).where(StaffMember.telegram_id == telegram_id))
+    return None if role is None else Role(role)
+
+
+def limits_from(
+    programme: Programme, role: Role, max_sale_cents: int | None = None, points_per_day: int | None = None
+) -> Limits:
+    """A staff member's limits: their own where an owner set them, else the programme's; none above cashier."""
+    if role is not Role.CASHIER:
+        return Limits(None, None)
+    return Limits(
+        max_sale_cents if max_sale_cents is not None else int(programme.staff.max_sale * 100),
+        points_per_day if points_per_day is not None else programme.staff.points_per_day,
+    )
+
+
+async def languages(session: AsyncSession, telegram_ids: Iterable[int]) -> dict[int, str]:
+    """The language to write to each user in: their member language, English for those who are not members."""
+    ids = list(telegram_ids)
+    rows = await session.execute(select(Member.telegram_id, Member.language).where(Member.telegram_id.in_(ids)))
+    known: dict[int | None, str] = dict(rows.all())
+    return {telegram_id: known.get(telegram_id, "en") for telegram_id in ids}
+
+
+async def _language(session: AsyncSession, telegram_id: int) -> str:
+    return (await languages(session, [telegram_id]))[telegram_id]
+
+
+def parse_role(text: str) -> Role:
+    """An appointable role by name; owners come only from ADMIN_IDS."""
+    try:
+        role = Role(text.lower())
+    except ValueError:
+        raise BadStaffRole(roles=", ".join(APPOINTABLE)) from None
+    if role not in APPOINTABLE:
+        raise OwnerFromSettings()
+    return role
+
+
+async def appoint(
+    session: AsyncSession,
+    programme: Programme,
+    *,
+    owner: Actor,
+    owners: frozenset[int],
+    user_id: int,
+    role: str,
+    max_sale: str | None,
+    points_per_day: str | None,
+    now: datetime,
+) -> StaffView:
+    """Make the user a cashier or admin (or change their role and limits); audited; commits.
+
+    `max_sale` and `points_per_day` are the cashier's own limits as typed; left out, the programme's defaults apply.
+    """
+    appointed = parse_role(role)
+    max_sale_cents = None if max_sale is None else parse_amount(max_sale, programme)
+    daily = None if points_per_day is None else parse_points(points_per_day)
+    if user_id in owners:
+        raise OwnerFromSettings()
+    row = await session.get(StaffMember, user_id)
+    if row is None:
+        row = StaffMember(telegram_id=user_id, role=appointed.value, added_by=owner.telegram_id, added_at=now)
+        session.add(row)
+    row.role = appointed.value
+    row.max_sale_cents = max_sale_cents
+    row.points_per_day = daily
+    await session.flush()
+    limits = limits_from(programme, appointed, row.max_sale_cents, row.points_per_day)
+    detail = f"role={appointed.value} max_sale_cents={limits.max_sale_cents} points_per_day={limits.points_per_day}"
+    await audit.record(session, owner, "staff.add", now=now, subject=str(user_id), detail=detail)
+    view = StaffView(user_id, appointed, await _language(session, user_id), limits)
+    await session.commit()
+    return view
+
+
+async def dismiss(
+    session: AsyncSession, *, owner: Actor, owners: frozenset[int], user_id: int, role: str, now: datetime
+) -> StaffView:
+    """Take the user's staff role away; they become an ordinary user again. Audited; commits."""
+    dismissed = parse_role(role)
+    if user_id in owners:
+        raise OwnerFromSettings()
+    row = await session.get(StaffMember, user_id)
+    if row is None or row.role != dismissed.value:
+        await session.rollback()
+        raise NotStaff(user=user_id, role=dismissed.value)
+    await session.delete(row)
+    await audit.record(session, owner, "staff.remove", now=now, subject=str(user_id), detail=f"role={dismissed.value}")
+    view = StaffView(user_id, dismissed, await _language(session, user_id), Limits(None, None))
+    await session.commit()
+    return view
+
+
+async def everyone(session: AsyncSession, programme: Programme, owners: frozenset[int]) -> list[StaffView]:
+    """Owners and appointed staff, for publishing each one's "/" menu at start-up."""
+    rows = [row for row in await session.scalars(select(StaffMember)) if row.telegram_id not in owners]
+    spoken = await languages(session, [*owners, *(row.telegram_id for row in rows)])
+    views = [StaffView(user_id, Role.OWNER, spoken[user_id], Limits(None, None)) for user_id in sorted(owners)]
+    for row in rows:
+        role = Role(row.role)
+        limits = limits_from(programme, role, row.max_sale_cents, row.points_per_day)
+        views.append(StaffView(row.telegram_id, role, spoken[row.telegram_id], limits))
+    await session.rollback()
+    return views

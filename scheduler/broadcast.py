@@ -1,0 +1,379 @@
+"""The delivery engine: every running campaign's messages go out through one shared rate limit.
+
+For each campaign, a loop pages through the queue by id, claims a small chunk of rows (committed before any of
+their messages leaves), and hands each claimed row to a sending task once the rate limit allows. Outcomes are
+written back in batches by a flusher. Telegram's answers decide each row: 429 pauses every campaign and retries
+the same message, 403 marks the member unreachable, server and connection errors are retried with backoff a few
+times, and a request whose fate is unknown (a timeout) is never repeated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+from collections import deque
+from collections.abc import Awaitable, Iterator, Sequence
+from itertools import islice
+from typing import TypeVar, cast
+
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import Message
+from aiohttp import ClientConnectorError
+
+from models.campaigns import queue
+from models.campaigns.planning import (
+    CampaignKind,
+    CampaignStatus,
+    CampaignView,
+    RecipientStatus,
+    get_campaign,
+    progress,
+)
+from models.campaigns.queue import Claimed, Outcome
+from models.core.base import utcnow
+from models.members.registry import by_telegram_id
+from scheduler.context import JobContext
+from scheduler.messages import campaign_text
+from scheduler.ratelimit import TokenBucket
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+PAGE = 500  # queue rows read at once
+MAX_CLAIM = 100  # rows claimed in one transaction at the highest rates
+IN_FLIGHT = 64  # messages waiting for Telegram's answer at once, all campaigns together
+FLUSH_EVERY = 0.2  # seconds between writes of outcomes (what a crash can leave unknown)
+FLUSH_AT = 200  # outcomes that trigger a write at once
+ATTEMPTS = 4  # tries of one message on server or connection errors
+BACKOFF = 0.5  # seconds before the first retry, doubling each time
+REQUEST_TIMEOUT = 30  # seconds Telegram has to answer one message
+DRAIN_TIMEOUT = 10.0  # seconds a stopping campaign waits for its messages in flight
+IDLE_RECHECK = 60.0  # longest sleep before the queue is looked at again
+
+
+def _chunks(rows: Sequence[queue.Queued], size: int) -> Iterator[list[queue.Queued]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _retryable(error: TelegramAPIError) -> bool:
+    """Errors after which the message surely did not go out: Telegram's 5xx, or no connection at all."""
+    return isinstance(error, TelegramServerError) or isinstance(error.__cause__, ClientConnectorError)
+
+
+class _Stopped(Exception):
+    """The delivery was asked to stop; raised at the next point where stopping is safe."""
+
+
+class DeliveryEngine:
+    """Runs one delivery per running campaign; they share the rate limit and the cap on messages in flight."""
+
+    def __init__(self, context: JobContext, *, in_flight: int = IN_FLIGHT) -> None:
+        self.context = context
+        rate = context.settings.broadcast_rate
+        self.limiter = TokenBucket(rate)
+        self.slots = asyncio.Semaphore(in_flight)
+        # At low rates a crash leaves at most a message or two claimed but unsent; at high rates claims are batched.
+        self.claim_size = max(1, min(MAX_CLAIM, int(rate / 10)))
+        self._deliveries: dict[int, CampaignDelivery] = {}
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._closed = False
+
+    def start(self, campaign_id: int) -> None:
+        """Deliver the campaign unless it is being delivered already or the bot is shutting down."""
+        if self._closed or campaign_id in self._tasks:
+            # After shutdown began, a late start (an automation catching up, a job firing) would send through a
+            # closed bot; the campaign stays in the database and resumes at the next start.
+            return
+        run = CampaignDelivery(self, campaign_id)
+        task = asyncio.create_task(self._run(run), name=f"campaign-{campaign_id}")
+        self._deliveries[campaign_id] = run
+        self._tasks[campaign_id] = task
+
+    async def _run(self, run: CampaignDelivery) -> None:
+        try:
+            await run.run()
+        except Exception:
+            log.exception("campaign %s: delivery stopped by an error; it resumes at the next start", run.campaign_id)
+        finally:
+            self._deliveries.pop(run.campaign_id, None)
+            self._tasks.pop(run.campaign_id, None)
+
+    def running(self) -> list[int]:
+        return list(self._tasks)
+
+    async def cancel(self, campaign_id: int) -> None:
+        """Stop a cancelled campaign's delivery: unsent claims are cancelled, messages in flight are recorded."""
+        await self._stop(campaign_id, RecipientStatus.CANCELLED)
+
+    async def stop(self) -> None:
+        """Stop every delivery for shutdown: unsent claims go back to the queue for the next start."""
+        self._closed = True
+        await asyncio.gather(*(self._stop(campaign_id, RecipientStatus.PENDING) for campaign_id in list(self._tasks)))
+
+    async def _stop(self, campaign_id: int, release_as: RecipientStatus) -> None:
+        task, run = self._tasks.get(campaign_id), self._deliveries.get(campaign_id)
+        if task is None or run is None:
+            return
+        run.stop(release_as)
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+class CampaignDelivery:
+    """One campaign's way through its queue.
+
+    Stopping is cooperative: a delivery is interrupted only while it waits (for the rate limit, a slot, quiet hours,
+    the next row due), never in the middle of a database transaction, so it can still store what happened.
+    """
+
+    def __init__(self, engine: DeliveryEngine, campaign_id: int) -> None:
+        self.engine = engine
+        self.campaign_id = campaign_id
+        self.release_as = RecipientStatus.PENDING
+        self._stopping = False
+        self._waiting: asyncio.Task[object] | None = None
+        self._undispatched: deque[Claimed] = deque()
+        self._sending: set[asyncio.Task[None]] = set()
+        self._outcomes: list[Outcome] = []
+        self._flush_now = asyncio.Event()
+        self._flush_lock = asyncio.Lock()
+        self._closed = False
+
+    def stop(self, release_as: RecipientStatus) -> None:
+        self.release_as = release_as
+        self._stopping = True
+        if self._waiting is not None:
+            self._waiting.cancel()
+
+    async def _wait(self, awaitable: Awaitable[T]) -> T:
+        """Await something that only waits (no database work), giving up if the delivery is asked to stop."""
+        if self._stopping:
+            if inspect.iscoroutine(awaitable):
+                awaitable.close()  # never started: close it, so that it is not reported as never awaited
+            raise _Stopped
+        waiting: asyncio.Task[T] = asyncio.ensure_future(awaitable)
+        self._waiting = cast("asyncio.Task[object]", waiting)
+        try:
+            return await waiting
+        except asyncio.CancelledError:
+            if self._stopping and waiting.cancelled():
+                raise _Stopped from None
+            raise
+        finally:
+            self._waiting = None
+
+    async def run(self) -> None:
+        try:
+            campaign = await self._begin()
+        except _Stopped:
+            return
+        if campaign is None:
+            return
+        flusher = asyncio.create_task(self._flush_periodically())
+        try:
+            await self._deliver(campaign)
+        except _Stopped:
+            log.info("campaign %s: delivery stopped", self.campaign_id)
+        finally:
+            # Whether finished or stopped: unsent claims are handed back, answers awaited, everything stored.
+            self._outcomes.extend(Outcome(row.id, row.member_id, self.release_as) for row in self._undispatched)
+            self._undispatched.clear()
+            await self._drain()
+            self._closed = True
+            self._flush_now.set()
+            await flusher
+            await self._flush()
+        await self._report(campaign)
+
+    async def _begin(self) -> CampaignView | None:
+        """Start the campaign if its time came, and freeze its audience (resuming a freeze cut short)."""
+        context = self.engine.context
+        async with context.sessionmaker() as session:
+            campaign = await get_campaign(session, self.campaign_id)
+            await session.rollback()
+            if campaign.status == CampaignStatus.SCHEDULED:
+                started = await queue.start_campaign(session, self.campaign_id, utcnow())
+                if started is None:
+                    return None
+                campaign = started
+            if campaign.status != CampaignStatus.RUNNING:
+                return None
+            while not await queue.freeze_chunk(session, context.programme, campaign):
+                await self._wait(asyncio.sleep(0))  # a stop between chunks leaves a freeze that resumes later
+            size = await queue.audience_size(session, campaign.id)
+        log.info("campaign %s: delivering to an audience of %s", self.campaign_id, size)
+        return campaign
+
+    async def _deliver(self, campaign: CampaignView) -> None:
+        context, engine = self.engine.context, self.engine
+        after = 0
+        while True:
+            await self._wait_for_quiet_hours()
+            async with context.sessionmaker() as session:
+                page = await queue.due_page(session, self.campaign_id, after=after, now=utcnow(), limit=PAGE)
+            if page:
+                after = page[-1].id
+                for chunk in _chunks(page, engine.claim_size):
+                    await self._wait(engine.limiter.wait_unpaused())
+                    await self._wait_for_quiet_hours()
+                    async with context.sessionmaker() as session:
+                        claimed = await queue.claim(session, context.programme, campaign, chunk, utcnow())
+                    self._undispatched.extend(claimed)
+                    await self._dispatch(campaign)
+                continue
+            if after:
+                after = 0  # one more pass from the start picks up rows held back or handed back meanwhile
+                continue
+            await self._drain()
+            await self._flush()
+            async with context.sessionmaker() as session:
+                state = await queue.queue_state(session, self.campaign_id, utcnow())
+            if state.finished:
+                return
+            wait = IDLE_RECHECK if state.next_due is None else (state.next_due - utcnow()).total_seconds()
+            await self._wait(asyncio.sleep(min(max(wait, 0.05), IDLE_RECHECK)))
+
+    async def _dispatch(self, campaign: CampaignView) -> None:
+        """Send every claimed row as soon as a slot and the rate limit allow; each in its own task."""
+        engine = self.engine
+        while self._undispatched:
+            if self._stopping:
+                raise _Stopped
+            # The waits are wrapped (interruptible) only when they would really wait: at high rates they rarely do.
+            if engine.slots.locked():
+                await self._wait(engine.slots.acquire())
+            else:
+                await engine.slots.acquire()
+            try:
+                if not engine.limiter.try_acquire():
+                    await self._wait(engine.limiter.acquire())
+            except BaseException:
+                engine.slots.release()
+                raise
+            task = asyncio.create_task(self._send(campaign, self._undispatched.popleft()))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+
+    async def _send(self, campaign: CampaignView, row: Claimed) -> None:
+        try:
+            outcome = await self._attempts(campaign, row)
+        finally:
+            self.engine.slots.release()
+        self._outcomes.append(outcome)
+        if len(self._outcomes) >= FLUSH_AT:
+            self._flush_now.set()
+
+    async def _attempts(self, campaign: CampaignView, row: Claimed) -> Outcome:
+        """Send one message, retrying what may be retried; cancelled while waiting, the row goes back unsent."""
+        failures = 0
+        while True:
+            try:
+                message = await self._request(campaign, row)
+            except TelegramRetryAfter as error:
+                log.warning("Telegram asked to wait %ss; all campaigns pause", error.retry_after)
+                self.engine.limiter.pause(error.retry_after)
+                delay = 0.0
+            except TelegramForbiddenError as error:
+                return Outcome(row.id, row.member_id, RecipientStatus.BLOCKED, error=error.message)
+            except TelegramNetworkError as error:
+                if not _retryable(error):
+                    return Outcome(row.id, row.member_id, RecipientStatus.UNKNOWN, error=error.message)
+                failures, delay = failures + 1, BACKOFF * 2**failures
+            except TelegramAPIError as error:
+                if not _retryable(error):
+                    return Outcome(row.id, row.member_id, RecipientStatus.FAILED, error=error.message)
+                failures, delay = failures + 1, BACKOFF * 2**failures
+            else:
+                return Outcome(row.id, row.member_id, RecipientStatus.SENT, message_id=message.message_id)
+            if failures >= ATTEMPTS:
+                return Outcome(row.id, row.member_id, RecipientStatus.FAILED, error=f"gave up after {failures} tries")
+            try:
+                await asyncio.sleep(delay)
+                await self.engine.limiter.acquire()
+            except asyncio.CancelledError:
+                return Outcome(row.id, row.member_id, self.release_as)
+
+    async def _request(self, campaign: CampaignView, row: Claimed) -> Message:
+        context = self.engine.context
+        programme = context.programme
+        offer = programme.offer(row.offer_id) if row.offer_id else None
+        t = context.texts[row.language]
+        text = campaign_text(t, campaign.text_for(row.language), offer, row.coupon, programme.timezone)
+        if campaign.photo:
+            return await context.bot.send_photo(
+                row.telegram_id, campaign.photo, caption=text, request_timeout=REQUEST_TIMEOUT
+            )
+        return await context.bot.send_message(row.telegram_id, text, request_timeout=REQUEST_TIMEOUT)
+
+    async def _wait_for_quiet_hours(self) -> None:
+        programme = self.engine.context.programme
+        until = queue.quiet_until(programme.marketing, programme.timezone, utcnow())
+        if until is not None:
+            log.info("campaign %s: quiet hours, holding messages until %s", self.campaign_id, until)
+            await self._flush()
+            await self._wait(asyncio.sleep((until - utcnow()).total_seconds()))
+
+    async def _drain(self) -> None:
+        """Wait for the messages in flight (each has its own request timeout). When stopping, those still unanswered
+        after DRAIN_TIMEOUT are abandoned: they stay `sending`, and become unknown at the next start."""
+        if not self._sending:
+            return
+        _, late = await asyncio.wait(set(self._sending), timeout=DRAIN_TIMEOUT if self._stopping else None)
+        for task in late:
+            task.cancel()
+
+    async def _flush_periodically(self) -> None:
+        """Store outcomes every FLUSH_EVERY seconds or FLUSH_AT outcomes, until the delivery closes."""
+        while not self._closed:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._flush_now.wait(), FLUSH_EVERY)
+            self._flush_now.clear()
+            await self._flush()
+
+    async def _flush(self) -> None:
+        async with self._flush_lock:
+            outcomes, self._outcomes = self._outcomes, []
+            if not outcomes:
+                return
+            try:
+                async with self.engine.context.sessionmaker() as session:
+                    await queue.record(session, outcomes)
+            except Exception:
+                log.exception("campaign %s: could not store %s outcomes; retrying", self.campaign_id, len(outcomes))
+                self._outcomes[:0] = outcomes
+
+    async def _report(self, campaign: CampaignView) -> None:
+        """Tell the manager who created the campaign how it went, once it is over."""
+        context = self.engine.context
+        if campaign.kind != CampaignKind.MANUAL or campaign.created_by is None:
+            return
+        async with context.sessionmaker() as session:
+            current = await get_campaign(session, self.campaign_id)
+            if current.status != CampaignStatus.DONE:
+                return
+            counts = (await progress(session, [self.campaign_id]))[self.campaign_id]
+            manager = await by_telegram_id(session, campaign.created_by)
+        t = context.texts[manager.language if manager else "en"]
+        text = t(
+            "campaign-finished",
+            id=campaign.id,
+            sent=counts[RecipientStatus.SENT],
+            blocked=counts[RecipientStatus.BLOCKED],
+            failed=counts[RecipientStatus.FAILED],
+            unknown=counts[RecipientStatus.UNKNOWN],
+            held_out=counts[RecipientStatus.HELD_OUT],
+        )
+        try:
+            await context.bot.send_message(campaign.created_by, text)
+        except TelegramAPIError as error:
+            log.warning("campaign %s: could not report to its author: %s", campaign.id, error.message)

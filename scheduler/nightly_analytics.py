@@ -1,0 +1,21 @@
+"""The nightly analytics run: every member's RFM, segment, rhythm and best offer; unused reserved points go back."""
+
+from __future__ import annotations
+
+import logging
+
+from models.analytics.recompute import recompute_all
+from models.core.base import utcnow
+from models.offers.coupons import release_expired
+from scheduler.context import JobContext
+
+log = logging.getLogger(__name__)
+
+
+async def nightly_analytics(context: JobContext) -> None:
+    async with context.sessionmaker() as session:
+        released = await release_expired(session, context.programme, utcnow())
+        report = await recompute_all(session, context.programme, utcnow())
+    log.info(
+        "analytics: %d members in %.1f s; %d expired coupons gave points back", report.members, report.seconds, released
+    )

@@ -1,0 +1,86 @@
+"""Campaign scheduling: the database says what is due, APScheduler wakes the delivery engine at the right time.
+
+At start-up every open campaign is read back: running ones resume at once (rows caught mid-send become
+`unknown` first), scheduled ones get a job with an explicit id, so a restart neither loses nor repeats anything.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+
+from models.campaigns.planning import CampaignStatus, CampaignView, open_campaigns
+from models.campaigns.queue import recover_interrupted
+from models.core.base import utcnow
+from scheduler.broadcast import DeliveryEngine
+from scheduler.context import JobContext
+from scheduler.daily_campaigns import Automations
+
+log = logging.getLogger(__name__)
+
+# A campaign this close to its time is started at once rather than through the scheduler.
+DUE_MARGIN = timedelta(seconds=1)
+
+
+def job_id(campaign_id: int) -> str:
+    return f"campaign:{campaign_id}"
+
+
+class CampaignRunner:
+    """The one object handlers and start-up talk to about campaigns' timing."""
+
+    def __init__(self, context: JobContext, scheduler: AsyncIOScheduler) -> None:
+        self.context = context
+        self.scheduler = scheduler
+        self.delivery = DeliveryEngine(context)
+        self.automations = Automations(context, scheduler, self.delivery)
+
+    async def start(self) -> None:
+        """Pick up where the last run stopped: recover interrupted sends, resume and schedule open campaigns."""
+        async with self.context.sessionmaker() as session:
+            unknown = await recover_interrupted(session)
+            campaigns = await open_campaigns(session)
+        if unknown:
+            log.warning("%s campaign messages were being sent when the bot stopped; marked unknown", unknown)
+        for campaign in campaigns:
+            self.schedule(campaign)
+        await self.automations.start()
+
+    def schedule(self, campaign: CampaignView) -> None:
+        """Deliver now if due (or already running), else at its time; calling again for a campaign is harmless."""
+        if campaign.status not in (CampaignStatus.SCHEDULED, CampaignStatus.RUNNING):
+            return
+        if campaign.status == CampaignStatus.RUNNING or campaign.send_at <= utcnow() + DUE_MARGIN:
+            self._forget_job(campaign.id)
+            self.delivery.start(campaign.id)
+            return
+        self.scheduler.add_job(
+            self._fire,
+            DateTrigger(run_date=campaign.send_at),
+            id=job_id(campaign.id),
+            args=[campaign.id],
+            replace_existing=True,
+            misfire_grace_time=None,  # late is better than never: a campaign missed while down goes at start-up
+        )
+
+    async def _fire(self, campaign_id: int) -> None:
+        self.delivery.start(campaign_id)
+
+    async def cancel(self, campaign_id: int) -> None:
+        """A campaign was cancelled in the database: drop its job and stop its delivery."""
+        self._forget_job(campaign_id)
+        await self.delivery.cancel(campaign_id)
+
+    def scheduled_at(self, campaign_id: int) -> datetime | None:
+        job = self.scheduler.get_job(job_id(campaign_id))
+        return None if job is None else job.next_run_time
+
+    async def stop(self) -> None:
+        await self.delivery.stop()
+
+    def _forget_job(self, campaign_id: int) -> None:
+        if self.scheduler.get_job(job_id(campaign_id)) is not None:
+            self.scheduler.remove_job(job_id(campaign_id))
