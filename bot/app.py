@@ -20,13 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot import webhook
 from bot.dispatcher import build_dispatcher
 from bot.i18n import Texts
-from bot.middlewares import HUMAN_PACE, FloodLimit
+from bot.middlewares import HUMAN_PACE, FloodLimit, SettleBeforeSending
 from bot.settings import Settings
 from handlers.commands import publish_customer_commands
 from handlers.staff.appointments import publish_all_staff_menus
 from models.core.db import create_engine, create_sessionmaker, migrate
 from models.core.programme import Programme, load_programme
 from scheduler.context import JobContext
+from scheduler.outbox import OutboxSender
 from scheduler.runner import build_scheduler
 from scheduler.timetable import CampaignRunner
 
@@ -36,6 +37,7 @@ UPDATES_GRACE_SECONDS = 10
 
 def create_bot(settings: Settings) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(SettleBeforeSending())
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,
@@ -62,8 +64,10 @@ class App:
     dispatcher: Dispatcher = field(init=False)
     scheduler: AsyncIOScheduler = field(init=False)
     campaigns: CampaignRunner = field(init=False)
+    outbox: OutboxSender = field(init=False)
 
     def __post_init__(self) -> None:
+        self.outbox = OutboxSender(self.jobs)
         self.dispatcher = build_dispatcher(
             settings=self.settings,
             programme=self.programme,
@@ -71,6 +75,7 @@ class App:
             texts=self.texts,
             flood=self.flood,
             storage=fsm_storage(self.settings),
+            wake_outbox=self.outbox.wake,
         )
         self.dispatcher.startup.register(self._on_startup)
         self.dispatcher.shutdown.register(self._on_shutdown)
@@ -95,6 +100,7 @@ class App:
     async def _on_startup(self) -> None:
         await publish_customer_commands(self.bot, self.texts)
         await publish_all_staff_menus(self.bot, self.texts, self.sessionmaker, self.programme, self.settings.admin_ids)
+        self.outbox.start()  # first of all, what a stopped process left unsent
         self.scheduler.start()
         await self.campaigns.start()  # resume or schedule every open campaign
         log.info("bot started")
@@ -103,11 +109,12 @@ class App:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)  # first, so that no job starts a delivery while they stop
         await self.campaigns.stop()
+        await self.outbox.stop()
 
     async def run(self) -> None:
         """Serve the webhook when WEBHOOK_URL is set, poll for updates otherwise; until cancelled."""
         if self.settings.webhook_url:
-            await webhook.serve(self.dispatcher, self.bot, self.sessionmaker, self.settings)
+            await webhook.serve(self.dispatcher, self.bot, self.settings)
         else:
             await self.run_polling()
 

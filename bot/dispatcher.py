@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiogram import Dispatcher
@@ -10,7 +11,7 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import Texts
-from bot.middlewares import HUMAN_PACE, ContextMiddleware, DatabaseMiddleware, FloodLimit, ThrottleMiddleware
+from bot.middlewares import HUMAN_PACE, ContextMiddleware, FloodLimit, ThrottleMiddleware, UnitOfWorkMiddleware
 from bot.settings import Settings
 from handlers import build_router
 from models.core.programme import Programme
@@ -26,6 +27,7 @@ def build_dispatcher(
     texts: Texts,
     storage: BaseStorage | None = None,
     flood: FloodLimit = HUMAN_PACE,
+    wake_outbox: Callable[[], None] = lambda: None,
     **services: Any,
 ) -> Dispatcher:
     """Everything a handler may ask for by name is put into the dispatcher's workflow data here."""
@@ -43,7 +45,7 @@ def build_dispatcher(
     )
     dispatcher.shutdown.register(sales_desk.close)
     dispatcher.update.outer_middleware(ThrottleMiddleware(texts, flood))
-    dispatcher.update.outer_middleware(DatabaseMiddleware(sessionmaker))
+    dispatcher.update.outer_middleware(UnitOfWorkMiddleware(sessionmaker, wake_outbox))
     dispatcher.update.outer_middleware(ContextMiddleware(texts, settings.admin_ids))
     dispatcher.include_router(build_router(texts))
     return dispatcher

@@ -1,19 +1,28 @@
-"""Outer middlewares, in the order they run: flood throttle, one database session, who is asking."""
+"""Outer middlewares, in the order they run: flood throttle, one unit of work per update, who is asking; and the
+request middleware that commits an update's effects before anything is said about them."""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import TelegramObject, User
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import TelegramObject, Update, User
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import Texts
+from models.core.errors import DomainError
+from models.core.updates import UpdateWork
 from models.members import registry
 from models.till import staff
 
@@ -83,16 +92,72 @@ class ThrottleMiddleware(BaseMiddleware):
             del self._buckets[uid]
 
 
-class DatabaseMiddleware(BaseMiddleware):
-    """One session per update; whatever a handler did not commit is rolled back when the update ends."""
+_current_work: ContextVar[UpdateWork | None] = ContextVar("update_work", default=None)
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+
+class UnitOfWorkMiddleware(BaseMiddleware):
+    """One unit of work per update: a copy of an update already handled is ignored; otherwise the update's effects
+    and its record commit together, before the first message is sent (see `SettleBeforeSending`) or when the
+    handler returns, and are rolled back if it raises. Work derived from the effects follows, then the outbox is
+    woken for the messages they left."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], wake_outbox: Callable[[], None]) -> None:
         self.sessionmaker = sessionmaker
+        self.wake_outbox = wake_outbox
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        async with self.sessionmaker() as session:
-            data["session"] = session
-            return await handler(event, data)
+        assert isinstance(event, Update)
+        try:
+            async with UpdateWork(self.sessionmaker, event.update_id) as work:
+                if await work.handled_before():
+                    log.info("update %s was handled before; ignored", event.update_id)
+                    return UNHANDLED
+                result = await self._handle(work, handler, event, data)
+            await work.run_follow_ups()
+            return result
+        finally:
+            self.wake_outbox()
+
+    async def _handle(self, work: UpdateWork, handler: Handler, event: Update, data: dict[str, Any]) -> Any:
+        data["work"] = work
+        data["session"] = work.session
+        token = _current_work.set(work)
+        try:
+            result = await handler(event, data)
+            await work.settle()
+            return result
+        except DomainError as refusal:
+            if refusal.trail is not None and not work.settled:
+                await work.rollback()
+                await refusal.trail(work.session)
+                await work.settle()
+            raise
+        except IntegrityError:
+            if not await _recorded_elsewhere(self.sessionmaker, event.update_id):
+                raise
+            log.info("update %s was handled by another worker meanwhile; ignored", event.update_id)
+            return UNHANDLED
+        finally:
+            _current_work.reset(token)
+
+
+async def _recorded_elsewhere(sessionmaker: async_sessionmaker[AsyncSession], update_id: int) -> bool:
+    async with UpdateWork(sessionmaker, update_id) as work:
+        return await work.handled_before()
+
+
+class SettleBeforeSending(BaseRequestMiddleware):
+    """Nothing is said about an update's effects before they are committed: a call to Telegram made while handling
+    an update that has written something settles its unit of work first. An update that only reads is recorded
+    after its answer, so that an answer lost on the way is given again when Telegram sends the update again."""
+
+    async def __call__(
+        self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
+    ) -> Response[TelegramType]:
+        work = _current_work.get()
+        if work is not None and work.wrote:
+            await work.settle()
+        return await make_request(bot, method)
 
 
 class ContextMiddleware(BaseMiddleware):
@@ -109,8 +174,6 @@ class ContextMiddleware(BaseMiddleware):
             session: AsyncSession = data["session"]
             member = await registry.by_telegram_id(session, user.id)
             role = await staff.role_of(session, user.id, self.owners)
-            # End the read now: on SQLite every transaction holds the write lock, and handlers talk to Telegram.
-            await session.rollback()
         language = member.language if member else registry.pick_language(user.language_code if user else None)
         data["member"] = member
         data["role"] = role

@@ -1,10 +1,10 @@
-"""Webhook mode: Telegram posts each update to an aiohttp endpoint, which handles it before answering, once.
+"""Webhook mode: Telegram posts each update to an aiohttp endpoint, which handles it before answering.
 
 Telegram sends an update again until it gets a 2xx answer, so the answer comes only after the update was handled:
-if the process dies midway, nothing is lost. A copy of an update already handled is answered at once and ignored
-(see `models.core.updates` for how an abandoned attempt is taken over). An error that the error handlers could not turn
-into an apology answers 500, so that Telegram tries again later; an error they did answer counts as handled, as in
-polling mode (the user was told, and whatever the handler had not committed was rolled back).
+if the process dies midway, nothing is lost. Each update's effects commit with the record that it was handled (see
+`models.core.updates`), so a copy of an update already handled changes nothing and sends nothing. An error that the
+error handlers could not turn into an apology answers 500, so that Telegram tries again later; an error they did
+answer counts as handled, as in polling mode (the user was told, and nothing uncommitted was kept).
 """
 
 from __future__ import annotations
@@ -18,12 +18,9 @@ from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 from aiohttp import web
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
 from handlers.errors import trace
-from models.core import updates
-from models.core.base import utcnow
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 log = logging.getLogger(__name__)
@@ -32,12 +29,9 @@ log = logging.getLogger(__name__)
 class UpdateEndpoint:
     """The aiohttp handler for the webhook path."""
 
-    def __init__(
-        self, dispatcher: Dispatcher, bot: Bot, sessionmaker: async_sessionmaker[AsyncSession], secret: str
-    ) -> None:
+    def __init__(self, dispatcher: Dispatcher, bot: Bot, secret: str) -> None:
         self.dispatcher = dispatcher
         self.bot = bot
-        self.sessionmaker = sessionmaker
         self._secret = secret.encode()
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -48,21 +42,11 @@ class UpdateEndpoint:
             update = Update.model_validate(await request.json(), context={"bot": self.bot})
         except (ValueError, ValidationError):
             return web.Response(status=400)
-        async with self.sessionmaker() as session:
-            claim = await updates.claim(session, update.update_id, utcnow())
-        if claim is updates.Claim.DONE:
-            return web.Response()
-        if claim is updates.Claim.BUSY:
-            return web.Response(status=503)  # another worker has it; Telegram will ask again later
         try:
             await self.dispatcher.feed_update(self.bot, update)
         except Exception as exc:
             log.error("update %s failed; Telegram will send it again: %s", update.update_id, trace(exc))
-            async with self.sessionmaker() as session:
-                await updates.release(session, update.update_id)
             return web.Response(status=500)
-        async with self.sessionmaker() as session:
-            await updates.finish(session, update.update_id, utcnow())
         return web.Response()
 
 
@@ -73,15 +57,13 @@ def web_app(endpoint: UpdateEndpoint, webhook_url: str) -> web.Application:
     return app
 
 
-async def serve(
-    dispatcher: Dispatcher, bot: Bot, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
-) -> None:
+async def serve(dispatcher: Dispatcher, bot: Bot, settings: Settings) -> None:
     """Listen on WEBHOOK_HOST:WEBHOOK_PORT, register the webhook with Telegram, and serve until cancelled."""
     # Settings insists on both in webhook mode.
     assert settings.webhook_url is not None
     assert settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
-    endpoint = UpdateEndpoint(dispatcher, bot, sessionmaker, secret)
+    endpoint = UpdateEndpoint(dispatcher, bot, secret)
     runner = web.AppRunner(web_app(endpoint, settings.webhook_url), access_log=None, handle_signals=False)
     await runner.setup()
     # The same data polling gives to startup and shutdown hooks.

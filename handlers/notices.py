@@ -1,10 +1,13 @@
-"""Telling people what happened to points: the member of each new entry, owners of a refused cashier."""
+"""Telling people what happened: how each kind of outbox message reads, and a send that never fails its sender.
+
+The same idea as `models.core.outbox` at the interface layer: there a message is its kind and values, here words."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
@@ -12,8 +15,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Texts, Translator
 from handlers.callbacks import NotMe
-from models.core.errors import LimitExceeded
-from models.points.ledger import Notice
+from models.core import outbox
+from models.core.programme import Programme
 
 log = logging.getLogger(__name__)
 NONE = "none"  # the value optional Fluent arguments take when there is nothing to show
@@ -62,17 +65,43 @@ async def tell(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup |
             return
 
 
-async def announce(bot: Bot, texts: Texts, notices: Iterable[Notice]) -> None:
-    """Each new entry to its member, with its reason and a "this wasn't me" button."""
-    for notice in notices:
-        t = texts[notice.language]
-        posted = notice.posted
-        text = entry_text(t, kind=posted.kind, amount=posted.amount, reason=posted.reason, balance=posted.balance)
-        await tell(bot, notice.telegram_id, text, not_me_keyboard(t, posted.entry_id))
+Rendered = tuple[str, InlineKeyboardMarkup | None]
+Renderer = Callable[[Translator, Programme, dict[str, Any]], Rendered]
 
 
-async def report_breach(bot: Bot, texts: Texts, owners: dict[int, str], cashier: int, breach: LimitExceeded) -> None:
-    """Owners hear of every refused attempt past a cashier's limits."""
-    details = {name: str(value) for name, value in breach.details.items()}
-    for owner, language in owners.items():
-        await tell(bot, owner, texts[language]("limit-breach-report", cashier=str(cashier), **details))
+def _entry(t: Translator, _: Programme, p: dict[str, Any]) -> Rendered:
+    """A new ledger entry, to its member, with its reason and a "this wasn't me" button."""
+    text = entry_text(t, kind=p["kind"], amount=p["amount"], reason=p["reason"], balance=p["balance"])
+    return text, not_me_keyboard(t, p["entry_id"])
+
+
+def _promoted(t: Translator, programme: Programme, p: dict[str, Any]) -> Rendered:
+    return t("notice-promoted", tier=programme.tier(p["tier"]).title.in_(t.language)), None
+
+
+def _coupon_used(t: Translator, programme: Programme, p: dict[str, Any]) -> Rendered:
+    offer = programme.offer(p["offer"])
+    title = offer.title.in_(t.language) if offer else p["offer"]
+    return t("coupon-redeemed-for-member", code=p["code"], title=title), None
+
+
+def _limit_breach(t: Translator, _: Programme, p: dict[str, Any]) -> Rendered:
+    return t("limit-breach-report", **{name: str(value) for name, value in p.items()}), None
+
+
+def _staff_welcome(t: Translator, programme: Programme, p: dict[str, Any]) -> Rendered:
+    return t("staff-welcome", role=p["role"], programme=programme.name), None
+
+
+# Every kind of message the domain leaves in the outbox, and how it reads (see `models.core.outbox`).
+RENDERERS: dict[str, Renderer] = {
+    outbox.ENTRY: _entry,
+    outbox.PROMOTED: _promoted,
+    outbox.COUPON_USED: _coupon_used,
+    outbox.LIMIT_BREACH: _limit_breach,
+    outbox.STAFF_WELCOME: _staff_welcome,
+}
+
+
+def render(texts: Texts, programme: Programme, message: outbox.Message, language: str) -> Rendered:
+    return RENDERERS[message.kind](texts[language], programme, message.payload)

@@ -39,6 +39,7 @@ from models.campaigns.planning import (
 )
 from models.campaigns.queue import Claimed, Outcome
 from models.core.base import utcnow
+from models.core.uow import transaction
 from models.members.registry import by_telegram_id
 from scheduler.context import JobContext
 from scheduler.messages import campaign_text
@@ -198,18 +199,22 @@ class CampaignDelivery:
     async def _begin(self) -> CampaignView | None:
         """Start the campaign if its time came, and freeze its audience (resuming a freeze cut short)."""
         context = self.engine.context
-        async with context.sessionmaker() as session:
+        async with transaction(context.sessionmaker) as session:
             campaign = await get_campaign(session, self.campaign_id)
-            await session.rollback()
             if campaign.status == CampaignStatus.SCHEDULED:
                 started = await queue.start_campaign(session, self.campaign_id, utcnow())
                 if started is None:
                     return None
                 campaign = started
-            if campaign.status != CampaignStatus.RUNNING:
-                return None
-            while not await queue.freeze_chunk(session, context.programme, campaign):
-                await self._wait(asyncio.sleep(0))  # a stop between chunks leaves a freeze that resumes later
+        if campaign.status != CampaignStatus.RUNNING:
+            return None
+        while True:
+            async with transaction(context.sessionmaker) as session:
+                frozen = await queue.freeze_chunk(session, context.programme, campaign)
+            if frozen:
+                break
+            await self._wait(asyncio.sleep(0))  # a stop between chunks leaves a freeze that resumes later
+        async with transaction(context.sessionmaker) as session:
             size = await queue.audience_size(session, campaign.id)
         log.info("campaign %s: delivering to an audience of %s", self.campaign_id, size)
         return campaign
@@ -219,14 +224,14 @@ class CampaignDelivery:
         after = 0
         while True:
             await self._wait_for_quiet_hours()
-            async with context.sessionmaker() as session:
+            async with transaction(context.sessionmaker) as session:
                 page = await queue.due_page(session, self.campaign_id, after=after, now=utcnow(), limit=PAGE)
             if page:
                 after = page[-1].id
                 for chunk in _chunks(page, engine.claim_size):
                     await self._wait(engine.limiter.wait_unpaused())
                     await self._wait_for_quiet_hours()
-                    async with context.sessionmaker() as session:
+                    async with transaction(context.sessionmaker) as session:
                         claimed = await queue.claim(session, context.programme, campaign, chunk, utcnow())
                     self._undispatched.extend(claimed)
                     await self._dispatch(campaign)
@@ -236,7 +241,7 @@ class CampaignDelivery:
                 continue
             await self._drain()
             await self._flush()
-            async with context.sessionmaker() as session:
+            async with transaction(context.sessionmaker) as session:
                 state = await queue.queue_state(session, self.campaign_id, utcnow())
             if state.finished:
                 return
@@ -346,7 +351,7 @@ class CampaignDelivery:
             if not outcomes:
                 return
             try:
-                async with self.engine.context.sessionmaker() as session:
+                async with transaction(self.engine.context.sessionmaker) as session:
                     await queue.record(session, outcomes)
             except Exception:
                 log.exception("campaign %s: could not store %s outcomes; retrying", self.campaign_id, len(outcomes))
@@ -357,7 +362,7 @@ class CampaignDelivery:
         context = self.engine.context
         if campaign.kind != CampaignKind.MANUAL or campaign.created_by is None:
             return
-        async with context.sessionmaker() as session:
+        async with transaction(context.sessionmaker) as session:
             current = await get_campaign(session, self.campaign_id)
             if current.status != CampaignStatus.DONE:
                 return

@@ -18,6 +18,7 @@ from apscheduler.triggers.cron import CronTrigger
 from models.campaigns.automations import todays_campaign
 from models.core.base import utcnow
 from models.core.programme import Automation
+from models.core.uow import transaction
 from scheduler.broadcast import DeliveryEngine
 from scheduler.context import JobContext
 
@@ -56,7 +57,7 @@ class Automations:
 
     async def run(self, automation: Automation, now: datetime | None = None) -> int:
         """Make today's campaign of this automation and start delivering it; returns the campaign's id."""
-        async with self.context.sessionmaker() as session:
+        async with transaction(self.context.sessionmaker) as session:
             campaign = await todays_campaign(session, self.context.programme, automation, now or utcnow())
         log.info("automation %s: campaign %s", automation.kind, campaign.id)
         self.delivery.start(campaign.id)

@@ -6,6 +6,7 @@ import logging
 
 from models.analytics.recompute import recompute_all
 from models.core.base import utcnow
+from models.core.uow import transaction
 from models.offers.coupons import release_expired
 from scheduler.context import JobContext
 
@@ -13,9 +14,9 @@ log = logging.getLogger(__name__)
 
 
 async def nightly_analytics(context: JobContext) -> None:
-    async with context.sessionmaker() as session:
-        released = await release_expired(session, context.programme, utcnow())
-        report = await recompute_all(session, context.programme, utcnow())
+    async with transaction(context.sessionmaker) as session:
+        released = await release_expired(session, context.programme, utcnow(), checkpoint=session.commit)
+        report = await recompute_all(session, context.programme, utcnow(), checkpoint=session.commit)
     log.info(
         "analytics: %d members in %.1f s; %d expired coupons gave points back", report.members, report.seconds, released
     )

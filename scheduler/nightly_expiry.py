@@ -1,11 +1,11 @@
-"""The daily expiry run: write off lots past their date and tell each member, with the "this wasn't me" button."""
+"""The daily expiry run: write off lots past their date; each member hears of it through the outbox."""
 
 from __future__ import annotations
 
 import logging
 
-from handlers.notices import announce
 from models.core.base import utcnow
+from models.core.uow import transaction
 from models.points.expiry import expire_due
 from scheduler.context import JobContext
 
@@ -13,7 +13,6 @@ log = logging.getLogger(__name__)
 
 
 async def expire_points(context: JobContext) -> None:
-    async with context.sessionmaker() as session:
-        notices = await expire_due(session, utcnow())
+    async with transaction(context.sessionmaker) as session:
+        notices = await expire_due(session, utcnow(), checkpoint=session.commit)
     log.info("expired %d lots", len(notices))
-    await announce(context.bot, context.texts, notices)

@@ -15,6 +15,7 @@ from apscheduler.triggers.date import DateTrigger
 from models.campaigns.planning import CampaignStatus, CampaignView, open_campaigns
 from models.campaigns.queue import recover_interrupted
 from models.core.base import utcnow
+from models.core.uow import transaction
 from scheduler.broadcast import DeliveryEngine
 from scheduler.context import JobContext
 from scheduler.daily_campaigns import Automations
@@ -40,7 +41,7 @@ class CampaignRunner:
 
     async def start(self) -> None:
         """Pick up where the last run stopped: recover interrupted sends, resume and schedule open campaigns."""
-        async with self.context.sessionmaker() as session:
+        async with transaction(self.context.sessionmaker) as session:
             unknown = await recover_interrupted(session)
             campaigns = await open_campaigns(session)
         if unknown:

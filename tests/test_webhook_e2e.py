@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from models.core.base import utcnow
-from models.core.updates import ProcessedUpdate
+from models.core.updates import HandledUpdate
 from models.members.enrolment import enrol
 from models.members.registry import ConsentEvent, set_marketing_consent
 from tests.conftest import NO_FLOOD_LIMIT, bot_settings
@@ -103,7 +103,7 @@ async def member_with_marketing(app: App, user: FakeUser) -> int:
         return joined.member.id
 
 
-async def count(app: App, model: type[ConsentEvent] | type[ProcessedUpdate]) -> int:
+async def count(app: App, model: type[ConsentEvent] | type[HandledUpdate]) -> int:
     async with app.sessionmaker() as session:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
@@ -145,7 +145,7 @@ class TestWebhook:
         telegram.fail_next("sendMessage", times=2, status=502)  # the answer and then the apology both fail
         update = text_update(3, ANNA, "/help")
         assert await webhook.post(update) == 500
-        assert await count(webhook.app, ProcessedUpdate) == 0
+        assert await count(webhook.app, HandledUpdate) == 0
         assert await webhook.post(update) == 200
         assert len(telegram.messages_to(ANNA.id)) == 1
 

@@ -14,11 +14,11 @@ from bot.i18n import Texts, Translator
 from bot.settings import Settings
 from handlers.commands import publish_staff_commands, withdraw_staff_commands
 from handlers.filters import HasRole
-from handlers.notices import tell
 from handlers.staff.till import actor_of
 from models.core.amounts import parse_id
 from models.core.base import utcnow
 from models.core.programme import Programme
+from models.core.uow import UnitOfWork
 from models.till import staff
 from models.till.staff import Role, StaffView
 
@@ -38,8 +38,8 @@ async def publish_all_staff_menus(
     bot: Bot, texts: Texts, sessionmaker: async_sessionmaker[AsyncSession], programme: Programme, owners: frozenset[int]
 ) -> None:
     """At start-up: every owner's and appointed staff member's menu, as their role allows."""
-    async with sessionmaker() as session:
-        people = await staff.everyone(session, programme, owners)
+    async with UnitOfWork(sessionmaker) as unit:
+        people = await staff.everyone(unit.session, programme, owners)
     for person in people:
         await publish_menu(bot, texts, person)
 
@@ -97,9 +97,7 @@ async def staff_command(
             )
         )
     await message.answer("\n".join(lines))
-    await publish_menu(bot, texts, person)
-    welcome = texts[person.language]("staff-welcome", role=person.role.value, programme=programme.name)
-    await tell(bot, user_id, welcome)
+    await publish_menu(bot, texts, person)  # the welcome follows through the outbox
 
 
 def router(texts: Texts) -> Router:

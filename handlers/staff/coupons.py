@@ -5,7 +5,6 @@ from __future__ import annotations
 from aiogram.types import Message
 
 from bot.i18n import Translator
-from handlers.notices import announce, tell
 from handlers.staff.till import Till
 from models.core.base import utcnow
 from models.offers.coupons import Redeemed, redeem_coupon
@@ -25,10 +24,3 @@ def redeemed_text(t: Translator, used: Redeemed) -> str:
 async def use_coupon(message: Message, till: Till, actor: Actor, code: str, member: str | None = None) -> None:
     used = await redeem_coupon(till.session, till.programme, till.cards, actor, code, now=utcnow(), member=member)
     await message.answer(redeemed_text(till.t, used))
-    if used.member_telegram_id is not None:
-        t = till.texts[used.member_language]
-        title = used.offer.title.in_(t.language) if used.offer else used.coupon.offer_id
-        await tell(
-            till.bot, used.member_telegram_id, t("coupon-redeemed-for-member", code=used.coupon.shown_code, title=title)
-        )
-    await announce(till.bot, till.texts, used.notices)

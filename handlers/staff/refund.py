@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Texts, Translator
 from handlers.filters import HasRole
 from handlers.formatting import money
-from handlers.notices import announce
 from handlers.staff.till import actor_of, follow_purchases
 from models.core.base import utcnow
 from models.core.programme import Programme
+from models.core.updates import UpdateWork
 from models.till.refunds import refund
 from models.till.staff import Role
 
@@ -22,17 +21,15 @@ async def refund_command(
     message: Message,
     command: CommandObject,
     role: Role,
-    bot: Bot,
-    texts: Texts,
     t: Translator,
-    session: AsyncSession,
+    work: UpdateWork,
     programme: Programme,
 ) -> None:
     words = (command.args or "").split()
     if len(words) != 1:
         await message.answer(t("refund-usage"))
         return
-    done = await refund(session, programme, actor_of(message, role), receipt=words[0], now=utcnow())
+    done = await refund(work.session, programme, actor_of(message, role), receipt=words[0], now=utcnow())
     if not done.created:
         await message.answer(t("refund-already", receipt=done.receipt))
         return
@@ -50,8 +47,7 @@ async def refund_command(
     if done.unrecovered:
         lines.append(t("refund-unrecovered", points=done.unrecovered))
     await message.answer("\n".join(lines))
-    await announce(bot, texts, done.notices)
-    await follow_purchases(bot, texts, session, programme, done.member_id)  # the refunded purchase no longer counts
+    follow_purchases(work, programme, done.member_id)  # the refunded purchase no longer counts
 
 
 def router(texts: Texts) -> Router:

@@ -6,23 +6,23 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aiogram import BaseMiddleware, Bot
+from aiogram import BaseMiddleware
 from aiogram.types import Message, TelegramObject, Update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Texts, Translator
-from bot.settings import Settings
+from bot.i18n import Translator
 from handlers.formatting import money
-from handlers.notices import announce, optional, report_breach, tell
+from handlers.notices import optional
 from models.analytics.recompute import refresh_member
 from models.core.base import utcnow
-from models.core.errors import LimitExceeded
+from models.core.errors import DomainError
 from models.core.programme import Programme
+from models.core.updates import UpdateWork
 from models.members.cards import CardSigner
 from models.till import redemption
 from models.till.desk import SalesDesk
 from models.till.sales import SaleRequest
-from models.till.staff import Actor, Role, languages
+from models.till.staff import Actor, Role
 
 
 @dataclass(frozen=True)
@@ -48,11 +48,14 @@ def actor_of(message: Message, role: Role) -> Actor:
     return Actor(message.from_user.id, role)
 
 
-async def follow_purchases(bot: Bot, texts: Texts, session: AsyncSession, programme: Programme, member_id: int) -> None:
-    """The member's analytics follow each change to their purchases (a sale, a refund); what that pays out (a
-    collection completed) is announced."""
-    refreshed = await refresh_member(session, programme, member_id, utcnow())
-    await announce(bot, texts, refreshed.notices)
+def follow_purchases(work: UpdateWork, programme: Programme, member_id: int) -> None:
+    """The member's analytics follow each change to their purchases (a sale, a refund), once it is committed; what
+    that pays out (a collection completed) is announced through the outbox."""
+
+    async def refresh(session: AsyncSession) -> None:
+        await refresh_member(session, programme, member_id, utcnow())
+
+    work.follow_up(refresh)
 
 
 class TillMiddleware(BaseMiddleware):
@@ -64,16 +67,7 @@ class TillMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        data["till"] = Till(
-            data["bot"],
-            data["texts"],
-            data["t"],
-            data["session"],
-            data["programme"],
-            data["cards"],
-            data["settings"],
-            data["sales_desk"],
-        )
+        data["till"] = Till(data["t"], data["work"], data["programme"], data["cards"], data["sales_desk"])
         return await handler(event, data)
 
 
@@ -81,28 +75,28 @@ class TillMiddleware(BaseMiddleware):
 class Till:
     """The services one till action needs, gathered from the handler's data."""
 
-    bot: Bot
-    texts: Texts
     t: Translator
-    session: AsyncSession
+    work: UpdateWork
     programme: Programme
     cards: CardSigner
-    settings: Settings
     desk: SalesDesk
 
-    async def _owners_hear_of(self, actor: Actor, breach: LimitExceeded) -> None:
-        owners = await languages(self.session, self.settings.admin_ids)
-        await self.session.rollback()
-        await report_breach(self.bot, self.texts, owners, actor.telegram_id, breach)
+    @property
+    def session(self) -> AsyncSession:
+        return self.work.session
 
     async def sale(self, message: Message, actor: Actor, member: str, words: SaleWords, update: Update) -> bool:
-        """Record the sale and tell the cashier and the member; True when it was new."""
-        request = SaleRequest(actor, member, words.amount, words.category, words.receipt, update.update_id)
+        """Record the sale (with the record that the update was handled) and tell the cashier; the member hears of
+        it through the outbox. True when it was new."""
+        request = SaleRequest(
+            actor, member, words.amount, words.category, words.receipt, update.update_id, self.work.update_id
+        )
         try:
             result = await self.desk.record(request)
-        except LimitExceeded as breach:
-            await self._owners_hear_of(actor, breach)
+        except DomainError:
+            self.work.settled_elsewhere()  # the desk committed the record with the refusal (and its trail)
             raise
+        self.work.settled_elsewhere()  # the desk committed the record with the sale
         t, currency = self.t, self.programme.currency
         if not result.created:
             await message.answer(t("sale-already", receipt=optional(result.receipt), number=result.member_id))
@@ -121,36 +115,25 @@ class Till:
         if result.promoted:
             lines.append(t("sale-promoted", tier=result.tier.title.in_(t.language)))
         await message.answer("\n".join(lines))
-        await announce(self.bot, self.texts, result.notices)
-        if result.promoted and result.telegram_id is not None:
-            member_t = self.texts[result.language]
-            await tell(
-                self.bot, result.telegram_id, member_t("notice-promoted", tier=result.tier.title.in_(result.language))
-            )
-        await follow_purchases(self.bot, self.texts, self.session, self.programme, result.member_id)
+        follow_purchases(self.work, self.programme, result.member_id)
         return True
 
     async def redeem(self, message: Message, actor: Actor, member: str, points: str, update: Update) -> bool:
         """Spend the member's points and tell the cashier and the member; True when it was new."""
-        try:
-            result = await redemption.redeem_points(
-                self.session,
-                self.programme,
-                self.cards,
-                actor,
-                member=member,
-                points=points,
-                update_id=update.update_id,
-                now=utcnow(),
-            )
-        except LimitExceeded as breach:
-            await self._owners_hear_of(actor, breach)
-            raise
+        result = await redemption.redeem_points(
+            self.session,
+            self.programme,
+            self.cards,
+            actor,
+            member=member,
+            points=points,
+            update_id=update.update_id,
+            now=utcnow(),
+        )
         if not result.created:
             await message.answer(self.t("redeem-already"))
             return False
         await message.answer(
             self.t("redeem-done", number=result.member_id, points=result.points, balance=result.balance)
         )
-        await announce(self.bot, self.texts, result.notices)
         return True

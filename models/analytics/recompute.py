@@ -40,6 +40,7 @@ from models.analytics.scoring import Cutoffs, compute_cutoffs, load_cutoffs, sco
 from models.core.base import UTCDateTime
 from models.core.portable import DAY, date_to_day, day_to_date, json_text, upsert_into
 from models.core.programme import Programme
+from models.core.uow import Checkpoint, no_checkpoint, writing
 from models.members.registry import Member
 from models.offers.collections import award_completed, collections
 from models.offers.coupons import Coupon
@@ -199,9 +200,16 @@ async def _changed_since(session: AsyncSession, since: datetime) -> list[int]:
 
 
 async def recompute_all(
-    session: AsyncSession, programme: Programme, now: datetime, *, full: bool = False
+    session: AsyncSession,
+    programme: Programme,
+    now: datetime,
+    *,
+    full: bool = False,
+    checkpoint: Checkpoint = no_checkpoint,
 ) -> NightlyReport:
-    """The nightly run (see the module's description); `full` reads every member's habits again. Commits."""
+    """The nightly run (see the module's description); `full` reads every member's habits again. `checkpoint`
+    comes after each batch of members."""
+    await writing(session)
     started = time.perf_counter()
     clock = Clock.of(programme, now)
     top = int(await session.scalar(select(func.max(Member.id))) or 0)
@@ -215,9 +223,9 @@ async def recompute_all(
     cutoffs = await load_cutoffs(session)
     for batch in reread:
         await _write(session, programme, clock, cutoffs, batch)
-        await session.commit()
+        await checkpoint()
     cutoffs = await compute_cutoffs(session, _buyers(clock), now)
-    await session.commit()
+    await checkpoint()
     best = BestOffers(programme, clock)
     members = 0
     for batch in ranges:
@@ -225,13 +233,14 @@ async def recompute_all(
             await _rescore(session, clock, cutoffs, batch)
         lean = await best.load(session, programme, batch)
         await store_best_offers(session, best.choose(lean))
-        await session.commit()
+        await checkpoint()
         members += len(lean.rows)
     return NightlyReport(members, count, time.perf_counter() - started)
 
 
 async def refresh_member(session: AsyncSession, programme: Programme, member_id: int, now: datetime) -> Refreshed:
-    """Recompute one member's analytics after a sale or refund, and pay any collection it completed. Commits."""
+    """Recompute one member's analytics after a sale or refund, and pay any collection it completed."""
+    await writing(session)
     clock = Clock.of(programme, now)
     batch = Batch(member_id, member_id)
     cutoffs = await load_cutoffs(session)
@@ -244,12 +253,10 @@ async def refresh_member(session: AsyncSession, programme: Programme, member_id:
         )
     ).one_or_none()
     if stats is None:  # a forgotten member: nothing is kept
-        await session.commit()
         return Refreshed("lost", None, ())
     paid = await award_completed(session, programme, member_id, stats.collections, now)
-    notices = [notice for posted in paid if (notice := await ledger.notice(session, posted)) is not None]
+    notices = [notice for posted in paid if (notice := await ledger.announce(session, posted)) is not None]
     facts = (await load_facts(session, programme, member_id, member_id, clock.today, now))[member_id]
     best = Ranker(programme).best(Fit.of(facts, programme.offers), costs_no_points=True)
     await store_best_offers(session, {member_id: best.id if best else None})
-    await session.commit()
     return Refreshed(stats.segment, best.id if best else None, tuple(notices))

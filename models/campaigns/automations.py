@@ -26,6 +26,7 @@ from models.campaigns.planning import (
     store_once,
 )
 from models.core.programme import LANGUAGES, Automation, Programme
+from models.core.uow import writing
 from models.members.registry import Member
 from models.points.ledger import LedgerEntry, LotAllocation
 
@@ -46,10 +47,10 @@ def automation_key(kind: str, day: date) -> str:
 async def todays_campaign(
     session: AsyncSession, programme: Programme, automation: Automation, now: datetime
 ) -> CampaignView:
-    """The automation's campaign for today's business day, created on the first call; commits."""
+    """The automation's campaign for today's business day, created on the first call."""
+    await writing(session)
     key = automation_key(automation.kind, business_day(programme, now))
     if (existing := await recorded(session, key)) is not None:
-        await session.rollback()
         return existing
     row = Campaign(
         kind=automation.kind,
@@ -66,7 +67,6 @@ async def todays_campaign(
         key=key,
     )
     view = await store_once(session, row) or await recorded(session, key)
-    await session.commit()
     assert view is not None
     return view
 

@@ -138,5 +138,4 @@ async def campaign_report(
         since = campaign.started_at
         until = min(now, since + timedelta(days=programme.marketing.effect_days))
         effect = await _effect(session, campaign, counts, since, max(until, since + timedelta(seconds=1)))
-    await session.rollback()
     return CampaignReport(campaign, counts, effect)

@@ -48,6 +48,7 @@ from models.core.errors import (
     CampaignUnknownSegment,
 )
 from models.core.programme import Programme
+from models.core.uow import writing
 from models.members.registry import Member
 from models.till import audit
 from models.till.staff import Actor
@@ -294,7 +295,6 @@ async def audience_sizes(
     for name in segments or segment_names(programme):
         members = marketable(audience(programme, name)).order_by(None).subquery()
         sizes[name] = int(await session.scalar(select(func.count()).select_from(members)) or 0)
-    await session.rollback()
     return sizes
 
 
@@ -305,12 +305,12 @@ async def recorded(session: AsyncSession, key: str) -> CampaignView | None:
 
 
 async def store_once(session: AsyncSession, row: Campaign) -> CampaignView | None:
-    """Flush a new campaign; None (rolled back) when a concurrent request stored one with the same key first."""
-    session.add(row)
+    """Flush a new campaign; None (and nothing written) when a concurrent request stored one with the same key
+    first."""
     try:
-        await session.flush()
+        async with session.begin_nested():
+            session.add(row)
     except IntegrityError:
-        await session.rollback()
         return None
     return CampaignView.of(row)
 
@@ -318,12 +318,12 @@ async def store_once(session: AsyncSession, row: Campaign) -> CampaignView | Non
 async def create_campaign(
     session: AsyncSession, programme: Programme, draft: CampaignDraft, actor: Actor, now: datetime
 ) -> CampaignView:
-    """Record a manual campaign after checking every part of it, in the audit trail too; commits.
+    """Record a manual campaign after checking every part of it, in the audit trail too.
 
     A draft with a key is stored once: confirming it again (a double tap) returns the campaign already made.
     """
+    await writing(session)
     if draft.key is not None and (earlier := await recorded(session, draft.key)) is not None:
-        await session.rollback()
         return earlier
     row = Campaign(
         kind=CampaignKind.MANUAL,
@@ -343,12 +343,10 @@ async def create_campaign(
     if view is None:
         assert draft.key is not None
         earlier = await recorded(session, draft.key)
-        await session.rollback()
         assert earlier is not None
         return earlier
     detail = f"{view.segment}, {view.send_at.isoformat(timespec='minutes')}, holdout {view.holdout_percent}%"
     await audit.record(session, actor, "campaign-create", now=now, subject=f"campaign:{view.id}", detail=detail)
-    await session.commit()
     return view
 
 
@@ -360,7 +358,8 @@ async def get_campaign(session: AsyncSession, campaign_id: int) -> CampaignView:
 
 
 async def cancel_campaign(session: AsyncSession, campaign_id: int, actor: Actor, now: datetime) -> Cancelled:
-    """Stop a scheduled or running campaign: recipients not yet reached will not be; commits."""
+    """Stop a scheduled or running campaign: recipients not yet reached will not be."""
+    await writing(session)
     row = await session.get(Campaign, campaign_id, with_for_update=True)
     if row is None:
         raise CampaignNotFound(campaign=campaign_id)
@@ -375,7 +374,6 @@ async def cancel_campaign(session: AsyncSession, campaign_id: int, actor: Actor,
     )
     await audit.record(session, actor, "campaign-cancel", now=now, subject=f"campaign:{campaign_id}")
     view = CampaignView.of(row)
-    await session.commit()
     return Cancelled(view, int(result.rowcount or 0))  # type: ignore[attr-defined]
 
 

@@ -48,6 +48,7 @@ from models.campaigns.planning import (
 )
 from models.core.errors import DomainError
 from models.core.programme import Marketing, Offer, Programme
+from models.core.uow import Checkpoint, no_checkpoint, writing
 from models.members.registry import Member
 from models.offers.coupons import CouponView, issue_coupon
 from models.offers.ranking import best_offer
@@ -151,14 +152,14 @@ async def _held_by_cap(
 
 
 async def start_campaign(session: AsyncSession, campaign_id: int, now: datetime) -> CampaignView | None:
-    """Mark a scheduled campaign running (only the first call does); None if it is no longer open. Commits."""
+    """Mark a scheduled campaign running (only the first call does); None if it is no longer open."""
+    await writing(session)
     await session.execute(
         sql_update(Campaign)
         .where(Campaign.id == campaign_id, Campaign.status == CampaignStatus.SCHEDULED)
         .values(status=CampaignStatus.RUNNING, started_at=now)
     )
     row = await session.get(Campaign, campaign_id, populate_existing=True)
-    await session.commit()
     if row is None or row.status != CampaignStatus.RUNNING:
         return None
     return CampaignView.of(row)
@@ -179,6 +180,7 @@ async def freeze_chunk(
     freeze cut short resumes after the last member written. Each chunk's share of the holdout is marked by a seeded
     shuffle, rounded over the whole audience so far so that chunks do not add up rounding errors.
     """
+    await writing(session)
     recipients = CampaignRecipient
     # The campaign row is locked for the chunk, so a cancellation waits for it and then sees its rows.
     state = await session.execute(
@@ -186,7 +188,6 @@ async def freeze_chunk(
     )
     status, frozen = state.one()
     if frozen or status != CampaignStatus.RUNNING:
-        await session.rollback()
         return True
     so_far = await session.execute(
         select(
@@ -216,22 +217,25 @@ async def freeze_chunk(
     done = count < chunk
     if done:
         await session.execute(sql_update(Campaign).where(Campaign.id == campaign.id).values(audience_frozen=True))
-    await session.commit()
     return done
 
 
 async def freeze_audience(
-    session: AsyncSession, programme: Programme, campaign: CampaignView, *, chunk: int = FREEZE_CHUNK
+    session: AsyncSession,
+    programme: Programme,
+    campaign: CampaignView,
+    *,
+    chunk: int = FREEZE_CHUNK,
+    checkpoint: Checkpoint = no_checkpoint,
 ) -> int:
-    """Freeze the whole audience, chunk by chunk (see `freeze_chunk`); returns its size."""
+    """Freeze the whole audience, chunk by chunk (see `freeze_chunk`) with a `checkpoint` after each; its size."""
     while not await freeze_chunk(session, programme, campaign, chunk=chunk):
-        pass
+        await checkpoint()
     return await audience_size(session, campaign.id)
 
 
 async def audience_size(session: AsyncSession, campaign_id: int) -> int:
     total = await session.scalar(select(func.count()).where(CampaignRecipient.campaign_id == campaign_id))
-    await session.rollback()
     return int(total or 0)
 
 
@@ -272,7 +276,6 @@ async def due_page(session: AsyncSession, campaign_id: int, *, after: int, now: 
         elif not reachable:
             reason = "blocked the bot"
         page.append(Queued(row_id, member_id, telegram_id, language, reason))
-    await session.rollback()
     return page
 
 
@@ -280,7 +283,8 @@ async def claim(
     session: AsyncSession, programme: Programme, campaign: CampaignView, rows: Sequence[Queued], now: datetime
 ) -> list[Claimed]:
     """Take rows for sending: skip those who may no longer be messaged, hold back those over the frequency cap,
-    and mark the rest `sending` (only rows still pending: a row is never claimed twice). Commits."""
+    and mark the rest `sending` (only rows still pending: a row is never claimed twice)."""
+    await writing(session)
     skipped = [row for row in rows if row.skip_reason is not None]
     for reason in {row.skip_reason for row in skipped}:
         await session.execute(
@@ -312,7 +316,6 @@ async def claim(
     ]
     if campaign.offer is not None:
         claimed = await _with_offers(session, programme, campaign, claimed, now)
-    await session.commit()
     return claimed
 
 
@@ -364,7 +367,8 @@ async def _with_offers(
 
 
 async def record(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
-    """Store what happened to each message; members who blocked the bot are marked unreachable. Commits."""
+    """Store what happened to each message; members who blocked the bot are marked unreachable."""
+    await writing(session)
     if not outcomes:
         return
     await session.execute(
@@ -393,14 +397,13 @@ async def record(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
     blocked = [outcome.member_id for outcome in outcomes if outcome.status == RecipientStatus.BLOCKED]
     if blocked:
         await session.execute(sql_update(Member).where(Member.id.in_(blocked)).values(reachable=False))
-    await session.commit()
 
 
 async def queue_state(session: AsyncSession, campaign_id: int, now: datetime) -> QueueState:
-    """Finish the campaign if no recipient is left waiting; otherwise say when the next one is due. Commits."""
+    """Finish the campaign if no recipient is left waiting; otherwise say when the next one is due."""
+    await writing(session)
     status = await session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
     if status != CampaignStatus.RUNNING:
-        await session.rollback()
         return QueueState(finished=True)
     waiting = (
         select(func.count(), func.min(CampaignRecipient.not_before), func.count(CampaignRecipient.not_before))
@@ -409,19 +412,18 @@ async def queue_state(session: AsyncSession, campaign_id: int, now: datetime) ->
     )
     count, next_due, held = (await session.execute(waiting)).one()
     if count:
-        await session.rollback()
         return QueueState(finished=False, next_due=next_due if held == count else None)
     await session.execute(
         sql_update(Campaign)
         .where(Campaign.id == campaign_id, Campaign.status == CampaignStatus.RUNNING)
         .values(status=CampaignStatus.DONE, finished_at=now)
     )
-    await session.commit()
     return QueueState(finished=True)
 
 
 async def recover_interrupted(session: AsyncSession) -> int:
     """After a restart: rows caught mid-send may or may not have reached the member; they become `unknown`."""
+    await writing(session)
     started = select(Campaign.id).where(Campaign.started_at.is_not(None), Campaign.status != CampaignStatus.DONE)
     result = await session.execute(
         sql_update(CampaignRecipient)
@@ -429,5 +431,4 @@ async def recover_interrupted(session: AsyncSession) -> int:
         .where(CampaignRecipient.status == RecipientStatus.SENDING)
         .values(status=RecipientStatus.UNKNOWN, error="interrupted while sending")
     )
-    await session.commit()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -17,10 +17,16 @@ SQLITE_BUSY_MS = 10_000
 # that crossed the mark (about 10 ms with its fsync). `checkpoint`, run every second by the scheduler, keeps the
 # log well below it, so that this stays a safety net and commits at the till do not pay for copying.
 WAL_AUTOCHECKPOINT_PAGES = 10_000
+# How a transaction begins on SQLite, as an execution option: IMMEDIATE (the default) takes the write lock up front,
+# so that a writer waits its turn instead of failing mid-way; DEFERRED, for reading, takes no lock at all.
+SQLITE_BEGIN = "sqlite_begin"
+IMMEDIATE = "IMMEDIATE"
+DEFERRED = "DEFERRED"
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An engine tuned for its backend: SQLite gets WAL, a busy timeout, foreign keys and BEGIN IMMEDIATE."""
+    """An engine tuned for its backend: SQLite gets WAL, a busy timeout, foreign keys and BEGIN IMMEDIATE (unless the
+    execution option SQLITE_BEGIN says DEFERRED)."""
     # Database errors end up in logs, and the values bound to a statement may be names or phone numbers.
     kwargs.setdefault("hide_parameters", True)
     if make_url(url).get_backend_name() != "sqlite":
@@ -29,8 +35,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Take transaction control from the driver so that every transaction can start as IMMEDIATE:
-        # a writer then waits for the lock up front instead of failing with "database is locked" mid-way.
+        # Take transaction control from the driver so that a transaction can start as IMMEDIATE (see SQLITE_BEGIN).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -42,7 +47,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {connection.get_execution_options().get(SQLITE_BEGIN, IMMEDIATE)}")
 
     return engine
 

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+Trail = Callable[[AsyncSession], Awaitable[None]]
+
 
 class DomainError(Exception):
-    """A request the rules refuse; nothing was changed. `code` picks the text shown to the user."""
+    """A request the rules refuse; nothing was changed. `code` picks the text shown to the user.
+
+    A refusal that must leave a trace (a cashier's limit breach is audited and owners hear of it) carries it as
+    `trail`: the unit of work rolls the request back, then writes the trail in its place.
+    """
 
     code = "error"
+    trail: Trail | None = None
 
     def __init__(self, **details: object) -> None:
         super().__init__(self.code, details)

@@ -1,85 +1,89 @@
-"""Updates received over the webhook, so that an update Telegram sends again is applied only once.
+"""Each Telegram update is handled once: its effects and the record that it was handled commit together.
 
-An update is claimed before it is handled and marked done after; Telegram gets its answer only then. If the process
-dies midway, the claim stays unfinished: Telegram, having had no answer, sends the update again and, once the claim's
-lease has run out, the update is handled again. Whatever the first attempt had committed is protected by the business
-keys of the domain (a ledger entry, a sale, a coupon are each recorded once), so handling twice changes nothing twice.
+Telegram sends an update again when it had no answer (webhook) or when the bot restarts before confirming it
+(polling). An update's unit of work (`UpdateWork`) writes the record in the same transaction as the update's
+effects, and commits before anything is said about them; a copy of an update already recorded is ignored, so a
+re-delivered update changes nothing and sends nothing new, whatever failed after the commit.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from enum import StrEnum
 
-from sqlalchemy import BigInteger, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import BigInteger, delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.core.base import Base
+from models.core.base import Base, utcnow
+from models.core.uow import UnitOfWork, writing
 
-# Telegram waits about a minute for an answer before sending again; a claim older than this was abandoned.
-LEASE = timedelta(seconds=90)
 # Telegram keeps an unanswered update for a day; after a week of silence it may even reuse ids.
 KEEP = timedelta(days=3)
 
+FollowUp = Callable[[AsyncSession], Awaitable[object]]
 
-class ProcessedUpdate(Base):
-    __tablename__ = "processed_updates"
+
+class HandledUpdate(Base):
+    __tablename__ = "handled_updates"
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    claimed_at: Mapped[datetime] = mapped_column(index=True)
-    done_at: Mapped[datetime | None]
+    handled_at: Mapped[datetime] = mapped_column(index=True)
 
 
-class Claim(StrEnum):
-    NEW = "new"  # handle it now
-    DONE = "done"  # handled before: answer OK and do nothing
-    BUSY = "busy"  # another worker is handling it: ask Telegram to try again later
+def record(update_id: int, now: datetime) -> dict[str, object]:
+    """The row that says an update was handled, for a writer that records many at once (the sales desk)."""
+    return {"update_id": update_id, "handled_at": now}
 
 
-async def claim(session: AsyncSession, update_id: int, now: datetime) -> Claim:
-    """Take the update for handling, unless it was handled or is being handled. Commits."""
-    try:
-        await session.execute(insert(ProcessedUpdate).values(update_id=update_id, claimed_at=now))
-        await session.commit()
-        return Claim.NEW
-    except IntegrityError:
-        await session.rollback()
-    taken = await session.scalar(
-        update(ProcessedUpdate)
-        .where(
-            ProcessedUpdate.update_id == update_id,
-            ProcessedUpdate.done_at.is_(None),
-            ProcessedUpdate.claimed_at < now - LEASE,
+RECORD = insert(HandledUpdate)
+
+
+class UpdateWork(UnitOfWork):
+    """The unit of work of one update: settled (recorded as handled and committed) once, before the first message
+    that reports its effects; derived work (analytics after a sale) follows in units of its own."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], update_id: int) -> None:
+        super().__init__(sessionmaker)
+        self.sessionmaker = sessionmaker
+        self.update_id = update_id
+        self.settled = False
+        self._follow_ups: list[FollowUp] = []
+
+    async def handled_before(self) -> bool:
+        found = await self.session.scalar(
+            select(HandledUpdate.update_id).where(HandledUpdate.update_id == self.update_id)
         )
-        .values(claimed_at=now)
-        .returning(ProcessedUpdate.update_id)
-    )
-    done = taken is None and await session.scalar(
-        select(ProcessedUpdate.done_at.is_not(None)).where(ProcessedUpdate.update_id == update_id)
-    )
-    await session.commit()
-    if taken is not None:
-        return Claim.NEW
-    return Claim.DONE if done else Claim.BUSY
+        return found is not None
 
+    async def settle(self, now: datetime | None = None) -> None:
+        """Commit the update's effects with the record that it was handled. Effects written after that (which a
+        handler should avoid) commit on their own at the next settle, rather than being lost."""
+        if self.settled and not self.wrote:
+            return
+        if not self.settled:
+            await writing(self.session)
+            await self.session.execute(RECORD, record(self.update_id, now or utcnow()))
+        await self.commit()
+        self.settled = True
 
-async def finish(session: AsyncSession, update_id: int, now: datetime) -> None:
-    """The update was handled: later copies of it are ignored. Commits."""
-    await session.execute(update(ProcessedUpdate).where(ProcessedUpdate.update_id == update_id).values(done_at=now))
-    await session.commit()
+    def settled_elsewhere(self) -> None:
+        """Another writer committed this update's record with its effects (the sales desk, for a batch)."""
+        self.settled = True
 
+    def follow_up(self, step: FollowUp) -> None:
+        """Work derived from this update's effects, run after they are committed, each in a unit of its own."""
+        self._follow_ups.append(step)
 
-async def release(session: AsyncSession, update_id: int) -> None:
-    """Handling failed: forget the claim, so that the copy Telegram sends next is handled afresh. Commits."""
-    await session.execute(
-        delete(ProcessedUpdate).where(ProcessedUpdate.update_id == update_id, ProcessedUpdate.done_at.is_(None))
-    )
-    await session.commit()
+    async def run_follow_ups(self) -> None:
+        steps, self._follow_ups = self._follow_ups, []
+        for step in steps:
+            async with UnitOfWork(self.sessionmaker) as unit:
+                await step(unit.session)
+                await unit.commit()
 
 
 async def purge(session: AsyncSession, now: datetime) -> None:
-    """Forget updates old enough that Telegram can no longer send them again. Commits."""
-    await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.claimed_at < now - KEEP))
-    await session.commit()
+    """Forget updates old enough that Telegram can no longer send them again."""
+    await writing(session)
+    await session.execute(delete(HandledUpdate).where(HandledUpdate.handled_at < now - KEEP))

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.core.programme import Programme
+from models.core.uow import writing
 from models.members.registry import ConsentEvent, Member, MemberView
 
 TERMS = "terms"
@@ -19,22 +20,22 @@ def is_outdated(programme: Programme, member: MemberView) -> bool:
 
 
 async def accept_terms(session: AsyncSession, programme: Programme, member_id: int, now: datetime) -> bool:
-    """Record agreement to the current terms; returns False if the member had agreed already. Commits."""
+    """Record agreement to the current terms; returns False if the member had agreed already."""
+    await writing(session)
     member = await session.get_one(Member, member_id, with_for_update=True)
     if member.consent_version == programme.consent_version:
-        await session.rollback()
         return False
     member.consent_version = programme.consent_version
     member.consent_at = now
     session.add(
         ConsentEvent(member_id=member_id, purpose=TERMS, version=programme.consent_version, granted=True, at=now)
     )
-    await session.commit()
     return True
 
 
 async def refuse_terms(session: AsyncSession, programme: Programme, member_id: int, now: datetime) -> None:
-    """Record that the member declined the current terms, once per version. Commits."""
+    """Record that the member declined the current terms, once per version."""
+    await writing(session)
     await session.get_one(Member, member_id, with_for_update=True)
     refused = await session.scalar(
         select(ConsentEvent.id).where(
@@ -48,4 +49,3 @@ async def refuse_terms(session: AsyncSession, programme: Programme, member_id: i
         session.add(
             ConsentEvent(member_id=member_id, purpose=TERMS, version=programme.consent_version, granted=False, at=now)
         )
-    await session.commit()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.core.programme import Programme
+from models.core.uow import writing
 from models.members.registry import ConsentEvent, Member, MemberView
 from models.points import ledger
 
@@ -42,7 +43,8 @@ async def enrol(
     referral_code: str | None,
     now: datetime,
 ) -> Enrolment:
-    """Make the user a member who agreed to the current terms, paying the welcome bonus once; commits."""
+    """Make the user a member who agreed to the current terms, paying the welcome bonus once."""
+    await writing(session)
     existing = await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
     if existing is not None:
         return Enrolment(MemberView.of(existing), created=False, welcome_points=0, invited_by=None)
@@ -84,5 +86,4 @@ async def enrol(
         )
     await session.refresh(member)
     view = MemberView.of(member)
-    await session.commit()
     return Enrolment(view, created=True, welcome_points=welcome, invited_by=inviter_id)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.core.base import Base
 from models.core.errors import BirthdayLocked, BirthdayOutOfRange, InvalidChoice
 from models.core.programme import LANGUAGES, Programme
+from models.core.uow import writing
 from models.members.registry import Member
 
 BIRTHDAY_CHANGE_EVERY = timedelta(days=365)
@@ -90,18 +91,19 @@ async def preferences(session: AsyncSession, programme: Programme, member_id: in
 
 
 async def set_language(session: AsyncSession, member_id: int, language: str) -> bool:
-    """Switch the bot's language for the member; returns whether it changed. Commits."""
+    """Switch the bot's language for the member; returns whether it changed."""
+    await writing(session)
     if language not in LANGUAGES:
         raise InvalidChoice()
     member = await session.get_one(Member, member_id)
     changed = member.language != language
     member.language = language
-    await session.commit()
     return changed
 
 
 async def toggle_interest(session: AsyncSession, programme: Programme, member_id: int, category: str) -> bool:
-    """Add the category to the member's interests or take it away; returns whether it is now an interest. Commits."""
+    """Add the category to the member's interests or take it away; returns whether it is now an interest."""
+    await writing(session)
     if category not in programme.categories:
         raise InvalidChoice()
     await session.get_one(Member, member_id, with_for_update=True)  # two quick taps must not both insert
@@ -110,7 +112,6 @@ async def toggle_interest(session: AsyncSession, programme: Programme, member_id
         session.add(MemberInterest(member_id=member_id, category=category))
     else:
         await session.delete(existing)
-    await session.commit()
     return existing is None
 
 
@@ -125,17 +126,15 @@ def check_birthday(programme: Programme, birthday: date, now: datetime) -> date:
 async def set_birthday(
     session: AsyncSession, programme: Programme, member_id: int, birthday: date, now: datetime
 ) -> bool:
-    """Store the birthday under the once-a-year rule; returns whether it changed. Commits."""
+    """Store the birthday under the once-a-year rule; returns whether it changed."""
+    await writing(session)
     check_birthday(programme, birthday, now)
     member = await session.get_one(Member, member_id, with_for_update=True)
     if member.birthday == birthday:
-        await session.rollback()
         return False
     locked = await _locked_until(session, member, now)
     if locked is not None:
-        await session.rollback()
         raise BirthdayLocked(date=business_today(programme, locked))
     member.birthday = birthday
     session.add(BirthdayChange(member_id=member_id, at=now))
-    await session.commit()
     return True

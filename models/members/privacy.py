@@ -22,6 +22,7 @@ from models.campaigns.planning import CampaignRecipient
 from models.core.base import Base
 from models.core.errors import MemberForgotten
 from models.core.programme import Programme
+from models.core.uow import writing
 from models.members.preferences import BirthdayChange, MemberInterest
 from models.members.registry import ConsentEvent, Member
 from models.offers.collections import Badge
@@ -138,10 +139,11 @@ class Forgotten:
 
 
 async def forget(session: AsyncSession, programme: Programme, member_id: int, now: datetime) -> Forgotten:
-    """Erase the member's personal data and write off their points; the anonymous ledger stays. Commits.
+    """Erase the member's personal data and write off their points; the anonymous ledger stays.
 
     The Telegram id is cleared too, so the same person can join again later as a new member.
     """
+    await writing(session)
     member = await session.get_one(Member, member_id, with_for_update=True)
     if member.forgotten_at is not None:
         raise MemberForgotten(member=member_id)
@@ -172,5 +174,4 @@ async def forget(session: AsyncSession, programme: Programme, member_id: int, no
     member.marketing_consent_at = now
     member.reachable = False
     member.forgotten_at = now
-    await session.commit()
     return Forgotten(member_id, points)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.core.base import Base
 from models.core.errors import NotYourContact
 from models.core.programme import LANGUAGES, Programme
+from models.core.uow import writing
 
 
 class Member(Base):
@@ -98,7 +99,8 @@ async def by_telegram_id(session: AsyncSession, telegram_id: int) -> MemberView 
 async def set_marketing_consent(
     session: AsyncSession, programme: Programme, member_id: int, *, granted: bool, now: datetime
 ) -> bool:
-    """Record the member's answer on marketing; returns whether it changed. Commits."""
+    """Record the member's answer on marketing; returns whether it changed."""
+    await writing(session)
     member = await session.get_one(Member, member_id)
     changed = member.marketing_consent != granted or member.marketing_consent_at is None
     if changed:
@@ -109,7 +111,6 @@ async def set_marketing_consent(
                 member_id=member_id, purpose="marketing", version=programme.consent_version, granted=granted, at=now
             )
         )
-    await session.commit()
     return changed
 
 
@@ -129,10 +130,10 @@ def normalise_phone(raw: str) -> str:
 async def save_own_phone(
     session: AsyncSession, member_id: int, *, sender_id: int, contact_user_id: int | None, phone: str
 ) -> str:
-    """Store the phone of a shared contact, which must be the member's own; commits."""
+    """Store the phone of a shared contact, which must be the member's own."""
+    await writing(session)
     if contact_user_id != sender_id:
         raise NotYourContact()
     member = await session.get_one(Member, member_id)
     member.phone = normalise_phone(phone)
-    await session.commit()
     return member.phone

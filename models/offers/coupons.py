@@ -17,6 +17,7 @@ from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models.core import outbox
 from models.core.base import Base
 from models.core.errors import (
     CouponExpired,
@@ -30,6 +31,7 @@ from models.core.errors import (
     UnknownOffer,
 )
 from models.core.programme import Offer, Programme
+from models.core.uow import Checkpoint, no_checkpoint, writing
 from models.members import lookup
 from models.members.cards import CardSigner
 from models.members.registry import Member
@@ -100,8 +102,6 @@ class Redeemed:
     coupon: CouponView
     offer: Offer | None  # None when the offer has since left the catalogue
     gift_points: int
-    member_telegram_id: int | None
-    member_language: str
     notices: tuple[ledger.Notice, ...]  # the gift's points, to announce to the member
 
 
@@ -259,18 +259,15 @@ async def redeem_coupon(
     now: datetime,
     member: str | None = None,
 ) -> Redeemed:
-    """Use a coupon at the till, once; `member` names the member at the till, if the cashier said. Audited; commits."""
-    try:
-        member_id = None if member is None else await lookup.member_id(session, member, cards, now)
-        return await _redeem(session, programme, actor, code, now=now, member_id=member_id)
-    except BaseException:
-        await session.rollback()
-        raise
+    """Use a coupon at the till, once; `member` names the member at the till, if the cashier said. Audited."""
+    member_id = None if member is None else await lookup.member_id(session, member, cards, now)
+    return await _redeem(session, programme, actor, code, now=now, member_id=member_id)
 
 
 async def _redeem(
     session: AsyncSession, programme: Programme, actor: Actor, code: str, *, now: datetime, member_id: int | None
 ) -> Redeemed:
+    await writing(session)
     stored = normalise_code(code)
     coupon = None if stored is None else await session.scalar(select(Coupon).where(Coupon.code == stored))
     if coupon is None:
@@ -292,7 +289,7 @@ async def _redeem(
     await session.refresh(coupon)
     offer = programme.offer(coupon.offer_id)
     gift = await _pay_birthday(session, programme, coupon, now) if offer and offer.occasion == "birthday" else None
-    notice = None if gift is None else await ledger.notice(session, gift)
+    notice = None if gift is None else await ledger.announce(session, gift)
     await audit.record(
         session,
         actor,
@@ -303,14 +300,11 @@ async def _redeem(
         detail=coupon.offer_id,
     )
     view = CouponView.of(coupon)
-    await session.commit()
+    if member.telegram_id is not None:
+        payload = {"code": view.shown_code, "offer": coupon.offer_id, "language": member.language}
+        await outbox.post(session, [outbox.Message(member.telegram_id, outbox.COUPON_USED, payload)], now)
     return Redeemed(
-        view,
-        offer,
-        gift.amount if gift is not None and gift.created else 0,
-        member.telegram_id,
-        member.language,
-        () if notice is None else (notice,),
+        view, offer, gift.amount if gift is not None and gift.created else 0, () if notice is None else (notice,)
     )
 
 
@@ -322,8 +316,16 @@ async def live_coupons(session: AsyncSession, member_id: int, now: datetime) -> 
     return [CouponView.of(row) for row in rows]
 
 
-async def release_expired(session: AsyncSession, programme: Programme, now: datetime, batch: int = 500) -> int:
-    """Give back the points of reserved coupons that expired unused; commits every `batch`. Returns how many."""
+async def release_expired(
+    session: AsyncSession,
+    programme: Programme,
+    now: datetime,
+    batch: int = 500,
+    checkpoint: Checkpoint = no_checkpoint,
+) -> int:
+    """Give back the points of reserved coupons that expired unused, `batch` at a time with a `checkpoint` after
+    each; how many."""
+    await writing(session)
     released = 0
     while True:
         rows = (
@@ -340,7 +342,6 @@ async def release_expired(session: AsyncSession, programme: Programme, now: date
             )
         ).all()
         if not rows:
-            await session.commit()
             return released
         for coupon in rows:
             await ledger.credit(
@@ -356,4 +357,4 @@ async def release_expired(session: AsyncSession, programme: Programme, now: date
             )
             coupon.released_at = now
         released += len(rows)
-        await session.commit()
+        await checkpoint()

@@ -37,6 +37,7 @@ from models.analytics.habits import Clock
 from models.analytics.member_stats import MemberStats
 from models.core.errors import NotAMember, OfferUnavailable, UnknownOffer
 from models.core.programme import Offer, Programme
+from models.core.uow import writing
 from models.offers.collections import Progress, badges_of, progress_of
 from models.offers.coupons import CouponView, Issued, issue_coupon, live_coupons
 from models.offers.facts import MemberFacts, load_facts
@@ -300,22 +301,19 @@ async def best_offer(session: AsyncSession, programme: Programme, member_id: int
 async def activate_offer(
     session: AsyncSession, programme: Programme, member_id: int, offer_id: str, now: datetime, key: str
 ) -> Issued:
-    """Turn one of the member's offers into a coupon (or show the live one again); commits."""
+    """Turn one of the member's offers into a coupon (or show the live one again)."""
+    await writing(session)
     offer = programme.offer(offer_id)
     if offer is None:
         raise UnknownOffer(offer=offer_id)
     facts = await member_facts(session, programme, member_id, now)
     live = next((coupon for coupon in await live_coupons(session, member_id, now) if coupon.offer_id == offer_id), None)
     if live is not None:
-        await session.rollback()
         return Issued(live, created=False)
     if not suits(offer, Fit.of(facts, programme.offers)):
-        await session.rollback()
         raise OfferUnavailable()
     try:
         issued = await issue_coupon(session, programme, member_id, offer_id, now, key)
     except BaseException:
-        await session.rollback()
         raise
-    await session.commit()
     return issued

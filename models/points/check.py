@@ -126,5 +126,4 @@ async def verify(session: AsyncSession) -> CheckReport:
     members = await session.scalar(select(func.count()).select_from(Member))
     entries = await session.scalar(select(func.count()).select_from(LedgerEntry))
     points = await session.scalar(select(func.coalesce(func.sum(Member.balance), 0)))
-    await session.rollback()
     return CheckReport(int(members or 0), int(entries or 0), int(points or 0), tuple(problems))

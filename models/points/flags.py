@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.core.base import Base
 from models.core.errors import UnknownEntry
+from models.core.uow import writing
 from models.points.ledger import LedgerEntry
 
 
@@ -37,19 +38,17 @@ class Flag:
 
 
 async def flag_entry(session: AsyncSession, *, member_id: int, entry_id: int, now: datetime) -> bool:
-    """Record the member's report on one of their own entries; True the first time. Commits."""
+    """Record the member's report on one of their own entries; True the first time."""
+    await writing(session)
     owner = await session.scalar(select(LedgerEntry.member_id).where(LedgerEntry.id == entry_id))
     if owner != member_id:
-        await session.rollback()
         raise UnknownEntry()
     if await session.scalar(select(EntryFlag.id).where(EntryFlag.entry_id == entry_id)) is not None:
-        await session.rollback()
         return False
-    session.add(EntryFlag(entry_id=entry_id, member_id=member_id, flagged_at=now))
     try:
-        await session.commit()
+        async with session.begin_nested():
+            session.add(EntryFlag(entry_id=entry_id, member_id=member_id, flagged_at=now))
     except IntegrityError:  # a double tap racing on PostgreSQL: the other one recorded it
-        await session.rollback()
         return False
     return True
 

@@ -43,5 +43,4 @@ async def history(session: AsyncSession, member_id: int, page: int, size: int = 
         .limit(size)
     )
     lines = tuple(HistoryLine(e.id, e.created_at, e.amount, e.kind, e.reason, e.balance_after) for e in rows)
-    await session.rollback()
     return HistoryPage(lines, page, pages)

@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
+from models.core import outbox
 from models.core.base import Base
 from models.core.errors import InsufficientPoints, UnknownMember
 from models.members.registry import Member
@@ -425,8 +426,18 @@ class Notice:
     posted: Posted
 
 
-async def notice(session: AsyncSession, posted: Posted) -> Notice | None:
-    """The announcement of a new entry, or None when there is nobody to tell (a replay, a forgotten member)."""
+def entry_message(notice: Notice) -> outbox.Message:
+    """The outbox message that tells a member of a new entry."""
+    posted = notice.posted
+    payload = {"entry_id": posted.entry_id, "kind": posted.kind, "amount": posted.amount, "reason": posted.reason}
+    return outbox.Message(
+        notice.telegram_id, outbox.ENTRY, payload | {"balance": posted.balance, "language": notice.language}
+    )
+
+
+async def announce(session: AsyncSession, posted: Posted) -> Notice | None:
+    """Queue the new entry's notice to its member in the outbox; None when there is nobody to tell (a replay, a
+    forgotten member)."""
     if not posted.created:
         return None
     row = (
@@ -438,7 +449,9 @@ async def notice(session: AsyncSession, posted: Posted) -> Notice | None:
     ).one_or_none()
     if row is None or row.telegram_id is None:
         return None
-    return Notice(row.telegram_id, row.language, posted)
+    found = Notice(row.telegram_id, row.language, posted)
+    await outbox.post(session, [entry_message(found)], posted.created_at)
+    return found
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,30 @@ class AuditEvent(Base):
     detail: Mapped[str | None] = mapped_column(String(200))  # never a phone number or a name
 
 
+def line(
+    actor: Actor,
+    action: str,
+    *,
+    now: datetime,
+    member_id: int | None = None,
+    subject: str | None = None,
+    detail: str | None = None,
+) -> dict[str, object]:
+    """One line of the trail, for a writer that adds many in one statement (a batch of sales)."""
+    return {
+        "at": now,
+        "actor_id": actor.telegram_id,
+        "role": actor.role.value,
+        "action": action,
+        "member_id": member_id,
+        "subject": subject,
+        "detail": None if detail is None else detail[:200],
+    }
+
+
+ADD = insert(AuditEvent)
+
+
 async def record(
     session: AsyncSession,
     actor: Actor,
@@ -40,14 +64,4 @@ async def record(
     detail: str | None = None,
 ) -> None:
     """Add one line to the trail inside the caller's transaction, so it commits or rolls back with the action."""
-    await session.execute(
-        insert(AuditEvent).values(
-            at=now,
-            actor_id=actor.telegram_id,
-            role=actor.role.value,
-            action=action,
-            member_id=member_id,
-            subject=subject,
-            detail=detail,
-        )
-    )
+    await session.execute(ADD, line(actor, action, now=now, member_id=member_id, subject=subject, detail=detail))

@@ -15,11 +15,14 @@ from sqlalchemy import BigInteger, CheckConstraint, Date, Insert, bindparam, sel
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models.core import outbox
 from models.core.base import Base
 from models.core.errors import LimitExceeded
 from models.core.portable import dialect_insert, dialect_of
 from models.core.programme import Programme
+from models.core.uow import writing
 from models.points.ledger import table_of
+from models.till import audit
 from models.till.staff import Actor, Limits, Role, StaffMember, limits_from
 
 
@@ -56,6 +59,26 @@ def _add_points(dialect: str) -> Insert:
     return statement.on_conflict_do_update(
         index_elements=[StaffDay.staff_id, StaffDay.day], set_={"points": StaffDay.points + statement.excluded.points}
     )
+
+
+def breach_trail(actor: Actor, breach: LimitExceeded, now: datetime) -> tuple[dict[str, object], outbox.Message]:
+    """What a refused attempt past a limit leaves: a line in the audit trail, and an alert to every owner."""
+    detail = " ".join(f"{name}={value}" for name, value in breach.details.items())
+    alert = outbox.Message(outbox.OWNERS, outbox.LIMIT_BREACH, {"cashier": actor.telegram_id, **breach.details})
+    return audit.line(actor, "limit.breach", now=now, detail=detail), alert
+
+
+def keep_breach(breach: LimitExceeded, actor: Actor, now: datetime) -> LimitExceeded:
+    """The breach, carrying its trail for the unit of work to write once the refused action is rolled back."""
+
+    async def trail(session: AsyncSession) -> None:
+        await writing(session)
+        line, alert = breach_trail(actor, breach, now)
+        await session.execute(audit.ADD, line)
+        await outbox.post(session, [alert], now)
+
+    breach.trail = trail
+    return breach
 
 
 class Tally:

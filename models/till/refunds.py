@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.core.amounts import parse_receipt
 from models.core.errors import UnknownReceipt
 from models.core.programme import Programme
+from models.core.uow import writing
 from models.members import lookup
 from models.points import ledger
 from models.points.standing import tier_for
@@ -34,24 +35,22 @@ class RefundResult:
 async def refund(
     session: AsyncSession, programme: Programme, actor: Actor, *, receipt: str, now: datetime
 ) -> RefundResult:
-    """Mark the receipt's purchase refunded and take its points back (see `ledger.reverse`); once; commits.
+    """Mark the receipt's purchase refunded and take its points back (see `ledger.reverse`); once.
 
     Points the member already spent are not clawed back below zero: `unrecovered` says how many, and the
     cashier is told. A referral bonus the sale triggered stays paid. The tier is recomputed (it may drop).
     """
+    await writing(session)
     number = parse_receipt(receipt)
     purchase = await session.scalar(select(Purchase).where(Purchase.receipt == number))
     if purchase is None:
-        await session.rollback()
         raise UnknownReceipt(receipt=number)
     row = await lookup.lock(session, purchase.member_id)
     await session.refresh(purchase)
     if purchase.refunded_at is not None:
         done = await ledger.find(session, f"refund:{number}")
         back = 0 if done is None else -done.amount
-        replay = RefundResult(False, row.id, number, purchase.amount_cents, back, 0, row.balance, ())
-        await session.rollback()
-        return replay
+        return RefundResult(False, row.id, number, purchase.amount_cents, back, 0, row.balance, ())
     purchase.refunded_at = now
     reversal = ledger.Reversal(None, 0)
     if purchase.key is not None and await ledger.find(session, purchase.key) is not None:
@@ -71,8 +70,8 @@ async def refund(
     detail = f"amount_cents={purchase.amount_cents} points_back={back} unrecovered={reversal.unrecovered}"
     await audit.record(session, actor, "refund", now=now, member_id=row.id, subject=f"refund:{number}", detail=detail)
     await session.refresh(row, ["balance"])
-    news = None if reversal.posted is None else await ledger.notice(session, reversal.posted)
-    result = RefundResult(
+    news = None if reversal.posted is None else await ledger.announce(session, reversal.posted)
+    return RefundResult(
         True,
         row.id,
         number,
@@ -82,5 +81,3 @@ async def refund(
         row.balance,
         () if news is None else (news,),
     )
-    await session.commit()
-    return result

@@ -31,16 +31,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.core import outbox, updates
 from models.core.amounts import parse_amount, parse_category, parse_receipt
 from models.core.errors import DomainError, LimitExceeded, MemberForgotten, UnknownMember
 from models.core.programme import Programme, Tier
+from models.core.uow import writing
 from models.members import lookup
 from models.members.cards import CardSigner
 from models.members.registry import Member
 from models.points import ledger
 from models.points.standing import tier_for
-from models.till.audit import AuditEvent
-from models.till.limits import Tally
+from models.till import audit
+from models.till.limits import Tally, breach_trail
 from models.till.purchases import Purchase, rolling_spend
 from models.till.staff import Actor
 
@@ -65,7 +67,6 @@ _HOLD_FOR_SALE = ledger.hold_query(
 )
 _RECORDED = select(Purchase.key).where(Purchase.key.in_(bindparam("keys", expanding=True)))
 _ADD_PURCHASES = insert(ledger.table_of(Purchase))
-_ADD_AUDITS = insert(ledger.table_of(AuditEvent))
 
 
 def moved_up(programme: Programme, old: str, new: Tier) -> bool:
@@ -83,6 +84,7 @@ class SaleRequest:
     category: str | None = None
     receipt: str | None = None
     update_id: int = 0  # the Telegram update: the sale's key when there is no receipt
+    handled_update: int | None = None  # the update to record as handled with the sale (see `models.core.updates`)
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,7 @@ class _Batch:
     audits: list[dict[str, object]]
     owners: list[int]  # the request behind each posting in the book, in posting order
     tiers: dict[int, str]
+    messages: list[outbox.Message]
 
 
 async def _read(
@@ -132,10 +135,6 @@ async def _read(
     key = f"sale:{receipt}" if receipt else f"sale:upd:{request.update_id}"
     member_id = await lookup.member_id(session, request.member, cards, now)
     return _Read(index, request, amount, category, receipt, key, member_id)
-
-
-def _audit_line(actor: Actor, action: str, now: datetime, **fields: object) -> dict[str, object]:
-    return {"at": now, "actor_id": actor.telegram_id, "role": actor.role.value, "action": action, **fields}
 
 
 def _pay_referral(
@@ -234,7 +233,7 @@ async def record_sales(
     paid = {f"referral:{member_id}" for member_id, extra in facts.items() if extra[1]}
     recorded = set(await session.scalars(_RECORDED, {"keys": [sale.key for sale in read]}))
     tally = await Tally.load(session, programme, (sale.request.actor for sale in read), now)
-    batch = _Batch([], [], [], {member_id: holders[member_id].tier for member_id in spend})
+    batch = _Batch([], [], [], {member_id: holders[member_id].tier for member_id in spend}, [])
     decided: list[tuple[_Read, int, bool, int]] = []  # sale, points, promoted, balance after it
     replayed: list[_Read] = []
     for sale in read:
@@ -252,8 +251,9 @@ async def record_sales(
             tally.check(actor, points=points, amount_cents=sale.amount_cents, asked=sale.request.amount)
         except LimitExceeded as breach:
             outcomes[sale.index] = breach
-            detail = " ".join(f"{name}={value}" for name, value in breach.details.items())
-            batch.audits.append(_audit_line(actor, "limit.breach", now, member_id=None, subject=None, detail=detail))
+            line, alert = breach_trail(actor, breach, now)
+            batch.audits.append(line)
+            batch.messages.append(alert)
             continue
         recorded.add(sale.key)
         tally.add(actor, points)
@@ -287,15 +287,21 @@ async def record_sales(
         promoted = moved_up(programme, batch.tiers[sale.member_id], new_tier)
         batch.tiers[sale.member_id] = new_tier.name
         detail = f"amount_cents={sale.amount_cents} points={points} category={sale.category or '-'}"
-        batch.audits.append(_audit_line(actor, "sale", now, member_id=sale.member_id, subject=sale.key, detail=detail))
+        line = audit.line(actor, "sale", now=now, member_id=sale.member_id, subject=sale.key, detail=detail)
+        batch.audits.append(line)
+        if promoted and holder.telegram_id is not None:
+            batch.messages.append(outbox.Message(holder.telegram_id, outbox.PROMOTED, {"tier": new_tier.name}))
         decided.append((sale, points, promoted, book.balance(sale.member_id)))
-    await _write(session, book, batch, holders, tally)
     posted = await book.write()
     notices: dict[int, list[ledger.Notice]] = {}
     for owner, item in zip(batch.owners, posted, strict=True):
         target = book.holders[item.member_id]
         if target.telegram_id is not None and not target.forgotten:
-            notices.setdefault(owner, []).append(ledger.Notice(target.telegram_id, target.language, item))
+            notice = ledger.Notice(target.telegram_id, target.language, item)
+            notices.setdefault(owner, []).append(notice)
+            batch.messages.append(ledger.entry_message(notice))
+    handled = [updates.record(r.handled_update, now) for r in requests if r.handled_update is not None]
+    await _write(session, batch, holders, tally, handled, now)
     for sale, points, promoted, balance in decided:
         holder = holders[sale.member_id]
         outcomes[sale.index] = SaleResult(
@@ -319,9 +325,15 @@ async def record_sales(
 
 
 async def _write(
-    session: AsyncSession, book: ledger.Book, batch: _Batch, holders: dict[int, ledger.Holder], tally: Tally
+    session: AsyncSession,
+    batch: _Batch,
+    holders: dict[int, ledger.Holder],
+    tally: Tally,
+    handled: list[dict[str, object]],
+    now: datetime,
 ) -> None:
-    """Purchases, tier changes, today's counters and the audit lines, one statement each."""
+    """Purchases, tier changes, today's counters, the audit lines, the messages to send and the updates handled,
+    one statement each."""
     if batch.purchases:
         await session.execute(_ADD_PURCHASES, batch.purchases)
     changed = [{"id": m, "tier": tier} for m, tier in batch.tiers.items() if tier != holders[m].tier]
@@ -329,7 +341,10 @@ async def _write(
         await session.execute(update(Member), changed)
     await tally.write(session)
     if batch.audits:
-        await session.execute(_ADD_AUDITS, batch.audits)
+        await session.execute(audit.ADD, batch.audits)
+    await outbox.post(session, batch.messages, now)
+    if handled:
+        await session.execute(updates.RECORD, handled)
 
 
 async def record_sale(
@@ -345,13 +360,14 @@ async def record_sale(
     update_id: int,
     now: datetime,
 ) -> SaleResult:
-    """Record one purchase and its points, once per receipt (or per Telegram update without one); commits.
+    """Record one purchase and its points, once per receipt (or per Telegram update without one).
 
-    A limit breach is refused, changes nothing but the audit trail, and raises LimitExceeded for owners to hear of.
+    A limit breach is refused and raises LimitExceeded; its trail (audit line, owners' alert) is written with the
+    refusal, so the caller commits in either case.
     """
+    await writing(session)
     request = SaleRequest(actor, member, amount, category, receipt, update_id)
     (outcome,) = await record_sales(session, programme, cards, [request], now)
-    await session.commit()
     if isinstance(outcome, DomainError):
         raise outcome
     return outcome

@@ -11,10 +11,12 @@ from sqlalchemy import BigInteger, CheckConstraint, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models.core import outbox
 from models.core.amounts import parse_amount, parse_points
 from models.core.base import Base
 from models.core.errors import BadStaffRole, NotStaff, OwnerFromSettings
 from models.core.programme import Programme
+from models.core.uow import writing
 from models.members.registry import Member
 from models.till import audit
 
@@ -130,10 +132,11 @@ async def appoint(
     points_per_day: str | None,
     now: datetime,
 ) -> StaffView:
-    """Make the user a cashier or admin (or change their role and limits); audited; commits.
+    """Make the user a cashier or admin (or change their role and limits); audited.
 
     `max_sale` and `points_per_day` are the cashier's own limits as typed; left out, the programme's defaults apply.
     """
+    await writing(session)
     appointed = parse_role(role)
     max_sale_cents = None if max_sale is None else parse_amount(max_sale, programme)
     daily = None if points_per_day is None else parse_points(points_per_day)
@@ -150,27 +153,26 @@ async def appoint(
     limits = limits_from(programme, appointed, row.max_sale_cents, row.points_per_day)
     detail = f"role={appointed.value} max_sale_cents={limits.max_sale_cents} points_per_day={limits.points_per_day}"
     await audit.record(session, owner, "staff.add", now=now, subject=str(user_id), detail=detail)
-    view = StaffView(user_id, appointed, await _language(session, user_id), limits)
-    await session.commit()
-    return view
+    language = await _language(session, user_id)
+    welcome = outbox.Message(user_id, outbox.STAFF_WELCOME, {"role": appointed.value, "language": language})
+    await outbox.post(session, [welcome], now)
+    return StaffView(user_id, appointed, language, limits)
 
 
 async def dismiss(
     session: AsyncSession, *, owner: Actor, owners: frozenset[int], user_id: int, role: str, now: datetime
 ) -> StaffView:
-    """Take the user's staff role away; they become an ordinary user again. Audited; commits."""
+    """Take the user's staff role away; they become an ordinary user again. Audited."""
+    await writing(session)
     dismissed = parse_role(role)
     if user_id in owners:
         raise OwnerFromSettings()
     row = await session.get(StaffMember, user_id)
     if row is None or row.role != dismissed.value:
-        await session.rollback()
         raise NotStaff(user=user_id, role=dismissed.value)
     await session.delete(row)
     await audit.record(session, owner, "staff.remove", now=now, subject=str(user_id), detail=f"role={dismissed.value}")
-    view = StaffView(user_id, dismissed, await _language(session, user_id), Limits(None, None))
-    await session.commit()
-    return view
+    return StaffView(user_id, dismissed, await _language(session, user_id), Limits(None, None))
 
 
 async def everyone(session: AsyncSession, programme: Programme, owners: frozenset[int]) -> list[StaffView]:
@@ -182,5 +184,4 @@ async def everyone(session: AsyncSession, programme: Programme, owners: frozense
         role = Role(row.role)
         limits = limits_from(programme, role, row.max_sale_cents, row.points_per_day)
         views.append(StaffView(row.telegram_id, role, spoken[row.telegram_id], limits))
-    await session.rollback()
     return views

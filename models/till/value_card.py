@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.analytics.insights import Insights, member_insights
 from models.core.errors import DomainError, MemberForgotten, UnknownMember
 from models.core.programme import Programme, Tier
+from models.core.uow import writing
 from models.members import lookup
 from models.members.cards import CardSigner
 from models.members.registry import Member, mask_phone
@@ -52,17 +53,15 @@ class MemberCard:
 async def value_card(
     session: AsyncSession, programme: Programme, cards: CardSigner, viewer: Actor, *, member: str, now: datetime
 ) -> MemberCard:
-    """The card of the member `member` names (number, phone or card code); the look-up is audited. Commits."""
+    """The card of the member `member` names (number, phone or card code); the look-up is audited."""
+    await writing(session)
     try:
         row = await session.get_one(Member, await lookup.member_id(session, member, cards, now))
     except NoResultFound:
-        await session.rollback()
         raise UnknownMember(member=member) from None
     except DomainError:
-        await session.rollback()
         raise
     if row.forgotten_at is not None:
-        await session.rollback()
         raise MemberForgotten()
     member_id = row.id
     spend, count = (
@@ -91,5 +90,4 @@ async def value_card(
         insights=insights,
     )
     await audit.record(session, viewer, "member.view", now=now, member_id=member_id)
-    await session.commit()
     return card
