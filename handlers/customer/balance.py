@@ -21,7 +21,6 @@ async def show_balance(
 ) -> None:
     now = utcnow()
     summary = await standing(session, programme, member.id, now)
-    await session.rollback()
     lines = [t("balance-points", points=summary.points), t("balance-tier", tier=summary.tier.title.in_(t.language))]
     if summary.next_tier is not None:
         lines.append(

@@ -20,7 +20,6 @@ async def show_invite(
     message: Message, bot: Bot, t: Translator, member: MemberView, session: AsyncSession, programme: Programme
 ) -> None:
     sent = await invitations(session, member.id)
-    await session.rollback()
     link = await deep_link(bot, f"{REFERRAL_PREFIX}{sent.code}")
     bonuses = programme.bonuses
     lines = [t("invite-link", link=link, inviter=bonuses.referral_inviter, invitee=bonuses.referral_invitee)]

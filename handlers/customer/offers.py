@@ -107,7 +107,6 @@ async def show_offers(
     message: Message, t: Translator, member: MemberView, session: AsyncSession, programme: Programme
 ) -> None:
     page = await offers_page(session, programme, member.id, utcnow())
-    await session.rollback()
     text, markup = render_offers(t, programme, page)
     await message.answer(text, reply_markup=markup)
 

@@ -98,7 +98,6 @@ async def _render(
     t: Translator, page: Page, member_id: int, session: AsyncSession, programme: Programme
 ) -> tuple[str, InlineKeyboardMarkup]:
     prefs = await preferences.preferences(session, programme, member_id, utcnow())
-    await session.rollback()
     return PAGES[page](t, prefs, programme)
 
 
@@ -183,7 +182,6 @@ async def birthday_button(
         await save_birthday(query, callback_data.day, t, member, session, programme)
         return
     prefs = await preferences.preferences(session, programme, member.id, utcnow())
-    await session.rollback()
     if prefs.birthday_locked_until is not None:
         await query.answer(t.raw("birthday-locked-alert", date=prefs.birthday_locked_until), show_alert=True)
         return

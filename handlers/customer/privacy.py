@@ -46,7 +46,6 @@ async def send_my_data(
 ) -> None:
     now = utcnow()
     document = await privacy.export(session, programme, member.id, now)
-    await session.rollback()
     data = json.dumps(document, ensure_ascii=False, indent=2).encode()
     await message.answer_document(
         BufferedInputFile(data, filename=t.raw("mydata-filename", number=member.id)), caption=t("mydata-caption")

@@ -76,7 +76,6 @@ async def campaign_command(
 
 async def list_command(message: Message, t: Translator, session: AsyncSession, programme: Programme) -> None:
     summaries = await recent_campaigns(session)
-    await session.rollback()
     if not summaries:
         await message.answer(t("campaign-list-empty"))
         return

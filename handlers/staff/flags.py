@@ -18,7 +18,6 @@ from models.till.staff import Role
 
 async def flags_command(message: Message, t: Translator, session: AsyncSession, programme: Programme) -> None:
     flags = await recent_flags(session)
-    await session.rollback()
     if not flags:
         await message.answer(t("flags-empty"))
         return

@@ -18,7 +18,6 @@ from models.till.staff import Role
 
 async def show_stats(message: Message, t: Translator, session: AsyncSession, programme: Programme) -> None:
     figures = await programme_figures(session, utcnow())
-    await session.rollback()
     lines = [
         t("stats-title", programme=programme.name, days=WINDOW_DAYS),
         t(
