@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import App
 from bot.middlewares import FloodLimit
+from bot.sandbox.telegram import FakeTelegram, FakeUser
 from bot.settings import Settings
 from models.core.db import create_engine, create_sessionmaker, migrate
 from models.core.programme import Programme, load_programme
-from tests.fake_telegram import FakeTelegram, FakeUser
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_PROGRAMME = ROOT / "programme.toml"

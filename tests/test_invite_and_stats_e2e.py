@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from bot.app import App
+from bot.sandbox.telegram import FakeTelegram, FakeUser
 from tests.conftest import OWNER
-from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.journeys import join, send
 
 ANNA = FakeUser(id=5001, first_name="Anna", language_code="en")

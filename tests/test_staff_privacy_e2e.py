@@ -8,9 +8,9 @@ import logging
 import pytest
 
 from bot.app import App
+from bot.sandbox.telegram import FakeTelegram, FakeUser
 from handlers.errors import trace
 from tests.conftest import OWNER
-from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.journeys import join, send, tap
 
 ZINA = FakeUser(id=7101, first_name="Zinaida", last_name="Kuznetsova", username="zina_private", language_code="en")

@@ -32,7 +32,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiohttp import web
 from PIL import Image
 
-from tests.fake_telegram_html import HtmlParseError, parse_html, utf16_len
+from bot.sandbox.telegram.html import HtmlParseError, parse_html, utf16_len
 
 JSONDict = dict[str, Any]
 
