@@ -38,8 +38,8 @@ from models.core.programme import load_programme
 from models.till.staff import Actor, Role
 from scheduler.broadcast import DeliveryEngine
 from scheduler.context import JobContext
-from tests.audiences import FIRST_TELEGRAM_ID, add_members, busiest_second, programme_file
-from tests.conftest import SAMPLE_PROGRAMME
+from tests.support.audiences import FIRST_TELEGRAM_ID, add_members, busiest_second, programme_file
+from tests.support.paths import SAMPLE_PROGRAMME
 
 TOKEN = "123456:BENCH-token-for-campaigns"
 UNLIMITED = 1e9

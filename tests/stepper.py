@@ -15,7 +15,7 @@ from aiogram.methods import GetUpdates
 
 from bot.app import App
 from bot.sandbox.telegram import FakeTelegram, FakeUser, Sent
-from tests.conftest import NO_FLOOD_LIMIT, bot_settings
+from tests.support.app import NO_FLOOD_LIMIT, bot_settings
 
 
 @dataclass

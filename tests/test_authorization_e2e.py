@@ -27,9 +27,9 @@ from models.core.base import utcnow
 from models.members.enrolment import enrol
 from models.till.sales import record_sale
 from models.till.staff import Actor, Role, StaffMember
-from tests.conftest import OWNER
 from tests.dbstate import dump
 from tests.stepper import Stepper, stepper
+from tests.support.app import OWNER
 
 CUSTOMER = FakeUser(id=8001, first_name="Carl")
 STRANGER = FakeUser(id=8002, first_name="Stan")

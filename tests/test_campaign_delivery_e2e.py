@@ -32,8 +32,8 @@ from models.core.base import utcnow
 from models.core.programme import Automation, LocalText
 from models.members.registry import Member
 from models.till.staff import Actor, Role
-from tests.audiences import FIRST_TELEGRAM_ID, busiest_second, programme_file, seed, typical_second
-from tests.conftest import OWNER, bot_settings, start_app, stop_app
+from tests.support.app import OWNER, bot_settings, start_app, stop_app
+from tests.support.audiences import FIRST_TELEGRAM_ID, busiest_second, programme_file, seed, typical_second
 
 MANAGER = Actor(OWNER.id, Role.OWNER)
 

@@ -20,8 +20,8 @@ from models.points.ledger import LedgerEntry
 from models.till.audit import AuditEvent
 from scheduler.nightly_expiry import expire_points
 from scheduler.runner import DAILY_JOBS
-from tests.conftest import OWNER
 from tests.journeys import answer_to, eventually, join, press, send
+from tests.support.app import OWNER
 from tests.test_enrolment_e2e import decode_qr
 
 ANNA = FakeUser(id=5001, first_name="Anna", language_code="en")

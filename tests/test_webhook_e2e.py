@@ -20,8 +20,8 @@ from models.core.base import utcnow
 from models.core.updates import ProcessedUpdate
 from models.members.enrolment import enrol
 from models.members.registry import ConsentEvent, set_marketing_consent
-from tests.conftest import NO_FLOOD_LIMIT, bot_settings
 from tests.dbstate import dump, settled_dump
+from tests.support.app import NO_FLOOD_LIMIT, bot_settings
 
 SECRET = "s3cret-Token_1"
 PATH = "/telegram/updates"
