@@ -29,6 +29,7 @@ from aiogram import Bot
 
 from bot.app import create_bot
 from bot.i18n import Texts
+from bot.sandbox.telegram import FakeTelegram
 from bot.settings import Settings
 from models.campaigns.planning import CampaignDraft, create_campaign, get_campaign
 from models.core.base import utcnow
@@ -37,9 +38,8 @@ from models.core.programme import load_programme
 from models.till.staff import Actor, Role
 from scheduler.broadcast import DeliveryEngine
 from scheduler.context import JobContext
-from tests.audiences import FIRST_TELEGRAM_ID, add_members, busiest_second, programme_file
-from tests.conftest import SAMPLE_PROGRAMME
-from tests.fake_telegram import FakeTelegram
+from tests.support.audiences import FIRST_TELEGRAM_ID, add_members, busiest_second, programme_file
+from tests.support.paths import SAMPLE_PROGRAMME
 
 TOKEN = "123456:BENCH-token-for-campaigns"
 UNLIMITED = 1e9

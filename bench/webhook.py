@@ -29,11 +29,11 @@ from aiogram.types import Update
 from bench.updates import command_update
 from bot.app import App
 from bot.middlewares import FloodLimit
+from bot.sandbox.telegram import FakeTelegram
 from bot.settings import Settings
 from models.core.base import utcnow
 from models.core.db import create_engine, migrate
 from models.members.enrolment import enrol
-from tests.fake_telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parent.parent
 PAST_UPDATES = 1_000_000

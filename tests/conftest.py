@@ -10,7 +10,6 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import pytest
@@ -18,16 +17,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import App
-from bot.middlewares import FloodLimit
-from bot.settings import Settings
+from bot.sandbox.telegram import FakeTelegram
 from models.core.db import create_engine, create_sessionmaker, migrate
 from models.core.programme import Programme, load_programme
-from tests.fake_telegram import FakeTelegram, FakeUser
-
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_PROGRAMME = ROOT / "programme.toml"
-OWNER = FakeUser(id=900001, first_name="Olga", language_code="en")
-NO_FLOOD_LIMIT = FloodLimit(burst=10_000, per_second=10_000)
+from tests.support.app import bot_settings, start_app, stop_app
+from tests.support.paths import SAMPLE_PROGRAMME
 
 
 @dataclass(frozen=True)
@@ -122,30 +116,6 @@ def programme() -> Programme:
 async def telegram() -> AsyncIterator[FakeTelegram]:
     async with FakeTelegram() as fake:
         yield fake
-
-
-def bot_settings(telegram: FakeTelegram, database_url: str, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "bot_token": telegram.token,
-        "telegram_api_url": telegram.url,
-        "database_url": database_url,
-        "admin_ids": frozenset({OWNER.id}),
-        "programme_file": SAMPLE_PROGRAMME,
-        **overrides,
-    }
-    return Settings(_env_file=None, **values)
-
-
-async def start_app(settings: Settings, flood: FloodLimit = NO_FLOOD_LIMIT) -> tuple[App, asyncio.Task[None]]:
-    app = await App.create(settings, flood=flood)
-    task = asyncio.create_task(app.run_polling())
-    return app, task
-
-
-async def stop_app(app: App, task: asyncio.Task[None]) -> None:
-    await app.dispatcher.stop_polling()
-    await asyncio.wait_for(task, 10)
-    await app.close()
 
 
 @pytest.fixture

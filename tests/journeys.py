@@ -7,7 +7,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from tests.fake_telegram import FakeTelegram, FakeUser, Sent
+from bot.sandbox.telegram import FakeTelegram, FakeUser, Sent
 
 T = TypeVar("T")
 

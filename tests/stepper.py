@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from aiogram.methods import GetUpdates
 
 from bot.app import App
-from tests.conftest import NO_FLOOD_LIMIT, bot_settings
-from tests.fake_telegram import FakeTelegram, FakeUser, Sent
+from bot.sandbox.telegram import FakeTelegram, FakeUser, Sent
+from tests.support.app import NO_FLOOD_LIMIT, bot_settings
 
 
 @dataclass

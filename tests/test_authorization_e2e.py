@@ -19,6 +19,7 @@ from aiogram.dispatcher.event.handler import FilterObject
 from aiogram.filters.callback_data import CallbackData, CallbackQueryFilter
 
 from bot.i18n import Texts
+from bot.sandbox.telegram import FakeTelegram, FakeUser, Sent
 from handlers import build_router
 from handlers.commands import STAFF_COMMANDS
 from handlers.filters import HasRole
@@ -26,10 +27,9 @@ from models.core.base import utcnow
 from models.members.enrolment import enrol
 from models.till.sales import record_sale
 from models.till.staff import Actor, Role, StaffMember
-from tests.conftest import OWNER
 from tests.dbstate import dump
-from tests.fake_telegram import FakeTelegram, FakeUser, Sent
 from tests.stepper import Stepper, stepper
+from tests.support.app import OWNER
 
 CUSTOMER = FakeUser(id=8001, first_name="Carl")
 STRANGER = FakeUser(id=8002, first_name="Stan")

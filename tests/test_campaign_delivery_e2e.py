@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from bot.app import App
+from bot.sandbox.telegram import FakeTelegram, Sent
 from models.campaigns.planning import (
     CampaignDraft,
     CampaignRecipient,
@@ -31,9 +32,8 @@ from models.core.base import utcnow
 from models.core.programme import Automation, LocalText
 from models.members.registry import Member
 from models.till.staff import Actor, Role
-from tests.audiences import FIRST_TELEGRAM_ID, busiest_second, programme_file, seed, typical_second
-from tests.conftest import OWNER, bot_settings, start_app, stop_app
-from tests.fake_telegram import FakeTelegram, Sent
+from tests.support.app import OWNER, bot_settings, start_app, stop_app
+from tests.support.audiences import FIRST_TELEGRAM_ID, busiest_second, programme_file, seed, typical_second
 
 MANAGER = Actor(OWNER.id, Role.OWNER)
 

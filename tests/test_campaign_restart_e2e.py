@@ -17,12 +17,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.sandbox.telegram import FakeTelegram, Sent
 from models.campaigns.planning import RecipientStatus, progress
 from models.core.base import utcnow
-from tests.audiences import FIRST_TELEGRAM_ID, add_members, programme_file
-from tests.conftest import OWNER, ROOT, bot_settings, start_app, stop_app
-from tests.fake_telegram import FakeTelegram, Sent
 from tests.journeys import send
+from tests.support.app import OWNER, bot_settings, start_app, stop_app
+from tests.support.audiences import FIRST_TELEGRAM_ID, add_members, programme_file
+from tests.support.paths import ROOT
 
 AUDIENCE = 2_000
 

@@ -14,14 +14,14 @@ from PIL import Image
 from sqlalchemy import func, insert, select
 
 from bot.app import App
+from bot.sandbox.telegram import FakeTelegram, FakeUser, Sent
 from models.campaigns.planning import Campaign, CampaignRecipient, RecipientStatus
 from models.core.base import utcnow
 from models.till.purchases import Purchase
 from models.till.staff import StaffMember
-from tests.audiences import FIRST_TELEGRAM_ID, programme_file, seed, set_segment
-from tests.conftest import OWNER, bot_settings, start_app, stop_app
-from tests.fake_telegram import FakeTelegram, FakeUser, Sent
 from tests.journeys import press, send
+from tests.support.app import OWNER, bot_settings, start_app, stop_app
+from tests.support.audiences import FIRST_TELEGRAM_ID, programme_file, seed, set_segment
 
 MESSAGE_IDS = itertools.count(100_000)
 CASHIER = FakeUser(id=8103, first_name="Cass")

@@ -10,13 +10,13 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from bot.app import App
+from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models.core.base import utcnow
 from models.members.cards import CardSigner
 from models.members.registry import Member
 from models.points.ledger import LedgerEntry
-from tests.conftest import OWNER
-from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.journeys import answer_to, join, press, send
+from tests.support.app import OWNER
 
 ANNA = FakeUser(id=5001, first_name="Anna", language_code="en")
 BORIS = FakeUser(id=5002, first_name="Борис", language_code="ru")

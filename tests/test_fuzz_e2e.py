@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from sqlalchemy import MetaData, select
 
 from bot.i18n import Texts
+from bot.sandbox.telegram import FakeTelegram, FakeUser, Sent
 from handlers import callbacks
 from handlers.commands import CUSTOMER_COMMANDS, STAFF_COMMANDS
 from handlers.keyboards import MENU_ROWS
@@ -29,10 +30,9 @@ from models.core.base import utcnow
 from models.members.enrolment import enrol
 from models.members.registry import Member
 from models.till.staff import StaffMember
-from tests.conftest import OWNER
 from tests.dbstate import dump, reflect, without_members
-from tests.fake_telegram import FakeTelegram, FakeUser, Sent
 from tests.stepper import Stepper, stepper
+from tests.support.app import OWNER
 
 MEMBERS = (FakeUser(id=9101, first_name="Mila"), FakeUser(id=9102, first_name="Марк", language_code="ru"))
 CASHIER = FakeUser(id=9103, first_name="Cass")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from bot.app import App
-from tests.conftest import OWNER
-from tests.fake_telegram import FakeTelegram, FakeUser
+from bot.sandbox.telegram import FakeTelegram, FakeUser
 from tests.journeys import join, send
+from tests.support.app import OWNER
 
 ANNA = FakeUser(id=5001, first_name="Anna", language_code="en")
 BORIS = FakeUser(id=5002, first_name="Boris", language_code="en")

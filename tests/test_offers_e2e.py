@@ -9,12 +9,12 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.app import App
+from bot.sandbox.telegram import FakeTelegram, FakeUser, Sent
 from models.analytics.member_stats import MemberStats
 from models.core.base import utcnow
 from models.offers.coupons import Coupon, issue_coupon
-from tests.conftest import OWNER
-from tests.fake_telegram import FakeTelegram, FakeUser, Sent
 from tests.journeys import eventually, join, press, send
+from tests.support.app import OWNER
 from tests.test_enrolment_e2e import decode_qr
 
 ANNA = FakeUser(id=5101, first_name="Anna", language_code="en")

@@ -9,13 +9,14 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.check import check
+from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models.members.registry import ConsentEvent, Member
 from models.points.ledger import LedgerEntry
-from tests.audiences import programme_file
-from tests.conftest import OWNER, SAMPLE_PROGRAMME, bot_settings, start_app, stop_app
 from tests.dbstate import find_values
-from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.journeys import join, send, tap
+from tests.support.app import OWNER, bot_settings, start_app, stop_app
+from tests.support.audiences import programme_file
+from tests.support.paths import SAMPLE_PROGRAMME
 from tests.test_enrolment_e2e import member_row
 
 ZINA = FakeUser(id=7001, first_name="Zinaida", last_name="Kuznetsova", username="zina_private", language_code="en")

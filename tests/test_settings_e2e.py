@@ -7,9 +7,9 @@ from datetime import date
 from sqlalchemy import select
 
 from bot.app import App
+from bot.sandbox.telegram import FakeTelegram, FakeUser, Sent
 from models.members.preferences import MemberInterest
 from models.members.registry import Member
-from tests.fake_telegram import FakeTelegram, FakeUser, Sent
 from tests.journeys import answer_to, join, press, send, tap
 
 ANNA = FakeUser(id=5101, first_name="Anna", language_code="en")

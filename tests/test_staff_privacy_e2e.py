@@ -8,10 +8,10 @@ import logging
 import pytest
 
 from bot.app import App
+from bot.sandbox.telegram import FakeTelegram, FakeUser
 from handlers.errors import trace
-from tests.conftest import OWNER
-from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.journeys import join, send, tap
+from tests.support.app import OWNER
 
 ZINA = FakeUser(id=7101, first_name="Zinaida", last_name="Kuznetsova", username="zina_private", language_code="en")
 CASHIER = FakeUser(id=7102, first_name="Cass")

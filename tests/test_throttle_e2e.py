@@ -10,9 +10,9 @@ import pytest
 
 from bot.app import App
 from bot.middlewares import FloodLimit
-from tests.conftest import bot_settings, start_app, stop_app
-from tests.fake_telegram import FakeTelegram, FakeUser
+from bot.sandbox.telegram import FakeTelegram, FakeUser
 from tests.journeys import send
+from tests.support.app import bot_settings, start_app, stop_app
 
 FLOOD = FloodLimit(burst=3, per_second=0.5, mute_seconds=2)
 FLOODER = FakeUser(id=6001, first_name="Fedor")

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.app import App
+from bot.sandbox.telegram import FakeTelegram, FakeUser, Sent
 from handlers.callbacks import PanelAction, PanelButton
 from handlers.commands import STAFF_COMMANDS
 from models.core.base import utcnow
@@ -19,9 +20,8 @@ from models.points.ledger import LedgerEntry
 from models.till.audit import AuditEvent
 from scheduler.nightly_expiry import expire_points
 from scheduler.runner import DAILY_JOBS
-from tests.conftest import OWNER
-from tests.fake_telegram import FakeTelegram, FakeUser, Sent
 from tests.journeys import answer_to, eventually, join, press, send
+from tests.support.app import OWNER
 from tests.test_enrolment_e2e import decode_qr
 
 ANNA = FakeUser(id=5001, first_name="Anna", language_code="en")

@@ -15,13 +15,13 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import App
+from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models.core.base import utcnow
 from models.core.updates import HandledUpdate
 from models.members.enrolment import enrol
 from models.members.registry import ConsentEvent, set_marketing_consent
-from tests.conftest import NO_FLOOD_LIMIT, bot_settings
 from tests.dbstate import dump, settled_dump
-from tests.fake_telegram import FakeTelegram, FakeUser
+from tests.support.app import NO_FLOOD_LIMIT, bot_settings
 
 SECRET = "s3cret-Token_1"
 PATH = "/telegram/updates"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.settings import Settings
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 GOOD_TOKEN = "123456:ABCDEFGHIJKLMNOP"
 

@@ -11,7 +11,7 @@ from bot.i18n import LOCALES, Texts
 from handlers.commands import CUSTOMER_COMMANDS, STAFF_COMMANDS
 from models.core.errors import DomainError
 from models.core.programme import LANGUAGES
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 # t("key"), t.raw("key"), variants("key") and keys named in tuples like MENU_ROWS: any literal that looks like a key.
 KEY_CALL = re.compile(r"""(?:\bt|\.raw|variants|translator)\(\s*["']([a-z][a-z0-9_-]+)["']""")

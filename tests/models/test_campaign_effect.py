@@ -15,7 +15,7 @@ from models.core.programme import Marketing, Programme
 from models.offers.coupons import Coupon
 from models.till.purchases import Purchase
 from models.till.staff import Actor, Role
-from tests.audiences import add_members
+from tests.support.audiences import add_members
 
 MANAGER = Actor(900001, Role.ADMIN)
 

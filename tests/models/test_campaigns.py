@@ -35,7 +35,7 @@ from models.core.errors import (
 )
 from models.core.programme import Programme
 from models.till.staff import Actor, Role
-from tests.audiences import add_members, set_segment
+from tests.support.audiences import add_members, set_segment
 
 MANAGER = Actor(900001, Role.ADMIN)
 

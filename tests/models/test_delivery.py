@@ -35,7 +35,7 @@ from models.core.programme import Automation, FrequencyCap, LocalText, Marketing
 from models.members.registry import Member
 from models.points import ledger
 from models.till.staff import Actor, Role
-from tests.audiences import add_members, set_segment
+from tests.support.audiences import add_members, set_segment
 
 MANAGER = Actor(900001, Role.ADMIN)
 

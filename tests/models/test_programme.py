@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from models.core.programme import ProgrammeError, load_programme
-from tests.conftest import SAMPLE_PROGRAMME
+from tests.support.paths import SAMPLE_PROGRAMME
 
 SAMPLE = SAMPLE_PROGRAMME.read_text(encoding="utf-8")
 

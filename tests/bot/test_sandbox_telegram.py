@@ -30,8 +30,8 @@ from aiogram.types import (
 )
 from PIL import Image
 
-from tests.fake_telegram import FakeTelegram, FakeUser
-from tests.fake_telegram_html import HtmlParseError, parse_html
+from bot.sandbox.telegram import FakeTelegram, FakeUser
+from bot.sandbox.telegram.html import HtmlParseError, parse_html
 
 ALICE = FakeUser(id=1001, first_name="Alice", username="alice")
 BOB = FakeUser(id=1002, first_name="Bob")

@@ -19,7 +19,7 @@ from models.analytics.member_stats import MemberStats
 from models.core.base import utcnow
 from models.core.programme import load_programme
 from models.members.registry import Member
-from tests.conftest import SAMPLE_PROGRAMME
+from tests.support.paths import SAMPLE_PROGRAMME
 
 FIRST_TELEGRAM_ID = 70_000_000
 BATCH = 5_000

@@ -1,0 +1,93 @@
+"""Trouble a test orders: the next calls of a method failing (429, 5xx, any status), users who blocked the bot,
+and slow answers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass
+from typing import Final
+
+from bot.sandbox.telegram.api import ApiError
+
+BLOCKED_DESCRIPTION: Final = "Forbidden: bot was blocked by the user"
+_STATUS_DESCRIPTIONS: Final = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+}
+
+
+@dataclass
+class _Fault:
+    status: int
+    description: str
+    retry_after: int | None
+    remaining: int
+
+
+class Faults:
+    """Injected errors per method, blocked chats and delays; consulted before every answer."""
+
+    def __init__(self) -> None:
+        self._blocked: set[int] = set()
+        self._faults: dict[str, deque[_Fault]] = {}
+        self._delays: dict[str, float] = {}
+
+    def fail_next(
+        self,
+        method: str,
+        times: int = 1,
+        *,
+        status: int = 429,
+        retry_after: int | None = 1,
+        description: str | None = None,
+    ) -> None:
+        """Answer the next `times` calls of `method` with an error; `retry_after` is sent only with status 429."""
+        retry = retry_after if status == 429 else None
+        if description is None:
+            description = _STATUS_DESCRIPTIONS.get(status, "Error")
+            if retry is not None:
+                description = f"{description}: retry after {retry}"
+        fault = _Fault(status=status, description=description, retry_after=retry, remaining=times)
+        self._faults.setdefault(method.lower(), deque()).append(fault)
+
+    def block_user(self, chat_id: int) -> None:
+        """Make sends and edits to this chat fail with 403, as after the user blocked the bot."""
+        self._blocked.add(chat_id)
+
+    def unblock_user(self, chat_id: int) -> None:
+        """Undo `block_user`, as when the user restarts the bot."""
+        self._blocked.discard(chat_id)
+
+    def set_delay(self, seconds: float, method: str | None = None) -> None:
+        """Answer `method` (every method if None) only after `seconds`; 0 removes the delay."""
+        key = "" if method is None else method.lower()
+        if seconds > 0:
+            self._delays[key] = seconds
+        else:
+            self._delays.pop(key, None)
+
+    def refuse_if_blocked(self, chat_id: int) -> None:
+        """Raise Telegram's 403 if the user of this chat blocked the bot."""
+        if chat_id in self._blocked:
+            raise ApiError(403, BLOCKED_DESCRIPTION)
+
+    async def before_answer(self, method: str) -> None:
+        """Wait out the method's delay, then raise its next injected error if one is due."""
+        delay = self._delays.get(method.lower(), self._delays.get("", 0.0))
+        if delay:
+            await asyncio.sleep(delay)
+        faults = self._faults.get(method.lower())
+        if not faults:
+            return
+        fault = faults[0]
+        fault.remaining -= 1
+        if fault.remaining <= 0:
+            faults.popleft()
+        raise ApiError(fault.status, fault.description, fault.retry_after)

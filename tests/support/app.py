@@ -1,0 +1,42 @@
+"""The real bot polling a FakeTelegram: its settings, starting and stopping it, and the owner it knows."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bot.app import App
+from bot.middlewares import FloodLimit
+from bot.sandbox.telegram import FakeTelegram, FakeUser
+from bot.settings import Settings
+from tests.support.paths import SAMPLE_PROGRAMME
+
+OWNER = FakeUser(id=900001, first_name="Olga", language_code="en")
+NO_FLOOD_LIMIT = FloodLimit(burst=10_000, per_second=10_000)
+
+
+def bot_settings(telegram: FakeTelegram, database_url: str, **overrides: Any) -> Settings:
+    """Settings for the real bot on `telegram` and `database_url`, with OWNER as its one admin."""
+    values: dict[str, Any] = {
+        "bot_token": telegram.token,
+        "telegram_api_url": telegram.url,
+        "database_url": database_url,
+        "admin_ids": frozenset({OWNER.id}),
+        "programme_file": SAMPLE_PROGRAMME,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)
+
+
+async def start_app(settings: Settings, flood: FloodLimit = NO_FLOOD_LIMIT) -> tuple[App, asyncio.Task[None]]:
+    """The real bot built from `settings`, polling in a task of its own."""
+    app = await App.create(settings, flood=flood)
+    task = asyncio.create_task(app.run_polling())
+    return app, task
+
+
+async def stop_app(app: App, task: asyncio.Task[None]) -> None:
+    """Stop polling, wait for the polling task to end, and close the bot."""
+    await app.dispatcher.stop_polling()
+    await asyncio.wait_for(task, 10)
+    await app.close()
