@@ -28,8 +28,8 @@ from typing import Any
 from aiogram import Bot
 
 from bot.app import create_bot
-from bot.i18n import Texts
 from bot.settings import Settings
+from handlers.i18n import Texts
 from models.campaigns.planning import CampaignDraft, create_campaign, get_campaign
 from models.core.base import utcnow
 from models.core.db import create_engine, create_sessionmaker, migrate

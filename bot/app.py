@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import webhook
 from bot.dispatcher import build_dispatcher
-from bot.i18n import Texts
 from bot.middlewares import HUMAN_PACE, FloodLimit
 from bot.settings import Settings
 from handlers.commands import publish_customer_commands
+from handlers.i18n import Texts
 from handlers.staff.appointments import publish_all_staff_menus
 from models.core.db import create_engine, create_sessionmaker, migrate
 from models.core.programme import Programme, load_programme

@@ -9,10 +9,10 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import Texts
 from bot.middlewares import HUMAN_PACE, ContextMiddleware, DatabaseMiddleware, FloodLimit, ThrottleMiddleware
 from bot.settings import Settings
 from handlers import build_router
+from handlers.i18n import Texts
 from models.core.programme import Programme
 from models.members.cards import CardSigner
 from models.till.desk import SalesDesk

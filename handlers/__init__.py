@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from aiogram import Router
 
-from bot.i18n import Texts
 from handlers import errors, fallback
 from handlers.customer import balance, card, enrolment, help, history, invite, offers, preferences, privacy, terms
+from handlers.i18n import Texts
 from handlers.staff import appointments, campaigns, flags, panel, redeem, refund, sale, stats, value_card
 
 RouterFactory = Callable[[Texts], Router]

@@ -10,8 +10,8 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import Texts, Translator
 from handlers.callbacks import NotMe
+from handlers.i18n import Texts, Translator
 from models.core.errors import LimitExceeded
 from models.points.ledger import Notice
 

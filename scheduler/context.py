@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.i18n import Texts
 from bot.settings import Settings
+from handlers.i18n import Texts
 from models.core.programme import Programme
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.i18n import Translator
+from handlers.i18n import Translator
 from models.core.programme import Offer
 from models.offers.coupons import CouponView
 

@@ -10,10 +10,10 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import Texts, Translator
 from bot.settings import Settings
 from handlers.commands import publish_staff_commands, withdraw_staff_commands
 from handlers.filters import HasRole
+from handlers.i18n import Texts, Translator
 from handlers.notices import tell
 from handlers.staff.till import actor_of
 from models.core.amounts import parse_id

@@ -16,8 +16,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Translator
 from handlers.callbacks import CampaignChoice, CampaignStep
+from handlers.i18n import Translator
 from handlers.replies import reply
 from handlers.staff.campaign_input import (
     InputError,

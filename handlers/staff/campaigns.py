@@ -10,9 +10,9 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Texts, Translator
 from handlers.filters import HasRole
 from handlers.formatting import money
+from handlers.i18n import Texts, Translator
 from handlers.staff import campaign_dialogue
 from handlers.staff.campaign_chart import ChartLabels, cumulative_chart
 from handlers.staff.campaign_input import (

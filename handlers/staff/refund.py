@@ -7,9 +7,9 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Texts, Translator
 from handlers.filters import HasRole
 from handlers.formatting import money
+from handlers.i18n import Texts, Translator
 from handlers.notices import announce
 from handlers.staff.till import actor_of, follow_purchases
 from models.core.base import utcnow

@@ -10,9 +10,9 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.types import Message, TelegramObject, Update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Texts, Translator
 from bot.settings import Settings
 from handlers.formatting import money
+from handlers.i18n import Texts, Translator
 from handlers.notices import announce, optional, report_breach, tell
 from models.analytics.recompute import refresh_member
 from models.core.base import utcnow
