@@ -1,4 +1,7 @@
-"""Telling people what happened to points: the member of each new entry, owners of a refused cashier."""
+"""Telling people what happened to points: the member of each new entry, owners of a refused cashier.
+
+Used by handlers and by the scheduler's jobs (points that expired overnight), which sit above this layer.
+"""
 
 from __future__ import annotations
 

@@ -28,6 +28,7 @@ from aiogram.exceptions import (
 from aiogram.types import Message
 from aiohttp import ClientConnectorError
 
+from handlers.campaign_message import campaign_text
 from models.campaigns import queue
 from models.campaigns.planning import (
     CampaignKind,
@@ -41,7 +42,6 @@ from models.campaigns.queue import Claimed, Outcome
 from models.core.base import utcnow
 from models.members.registry import by_telegram_id
 from scheduler.context import JobContext
-from scheduler.messages import campaign_text
 from scheduler.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)

@@ -17,6 +17,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.callbacks import CampaignChoice, CampaignStep
+from handlers.campaign_message import campaign_text, sample_coupon
 from handlers.i18n import Translator
 from handlers.replies import reply
 from handlers.staff.campaign_input import (
@@ -45,7 +46,6 @@ from models.campaigns.queue import couponed
 from models.core.base import utcnow
 from models.core.programme import Programme
 from models.till.staff import Actor, Role
-from scheduler.messages import campaign_text, sample_coupon
 from scheduler.timetable import CampaignRunner
 
 HOLDOUT_CHOICES = (0, 5, 10, 20)

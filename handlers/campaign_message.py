@@ -1,4 +1,5 @@
-"""What a campaign message looks like to its recipient; the manager's preview uses the same function."""
+"""What a campaign message looks like to its recipient: the scheduler's delivery sends it, the manager's preview
+shows it, both through this one function, which sits in the handlers layer so that both may import it."""
 
 from __future__ import annotations
 
