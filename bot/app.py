@@ -64,19 +64,19 @@ class App:
     campaigns: CampaignRunner = field(init=False)
 
     def __post_init__(self) -> None:
+        self.scheduler = build_scheduler(self.jobs)
+        self.campaigns = CampaignRunner(self.jobs, self.scheduler)
         self.dispatcher = build_dispatcher(
             settings=self.settings,
             programme=self.programme,
             sessionmaker=self.sessionmaker,
             texts=self.texts,
+            campaigns=self.campaigns,
             flood=self.flood,
             storage=fsm_storage(self.settings),
         )
         self.dispatcher.startup.register(self._on_startup)
         self.dispatcher.shutdown.register(self._on_shutdown)
-        self.scheduler = build_scheduler(self.jobs)
-        self.campaigns = CampaignRunner(self.jobs, self.scheduler)
-        self.dispatcher["campaigns"] = self.campaigns  # handlers schedule and cancel through it
 
     @property
     def jobs(self) -> JobContext:

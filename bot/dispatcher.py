@@ -13,6 +13,7 @@ from bot.middlewares import HUMAN_PACE, ContextMiddleware, DatabaseMiddleware, F
 from bot.settings import Settings
 from handlers import build_router
 from handlers.i18n import Texts
+from handlers.ports import CampaignTimetable
 from models.core.programme import Programme
 from models.members.cards import CardSigner
 from models.till.desk import SalesDesk
@@ -24,6 +25,7 @@ def build_dispatcher(
     programme: Programme,
     sessionmaker: async_sessionmaker[AsyncSession],
     texts: Texts,
+    campaigns: CampaignTimetable,
     storage: BaseStorage | None = None,
     flood: FloodLimit = HUMAN_PACE,
     **services: Any,
@@ -37,6 +39,7 @@ def build_dispatcher(
         programme=programme,
         sessionmaker=sessionmaker,
         texts=texts,
+        campaigns=campaigns,  # handlers schedule and cancel campaigns through it, typed by the port they declare
         cards=cards,
         sales_desk=sales_desk,
         **services,
