@@ -126,7 +126,7 @@ async def deliver(database_url: str, fake_url: str, rate: float, campaign_id: in
     engine = create_engine(database_url)
     sessionmaker = create_sessionmaker(engine)
     bot = create_bot(settings)
-    delivery = DeliveryEngine(JobContext(settings, programme, engine, sessionmaker, bot, Texts()))
+    delivery = DeliveryEngine(JobContext(programme, engine, sessionmaker, bot, Texts(), settings.broadcast_rate))
     began = time.monotonic()
     delivery.start(campaign_id)
     await until_finished(delivery, campaign_id, seconds)

@@ -80,7 +80,14 @@ class App:
 
     @property
     def jobs(self) -> JobContext:
-        return JobContext(self.settings, self.programme, self.engine, self.sessionmaker, self.bot, self.texts)
+        return JobContext(
+            programme=self.programme,
+            engine=self.engine,
+            sessionmaker=self.sessionmaker,
+            bot=self.bot,
+            texts=self.texts,
+            broadcast_rate=self.settings.broadcast_rate,
+        )
 
     @classmethod
     async def create(cls, settings: Settings, flood: FloodLimit = HUMAN_PACE) -> App:

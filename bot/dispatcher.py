@@ -35,7 +35,7 @@ def build_dispatcher(
     sales_desk = SalesDesk(sessionmaker, programme, cards)
     dispatcher = Dispatcher(
         storage=storage or MemoryStorage(),
-        settings=settings,
+        owners=settings.admin_ids,  # handlers get the owners' ids, not the whole configuration
         programme=programme,
         sessionmaker=sessionmaker,
         texts=texts,

@@ -79,7 +79,7 @@ class DeliveryEngine:
 
     def __init__(self, context: JobContext, *, in_flight: int = IN_FLIGHT) -> None:
         self.context = context
-        rate = context.settings.broadcast_rate
+        rate = context.broadcast_rate
         self.limiter = TokenBucket(rate)
         self.slots = asyncio.Semaphore(in_flight)
         # At low rates a crash leaves at most a message or two claimed but unsent; at high rates claims are batched.

@@ -10,7 +10,6 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.types import Message, TelegramObject, Update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.settings import Settings
 from handlers.formatting import money
 from handlers.i18n import Texts, Translator
 from handlers.notices import announce, optional, report_breach, tell
@@ -71,7 +70,7 @@ class TillMiddleware(BaseMiddleware):
             data["session"],
             data["programme"],
             data["cards"],
-            data["settings"],
+            data["owners"],
             data["sales_desk"],
         )
         return await handler(event, data)
@@ -87,11 +86,11 @@ class Till:
     session: AsyncSession
     programme: Programme
     cards: CardSigner
-    settings: Settings
+    owners: frozenset[int]  # the Telegram ids of the programme's owners, who hear of refused attempts
     desk: SalesDesk
 
     async def _owners_hear_of(self, actor: Actor, breach: LimitExceeded) -> None:
-        owners = await languages(self.session, self.settings.admin_ids)
+        owners = await languages(self.session, self.owners)
         await self.session.rollback()
         await report_breach(self.bot, self.texts, owners, actor.telegram_id, breach)
 
