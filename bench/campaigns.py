@@ -28,9 +28,9 @@ from typing import Any
 from aiogram import Bot
 
 from bot.app import create_bot
-from bot.i18n import Texts
 from bot.sandbox.telegram import FakeTelegram
 from bot.settings import Settings
+from handlers.i18n import Texts
 from models.campaigns.planning import CampaignDraft, create_campaign, get_campaign
 from models.core.base import utcnow
 from models.core.db import create_engine, create_sessionmaker, migrate
@@ -126,7 +126,8 @@ async def deliver(database_url: str, fake_url: str, rate: float, campaign_id: in
     engine = create_engine(database_url)
     sessionmaker = create_sessionmaker(engine)
     bot = create_bot(settings)
-    delivery = DeliveryEngine(JobContext(settings, programme, engine, sessionmaker, bot, Texts()))
+    context = JobContext(programme, engine, sessionmaker, bot, Texts(), settings.broadcast_rate, frozenset())
+    delivery = DeliveryEngine(context)
     began = time.monotonic()
     delivery.start(campaign_id)
     await until_finished(delivery, campaign_id, seconds)

@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import webhook
 from bot.dispatcher import build_dispatcher
-from bot.i18n import Texts
 from bot.middlewares import HUMAN_PACE, FloodLimit, SettleBeforeSending
 from bot.settings import Settings
 from handlers.commands import publish_customer_commands
+from handlers.i18n import Texts
 from handlers.staff.appointments import publish_all_staff_menus
 from models.core.db import create_engine, create_sessionmaker, migrate
 from models.core.programme import Programme, load_programme
@@ -68,24 +68,32 @@ class App:
 
     def __post_init__(self) -> None:
         self.outbox = OutboxSender(self.jobs)
+        self.scheduler = build_scheduler(self.jobs)
+        self.campaigns = CampaignRunner(self.jobs, self.scheduler)
         self.dispatcher = build_dispatcher(
             settings=self.settings,
             programme=self.programme,
             sessionmaker=self.sessionmaker,
             texts=self.texts,
+            campaigns=self.campaigns,
             flood=self.flood,
             storage=fsm_storage(self.settings),
             wake_outbox=self.outbox.wake,
         )
         self.dispatcher.startup.register(self._on_startup)
         self.dispatcher.shutdown.register(self._on_shutdown)
-        self.scheduler = build_scheduler(self.jobs)
-        self.campaigns = CampaignRunner(self.jobs, self.scheduler)
-        self.dispatcher["campaigns"] = self.campaigns  # handlers schedule and cancel through it
 
     @property
     def jobs(self) -> JobContext:
-        return JobContext(self.settings, self.programme, self.engine, self.sessionmaker, self.bot, self.texts)
+        return JobContext(
+            programme=self.programme,
+            engine=self.engine,
+            sessionmaker=self.sessionmaker,
+            bot=self.bot,
+            texts=self.texts,
+            broadcast_rate=self.settings.broadcast_rate,
+            owners=self.settings.admin_ids,
+        )
 
     @classmethod
     async def create(cls, settings: Settings, flood: FloodLimit = HUMAN_PACE) -> App:

@@ -10,10 +10,11 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import Texts
 from bot.middlewares import HUMAN_PACE, ContextMiddleware, FloodLimit, ThrottleMiddleware, UnitOfWorkMiddleware
 from bot.settings import Settings
 from handlers import build_router
+from handlers.i18n import Texts
+from handlers.ports import CampaignTimetable
 from models.core.programme import Programme
 from models.members.cards import CardSigner
 from models.till.desk import SalesDesk
@@ -25,6 +26,7 @@ def build_dispatcher(
     programme: Programme,
     sessionmaker: async_sessionmaker[AsyncSession],
     texts: Texts,
+    campaigns: CampaignTimetable,
     storage: BaseStorage | None = None,
     flood: FloodLimit = HUMAN_PACE,
     wake_outbox: Callable[[], None] = lambda: None,
@@ -35,10 +37,11 @@ def build_dispatcher(
     sales_desk = SalesDesk(sessionmaker, programme, cards)
     dispatcher = Dispatcher(
         storage=storage or MemoryStorage(),
-        settings=settings,
+        owners=settings.admin_ids,  # handlers get the owners' ids, not the whole configuration
         programme=programme,
         sessionmaker=sessionmaker,
         texts=texts,
+        campaigns=campaigns,  # handlers schedule and cancel campaigns through it, typed by the port they declare
         cards=cards,
         sales_desk=sales_desk,
         **services,

@@ -20,7 +20,7 @@ from aiogram.types import TelegramObject, Update, User
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import Texts
+from handlers.i18n import Texts
 from models.core.errors import DomainError
 from models.core.updates import UpdateWork
 from models.members import registry

@@ -1,4 +1,9 @@
-"""The Telegram interface: one router per feature, assembled by `build_router` (callable any number of times)."""
+"""The Telegram interface: one router per feature, assembled by `build_router` (callable any number of times).
+
+Also what the scheduler, one layer up, shares with it: the translator and locale files (`i18n`), and the rendering
+of what both send (`notices`, `campaign_message`). Handlers import only `models` and their own modules; what they
+need from above (the campaign timetable, the owners' ids) `bot` passes in as workflow data, typed in `ports`.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,9 @@ from collections.abc import Callable
 
 from aiogram import Router
 
-from bot.i18n import Texts
 from handlers import errors, fallback
 from handlers.customer import balance, card, enrolment, help, history, invite, offers, preferences, privacy, terms
+from handlers.i18n import Texts
 from handlers.staff import appointments, campaigns, flags, panel, redeem, refund, sale, stats, value_card
 
 RouterFactory = Callable[[Texts], Router]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import Bot
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
-from bot.i18n import Texts
+from handlers.i18n import Texts
 from models.till.staff import Role
 
 CUSTOMER_COMMANDS = (

@@ -12,7 +12,7 @@ from aiogram.exceptions import TelegramForbiddenError
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
 
-from bot.i18n import Texts, Translator
+from handlers.i18n import Texts, Translator
 from models.core.errors import DomainError
 
 log = logging.getLogger(__name__)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
-from bot.i18n import Texts, Translator
 from handlers.commands import CUSTOMER_COMMANDS, STAFF_COMMANDS
+from handlers.i18n import Texts, Translator
 from models.members.registry import MemberView
 from models.till.staff import Role
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.types import KeyboardButton, ReplyKeyboardMarkup
 from aiogram.utils.keyboard import ReplyKeyboardBuilder
 
-from bot.i18n import Translator
+from handlers.i18n import Translator
 
 MENU_ROWS = (("menu-card", "menu-balance"), ("menu-offers", "menu-history"), ("menu-invite", "menu-settings"))
 

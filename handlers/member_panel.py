@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Translator
 from handlers.callbacks import PanelAction, PanelButton
 from handlers.formatting import money
+from handlers.i18n import Translator
 from handlers.notices import optional
 from handlers.staff.insights import insight_lines
 from models.core.base import utcnow

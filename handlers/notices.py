@@ -1,6 +1,8 @@
 """Telling people what happened: how each kind of outbox message reads, and a send that never fails its sender.
 
-The same idea as `models.core.outbox` at the interface layer: there a message is its kind and values, here words."""
+The same idea as `models.core.outbox` at the interface layer: there a message is its kind and values, here words.
+Used by handlers and by the scheduler's outbox sender, which sits above this layer.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +15,8 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import Texts, Translator
 from handlers.callbacks import NotMe
+from handlers.i18n import Texts, Translator
 from models.core import outbox
 from models.core.programme import Programme
 

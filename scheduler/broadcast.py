@@ -28,6 +28,7 @@ from aiogram.exceptions import (
 from aiogram.types import Message
 from aiohttp import ClientConnectorError
 
+from handlers.campaign_message import campaign_text
 from models.campaigns import queue
 from models.campaigns.planning import (
     CampaignKind,
@@ -42,7 +43,6 @@ from models.core.base import utcnow
 from models.core.uow import transaction
 from models.members.registry import by_telegram_id
 from scheduler.context import JobContext
-from scheduler.messages import campaign_text
 from scheduler.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ class DeliveryEngine:
 
     def __init__(self, context: JobContext, *, in_flight: int = IN_FLIGHT) -> None:
         self.context = context
-        rate = context.settings.broadcast_rate
+        rate = context.broadcast_rate
         self.limiter = TokenBucket(rate)
         self.slots = asyncio.Semaphore(in_flight)
         # At low rates a crash leaves at most a message or two claimed but unsent; at high rates claims are batched.

@@ -60,7 +60,7 @@ class OutboxSender:
         while True:
             async with transaction(self.context.sessionmaker) as session:
                 chunk = await outbox.claim(session, utcnow(), CHUNK)
-                owners = await languages(session, self.context.settings.admin_ids) if chunk else {}
+                owners = await languages(session, self.context.owners) if chunk else {}
             if not chunk:
                 return sent
             await asyncio.gather(*(self._send(pending.message, owners) for pending in chunk))

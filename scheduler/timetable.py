@@ -31,7 +31,8 @@ def job_id(campaign_id: int) -> str:
 
 
 class CampaignRunner:
-    """The one object handlers and start-up talk to about campaigns' timing."""
+    """The one object handlers and start-up talk to about campaigns' timing; handlers know it as
+    `handlers.ports.CampaignTimetable`."""
 
     def __init__(self, context: JobContext, scheduler: AsyncIOScheduler) -> None:
         self.context = context

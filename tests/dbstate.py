@@ -26,9 +26,7 @@ async def reflect(engine: AsyncEngine) -> MetaData:
     return metadata
 
 
-async def dump(
-    engine: AsyncEngine, metadata: MetaData | None = None, skip: frozenset[str] = BOOKKEEPING
-) -> Dump:
+async def dump(engine: AsyncEngine, metadata: MetaData | None = None, skip: frozenset[str] = BOOKKEEPING) -> Dump:
     """Every row of every table but `skip`, in primary key order."""
     metadata = metadata or await reflect(engine)
     result: Dump = {}

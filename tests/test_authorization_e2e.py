@@ -18,11 +18,11 @@ from aiogram import Router
 from aiogram.dispatcher.event.handler import FilterObject
 from aiogram.filters.callback_data import CallbackData, CallbackQueryFilter
 
-from bot.i18n import Texts
 from bot.sandbox.telegram import FakeTelegram, FakeUser, Sent
 from handlers import build_router
 from handlers.commands import STAFF_COMMANDS
 from handlers.filters import HasRole
+from handlers.i18n import Texts
 from models.core.base import utcnow
 from models.members.enrolment import enrol
 from models.till.sales import record_sale

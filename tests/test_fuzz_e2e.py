@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import MetaData, select
 
-from bot.i18n import Texts
 from bot.sandbox.telegram import FakeTelegram, FakeUser, Sent
 from handlers import callbacks
 from handlers.commands import CUSTOMER_COMMANDS, STAFF_COMMANDS
+from handlers.i18n import Texts
 from handlers.keyboards import MENU_ROWS
 from models.core.base import utcnow
 from models.members.enrolment import enrol

@@ -7,9 +7,9 @@ from aiogram.filters import Command
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Texts, Translator
 from handlers.filters import IsMember
 from handlers.formatting import money
+from handlers.i18n import Texts, Translator
 from models.core.base import utcnow
 from models.core.programme import Programme
 from models.members.registry import MemberView

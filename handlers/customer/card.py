@@ -6,8 +6,8 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, Message
 
-from bot.i18n import Texts, Translator
 from handlers.filters import IsMember
+from handlers.i18n import Texts, Translator
 from handlers.images import qr_png
 from models.core.base import utcnow
 from models.members.cards import CardSigner

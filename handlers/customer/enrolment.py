@@ -9,9 +9,9 @@ from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Texts, Translator
 from handlers.callbacks import ConsentAnswer, MarketingAnswer
 from handlers.filters import IsMember
+from handlers.i18n import Texts, Translator
 from handlers.keyboards import main_menu, share_phone
 from handlers.member_panel import show_member_panel
 from models.core.base import utcnow

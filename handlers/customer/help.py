@@ -6,8 +6,8 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
-from bot.i18n import Texts, Translator
 from handlers.commands import CUSTOMER_COMMANDS, STAFF_COMMANDS
+from handlers.i18n import Texts, Translator
 from handlers.keyboards import main_menu
 from models.members.registry import MemberView
 from models.till.staff import Role

@@ -10,9 +10,9 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Texts, Translator
 from handlers.callbacks import HistoryPageButton, NotMe
 from handlers.filters import IsMember
+from handlers.i18n import Texts, Translator
 from handlers.notices import kind_name, optional
 from models.core.base import utcnow
 from models.core.programme import Programme

@@ -7,10 +7,10 @@ from aiogram.filters import Command
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Texts, Translator
 from handlers.customer.card import deep_link
 from handlers.customer.enrolment import REFERRAL_PREFIX
 from handlers.filters import IsMember
+from handlers.i18n import Texts, Translator
 from models.core.programme import Programme
 from models.members.invitations import invitations
 from models.members.registry import MemberView

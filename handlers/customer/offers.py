@@ -14,9 +14,9 @@ from aiogram.types import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Texts, Translator
 from handlers.callbacks import OfferActivate
 from handlers.filters import IsMember
+from handlers.i18n import Texts, Translator
 from handlers.images import qr_png
 from models.core.base import utcnow
 from models.core.programme import Offer, Programme

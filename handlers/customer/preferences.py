@@ -17,10 +17,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Texts, Translator
 from handlers.callbacks import SettingsBirthday, SettingsInterest, SettingsLanguage, SettingsMarketing, SettingsOpen
 from handlers.callbacks import SettingsPage as Page
 from handlers.filters import IsMember
+from handlers.i18n import Texts, Translator
 from handlers.keyboards import MENU_ROWS, main_menu
 from handlers.replies import edit
 from handlers.states import SettingsStates

@@ -22,9 +22,9 @@ from aiogram.types import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Texts, Translator
 from handlers.callbacks import ForgetAnswer
 from handlers.filters import IsMember
+from handlers.i18n import Texts, Translator
 from handlers.replies import edit
 from models.core.base import utcnow
 from models.core.programme import Programme

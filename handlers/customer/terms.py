@@ -11,9 +11,9 @@ from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Texts, Translator
 from handlers.callbacks import TermsAnswer
 from handlers.filters import IsMember
+from handlers.i18n import Texts, Translator
 from handlers.keyboards import main_menu
 from handlers.replies import edit, reply
 from models.core.base import utcnow

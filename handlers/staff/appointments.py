@@ -10,10 +10,9 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import Texts, Translator
-from bot.settings import Settings
 from handlers.commands import publish_staff_commands, withdraw_staff_commands
 from handlers.filters import HasRole
+from handlers.i18n import Texts, Translator
 from handlers.staff.till import actor_of
 from models.core.amounts import parse_id
 from models.core.base import utcnow
@@ -53,7 +52,7 @@ async def staff_command(
     t: Translator,
     session: AsyncSession,
     programme: Programme,
-    settings: Settings,
+    owners: frozenset[int],
 ) -> None:
     words = (command.args or "").split()
     user_id = parse_id(words[1]) if len(words) > 1 else None
@@ -66,9 +65,7 @@ async def staff_command(
         if len(words) != 3:
             await message.answer(t("staff-usage"))
             return
-        gone = await staff.dismiss(
-            session, owner=owner, owners=settings.admin_ids, user_id=user_id, role=role_name, now=utcnow()
-        )
+        gone = await staff.dismiss(session, owner=owner, owners=owners, user_id=user_id, role=role_name, now=utcnow())
         await message.answer(t("staff-removed", user=str(user_id), role=gone.role.value))
         try:
             await withdraw_staff_commands(bot, user_id)
@@ -79,7 +76,7 @@ async def staff_command(
         session,
         programme,
         owner=owner,
-        owners=settings.admin_ids,
+        owners=owners,
         user_id=user_id,
         role=role_name,
         max_sale=words[3] if len(words) > 3 else None,

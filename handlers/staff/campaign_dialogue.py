@@ -16,8 +16,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Translator
 from handlers.callbacks import CampaignChoice, CampaignStep
+from handlers.campaign_message import campaign_text, sample_coupon
+from handlers.i18n import Translator
+from handlers.ports import CampaignTimetable
 from handlers.replies import reply
 from handlers.staff.campaign_input import (
     InputError,
@@ -45,8 +47,6 @@ from models.campaigns.queue import couponed
 from models.core.base import utcnow
 from models.core.programme import Programme
 from models.till.staff import Actor, Role
-from scheduler.messages import campaign_text, sample_coupon
-from scheduler.timetable import CampaignRunner
 
 HOLDOUT_CHOICES = (0, 5, 10, 20)
 Event = Message | CallbackQuery
@@ -257,7 +257,7 @@ async def confirmed(
     t: Translator,
     session: AsyncSession,
     programme: Programme,
-    campaigns: CampaignRunner,
+    campaigns: CampaignTimetable,
 ) -> None:
     now = utcnow()
     campaign = await create_campaign(

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram.types import Message
 
-from bot.i18n import Translator
+from handlers.i18n import Translator
 from models.campaigns.planning import CampaignKind, CampaignView
 from models.campaigns.queue import quiet_until
 from models.core.programme import Programme

@@ -10,9 +10,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Texts, Translator
 from handlers.filters import HasRole
 from handlers.formatting import money
+from handlers.i18n import Texts, Translator
+from handlers.ports import CampaignTimetable
 from handlers.staff import campaign_dialogue
 from handlers.staff.campaign_chart import ChartLabels, cumulative_chart
 from handlers.staff.campaign_input import (
@@ -39,7 +40,6 @@ from models.core.amounts import parse_id
 from models.core.base import utcnow
 from models.core.programme import Programme
 from models.till.staff import Role
-from scheduler.timetable import CampaignRunner
 
 
 async def campaign_command(
@@ -50,7 +50,7 @@ async def campaign_command(
     t: Translator,
     session: AsyncSession,
     programme: Programme,
-    campaigns: CampaignRunner,
+    campaigns: CampaignTimetable,
 ) -> None:
     if not command.args and not message.photo:
         await campaign_dialogue.begin(message, state, t, session, programme)
@@ -179,7 +179,7 @@ async def cancel_command(
     role: Role,
     t: Translator,
     session: AsyncSession,
-    campaigns: CampaignRunner,
+    campaigns: CampaignTimetable,
 ) -> None:
     campaign_id = _campaign_id(command)
     if campaign_id is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram.types import Message
 
-from bot.i18n import Translator
+from handlers.i18n import Translator
 from handlers.staff.till import Till
 from models.core.base import utcnow
 from models.offers.coupons import Redeemed, redeem_coupon

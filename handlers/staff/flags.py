@@ -7,8 +7,8 @@ from aiogram.filters import Command
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Texts, Translator
 from handlers.filters import HasRole
+from handlers.i18n import Texts, Translator
 from handlers.notices import kind_name, optional
 from models.core.programme import Programme
 from models.points.flags import recent_flags

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.i18n import Translator
 from handlers.customer.offers import category_name
+from handlers.i18n import Translator
 from models.analytics.habits import SLOT_HOURS
 from models.analytics.insights import Insights
 from models.core.programme import Programme

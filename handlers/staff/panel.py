@@ -6,9 +6,9 @@ from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ForceReply, Message, Update
 
-from bot.i18n import Texts, Translator
 from handlers.callbacks import PanelAction, PanelButton
 from handlers.filters import HasRole
+from handlers.i18n import Texts, Translator
 from handlers.member_panel import panel_is_stale
 from handlers.staff.till import Till, TillMiddleware, actor_of, read_sale
 from handlers.states import TillStates

@@ -6,8 +6,8 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message, Update
 
-from bot.i18n import Texts
 from handlers.filters import HasRole
+from handlers.i18n import Texts
 from handlers.staff.coupons import use_coupon
 from handlers.staff.till import Till, TillMiddleware, actor_of
 from models.offers.coupons import looks_like_code

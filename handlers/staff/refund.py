@@ -6,9 +6,9 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
-from bot.i18n import Texts, Translator
 from handlers.filters import HasRole
 from handlers.formatting import money
+from handlers.i18n import Texts, Translator
 from handlers.staff.till import actor_of, follow_purchases
 from models.core.base import utcnow
 from models.core.programme import Programme

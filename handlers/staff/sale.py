@@ -6,8 +6,8 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message, Update
 
-from bot.i18n import Texts
 from handlers.filters import HasRole
+from handlers.i18n import Texts
 from handlers.staff.till import Till, TillMiddleware, actor_of, read_sale
 from models.till.staff import Role
 

@@ -7,9 +7,9 @@ from aiogram.filters import Command
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Texts, Translator
 from handlers.filters import HasRole
 from handlers.formatting import money
+from handlers.i18n import Texts, Translator
 from models.analytics.stats import WINDOW_DAYS, programme_figures
 from models.core.base import utcnow
 from models.core.programme import Programme

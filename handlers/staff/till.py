@@ -10,8 +10,8 @@ from aiogram import BaseMiddleware
 from aiogram.types import Message, TelegramObject, Update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Translator
 from handlers.formatting import money
+from handlers.i18n import Translator
 from handlers.notices import optional
 from models.analytics.recompute import refresh_member
 from models.core.base import utcnow

@@ -7,8 +7,8 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Texts, Translator
 from handlers.filters import HasRole
+from handlers.i18n import Texts, Translator
 from handlers.member_panel import show_member_panel
 from handlers.staff.till import actor_of
 from models.core.programme import Programme

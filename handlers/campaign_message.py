@@ -1,11 +1,12 @@
-"""What a campaign message looks like to its recipient; the manager's preview uses the same function."""
+"""What a campaign message looks like to its recipient: the scheduler's delivery sends it, the manager's preview
+shows it, both through this one function, which sits in the handlers layer so that both may import it."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.i18n import Translator
+from handlers.i18n import Translator
 from models.core.programme import Offer
 from models.offers.coupons import CouponView
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from fluent.syntax import FluentParser, ast
 
-from bot.i18n import LOCALES, Texts
 from handlers.commands import CUSTOMER_COMMANDS, STAFF_COMMANDS
+from handlers.i18n import LOCALES, Texts
 from models.core.errors import DomainError
 from models.core.programme import LANGUAGES
 from tests.support.paths import ROOT
@@ -61,4 +61,4 @@ class TestLocales:
 
 
 def test_locale_folder_is_where_the_package_ships_it() -> None:
-    assert Path(LOCALES).is_relative_to(ROOT / "bot")
+    assert Path(LOCALES).is_relative_to(ROOT / "handlers")

@@ -1,4 +1,7 @@
-"""Texts in Fluent files under bot/locales/<language>/, one file per feature; nothing shown to users lives in code."""
+"""Texts in Fluent files under handlers/locales/<language>/, one file per feature; nothing shown to users lives in code.
+
+In the handlers layer so that both the handlers and the scheduler's jobs, which sit above it, can speak to people.
+"""
 
 from __future__ import annotations
 
