@@ -9,7 +9,6 @@ from __future__ import annotations
 import calendar
 import html
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, exists, extract, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +24,7 @@ from models.campaigns.planning import (
     recorded,
     store_once,
 )
+from models.core.clock import business_day
 from models.core.programme import LANGUAGES, Automation, Programme
 from models.members.registry import Member
 from models.points.ledger import LedgerEntry, LotAllocation
@@ -33,10 +33,6 @@ from models.points.ledger import LedgerEntry, LotAllocation
 WIN_BACK_REST_DAYS = 30
 # What counts as "was sent" when deciding whether a member already got an automation.
 REACHED = (RecipientStatus.SENDING, RecipientStatus.SENT, RecipientStatus.UNKNOWN)
-
-
-def business_day(programme: Programme, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(programme.timezone or "UTC")).date()
 
 
 def automation_key(kind: str, day: date) -> str:

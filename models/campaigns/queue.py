@@ -111,12 +111,12 @@ def _local_end(local: datetime, end: time, *, next_day: bool) -> datetime:
     return datetime.combine(day, end, tzinfo=local.tzinfo)
 
 
-def quiet_until(marketing: Marketing, timezone: str | None, now: datetime) -> datetime | None:
+def quiet_until(marketing: Marketing, timezone: str, now: datetime) -> datetime | None:
     """When the current quiet hours end (in UTC), or None if campaign messages may go now."""
     quiet = marketing.quiet_hours
     if quiet is None or quiet.start == quiet.end:
         return None
-    local = now.astimezone(ZoneInfo(timezone or "UTC"))
+    local = now.astimezone(ZoneInfo(timezone))
     moment = local.time().replace(tzinfo=None)
     if quiet.start < quiet.end:
         inside, next_day = quiet.start <= moment < quiet.end, False

@@ -7,9 +7,10 @@ from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from models.core.clock import DEFAULT_ZONE, known_zone
 
 LANGUAGES = ("en", "ru")
 
@@ -155,7 +156,7 @@ class Automation(_Rules):
 class Programme(_Rules):
     name: str = Field(min_length=1)
     currency: str = Field(min_length=1, max_length=8)
-    timezone: str | None = None
+    timezone: str = Field(default=DEFAULT_ZONE, description="IANA name; TIMEZONE in the settings overrides it")
     consent_version: str = Field(default="1", min_length=1, max_length=16)
     earning: Earning
     bonuses: Bonuses = Bonuses()
@@ -169,13 +170,8 @@ class Programme(_Rules):
 
     @field_validator("timezone")
     @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {value!r}; use an IANA name like Europe/Moscow") from None
-        return value
+    def _known_zone(cls, value: str) -> str:
+        return known_zone(value)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Programme:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ForeignKey, String, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.core.base import Base
+from models.core.clock import business_day
 from models.core.errors import BirthdayLocked, BirthdayOutOfRange, InvalidChoice
 from models.core.programme import LANGUAGES, Programme
 from models.members.registry import Member
@@ -54,10 +54,6 @@ class Preferences:
     interests: frozenset[str]
 
 
-def business_today(programme: Programme, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(programme.timezone or "UTC")).date()
-
-
 async def _last_birthday_change(session: AsyncSession, member_id: int) -> datetime | None:
     return await session.scalar(select(func.max(BirthdayChange.at)).where(BirthdayChange.member_id == member_id))
 
@@ -84,7 +80,7 @@ async def preferences(session: AsyncSession, programme: Programme, member_id: in
         language=member.language,
         marketing=member.marketing_consent,
         birthday=member.birthday,
-        birthday_locked_until=None if locked is None else business_today(programme, locked),
+        birthday_locked_until=None if locked is None else business_day(programme, locked),
         interests=await interests(session, member_id),
     )
 
@@ -116,7 +112,7 @@ async def toggle_interest(session: AsyncSession, programme: Programme, member_id
 
 def check_birthday(programme: Programme, birthday: date, now: datetime) -> date:
     """A birthday that could be true: not in the future and not older than anyone alive."""
-    today = business_today(programme, now)
+    today = business_day(programme, now)
     if birthday > today or birthday.year < today.year - OLDEST_AGE_YEARS:
         raise BirthdayOutOfRange(example="31.12.1990")
     return birthday
@@ -134,7 +130,7 @@ async def set_birthday(
     locked = await _locked_until(session, member, now)
     if locked is not None:
         await session.rollback()
-        raise BirthdayLocked(date=business_today(programme, locked))
+        raise BirthdayLocked(date=business_day(programme, locked))
     member.birthday = birthday
     session.add(BirthdayChange(member_id=member_id, at=now))
     await session.commit()

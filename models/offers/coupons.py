@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, String, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.core.base import Base
+from models.core.clock import business_day, from_local
 from models.core.errors import (
     CouponExpired,
     CouponForeign,
@@ -142,7 +142,7 @@ def count_towards_limits(programme: Programme, now: datetime) -> object:
 
 
 def available_on(offer: Offer, programme: Programme, now: datetime) -> bool:
-    today = now.astimezone(ZoneInfo(programme.timezone or "UTC")).date()
+    today = business_day(programme, now)
     opened = offer.available_from is None or offer.available_from <= today
     return opened and (offer.available_until is None or today <= offer.available_until)
 
@@ -150,8 +150,7 @@ def available_on(offer: Offer, programme: Programme, now: datetime) -> bool:
 def _expiry(offer: Offer, programme: Programme, now: datetime) -> datetime:
     expires = now + timedelta(days=offer.valid_days)
     if offer.available_until is not None:
-        zone = ZoneInfo(programme.timezone or "UTC")
-        closing = datetime.combine(offer.available_until + timedelta(days=1), time(0), zone).astimezone(UTC)
+        closing = from_local(programme, datetime.combine(offer.available_until + timedelta(days=1), time(0)))
         expires = min(expires, max(closing, now + timedelta(hours=1)))
     return expires
 
@@ -245,10 +244,6 @@ async def _pay_birthday(
     )
 
 
-def _local_date(programme: Programme, moment: datetime) -> str:
-    return moment.astimezone(ZoneInfo(programme.timezone or "UTC")).date().isoformat()
-
-
 async def redeem_coupon(
     session: AsyncSession,
     programme: Programme,
@@ -278,9 +273,9 @@ async def _redeem(
     if member_id is not None and coupon.member_id != member_id:
         raise CouponForeign(code=code, member=member_id)
     if coupon.redeemed_at is not None:
-        raise CouponUsed(code=code, date=_local_date(programme, coupon.redeemed_at))
+        raise CouponUsed(code=code, date=business_day(programme, coupon.redeemed_at).isoformat())
     if coupon.released_at is not None or coupon.expires_at <= now:
-        raise CouponExpired(code=code, date=_local_date(programme, coupon.expires_at))
+        raise CouponExpired(code=code, date=business_day(programme, coupon.expires_at).isoformat())
     member = await _lock_member(session, coupon.member_id)
     marked = await session.execute(
         update(Coupon)
@@ -288,7 +283,7 @@ async def _redeem(
         .values(redeemed_at=now, redeemed_by=actor.telegram_id)
     )
     if marked.rowcount != 1:  # type: ignore[attr-defined]
-        raise CouponUsed(code=code, date=_local_date(programme, now))
+        raise CouponUsed(code=code, date=business_day(programme, now).isoformat())
     await session.refresh(coupon)
     offer = programme.offer(coupon.offer_id)
     gift = await _pay_birthday(session, programme, coupon, now) if offer and offer.occasion == "birthday" else None
