@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -22,7 +22,6 @@ from sqlalchemy import (
     Index,
     Select,
     String,
-    Table,
     bindparam,
     func,
     insert,
@@ -32,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
-from models.core.base import Base
+from models.core.base import Base, table_of
 from models.core.errors import InsufficientPoints, UnknownMember
 from models.members.registry import Member
 
@@ -109,11 +108,6 @@ def _posted(entry: LedgerEntry, *, created: bool) -> Posted:
 async def find(session: AsyncSession, key: str) -> Posted | None:
     entry = await session.scalar(select(LedgerEntry).where(LedgerEntry.key == key))
     return None if entry is None else _posted(entry, created=False)
-
-
-def table_of(model: type[Base]) -> Table:
-    """A mapped class's table, for bulk statements that skip the ORM's per-row work."""
-    return cast(Table, model.__table__)
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,11 @@ from sqlalchemy import BigInteger, CheckConstraint, Date, Insert, bindparam, sel
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.core.base import Base
+from models.core.base import Base, table_of
 from models.core.clock import business_day
 from models.core.errors import LimitExceeded
 from models.core.portable import dialect_insert, dialect_of
 from models.core.programme import Programme
-from models.points.ledger import table_of
 from models.till.staff import Actor, Limits, Role, StaffMember, limits_from
 
 

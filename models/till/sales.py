@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.core.amounts import parse_amount, parse_category, parse_receipt
+from models.core.base import table_of
 from models.core.errors import DomainError, LimitExceeded, MemberForgotten, UnknownMember
 from models.core.programme import Programme, Tier
 from models.members import lookup
@@ -64,8 +65,8 @@ _HOLD_FOR_SALE = ledger.hold_query(
     rolling_spend(Member.id, bindparam("since")), referral_paid(Member.id), referrers=True
 )
 _RECORDED = select(Purchase.key).where(Purchase.key.in_(bindparam("keys", expanding=True)))
-_ADD_PURCHASES = insert(ledger.table_of(Purchase))
-_ADD_AUDITS = insert(ledger.table_of(AuditEvent))
+_ADD_PURCHASES = insert(table_of(Purchase))
+_ADD_AUDITS = insert(table_of(AuditEvent))
 
 
 def moved_up(programme: Programme, old: str, new: Tier) -> bool:
