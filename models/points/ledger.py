@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -22,6 +22,7 @@ from sqlalchemy import (
     Index,
     Select,
     String,
+    and_,
     bindparam,
     func,
     insert,
@@ -69,6 +70,18 @@ class LotAllocation(Base):
     debit_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"), primary_key=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"), primary_key=True, index=True)
     amount: Mapped[int]
+
+
+# What is left of a lot: its amount less what debits took from it. Correlated to the `LedgerEntry` of the query it
+# stands in, so the live lots, the lots due to expire and the expiry reminder all read the same rule.
+LEFT_IN_LOT: ColumnElement[int] = LedgerEntry.amount - func.coalesce(
+    select(func.sum(LotAllocation.amount)).where(LotAllocation.lot_id == LedgerEntry.id).scalar_subquery(), 0
+)
+
+
+def has_points_left() -> ColumnElement[bool]:
+    """SQL: the `LedgerEntry` is a lot (points with an expiry) that still has points in it."""
+    return and_(LedgerEntry.amount > 0, LedgerEntry.expires_at.is_not(None), LEFT_IN_LOT > 0)
 
 
 @dataclass(frozen=True)
@@ -275,11 +288,6 @@ class Book:
         ]
 
 
-async def known_keys(session: AsyncSession, keys: Iterable[str]) -> list[str]:
-    """Which of these business keys the ledger already holds."""
-    return list(await session.scalars(select(LedgerEntry.key).where(LedgerEntry.key.in_(list(keys)))))
-
-
 async def _lock_member(session: AsyncSession, member_id: int) -> Book:
     """A book holding one member's row; UnknownMember when there is no such member."""
     book = Book(session)
@@ -324,23 +332,9 @@ async def credit(
 
 async def live_lots(session: AsyncSession, member_id: int) -> list[Lot]:
     """The member's lots with points left, oldest expiry first: the order they are spent and expire in."""
-    used = (
-        select(LotAllocation.lot_id, func.sum(LotAllocation.amount).label("used"))
-        .join(LedgerEntry, LedgerEntry.id == LotAllocation.lot_id)
-        .where(LedgerEntry.member_id == member_id)
-        .group_by(LotAllocation.lot_id)
-        .subquery()
-    )
-    remaining = LedgerEntry.amount - func.coalesce(used.c.used, 0)
     rows = await session.execute(
-        select(LedgerEntry.id, remaining, LedgerEntry.expires_at)
-        .outerjoin(used, used.c.lot_id == LedgerEntry.id)
-        .where(
-            LedgerEntry.member_id == member_id,
-            LedgerEntry.amount > 0,
-            LedgerEntry.expires_at.is_not(None),
-            remaining > 0,
-        )
+        select(LedgerEntry.id, LEFT_IN_LOT, LedgerEntry.expires_at)
+        .where(LedgerEntry.member_id == member_id, has_points_left())
         .order_by(LedgerEntry.expires_at, LedgerEntry.id)
     )
     return [Lot(entry_id, left, expires) for entry_id, left, expires in rows if expires is not None]
@@ -486,50 +480,13 @@ async def reverse(
     return Reversal(posted, original.amount - take)
 
 
-@dataclass(frozen=True)
-class Expiring:
-    """A member's points that expire within the asked window, and the first day they go."""
-
-    member_id: int
-    points: int
-    first_expiry: datetime
-
-
-def _remaining_lots(until: datetime) -> Select[int, int, int, datetime | None]:
-    """Every lot with points left that expires before `until`: member, lot, points left, expiry."""
-    used = (
-        select(LotAllocation.lot_id, func.sum(LotAllocation.amount).label("used"))
-        .group_by(LotAllocation.lot_id)
-        .subquery()
-    )
-    remaining = LedgerEntry.amount - func.coalesce(used.c.used, 0)
-    return (
-        select(LedgerEntry.member_id, LedgerEntry.id, remaining.label("remaining"), LedgerEntry.expires_at)
-        .outerjoin(used, used.c.lot_id == LedgerEntry.id)
-        .where(LedgerEntry.amount > 0, LedgerEntry.expires_at.is_not(None), LedgerEntry.expires_at <= until)
-        .where(remaining > 0)
-    )
-
-
-async def expiring_within(session: AsyncSession, *, days: int, now: datetime) -> list[Expiring]:
-    """Members with points that expire in the next `days` days, how many, and when the first of them go.
-
-    What the `expiring_points` reminder is built from; lots already past expiry (waiting for the daily job) count too.
-    """
-    lots = _remaining_lots(now + timedelta(days=days)).subquery()
-    rows = await session.execute(
-        select(lots.c.member_id, func.sum(lots.c.remaining), func.min(lots.c.expires_at))
-        .join(Member, Member.id == lots.c.member_id)
-        .where(Member.forgotten_at.is_(None))
-        .group_by(lots.c.member_id)
-        .order_by(lots.c.member_id)
-    )
-    return [Expiring(member_id, int(points), first) for member_id, points, first in rows]
-
-
 async def due_lots(session: AsyncSession, now: datetime) -> list[tuple[int, Lot]]:
     """Lots whose expiry has passed with points still left, as (member, lot), oldest first."""
-    rows = await session.execute(_remaining_lots(now).order_by(LedgerEntry.expires_at, LedgerEntry.id))
+    rows = await session.execute(
+        select(LedgerEntry.member_id, LedgerEntry.id, LEFT_IN_LOT, LedgerEntry.expires_at)
+        .where(has_points_left(), LedgerEntry.expires_at <= now)
+        .order_by(LedgerEntry.expires_at, LedgerEntry.id)
+    )
     return [(member_id, Lot(lot_id, left, expires)) for member_id, lot_id, left, expires in rows if expires]
 
 
