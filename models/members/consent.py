@@ -8,9 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.core.programme import Programme
-from models.members.registry import ConsentEvent, Member, MemberView
-
-TERMS = "terms"
+from models.members.registry import TERMS, ConsentEvent, Member, MemberView, consent_event
 
 
 def is_outdated(programme: Programme, member: MemberView) -> bool:
@@ -26,9 +24,7 @@ async def accept_terms(session: AsyncSession, programme: Programme, member_id: i
         return False
     member.consent_version = programme.consent_version
     member.consent_at = now
-    session.add(
-        ConsentEvent(member_id=member_id, purpose=TERMS, version=programme.consent_version, granted=True, at=now)
-    )
+    session.add(consent_event(programme, member_id, TERMS, granted=True, at=now))
     await session.commit()
     return True
 
@@ -45,7 +41,5 @@ async def refuse_terms(session: AsyncSession, programme: Programme, member_id: i
         )
     )
     if refused is None:
-        session.add(
-            ConsentEvent(member_id=member_id, purpose=TERMS, version=programme.consent_version, granted=False, at=now)
-        )
+        session.add(consent_event(programme, member_id, TERMS, granted=False, at=now))
     await session.commit()

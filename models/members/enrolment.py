@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.core.programme import Programme
-from models.members.registry import ConsentEvent, Member, MemberView
+from models.members.registry import TERMS, Member, MemberView, consent_event
 from models.points import ledger
 
 REFERRAL_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -66,9 +66,7 @@ async def enrol(
     )
     session.add(member)
     await session.flush()
-    session.add(
-        ConsentEvent(member_id=member.id, purpose="terms", version=programme.consent_version, granted=True, at=now)
-    )
+    session.add(consent_event(programme, member.id, TERMS, granted=True, at=now))
     welcome = programme.bonuses.welcome
     if welcome:
         await ledger.credit(

@@ -23,7 +23,7 @@ from models.core.base import Base
 from models.core.errors import MemberForgotten
 from models.core.programme import Programme
 from models.members.preferences import BirthdayChange, MemberInterest
-from models.members.registry import ConsentEvent, Member
+from models.members.registry import MARKETING, TERMS, ConsentEvent, Member, consent_event
 from models.offers.collections import Badge
 from models.offers.coupons import Coupon
 from models.points import ledger
@@ -159,10 +159,8 @@ async def forget(session: AsyncSession, programme: Programme, member_id: int, no
     for rows in PERSONAL_DATA.values():
         await rows.forget(session, member_id, now)
     # The erasure request withdraws every consent; the events keep no personal data, only that it happened.
-    for purpose in ("terms", "marketing") if member.marketing_consent else ("terms",):
-        session.add(
-            ConsentEvent(member_id=member_id, purpose=purpose, version=programme.consent_version, granted=False, at=now)
-        )
+    for purpose in (TERMS, MARKETING) if member.marketing_consent else (TERMS,):
+        session.add(consent_event(programme, member_id, purpose, granted=False, at=now))
     member.telegram_id = None
     member.first_name = None
     member.username = None

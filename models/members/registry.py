@@ -13,6 +13,8 @@ from models.core.base import Base
 from models.core.errors import NotYourContact
 from models.core.programme import LANGUAGES, Programme
 
+TERMS, MARKETING = "terms", "marketing"  # what a member consents to
+
 
 class Member(Base):
     __tablename__ = "members"
@@ -45,10 +47,15 @@ class ConsentEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    purpose: Mapped[str] = mapped_column(String(16))  # "terms" or "marketing"
+    purpose: Mapped[str] = mapped_column(String(16))  # TERMS or MARKETING
     version: Mapped[str] = mapped_column(String(16))
     granted: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[datetime]
+
+
+def consent_event(programme: Programme, member_id: int, purpose: str, *, granted: bool, at: datetime) -> ConsentEvent:
+    """A consent given or withdrawn, always recorded against the version of the terms now in force."""
+    return ConsentEvent(member_id=member_id, purpose=purpose, version=programme.consent_version, granted=granted, at=at)
 
 
 @dataclass(frozen=True)
@@ -104,11 +111,7 @@ async def set_marketing_consent(
     if changed:
         member.marketing_consent = granted
         member.marketing_consent_at = now
-        session.add(
-            ConsentEvent(
-                member_id=member_id, purpose="marketing", version=programme.consent_version, granted=granted, at=now
-            )
-        )
+        session.add(consent_event(programme, member_id, MARKETING, granted=granted, at=now))
     await session.commit()
     return changed
 
