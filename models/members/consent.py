@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.core.programme import Programme
-from models.members.registry import TERMS, ConsentEvent, Member, MemberView, consent_event
+from models.members.registry import TERMS, ConsentEvent, MemberView, consent_event, lock_member
 
 
 def is_outdated(programme: Programme, member: MemberView) -> bool:
@@ -18,7 +18,7 @@ def is_outdated(programme: Programme, member: MemberView) -> bool:
 
 async def accept_terms(session: AsyncSession, programme: Programme, member_id: int, now: datetime) -> bool:
     """Record agreement to the current terms; returns False if the member had agreed already. Commits."""
-    member = await session.get_one(Member, member_id, with_for_update=True)
+    member = await lock_member(session, member_id)
     if member.consent_version == programme.consent_version:
         await session.rollback()
         return False
@@ -31,7 +31,7 @@ async def accept_terms(session: AsyncSession, programme: Programme, member_id: i
 
 async def refuse_terms(session: AsyncSession, programme: Programme, member_id: int, now: datetime) -> None:
     """Record that the member declined the current terms, once per version. Commits."""
-    await session.get_one(Member, member_id, with_for_update=True)
+    await lock_member(session, member_id)
     refused = await session.scalar(
         select(ConsentEvent.id).where(
             ConsentEvent.member_id == member_id,

@@ -18,7 +18,7 @@ from models.core.base import Base
 from models.core.clock import business_day
 from models.core.errors import BirthdayLocked, BirthdayOutOfRange, InvalidChoice
 from models.core.programme import LANGUAGES, Programme
-from models.members.registry import Member
+from models.members.registry import Member, lock_member
 
 BIRTHDAY_CHANGE_EVERY = timedelta(days=365)
 OLDEST_AGE_YEARS = 120
@@ -100,7 +100,7 @@ async def toggle_interest(session: AsyncSession, programme: Programme, member_id
     """Add the category to the member's interests or take it away; returns whether it is now an interest. Commits."""
     if category not in programme.categories:
         raise InvalidChoice()
-    await session.get_one(Member, member_id, with_for_update=True)  # two quick taps must not both insert
+    await lock_member(session, member_id)  # two quick taps must not both insert
     existing = await session.get(MemberInterest, (member_id, category))
     if existing is None:
         session.add(MemberInterest(member_id=member_id, category=category))
@@ -123,7 +123,7 @@ async def set_birthday(
 ) -> bool:
     """Store the birthday under the once-a-year rule; returns whether it changed. Commits."""
     check_birthday(programme, birthday, now)
-    member = await session.get_one(Member, member_id, with_for_update=True)
+    member = await lock_member(session, member_id)
     if member.birthday == birthday:
         await session.rollback()
         return False

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.core.base import Base
-from models.core.errors import NotYourContact
+from models.core.errors import MemberForgotten, NotYourContact, UnknownMember
 from models.core.programme import LANGUAGES, Programme
 
 TERMS, MARKETING = "terms", "marketing"  # what a member consents to
@@ -95,6 +95,22 @@ def pick_language(telegram_language: str | None) -> str:
     """Russian for Russian-speaking users, English for everyone else."""
     code = (telegram_language or "").split("-")[0].lower()
     return code if code in LANGUAGES else "en"
+
+
+async def lock_member(
+    session: AsyncSession, member_id: int, ref: str | None = None, *, even_forgotten: bool = False
+) -> Member:
+    """Load the member for a change, holding their row (FOR UPDATE on PostgreSQL; SQLite's write lock is held).
+
+    UnknownMember names `ref` (what staff typed) if given; a forgotten member is refused unless `even_forgotten`.
+    """
+    query = select(Member).where(Member.id == member_id).with_for_update().execution_options(populate_existing=True)
+    member = await session.scalar(query)
+    if member is None:
+        raise UnknownMember(member=ref or str(member_id))
+    if member.forgotten_at is not None and not even_forgotten:
+        raise MemberForgotten()
+    return member
 
 
 async def by_telegram_id(session: AsyncSession, telegram_id: int) -> MemberView | None:

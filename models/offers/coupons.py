@@ -23,16 +23,14 @@ from models.core.errors import (
     CouponForeign,
     CouponUnknown,
     CouponUsed,
-    MemberForgotten,
     OfferLimitReached,
     OfferUnavailable,
-    UnknownMember,
     UnknownOffer,
 )
 from models.core.programme import Offer, Programme
 from models.members import lookup
 from models.members.cards import CardSigner
-from models.members.registry import Member
+from models.members.registry import lock_member
 from models.points import ledger
 from models.till import audit
 from models.till.staff import Actor
@@ -162,15 +160,6 @@ async def _new_code(session: AsyncSession) -> str:
             return code
 
 
-async def _lock_member(session: AsyncSession, member_id: int) -> Member:
-    member = await session.scalar(select(Member).where(Member.id == member_id).with_for_update())
-    if member is None:
-        raise UnknownMember(member=member_id)
-    if member.forgotten_at is not None:
-        raise MemberForgotten()
-    return member
-
-
 async def issue_coupon(
     session: AsyncSession, programme: Programme, member_id: int, offer_id: str, now: datetime, key: str
 ) -> Issued:
@@ -186,7 +175,7 @@ async def issue_coupon(
         raise UnknownOffer(offer=offer_id)
     if offer.kind == "collection" or not available_on(offer, programme, now):
         raise OfferUnavailable()
-    await _lock_member(session, member_id)
+    held = await lock_member(session, member_id)
     live = await session.scalar(
         select(Coupon).where(Coupon.member_id == member_id, Coupon.offer_id == offer_id, is_live(now))  # type: ignore[arg-type]
     )
@@ -208,6 +197,7 @@ async def issue_coupon(
             key=f"coupon:{key}",
             now=now,
             rule=f"offers.{offer.id}",
+            held=held,
         )
     coupon = Coupon(
         code=code,
@@ -276,7 +266,7 @@ async def _redeem(
         raise CouponUsed(code=code, date=business_day(programme, coupon.redeemed_at).isoformat())
     if coupon.released_at is not None or coupon.expires_at <= now:
         raise CouponExpired(code=code, date=business_day(programme, coupon.expires_at).isoformat())
-    member = await _lock_member(session, coupon.member_id)
+    member = await lock_member(session, coupon.member_id)
     marked = await session.execute(
         update(Coupon)
         .where(Coupon.id == coupon.id, Coupon.redeemed_at.is_(None), Coupon.released_at.is_(None))

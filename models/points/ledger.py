@@ -33,8 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from models.core.base import Base, table_of
-from models.core.errors import InsufficientPoints, UnknownMember
-from models.members.registry import Member
+from models.core.errors import InsufficientPoints
+from models.members.registry import Member, lock_member
 
 
 class LedgerEntry(Base):
@@ -225,6 +225,19 @@ class Book:
             extras[member_id] = tuple(more)
         return extras
 
+    def hold(self, member: Member) -> None:
+        """Count a member whose row the caller has just locked (`lock_member`), without locking it again."""
+        self.holders[member.id] = Holder(
+            member.id,
+            member.balance,
+            member.tier,
+            member.referred_by_id,
+            member.forgotten_at is not None,
+            member.telegram_id,
+            member.language,
+        )
+        self._balances[member.id] = member.balance
+
     def balance(self, member_id: int) -> int:
         return self._balances[member_id]
 
@@ -288,12 +301,10 @@ class Book:
         ]
 
 
-async def _lock_member(session: AsyncSession, member_id: int) -> Book:
-    """A book holding one member's row; UnknownMember when there is no such member."""
+async def _book_for(session: AsyncSession, member_id: int, held: Member | None = None) -> Book:
+    """A book holding one member's row: `held` if the caller locked it already, else locked now (even if forgotten)."""
     book = Book(session)
-    await book.lock([member_id])
-    if member_id not in book.holders:
-        raise UnknownMember(member=member_id)
+    book.hold(held if held is not None else await lock_member(session, member_id, even_forgotten=True))
     return book
 
 
@@ -313,7 +324,7 @@ async def credit(
     """Add a lot of points that lives until `expires_at`; a key seen before returns its entry unchanged."""
     if points <= 0:
         raise ValueError("a credit must be positive")
-    book = await _lock_member(session, member_id)
+    book = await _book_for(session, member_id)
     if (existing := await find(session, key)) is not None:
         return existing
     book.post(
@@ -353,14 +364,16 @@ async def debit(
     actor_id: int | None = None,
     reverses_id: int | None = None,
     from_lots: list[Lot] | None = None,
+    held: Member | None = None,
 ) -> Posted:
     """Spend points from the oldest lots first; refuses (changing nothing) when the balance is short.
 
-    `from_lots` lets expiry and reversals name the lots they take, instead of the oldest unexpired ones.
+    `from_lots` lets expiry and reversals name the lots they take, instead of the oldest unexpired ones; `held` is the
+    member's row when the caller has just locked it, so that it is locked once.
     """
     if points <= 0:
         raise ValueError("a debit must be positive")
-    book = await _lock_member(session, member_id)
+    book = await _book_for(session, member_id, held)
     if (existing := await find(session, key)) is not None:
         return existing
     if points > book.balance(member_id):
@@ -455,7 +468,8 @@ async def reverse(
     original = await session.scalar(select(LedgerEntry).where(LedgerEntry.key == entry_key))
     if original is None or original.amount <= 0:
         raise ValueError(f"no credit with key {entry_key!r} to reverse")
-    balance = (await _lock_member(session, original.member_id)).balance(original.member_id)
+    held = await lock_member(session, original.member_id, even_forgotten=True)
+    balance = held.balance
     if (existing := await find(session, key)) is not None:
         return Reversal(existing, 0)
     lots = await live_lots(session, original.member_id)
@@ -476,6 +490,7 @@ async def reverse(
         actor_id=actor_id,
         reverses_id=original.id,
         from_lots=ordered,
+        held=held,
     )
     return Reversal(posted, original.amount - take)
 
@@ -492,7 +507,7 @@ async def due_lots(session: AsyncSession, now: datetime) -> list[tuple[int, Lot]
 
 async def expire_lot(session: AsyncSession, member_id: int, lot_id: int, now: datetime) -> Posted | None:
     """Write off what is left of one lot past its expiry (key `expire:<lot>`); None when nothing is left."""
-    await _lock_member(session, member_id)
+    held = await lock_member(session, member_id, even_forgotten=True)
     lot = next((lot for lot in await live_lots(session, member_id) if lot.entry_id == lot_id), None)
     if lot is None or lot.expires_at > now:
         return None
@@ -506,4 +521,5 @@ async def expire_lot(session: AsyncSession, member_id: int, lot_id: int, now: da
         now=now,
         rule="expiry.days",
         from_lots=[lot],
+        held=held,
     )

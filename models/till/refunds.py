@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.core.amounts import parse_receipt
 from models.core.errors import UnknownReceipt
 from models.core.programme import Programme
-from models.members import lookup
+from models.members.registry import lock_member
 from models.points import ledger
 from models.points.standing import tier_for
 from models.till import audit
@@ -44,7 +44,7 @@ async def refund(
     if purchase is None:
         await session.rollback()
         raise UnknownReceipt(receipt=number)
-    row = await lookup.lock(session, purchase.member_id)
+    row = await lock_member(session, purchase.member_id)
     await session.refresh(purchase)
     if purchase.refunded_at is not None:
         done = await ledger.find(session, f"refund:{number}")
