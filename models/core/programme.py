@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -56,6 +56,10 @@ class Bonuses(_Rules):
 class Expiry(_Rules):
     days: int = Field(gt=0, description="how long earned points live")
     remind_days_before: int = Field(default=14, ge=0)
+
+    def of_points_earned(self, at: datetime) -> datetime:
+        """When points earned at that moment expire: every lot, whatever earned it, lives the same `days`."""
+        return at + timedelta(days=self.days)
 
 
 class Tier(_Rules):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,7 +78,7 @@ async def enrol(
             key=f"welcome:{member.id}",
             rule="bonuses.welcome",
             now=now,
-            expires_at=now + timedelta(days=programme.expiry.days),
+            expires_at=programme.expiry.of_points_earned(now),
         )
     await session.refresh(member)
     view = MemberView.of(member)

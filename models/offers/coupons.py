@@ -229,7 +229,7 @@ async def _pay_birthday(
         reason="",
         key=f"birthday:{coupon.member_id}:{coupon.issued_at.year}",
         now=now,
-        expires_at=now + timedelta(days=programme.expiry.days),
+        expires_at=programme.expiry.of_points_earned(now),
         rule="bonuses.birthday",
     )
 
@@ -336,7 +336,7 @@ async def release_expired(session: AsyncSession, programme: Programme, now: date
                 reason="",
                 key=f"coupon-release:{coupon.key}",
                 now=now,
-                expires_at=now + timedelta(days=programme.expiry.days),
+                expires_at=programme.expiry.of_points_earned(now),
                 rule=f"offers.{coupon.offer_id}",
             )
             coupon.released_at = now

@@ -150,7 +150,7 @@ def _pay_referral(
         return
     paid.add(key)
     bonuses = programme.bonuses
-    expires = now + timedelta(days=programme.expiry.days)
+    expires = programme.expiry.of_points_earned(now)
     if inviter is not None and not inviter.forgotten and bonuses.referral_inviter:
         book.post(
             member_id=inviter.member_id,
@@ -279,7 +279,7 @@ async def record_sales(
                 now=now,
                 rule=f"earning x{tier.multiplier}",
                 actor_id=actor.telegram_id,
-                expires_at=now + timedelta(days=programme.expiry.days),
+                expires_at=programme.expiry.of_points_earned(now),
             )
             batch.owners.append(sale.index)
         _pay_referral(programme, book, batch, sale, paid, now)
