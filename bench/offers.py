@@ -154,7 +154,7 @@ def _line(kind: str, run: dict[str, Any], baseline: float) -> str:
 
 
 def main(sizes: list[tuple[int, int]], rounds: int) -> None:
-    offset = zone_offset_seconds(load_programme(PROGRAMME).timezone or "UTC")
+    offset = zone_offset_seconds(load_programme(PROGRAMME).timezone)
     rows = []
     for members, purchases in sizes:
         started = time.perf_counter()

@@ -99,7 +99,7 @@ class App:
     async def create(cls, settings: Settings, flood: FloodLimit = HUMAN_PACE) -> App:
         """Load the programme (failing loudly if it is wrong) and bring the database schema up to date."""
         programme = load_programme(settings.programme_file)
-        if settings.timezone_set or programme.timezone is None:
+        if settings.timezone_set or "timezone" not in programme.model_fields_set:
             programme = programme.model_copy(update={"timezone": settings.timezone})
         engine = create_engine(settings.database_url)
         await migrate(engine)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from models.core.clock import DEFAULT_ZONE, known_zone
 
 TELEGRAM_API_URL = "https://api.telegram.org"
 _TOKEN_SHAPE = re.compile(r"^\d{3,}:[\w-]{10,}$")
@@ -28,7 +29,7 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     programme_file: Path = Path("programme.toml")
     broadcast_rate: float = Field(default=25, gt=0)
-    timezone: str = "UTC"
+    timezone: str = DEFAULT_ZONE
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_host: str = "0.0.0.0"
@@ -57,11 +58,7 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name like Europe/Moscow") from None
-        return value
+        return known_zone(value)
 
     @field_validator("telegram_api_url", "webhook_url")
     @classmethod

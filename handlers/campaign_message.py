@@ -7,12 +7,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.i18n import Translator
+from models.core.clock import DEFAULT_ZONE
 from models.core.programme import Offer
 from models.offers.coupons import CouponView
 
 
 def campaign_text(
-    t: Translator, text: str, offer: Offer | None = None, coupon: CouponView | None = None, timezone: str | None = None
+    t: Translator, text: str, offer: Offer | None = None, coupon: CouponView | None = None, timezone: str = DEFAULT_ZONE
 ) -> str:
     """The campaign's HTML text, then the offer it carries in the member's language and their coupon, if any."""
     parts = [text]
@@ -21,7 +22,7 @@ def campaign_text(
             t("campaign-offer", title=offer.title.in_(t.language), description=offer.description.in_(t.language))
         )
     if coupon is not None:
-        until = coupon.expires_at.astimezone(ZoneInfo(timezone or "UTC")).date()
+        until = coupon.expires_at.astimezone(ZoneInfo(timezone)).date()
         parts.append(t("campaign-coupon", code=coupon.shown_code, date=until))
     return "\n\n".join(parts)
 

@@ -16,9 +16,9 @@ from handlers.i18n import Translator
 from handlers.notices import optional
 from handlers.staff.insights import insight_lines
 from models.core.base import utcnow
+from models.core.clock import business_day
 from models.core.programme import Programme
 from models.members.cards import CardSigner
-from models.till.limits import business_day
 from models.till.staff import Actor
 from models.till.value_card import MemberCard, value_card
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from models.campaigns.automations import todays_campaign
+from models.core import clock
 from models.core.base import utcnow
 from models.core.programme import Automation
 from models.core.uow import transaction
@@ -34,7 +34,7 @@ class Automations:
         self.context = context
         self.scheduler = scheduler
         self.delivery = delivery
-        self.zone = ZoneInfo(context.programme.timezone or "UTC")
+        self.zone = clock.zone(context.programme)
         self._catching_up: set[asyncio.Task[int]] = set()
 
     async def start(self) -> None:

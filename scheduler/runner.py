@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import time
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from models.core import clock
 from scheduler import housekeeping, nightly_analytics, nightly_expiry
 from scheduler.context import JobContext
 
@@ -34,7 +34,7 @@ CHECKPOINT_SECONDS = 1
 
 
 def build_scheduler(context: JobContext, jobs: tuple[DailyJob, ...] = DAILY_JOBS) -> AsyncIOScheduler:
-    zone = ZoneInfo(context.programme.timezone or "UTC")
+    zone = clock.zone(context.programme)
     scheduler = AsyncIOScheduler(timezone=zone)
     for job in jobs:
         scheduler.add_job(

@@ -28,6 +28,7 @@ from models.campaigns.planning import (
     get_campaign,
     progress,
 )
+from models.core import clock
 from models.core.base import utcnow
 from models.core.programme import Automation, LocalText
 from models.members.registry import Member
@@ -216,7 +217,7 @@ class TestAutomations:
             english = await seed(app, 1)
             russian = await seed(app, 1, first_telegram_id=80_000_000, language="ru")
             await seed(app, 1, first_telegram_id=81_000_000)  # no birthday today
-            today = utcnow().astimezone(ZoneInfo(app.programme.timezone or "UTC")).date()
+            today = clock.business_day(app.programme, utcnow())
             async with app.sessionmaker() as session:
                 birthday = today.replace(year=1990) if (today.month, today.day) != (2, 29) else date(1992, 2, 29)
                 await session.execute(

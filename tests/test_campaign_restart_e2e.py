@@ -13,12 +13,12 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.sandbox.telegram import FakeTelegram, Sent
 from models.campaigns.planning import RecipientStatus, progress
+from models.core import clock
 from models.core.base import utcnow
 from tests.journeys import send
 from tests.support.app import OWNER, bot_settings, start_app, stop_app
@@ -114,10 +114,9 @@ async def test_campaigns_scheduled_for_later_survive_a_restart_and_go_out_once_o
     await add_members(session, 3)
     settings = bot_settings(telegram, database_url, programme_file=programme_file(tmp_path), broadcast_rate=100)
     app, task = await start_app(settings)
-    zone = ZoneInfo(app.programme.timezone or "UTC")
     send_at = [(utcnow() + timedelta(seconds=seconds)).replace(microsecond=0) for seconds in (4, 6)]
     for number, moment in enumerate(send_at):
-        when = moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+        when = clock.local(app.programme, moment).strftime("%Y-%m-%d %H:%M:%S")
         answer = await send(telegram, OWNER, f"/campaign all {when} | Later {number}")
         assert "is scheduled for" in (answer.text or "")
     await stop_app(app, task)

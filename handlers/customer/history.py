@@ -15,11 +15,11 @@ from handlers.filters import IsMember
 from handlers.i18n import Texts, Translator
 from handlers.notices import kind_name, optional
 from models.core.base import utcnow
+from models.core.clock import business_day
 from models.core.programme import Programme
 from models.members.registry import MemberView
 from models.points.flags import flag_entry
 from models.points.history import HistoryPage, history
-from models.till.limits import business_day
 
 
 def render_history(t: Translator, programme: Programme, page: HistoryPage) -> tuple[str, InlineKeyboardMarkup | None]:

@@ -19,12 +19,12 @@ from handlers.filters import IsMember
 from handlers.i18n import Texts, Translator
 from handlers.images import qr_png
 from models.core.base import utcnow
+from models.core.clock import business_day
 from models.core.programme import Offer, Programme
 from models.members.registry import MemberView
 from models.offers.collections import Progress
 from models.offers.coupons import CouponView
 from models.offers.ranking import OffersPage, RankedOffer, Reason, activate_offer, offers_page
-from models.till.limits import business_day
 
 
 def category_name(t: Translator, programme: Programme, category: str) -> str:

@@ -132,7 +132,7 @@ async def _take_offer(event: Event, offer: str | None, state: FSMContext, t: Tra
     await state.update_data(offer=check_offer(programme, offer))
     await state.set_state(CampaignStates.when)
     now_button = [(t.raw("campaign-when-now"), "now")]
-    text = t("campaign-ask-when", zone=programme.timezone or "UTC", example=example_time(programme, utcnow()))
+    text = t("campaign-ask-when", zone=programme.timezone, example=example_time(programme, utcnow()))
     await reply(event, text, _keyboard(t, now_button, CampaignStep.WHEN, 1))
 
 

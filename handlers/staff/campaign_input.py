@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, time, timedelta
 
 from aiogram.types import Message
 
 from handlers.i18n import Translator
 from models.campaigns.planning import CampaignKind, CampaignView
 from models.campaigns.queue import quiet_until
+from models.core import clock
 from models.core.programme import Programme
 
 NOW_WORDS = frozenset({"now", "сейчас"})
@@ -40,18 +40,14 @@ class OneLine:
     options: dict[str, str] = field(default_factory=dict)
 
 
-def zone(programme: Programme) -> ZoneInfo:
-    return ZoneInfo(programme.timezone or "UTC")
-
-
 def shown_time(programme: Programme, moment: datetime) -> str:
     """A moment as a manager reads it: local time in the business's zone."""
-    return moment.astimezone(zone(programme)).strftime(SHOWN_FORMAT)
+    return clock.local(programme, moment).strftime(SHOWN_FORMAT)
 
 
 def example_time(programme: Programme, now: datetime) -> str:
     """Tomorrow at ten, local: an example of a time to type."""
-    tomorrow = now.astimezone(zone(programme)).date() + timedelta(days=1)
+    tomorrow = clock.business_day(programme, now) + timedelta(days=1)
     return datetime.combine(tomorrow, time(10)).strftime(SHOWN_FORMAT)
 
 
@@ -65,10 +61,8 @@ def read_when(programme: Programme, raw: str, now: datetime) -> datetime | None:
             local = datetime.strptime(cleaned, shape)
         except ValueError:
             continue
-        return local.replace(tzinfo=zone(programme)).astimezone(UTC)
-    raise InputError(
-        "campaign-bad-time", value=raw, zone=programme.timezone or "UTC", example=example_time(programme, now)
-    )
+        return clock.from_local(programme, local)
+    raise InputError("campaign-bad-time", value=raw, zone=programme.timezone, example=example_time(programme, now))
 
 
 def read_percent(raw: str, limit: int) -> int:
@@ -82,7 +76,7 @@ def read_one_line(html_text: str, programme: Programme) -> OneLine:
     """Split the one-line form; the text after `|` keeps the manager's formatting."""
     head, bar, text = html_text.partition("|")
     words = html.unescape(head).split()[1:]  # the command itself comes first
-    usage = InputError("campaign-usage", zone=programme.timezone or "UTC")
+    usage = InputError("campaign-usage", zone=programme.timezone)
     if not bar or len(words) < 2:
         raise usage
     options: dict[str, str] = {}
@@ -123,7 +117,7 @@ def created_text(t: Translator, programme: Programme, campaign: CampaignView, no
                 id=campaign.id,
                 segment=campaign.segment,
                 when=shown_time(programme, campaign.send_at),
-                zone=programme.timezone or "UTC",
+                zone=programme.timezone,
             )
         ]
     held_until = quiet_until(programme.marketing, programme.timezone, max(campaign.send_at, now))

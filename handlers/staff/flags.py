@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.filters import HasRole
 from handlers.i18n import Texts, Translator
 from handlers.notices import kind_name, optional
+from models.core.clock import business_day
 from models.core.programme import Programme
 from models.points.flags import recent_flags
-from models.till.limits import business_day
 from models.till.staff import Role
 
 

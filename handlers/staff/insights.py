@@ -6,8 +6,8 @@ from handlers.customer.offers import category_name
 from handlers.i18n import Translator
 from models.analytics.habits import SLOT_HOURS
 from models.analytics.insights import Insights
+from models.core.clock import business_day
 from models.core.programme import Programme
-from models.till.limits import business_day
 
 
 def insight_lines(t: Translator, programme: Programme, insights: Insights | None) -> list[str]:

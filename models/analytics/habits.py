@@ -46,6 +46,7 @@ from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.schema import CreateTable
 from sqlalchemy.sql.elements import ColumnElement
 
+from models.core import clock
 from models.core.portable import DAY, bit, day_number, epoch_seconds, local_seconds
 from models.core.programme import Offer, Programme
 from models.members.registry import Member
@@ -121,8 +122,7 @@ class Clock:
 
     @classmethod
     def of(cls, programme: Programme, now: datetime) -> Clock:
-        zone = ZoneInfo(programme.timezone or "UTC")
-        return cls(zone, now, now.astimezone(zone).date())
+        return cls(clock.zone(programme), now, clock.business_day(programme, now))
 
     @property
     def day(self) -> int:

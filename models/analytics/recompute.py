@@ -37,7 +37,7 @@ from models.analytics import habits
 from models.analytics.habits import Batch, Clock
 from models.analytics.member_stats import MemberFavourite, MemberStats, RfmCutoff
 from models.analytics.scoring import Cutoffs, compute_cutoffs, load_cutoffs, scores_sql, segment_sql
-from models.core.base import UTCDateTime
+from models.core.base import UTCDateTime, table_of
 from models.core.portable import DAY, date_to_day, day_to_date, json_text, upsert_into
 from models.core.programme import Programme
 from models.core.uow import Checkpoint, no_checkpoint, writing
@@ -48,7 +48,6 @@ from models.offers.facts import load_facts
 from models.offers.picks import BestOffers, store_best_offers
 from models.offers.ranking import Fit, Ranker
 from models.points import ledger
-from models.points.ledger import table_of
 from models.till.purchases import Purchase
 
 RANGE = 50_000  # members per transaction when every member is rescored and ranked

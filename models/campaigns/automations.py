@@ -9,9 +9,8 @@ from __future__ import annotations
 import calendar
 import html
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, exists, extract, func, or_, select
+from sqlalchemy import Select, and_, exists, extract, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.analytics.segments import audience
@@ -25,19 +24,16 @@ from models.campaigns.planning import (
     recorded,
     store_once,
 )
+from models.core.clock import business_day
 from models.core.programme import LANGUAGES, Automation, Programme
 from models.core.uow import writing
 from models.members.registry import Member
-from models.points.ledger import LedgerEntry, LotAllocation
+from models.points.ledger import LedgerEntry, has_points_left
 
 # A member who was sent a win-back is not sent another one for this many days (on top of the effect window).
 WIN_BACK_REST_DAYS = 30
 # What counts as "was sent" when deciding whether a member already got an automation.
 REACHED = (RecipientStatus.SENDING, RecipientStatus.SENT, RecipientStatus.UNKNOWN)
-
-
-def business_day(programme: Programme, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(programme.timezone or "UTC")).date()
 
 
 def automation_key(kind: str, day: date) -> str:
@@ -96,17 +92,11 @@ def _birthdays(day: date) -> Select[int]:
 def _expiring(programme: Programme, at: datetime) -> Select[int]:
     """Members with points left in a lot that expires within the reminder window, not reminded in that window."""
     window = timedelta(days=programme.expiry.remind_days_before)
-    used = (
-        select(func.coalesce(func.sum(LotAllocation.amount), 0))
-        .where(LotAllocation.lot_id == LedgerEntry.id)
-        .scalar_subquery()
-    )
     lot_expiring = exists().where(
         LedgerEntry.member_id == Member.id,
-        LedgerEntry.amount > 0,
+        has_points_left(),
         LedgerEntry.expires_at > at,
         LedgerEntry.expires_at <= at + window,
-        LedgerEntry.amount - used > 0,
     )
     return _not_sent_recently(CampaignKind.EXPIRING_POINTS, at - window).where(lot_expiring)
 

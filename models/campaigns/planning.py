@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     JSON,
@@ -36,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.analytics.segments import audience, segment_names
+from models.core import clock
 from models.core.base import Base
 from models.core.errors import (
     CampaignBadHoldout,
@@ -277,8 +277,7 @@ def check_send_at(programme: Programme, send_at: datetime | None, now: datetime)
     """When to send (None means now); refuses a time already past."""
     when = send_at or now
     if when < now - PAST_TOLERANCE:
-        local = when.astimezone(ZoneInfo(programme.timezone or "UTC"))
-        raise CampaignTimeInPast(when=local.strftime("%Y-%m-%d %H:%M"))
+        raise CampaignTimeInPast(when=clock.local(programme, when).strftime("%Y-%m-%d %H:%M"))
     return max(when, now)
 
 

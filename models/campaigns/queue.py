@@ -12,7 +12,6 @@ Every function pages by id or works on a bounded list of rows, so memory does no
 from __future__ import annotations
 
 import logging
-import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
@@ -22,7 +21,6 @@ from sqlalchemy import (
     BigInteger,
     Integer,
     String,
-    Table,
     bindparam,
     cast,
     func,
@@ -46,6 +44,7 @@ from models.campaigns.planning import (
     RecipientStatus,
     marketable,
 )
+from models.core.base import table_of
 from models.core.errors import DomainError
 from models.core.programme import Marketing, Offer, Programme
 from models.core.uow import Checkpoint, no_checkpoint, writing
@@ -57,7 +56,7 @@ log = logging.getLogger(__name__)
 
 FREEZE_CHUNK = 20_000
 # The recipients table itself, for executemany updates that need no ORM bookkeeping.
-ROWS = typing.cast(Table, CampaignRecipient.__table__)
+ROWS = table_of(CampaignRecipient)
 ERROR_LENGTH = 200
 
 
@@ -112,12 +111,12 @@ def _local_end(local: datetime, end: time, *, next_day: bool) -> datetime:
     return datetime.combine(day, end, tzinfo=local.tzinfo)
 
 
-def quiet_until(marketing: Marketing, timezone: str | None, now: datetime) -> datetime | None:
+def quiet_until(marketing: Marketing, timezone: str, now: datetime) -> datetime | None:
     """When the current quiet hours end (in UTC), or None if campaign messages may go now."""
     quiet = marketing.quiet_hours
     if quiet is None or quiet.start == quiet.end:
         return None
-    local = now.astimezone(ZoneInfo(timezone or "UTC"))
+    local = now.astimezone(ZoneInfo(timezone))
     moment = local.time().replace(tzinfo=None)
     if quiet.start < quiet.end:
         inside, next_day = quiet.start <= moment < quiet.end, False

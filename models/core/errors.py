@@ -40,20 +40,12 @@ class InsufficientPoints(DomainError):
     code = "insufficient-points"
 
 
-class AlreadyRecorded(DomainError):
-    code = "already-recorded"
-
-
 class InvalidCardToken(DomainError):
     code = "card-invalid"
 
 
 class ExpiredCardToken(DomainError):
     code = "card-expired"
-
-
-class InvalidReferral(DomainError):
-    code = "referral-invalid"
 
 
 class NotYourContact(DomainError):

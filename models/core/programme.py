@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import tomllib
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from models.core.clock import DEFAULT_ZONE, known_zone
 
 LANGUAGES = ("en", "ru")
 
@@ -55,6 +56,10 @@ class Bonuses(_Rules):
 class Expiry(_Rules):
     days: int = Field(gt=0, description="how long earned points live")
     remind_days_before: int = Field(default=14, ge=0)
+
+    def of_points_earned(self, at: datetime) -> datetime:
+        """When points earned at that moment expire: every lot, whatever earned it, lives the same `days`."""
+        return at + timedelta(days=self.days)
 
 
 class Tier(_Rules):
@@ -155,7 +160,7 @@ class Automation(_Rules):
 class Programme(_Rules):
     name: str = Field(min_length=1)
     currency: str = Field(min_length=1, max_length=8)
-    timezone: str | None = None
+    timezone: str = Field(default=DEFAULT_ZONE, description="IANA name; TIMEZONE in the settings overrides it")
     consent_version: str = Field(default="1", min_length=1, max_length=16)
     earning: Earning
     bonuses: Bonuses = Bonuses()
@@ -169,13 +174,8 @@ class Programme(_Rules):
 
     @field_validator("timezone")
     @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {value!r}; use an IANA name like Europe/Moscow") from None
-        return value
+    def _known_zone(cls, value: str) -> str:
+        return known_zone(value)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Programme:

@@ -9,9 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.core.programme import Programme
 from models.core.uow import writing
-from models.members.registry import ConsentEvent, Member, MemberView
-
-TERMS = "terms"
+from models.members.registry import TERMS, ConsentEvent, MemberView, consent_event, lock_member
 
 
 def is_outdated(programme: Programme, member: MemberView) -> bool:
@@ -22,21 +20,19 @@ def is_outdated(programme: Programme, member: MemberView) -> bool:
 async def accept_terms(session: AsyncSession, programme: Programme, member_id: int, now: datetime) -> bool:
     """Record agreement to the current terms; returns False if the member had agreed already."""
     await writing(session)
-    member = await session.get_one(Member, member_id, with_for_update=True)
+    member = await lock_member(session, member_id)
     if member.consent_version == programme.consent_version:
         return False
     member.consent_version = programme.consent_version
     member.consent_at = now
-    session.add(
-        ConsentEvent(member_id=member_id, purpose=TERMS, version=programme.consent_version, granted=True, at=now)
-    )
+    session.add(consent_event(programme, member_id, TERMS, granted=True, at=now))
     return True
 
 
 async def refuse_terms(session: AsyncSession, programme: Programme, member_id: int, now: datetime) -> None:
     """Record that the member declined the current terms, once per version."""
     await writing(session)
-    await session.get_one(Member, member_id, with_for_update=True)
+    await lock_member(session, member_id)
     refused = await session.scalar(
         select(ConsentEvent.id).where(
             ConsentEvent.member_id == member_id,
@@ -46,6 +42,4 @@ async def refuse_terms(session: AsyncSession, programme: Programme, member_id: i
         )
     )
     if refused is None:
-        session.add(
-            ConsentEvent(member_id=member_id, purpose=TERMS, version=programme.consent_version, granted=False, at=now)
-        )
+        session.add(consent_event(programme, member_id, TERMS, granted=False, at=now))

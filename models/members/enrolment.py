@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.core.programme import Programme
 from models.core.uow import writing
-from models.members.registry import ConsentEvent, Member, MemberView
+from models.members.registry import TERMS, Member, MemberView, consent_event
 from models.points import ledger
 
 REFERRAL_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -68,9 +68,7 @@ async def enrol(
     )
     session.add(member)
     await session.flush()
-    session.add(
-        ConsentEvent(member_id=member.id, purpose="terms", version=programme.consent_version, granted=True, at=now)
-    )
+    session.add(consent_event(programme, member.id, TERMS, granted=True, at=now))
     welcome = programme.bonuses.welcome
     if welcome:
         await ledger.credit(
@@ -82,7 +80,7 @@ async def enrol(
             key=f"welcome:{member.id}",
             rule="bonuses.welcome",
             now=now,
-            expires_at=now + timedelta(days=programme.expiry.days),
+            expires_at=programme.expiry.of_points_earned(now),
         )
     await session.refresh(member)
     view = MemberView.of(member)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.core.errors import MemberForgotten, UnknownMember
+from models.core.errors import UnknownMember
 from models.members.cards import CardSigner
 from models.members.registry import Member
 
@@ -40,14 +40,3 @@ async def member_id(session: AsyncSession, ref: str, cards: CardSigner, now: dat
     if found is None:
         raise UnknownMember(member=ref)
     return found
-
-
-async def lock(session: AsyncSession, member_id: int, ref: str | None = None) -> Member:
-    """Load the member for a change, holding their row (FOR UPDATE on PostgreSQL; SQLite's write lock is held)."""
-    query = select(Member).where(Member.id == member_id).with_for_update().execution_options(populate_existing=True)
-    member = await session.scalar(query)
-    if member is None:
-        raise UnknownMember(member=ref or str(member_id))
-    if member.forgotten_at is not None:
-        raise MemberForgotten()
-    return member

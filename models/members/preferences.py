@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ForeignKey, String, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.core.base import Base
+from models.core.clock import business_day
 from models.core.errors import BirthdayLocked, BirthdayOutOfRange, InvalidChoice
 from models.core.programme import LANGUAGES, Programme
 from models.core.uow import writing
-from models.members.registry import Member
+from models.members.registry import Member, lock_member
 
 BIRTHDAY_CHANGE_EVERY = timedelta(days=365)
 OLDEST_AGE_YEARS = 120
@@ -55,10 +55,6 @@ class Preferences:
     interests: frozenset[str]
 
 
-def business_today(programme: Programme, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(programme.timezone or "UTC")).date()
-
-
 async def _last_birthday_change(session: AsyncSession, member_id: int) -> datetime | None:
     return await session.scalar(select(func.max(BirthdayChange.at)).where(BirthdayChange.member_id == member_id))
 
@@ -85,7 +81,7 @@ async def preferences(session: AsyncSession, programme: Programme, member_id: in
         language=member.language,
         marketing=member.marketing_consent,
         birthday=member.birthday,
-        birthday_locked_until=None if locked is None else business_today(programme, locked),
+        birthday_locked_until=None if locked is None else business_day(programme, locked),
         interests=await interests(session, member_id),
     )
 
@@ -106,7 +102,7 @@ async def toggle_interest(session: AsyncSession, programme: Programme, member_id
     await writing(session)
     if category not in programme.categories:
         raise InvalidChoice()
-    await session.get_one(Member, member_id, with_for_update=True)  # two quick taps must not both insert
+    await lock_member(session, member_id)  # two quick taps must not both insert
     existing = await session.get(MemberInterest, (member_id, category))
     if existing is None:
         session.add(MemberInterest(member_id=member_id, category=category))
@@ -117,7 +113,7 @@ async def toggle_interest(session: AsyncSession, programme: Programme, member_id
 
 def check_birthday(programme: Programme, birthday: date, now: datetime) -> date:
     """A birthday that could be true: not in the future and not older than anyone alive."""
-    today = business_today(programme, now)
+    today = business_day(programme, now)
     if birthday > today or birthday.year < today.year - OLDEST_AGE_YEARS:
         raise BirthdayOutOfRange(example="31.12.1990")
     return birthday
@@ -129,12 +125,12 @@ async def set_birthday(
     """Store the birthday under the once-a-year rule; returns whether it changed."""
     await writing(session)
     check_birthday(programme, birthday, now)
-    member = await session.get_one(Member, member_id, with_for_update=True)
+    member = await lock_member(session, member_id)
     if member.birthday == birthday:
         return False
     locked = await _locked_until(session, member, now)
     if locked is not None:
-        raise BirthdayLocked(date=business_today(programme, locked))
+        raise BirthdayLocked(date=business_day(programme, locked))
     member.birthday = birthday
     session.add(BirthdayChange(member_id=member_id, at=now))
     return True

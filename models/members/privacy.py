@@ -20,11 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.analytics.member_stats import MemberFavourite, MemberStats
 from models.campaigns.planning import CampaignRecipient
 from models.core.base import Base
-from models.core.errors import MemberForgotten
 from models.core.programme import Programme
 from models.core.uow import writing
 from models.members.preferences import BirthdayChange, MemberInterest
-from models.members.registry import ConsentEvent, Member
+from models.members.registry import MARKETING, TERMS, ConsentEvent, Member, consent_event, lock_member
 from models.offers.collections import Badge
 from models.offers.coupons import Coupon
 from models.points import ledger
@@ -144,9 +143,7 @@ async def forget(session: AsyncSession, programme: Programme, member_id: int, no
     The Telegram id is cleared too, so the same person can join again later as a new member.
     """
     await writing(session)
-    member = await session.get_one(Member, member_id, with_for_update=True)
-    if member.forgotten_at is not None:
-        raise MemberForgotten(member=member_id)
+    member = await lock_member(session, member_id)
     points = member.balance
     if points:
         await ledger.debit(
@@ -157,14 +154,13 @@ async def forget(session: AsyncSession, programme: Programme, member_id: int, no
             reason="personal data erased",
             key=FORFEIT_KEY.format(member_id=member_id),
             now=now,
+            held=member,
         )
     for rows in PERSONAL_DATA.values():
         await rows.forget(session, member_id, now)
     # The erasure request withdraws every consent; the events keep no personal data, only that it happened.
-    for purpose in ("terms", "marketing") if member.marketing_consent else ("terms",):
-        session.add(
-            ConsentEvent(member_id=member_id, purpose=purpose, version=programme.consent_version, granted=False, at=now)
-        )
+    for purpose in (TERMS, MARKETING) if member.marketing_consent else (TERMS,):
+        session.add(consent_event(programme, member_id, purpose, granted=False, at=now))
     member.telegram_id = None
     member.first_name = None
     member.username = None

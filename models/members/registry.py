@@ -10,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.core.base import Base
-from models.core.errors import NotYourContact
+from models.core.errors import MemberForgotten, NotYourContact, UnknownMember
 from models.core.programme import LANGUAGES, Programme
 from models.core.uow import writing
+
+TERMS, MARKETING = "terms", "marketing"  # what a member consents to
 
 
 class Member(Base):
@@ -46,10 +48,15 @@ class ConsentEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    purpose: Mapped[str] = mapped_column(String(16))  # "terms" or "marketing"
+    purpose: Mapped[str] = mapped_column(String(16))  # TERMS or MARKETING
     version: Mapped[str] = mapped_column(String(16))
     granted: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[datetime]
+
+
+def consent_event(programme: Programme, member_id: int, purpose: str, *, granted: bool, at: datetime) -> ConsentEvent:
+    """A consent given or withdrawn, always recorded against the version of the terms now in force."""
+    return ConsentEvent(member_id=member_id, purpose=purpose, version=programme.consent_version, granted=granted, at=at)
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,22 @@ def pick_language(telegram_language: str | None) -> str:
     return code if code in LANGUAGES else "en"
 
 
+async def lock_member(
+    session: AsyncSession, member_id: int, ref: str | None = None, *, even_forgotten: bool = False
+) -> Member:
+    """Load the member for a change, holding their row (FOR UPDATE on PostgreSQL; SQLite's write lock is held).
+
+    UnknownMember names `ref` (what staff typed) if given; a forgotten member is refused unless `even_forgotten`.
+    """
+    query = select(Member).where(Member.id == member_id).with_for_update().execution_options(populate_existing=True)
+    member = await session.scalar(query)
+    if member is None:
+        raise UnknownMember(member=ref or str(member_id))
+    if member.forgotten_at is not None and not even_forgotten:
+        raise MemberForgotten()
+    return member
+
+
 async def by_telegram_id(session: AsyncSession, telegram_id: int) -> MemberView | None:
     member = await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
     return None if member is None else MemberView.of(member)
@@ -106,11 +129,7 @@ async def set_marketing_consent(
     if changed:
         member.marketing_consent = granted
         member.marketing_consent_at = now
-        session.add(
-            ConsentEvent(
-                member_id=member_id, purpose="marketing", version=programme.consent_version, granted=granted, at=now
-            )
-        )
+        session.add(consent_event(programme, member_id, MARKETING, granted=granted, at=now))
     return changed
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -77,7 +77,7 @@ async def award_completed(
                     reason="",
                     key=f"collection:{progress.offer.id}:{member_id}",
                     now=now,
-                    expires_at=now + timedelta(days=programme.expiry.days),
+                    expires_at=programme.expiry.of_points_earned(now),
                     rule=f"offers.{progress.offer.id}",
                 )
             )

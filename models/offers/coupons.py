@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, String, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,22 +18,21 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.core import outbox
 from models.core.base import Base
+from models.core.clock import business_day, from_local
 from models.core.errors import (
     CouponExpired,
     CouponForeign,
     CouponUnknown,
     CouponUsed,
-    MemberForgotten,
     OfferLimitReached,
     OfferUnavailable,
-    UnknownMember,
     UnknownOffer,
 )
 from models.core.programme import Offer, Programme
 from models.core.uow import Checkpoint, no_checkpoint, writing
 from models.members import lookup
 from models.members.cards import CardSigner
-from models.members.registry import Member
+from models.members.registry import lock_member
 from models.points import ledger
 from models.till import audit
 from models.till.staff import Actor
@@ -142,7 +140,7 @@ def count_towards_limits(programme: Programme, now: datetime) -> object:
 
 
 def available_on(offer: Offer, programme: Programme, now: datetime) -> bool:
-    today = now.astimezone(ZoneInfo(programme.timezone or "UTC")).date()
+    today = business_day(programme, now)
     opened = offer.available_from is None or offer.available_from <= today
     return opened and (offer.available_until is None or today <= offer.available_until)
 
@@ -150,8 +148,7 @@ def available_on(offer: Offer, programme: Programme, now: datetime) -> bool:
 def _expiry(offer: Offer, programme: Programme, now: datetime) -> datetime:
     expires = now + timedelta(days=offer.valid_days)
     if offer.available_until is not None:
-        zone = ZoneInfo(programme.timezone or "UTC")
-        closing = datetime.combine(offer.available_until + timedelta(days=1), time(0), zone).astimezone(UTC)
+        closing = from_local(programme, datetime.combine(offer.available_until + timedelta(days=1), time(0)))
         expires = min(expires, max(closing, now + timedelta(hours=1)))
     return expires
 
@@ -161,15 +158,6 @@ async def _new_code(session: AsyncSession) -> str:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
         if await session.scalar(select(Coupon.id).where(Coupon.code == code)) is None:
             return code
-
-
-async def _lock_member(session: AsyncSession, member_id: int) -> Member:
-    member = await session.scalar(select(Member).where(Member.id == member_id).with_for_update())
-    if member is None:
-        raise UnknownMember(member=member_id)
-    if member.forgotten_at is not None:
-        raise MemberForgotten()
-    return member
 
 
 async def issue_coupon(
@@ -187,7 +175,7 @@ async def issue_coupon(
         raise UnknownOffer(offer=offer_id)
     if offer.kind == "collection" or not available_on(offer, programme, now):
         raise OfferUnavailable()
-    await _lock_member(session, member_id)
+    held = await lock_member(session, member_id)
     live = await session.scalar(
         select(Coupon).where(Coupon.member_id == member_id, Coupon.offer_id == offer_id, is_live(now))  # type: ignore[arg-type]
     )
@@ -209,6 +197,7 @@ async def issue_coupon(
             key=f"coupon:{key}",
             now=now,
             rule=f"offers.{offer.id}",
+            held=held,
         )
     coupon = Coupon(
         code=code,
@@ -240,13 +229,9 @@ async def _pay_birthday(
         reason="",
         key=f"birthday:{coupon.member_id}:{coupon.issued_at.year}",
         now=now,
-        expires_at=now + timedelta(days=programme.expiry.days),
+        expires_at=programme.expiry.of_points_earned(now),
         rule="bonuses.birthday",
     )
-
-
-def _local_date(programme: Programme, moment: datetime) -> str:
-    return moment.astimezone(ZoneInfo(programme.timezone or "UTC")).date().isoformat()
 
 
 async def redeem_coupon(
@@ -275,17 +260,17 @@ async def _redeem(
     if member_id is not None and coupon.member_id != member_id:
         raise CouponForeign(code=code, member=member_id)
     if coupon.redeemed_at is not None:
-        raise CouponUsed(code=code, date=_local_date(programme, coupon.redeemed_at))
+        raise CouponUsed(code=code, date=business_day(programme, coupon.redeemed_at).isoformat())
     if coupon.released_at is not None or coupon.expires_at <= now:
-        raise CouponExpired(code=code, date=_local_date(programme, coupon.expires_at))
-    member = await _lock_member(session, coupon.member_id)
+        raise CouponExpired(code=code, date=business_day(programme, coupon.expires_at).isoformat())
+    member = await lock_member(session, coupon.member_id)
     marked = await session.execute(
         update(Coupon)
         .where(Coupon.id == coupon.id, Coupon.redeemed_at.is_(None), Coupon.released_at.is_(None))
         .values(redeemed_at=now, redeemed_by=actor.telegram_id)
     )
     if marked.rowcount != 1:  # type: ignore[attr-defined]
-        raise CouponUsed(code=code, date=_local_date(programme, now))
+        raise CouponUsed(code=code, date=business_day(programme, now).isoformat())
     await session.refresh(coupon)
     offer = programme.offer(coupon.offer_id)
     gift = await _pay_birthday(session, programme, coupon, now) if offer and offer.occasion == "birthday" else None
@@ -352,7 +337,7 @@ async def release_expired(
                 reason="",
                 key=f"coupon-release:{coupon.key}",
                 now=now,
-                expires_at=now + timedelta(days=programme.expiry.days),
+                expires_at=programme.expiry.of_points_earned(now),
                 rule=f"offers.{coupon.offer_id}",
             )
             coupon.released_at = now

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-import typing
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, Table, bindparam, case, cast, func, literal, select, update
+from sqlalchemy import String, bindparam, case, cast, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from models.analytics.habits import Batch, Clock
 from models.analytics.member_stats import MemberStats
+from models.core.base import table_of
 from models.core.programme import Programme
 from models.members.registry import Member
 from models.offers.facts import badges_in, birthday_month_days, coupon_uses
@@ -21,7 +21,7 @@ from models.offers.ranking import HIGH_VALUE_SCORE, Fit, Ranker
 
 async def store_best_offers(session: AsyncSession, picks: dict[int, str | None]) -> None:
     """Write best offers; straight on the connection, since the session's bulk update costs far more per row."""
-    stats = typing.cast(Table, MemberStats.__table__)
+    stats = table_of(MemberStats)
     changes = [{"who": member_id, "offer": offer_id} for member_id, offer_id in picks.items()]
     if changes:
         connection = await session.connection()

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, cast
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -22,7 +22,7 @@ from sqlalchemy import (
     Index,
     Select,
     String,
-    Table,
+    and_,
     bindparam,
     func,
     insert,
@@ -33,9 +33,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from models.core import outbox
-from models.core.base import Base
-from models.core.errors import InsufficientPoints, UnknownMember
-from models.members.registry import Member
+from models.core.base import Base, table_of
+from models.core.errors import InsufficientPoints
+from models.members.registry import Member, lock_member
 
 
 class LedgerEntry(Base):
@@ -71,6 +71,18 @@ class LotAllocation(Base):
     debit_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"), primary_key=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"), primary_key=True, index=True)
     amount: Mapped[int]
+
+
+# What is left of a lot: its amount less what debits took from it. Correlated to the `LedgerEntry` of the query it
+# stands in, so the live lots, the lots due to expire and the expiry reminder all read the same rule.
+LEFT_IN_LOT: ColumnElement[int] = LedgerEntry.amount - func.coalesce(
+    select(func.sum(LotAllocation.amount)).where(LotAllocation.lot_id == LedgerEntry.id).scalar_subquery(), 0
+)
+
+
+def has_points_left() -> ColumnElement[bool]:
+    """SQL: the `LedgerEntry` is a lot (points with an expiry) that still has points in it."""
+    return and_(LedgerEntry.amount > 0, LedgerEntry.expires_at.is_not(None), LEFT_IN_LOT > 0)
 
 
 @dataclass(frozen=True)
@@ -110,11 +122,6 @@ def _posted(entry: LedgerEntry, *, created: bool) -> Posted:
 async def find(session: AsyncSession, key: str) -> Posted | None:
     entry = await session.scalar(select(LedgerEntry).where(LedgerEntry.key == key))
     return None if entry is None else _posted(entry, created=False)
-
-
-def table_of(model: type[Base]) -> Table:
-    """A mapped class's table, for bulk statements that skip the ORM's per-row work."""
-    return cast(Table, model.__table__)
 
 
 @dataclass(frozen=True)
@@ -219,6 +226,19 @@ class Book:
             extras[member_id] = tuple(more)
         return extras
 
+    def hold(self, member: Member) -> None:
+        """Count a member whose row the caller has just locked (`lock_member`), without locking it again."""
+        self.holders[member.id] = Holder(
+            member.id,
+            member.balance,
+            member.tier,
+            member.referred_by_id,
+            member.forgotten_at is not None,
+            member.telegram_id,
+            member.language,
+        )
+        self._balances[member.id] = member.balance
+
     def balance(self, member_id: int) -> int:
         return self._balances[member_id]
 
@@ -282,17 +302,10 @@ class Book:
         ]
 
 
-async def known_keys(session: AsyncSession, keys: Iterable[str]) -> list[str]:
-    """Which of these business keys the ledger already holds."""
-    return list(await session.scalars(select(LedgerEntry.key).where(LedgerEntry.key.in_(list(keys)))))
-
-
-async def _lock_member(session: AsyncSession, member_id: int) -> Book:
-    """A book holding one member's row; UnknownMember when there is no such member."""
+async def _book_for(session: AsyncSession, member_id: int, held: Member | None = None) -> Book:
+    """A book holding one member's row: `held` if the caller locked it already, else locked now (even if forgotten)."""
     book = Book(session)
-    await book.lock([member_id])
-    if member_id not in book.holders:
-        raise UnknownMember(member=member_id)
+    book.hold(held if held is not None else await lock_member(session, member_id, even_forgotten=True))
     return book
 
 
@@ -312,7 +325,7 @@ async def credit(
     """Add a lot of points that lives until `expires_at`; a key seen before returns its entry unchanged."""
     if points <= 0:
         raise ValueError("a credit must be positive")
-    book = await _lock_member(session, member_id)
+    book = await _book_for(session, member_id)
     if (existing := await find(session, key)) is not None:
         return existing
     book.post(
@@ -331,23 +344,9 @@ async def credit(
 
 async def live_lots(session: AsyncSession, member_id: int) -> list[Lot]:
     """The member's lots with points left, oldest expiry first: the order they are spent and expire in."""
-    used = (
-        select(LotAllocation.lot_id, func.sum(LotAllocation.amount).label("used"))
-        .join(LedgerEntry, LedgerEntry.id == LotAllocation.lot_id)
-        .where(LedgerEntry.member_id == member_id)
-        .group_by(LotAllocation.lot_id)
-        .subquery()
-    )
-    remaining = LedgerEntry.amount - func.coalesce(used.c.used, 0)
     rows = await session.execute(
-        select(LedgerEntry.id, remaining, LedgerEntry.expires_at)
-        .outerjoin(used, used.c.lot_id == LedgerEntry.id)
-        .where(
-            LedgerEntry.member_id == member_id,
-            LedgerEntry.amount > 0,
-            LedgerEntry.expires_at.is_not(None),
-            remaining > 0,
-        )
+        select(LedgerEntry.id, LEFT_IN_LOT, LedgerEntry.expires_at)
+        .where(LedgerEntry.member_id == member_id, has_points_left())
         .order_by(LedgerEntry.expires_at, LedgerEntry.id)
     )
     return [Lot(entry_id, left, expires) for entry_id, left, expires in rows if expires is not None]
@@ -366,14 +365,16 @@ async def debit(
     actor_id: int | None = None,
     reverses_id: int | None = None,
     from_lots: list[Lot] | None = None,
+    held: Member | None = None,
 ) -> Posted:
     """Spend points from the oldest lots first; refuses (changing nothing) when the balance is short.
 
-    `from_lots` lets expiry and reversals name the lots they take, instead of the oldest unexpired ones.
+    `from_lots` lets expiry and reversals name the lots they take, instead of the oldest unexpired ones; `held` is the
+    member's row when the caller has just locked it, so that it is locked once.
     """
     if points <= 0:
         raise ValueError("a debit must be positive")
-    book = await _lock_member(session, member_id)
+    book = await _book_for(session, member_id, held)
     if (existing := await find(session, key)) is not None:
         return existing
     if points > book.balance(member_id):
@@ -480,7 +481,8 @@ async def reverse(
     original = await session.scalar(select(LedgerEntry).where(LedgerEntry.key == entry_key))
     if original is None or original.amount <= 0:
         raise ValueError(f"no credit with key {entry_key!r} to reverse")
-    balance = (await _lock_member(session, original.member_id)).balance(original.member_id)
+    held = await lock_member(session, original.member_id, even_forgotten=True)
+    balance = held.balance
     if (existing := await find(session, key)) is not None:
         return Reversal(existing, 0)
     lots = await live_lots(session, original.member_id)
@@ -501,60 +503,24 @@ async def reverse(
         actor_id=actor_id,
         reverses_id=original.id,
         from_lots=ordered,
+        held=held,
     )
     return Reversal(posted, original.amount - take)
 
 
-@dataclass(frozen=True)
-class Expiring:
-    """A member's points that expire within the asked window, and the first day they go."""
-
-    member_id: int
-    points: int
-    first_expiry: datetime
-
-
-def _remaining_lots(until: datetime) -> Select[int, int, int, datetime | None]:
-    """Every lot with points left that expires before `until`: member, lot, points left, expiry."""
-    used = (
-        select(LotAllocation.lot_id, func.sum(LotAllocation.amount).label("used"))
-        .group_by(LotAllocation.lot_id)
-        .subquery()
-    )
-    remaining = LedgerEntry.amount - func.coalesce(used.c.used, 0)
-    return (
-        select(LedgerEntry.member_id, LedgerEntry.id, remaining.label("remaining"), LedgerEntry.expires_at)
-        .outerjoin(used, used.c.lot_id == LedgerEntry.id)
-        .where(LedgerEntry.amount > 0, LedgerEntry.expires_at.is_not(None), LedgerEntry.expires_at <= until)
-        .where(remaining > 0)
-    )
-
-
-async def expiring_within(session: AsyncSession, *, days: int, now: datetime) -> list[Expiring]:
-    """Members with points that expire in the next `days` days, how many, and when the first of them go.
-
-    What the `expiring_points` reminder is built from; lots already past expiry (waiting for the daily job) count too.
-    """
-    lots = _remaining_lots(now + timedelta(days=days)).subquery()
-    rows = await session.execute(
-        select(lots.c.member_id, func.sum(lots.c.remaining), func.min(lots.c.expires_at))
-        .join(Member, Member.id == lots.c.member_id)
-        .where(Member.forgotten_at.is_(None))
-        .group_by(lots.c.member_id)
-        .order_by(lots.c.member_id)
-    )
-    return [Expiring(member_id, int(points), first) for member_id, points, first in rows]
-
-
 async def due_lots(session: AsyncSession, now: datetime) -> list[tuple[int, Lot]]:
     """Lots whose expiry has passed with points still left, as (member, lot), oldest first."""
-    rows = await session.execute(_remaining_lots(now).order_by(LedgerEntry.expires_at, LedgerEntry.id))
+    rows = await session.execute(
+        select(LedgerEntry.member_id, LedgerEntry.id, LEFT_IN_LOT, LedgerEntry.expires_at)
+        .where(has_points_left(), LedgerEntry.expires_at <= now)
+        .order_by(LedgerEntry.expires_at, LedgerEntry.id)
+    )
     return [(member_id, Lot(lot_id, left, expires)) for member_id, lot_id, left, expires in rows if expires]
 
 
 async def expire_lot(session: AsyncSession, member_id: int, lot_id: int, now: datetime) -> Posted | None:
     """Write off what is left of one lot past its expiry (key `expire:<lot>`); None when nothing is left."""
-    await _lock_member(session, member_id)
+    held = await lock_member(session, member_id, even_forgotten=True)
     lot = next((lot for lot in await live_lots(session, member_id) if lot.entry_id == lot_id), None)
     if lot is None or lot.expires_at > now:
         return None
@@ -568,4 +534,5 @@ async def expire_lot(session: AsyncSession, member_id: int, lot_id: int, now: da
         now=now,
         rule="expiry.days",
         from_lots=[lot],
+        held=held,
     )

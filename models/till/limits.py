@@ -9,19 +9,18 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, CheckConstraint, Date, Insert, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.core import outbox
-from models.core.base import Base
+from models.core.base import Base, table_of
+from models.core.clock import business_day
 from models.core.errors import LimitExceeded
 from models.core.portable import dialect_insert, dialect_of
 from models.core.programme import Programme
 from models.core.uow import writing
-from models.points.ledger import table_of
 from models.till import audit
 from models.till.staff import Actor, Limits, Role, StaffMember, limits_from
 
@@ -35,10 +34,6 @@ class StaffDay(Base):
     staff_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     points: Mapped[int]
-
-
-def business_day(programme: Programme, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(programme.timezone or "UTC")).date()
 
 
 # Each cashier's own limits, their row held so that one cashier's tills take turns, with today's counter if any.

@@ -13,6 +13,7 @@ from models.core.programme import Programme
 from models.core.uow import writing
 from models.members import lookup
 from models.members.cards import CardSigner
+from models.members.registry import lock_member
 from models.points import ledger
 from models.till import audit
 from models.till.limits import Tally, keep_breach
@@ -44,7 +45,7 @@ async def redeem_points(
     await writing(session)
     amount = parse_points(points)
     member_id = await lookup.member_id(session, member, cards, now)
-    row = await lookup.lock(session, member_id, member)
+    row = await lock_member(session, member_id, member)
     key = f"redeem:upd:{update_id}"
     if (earlier := await ledger.find(session, key)) is not None:
         return Redemption(False, earlier.member_id, -earlier.amount, row.balance, ())
@@ -64,6 +65,7 @@ async def redeem_points(
         key=key,
         now=now,
         actor_id=actor.telegram_id,
+        held=row,
     )
     await audit.record(session, actor, "redeem", now=now, member_id=member_id, subject=key, detail=f"points={amount}")
     news = await ledger.announce(session, posted)

@@ -12,7 +12,7 @@ from models.core.amounts import parse_receipt
 from models.core.errors import UnknownReceipt
 from models.core.programme import Programme
 from models.core.uow import writing
-from models.members import lookup
+from models.members.registry import lock_member
 from models.points import ledger
 from models.points.standing import tier_for
 from models.till import audit
@@ -45,7 +45,7 @@ async def refund(
     purchase = await session.scalar(select(Purchase).where(Purchase.receipt == number))
     if purchase is None:
         raise UnknownReceipt(receipt=number)
-    row = await lookup.lock(session, purchase.member_id)
+    row = await lock_member(session, purchase.member_id)
     await session.refresh(purchase)
     if purchase.refunded_at is not None:
         done = await ledger.find(session, f"refund:{number}")

@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.core import outbox, updates
 from models.core.amounts import parse_amount, parse_category, parse_receipt
+from models.core.base import table_of
 from models.core.errors import DomainError, LimitExceeded, MemberForgotten, UnknownMember
 from models.core.programme import Programme, Tier
 from models.core.uow import writing
@@ -66,7 +67,7 @@ _HOLD_FOR_SALE = ledger.hold_query(
     rolling_spend(Member.id, bindparam("since")), referral_paid(Member.id), referrers=True
 )
 _RECORDED = select(Purchase.key).where(Purchase.key.in_(bindparam("keys", expanding=True)))
-_ADD_PURCHASES = insert(ledger.table_of(Purchase))
+_ADD_PURCHASES = insert(table_of(Purchase))
 
 
 def moved_up(programme: Programme, old: str, new: Tier) -> bool:
@@ -148,7 +149,7 @@ def _pay_referral(
         return
     paid.add(key)
     bonuses = programme.bonuses
-    expires = now + timedelta(days=programme.expiry.days)
+    expires = programme.expiry.of_points_earned(now)
     if inviter is not None and not inviter.forgotten and bonuses.referral_inviter:
         book.post(
             member_id=inviter.member_id,
@@ -278,7 +279,7 @@ async def record_sales(
                 now=now,
                 rule=f"earning x{tier.multiplier}",
                 actor_id=actor.telegram_id,
-                expires_at=now + timedelta(days=programme.expiry.days),
+                expires_at=programme.expiry.of_points_earned(now),
             )
             batch.owners.append(sale.index)
         _pay_referral(programme, book, batch, sale, paid, now)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +29,7 @@ from models.campaigns.queue import (
     recover_interrupted,
     start_campaign,
 )
+from models.core import clock
 from models.core.base import utcnow
 from models.core.programme import Automation, FrequencyCap, LocalText, Marketing, Programme, QuietHours
 from models.members.registry import Member
@@ -289,7 +289,7 @@ class TestAutomations:
 
     async def test_an_automation_makes_one_campaign_a_day(self, session: AsyncSession, programme: Programme) -> None:
         # Noon tomorrow in the business's zone: "five minutes later" is the same business day whenever this runs.
-        local = utcnow().astimezone(ZoneInfo(programme.timezone or "UTC")) + timedelta(days=1)
+        local = clock.local(programme, utcnow()) + timedelta(days=1)
         now = local.replace(hour=12, minute=0, second=0, microsecond=0).astimezone(UTC)
         first = await todays_campaign(session, programme, self.automation("win_back"), now)
         again = await todays_campaign(session, programme, self.automation("win_back"), now + timedelta(minutes=5))

@@ -55,19 +55,3 @@ class TestExpiry:
         await expire_due(session, NOW + timedelta(days=programme.expiry.days))
         keys = list(await session.scalars(select(LedgerEntry.key).where(LedgerEntry.kind == "expire")))
         assert keys == [f"expire:{welcome.entry_id}"]
-
-
-class TestExpiringSoon:
-    async def test_members_with_points_expiring_within_the_window(
-        self, session: AsyncSession, programme: Programme
-    ) -> None:
-        early = await new_member(session, programme, 1)
-        late = await new_member(session, programme, 2, now=NOW + timedelta(days=30))
-        await sale(session, programme, early, "1000", receipt="A1", now=NOW + timedelta(days=5))
-        soon = NOW + timedelta(days=programme.expiry.days - 10)
-        found = await ledger.expiring_within(session, days=14, now=soon)
-        assert [(e.member_id, e.points, e.first_expiry) for e in found] == [
-            (early, 100, NOW + timedelta(days=programme.expiry.days))
-        ]
-        wider = await ledger.expiring_within(session, days=60, now=soon)
-        assert [(e.member_id, e.points) for e in wider] == [(early, 150), (late, 100)]

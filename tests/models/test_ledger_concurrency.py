@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from models.core.errors import InsufficientPoints
 from models.core.programme import Programme
-from models.members import lookup
-from models.members.registry import Member
+from models.members.registry import Member, lock_member
 from models.points.check import verify
 from models.points.ledger import LedgerEntry
 from models.till.redemption import redeem_points
@@ -74,7 +73,7 @@ async def test_a_second_writer_waits_for_the_member_lock(
     if engine.dialect.name == "postgresql":
         assert "FOR UPDATE" in lock_sql
     async with sessionmaker() as holder:
-        await lookup.lock(holder, member)
+        await lock_member(holder, member)
         waiting = asyncio.create_task(_redeem(sessionmaker, programme, member, 1))
         await asyncio.sleep(0.5)
         assert not waiting.done(), "a second writer got in while the member was locked"

@@ -206,6 +206,8 @@ async def test_random_ledger_histories_stay_consistent(
                 op = replace(op, at=run.now)
             elif isinstance(op, Earn | Redeem):
                 op = replace(op, update_id=next(run.updates))
+            elif isinstance(op, Refund) and run.sales:
+                op = replace(op, sale=op.sale % len(run.sales))  # so that a replay names the same sale
             if await run.apply(op):
                 run.done.append(op)
         await run.check()
