@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from bot.app import App
 from models.core.base import utcnow
 from models.members.cards import CardSigner
+from models.members.numbers import shown
 from models.members.registry import Member
 from models.points.ledger import LedgerEntry
 from tests.conftest import OWNER
@@ -108,7 +109,7 @@ class TestCard:
         prefix = f"https://t.me/{telegram.bot_username}?start="
         assert link.startswith(prefix)
         panel = await send(telegram, OWNER, f"/start {link.removeprefix(prefix)}")
-        assert f"{number}" in (panel.text or "")
+        assert shown(number) in (panel.text or "")
 
     async def test_someone_elses_card_is_not_theirs(self, app: App, telegram: FakeTelegram) -> None:
         await join(telegram, ANNA)

@@ -19,6 +19,7 @@ from models.core.base import utcnow
 from models.core.errors import LimitExceeded
 from models.core.programme import Programme
 from models.members.cards import CardSigner
+from models.members.numbers import shown
 from models.till import redemption
 from models.till.desk import SalesDesk
 from models.till.sales import SaleRequest
@@ -105,14 +106,14 @@ class Till:
             raise
         t, currency = self.t, self.programme.currency
         if not result.created:
-            await message.answer(t("sale-already", receipt=optional(result.receipt), number=result.member_id))
+            await message.answer(t("sale-already", receipt=optional(result.receipt), number=shown(result.member_id)))
             return False
         lines = [
             t(
                 "sale-recorded",
                 amount=money(result.amount_cents),
                 currency=currency,
-                number=result.member_id,
+                number=shown(result.member_id),
                 receipt=optional(result.receipt),
                 points=result.points,
                 balance=result.balance,
@@ -150,7 +151,7 @@ class Till:
             await message.answer(self.t("redeem-already"))
             return False
         await message.answer(
-            self.t("redeem-done", number=result.member_id, points=result.points, balance=result.balance)
+            self.t("redeem-done", number=shown(result.member_id), points=result.points, balance=result.balance)
         )
         await announce(self.bot, self.texts, result.notices)
         return True

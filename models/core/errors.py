@@ -21,6 +21,12 @@ class UnknownMember(DomainError):
     code = "unknown-member"
 
 
+class MemberNumberMistyped(DomainError):
+    """A member number whose check digit does not match: mistyped, or typed without its check digit."""
+
+    code = "member-number-mistyped"
+
+
 class MemberForgotten(DomainError):
     code = "member-forgotten"
 

@@ -30,7 +30,7 @@ from models.core.errors import (
     UnknownOffer,
 )
 from models.core.programme import Offer, Programme
-from models.members import lookup
+from models.members import lookup, numbers
 from models.members.cards import CardSigner
 from models.members.registry import Member
 from models.points import ledger
@@ -166,7 +166,7 @@ async def _new_code(session: AsyncSession) -> str:
 async def _lock_member(session: AsyncSession, member_id: int) -> Member:
     member = await session.scalar(select(Member).where(Member.id == member_id).with_for_update())
     if member is None:
-        raise UnknownMember(member=member_id)
+        raise UnknownMember(member=numbers.shown(member_id))
     if member.forgotten_at is not None:
         raise MemberForgotten()
     return member
@@ -276,7 +276,7 @@ async def _redeem(
     if coupon is None:
         raise CouponUnknown(code=code)
     if member_id is not None and coupon.member_id != member_id:
-        raise CouponForeign(code=code, member=member_id)
+        raise CouponForeign(code=code, member=numbers.shown(member_id))
     if coupon.redeemed_at is not None:
         raise CouponUsed(code=code, date=_local_date(programme, coupon.redeemed_at))
     if coupon.released_at is not None or coupon.expires_at <= now:

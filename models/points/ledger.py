@@ -34,6 +34,7 @@ from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from models.core.base import Base
 from models.core.errors import InsufficientPoints, UnknownMember
+from models.members import numbers
 from models.members.registry import Member
 
 
@@ -291,7 +292,7 @@ async def _lock_member(session: AsyncSession, member_id: int) -> Book:
     book = Book(session)
     await book.lock([member_id])
     if member_id not in book.holders:
-        raise UnknownMember(member=member_id)
+        raise UnknownMember(member=numbers.shown(member_id))
     return book
 
 

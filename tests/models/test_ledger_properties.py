@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.core.errors import InsufficientPoints
 from models.core.programme import Programme
+from models.members.numbers import shown
 from models.members.registry import Member
 from models.points.check import verify
 from models.points.expiry import expire_due
@@ -149,7 +150,7 @@ class Run:
                     self.programme,
                     CARDS,
                     OWNER,
-                    member=str(member),
+                    member=shown(member),
                     points=str(op.points),
                     update_id=op.update_id,
                     now=self.now,
