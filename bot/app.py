@@ -26,6 +26,7 @@ from handlers.commands import publish_customer_commands
 from handlers.staff.appointments import publish_all_staff_menus
 from models.core.db import create_engine, create_sessionmaker, migrate
 from models.core.programme import Programme, load_programme
+from models.members.cards import CardSigner, signing_key
 from scheduler.context import JobContext
 from scheduler.runner import build_scheduler
 from scheduler.timetable import CampaignRunner
@@ -58,6 +59,7 @@ class App:
     sessionmaker: async_sessionmaker[AsyncSession]
     texts: Texts
     bot: Bot
+    cards: CardSigner
     flood: FloodLimit = HUMAN_PACE
     dispatcher: Dispatcher = field(init=False)
     scheduler: AsyncIOScheduler = field(init=False)
@@ -69,6 +71,7 @@ class App:
             programme=self.programme,
             sessionmaker=self.sessionmaker,
             texts=self.texts,
+            cards=self.cards,
             flood=self.flood,
             storage=fsm_storage(self.settings),
         )
@@ -84,13 +87,17 @@ class App:
 
     @classmethod
     async def create(cls, settings: Settings, flood: FloodLimit = HUMAN_PACE) -> App:
-        """Load the programme (failing loudly if it is wrong) and bring the database schema up to date."""
+        """Load the programme (failing loudly if it is wrong), bring the database schema up to date and read the card
+        signing key (made on the first start)."""
         programme = load_programme(settings.programme_file)
         if settings.timezone_set or programme.timezone is None:
             programme = programme.model_copy(update={"timezone": settings.timezone})
         engine = create_engine(settings.database_url)
         await migrate(engine)
-        return cls(settings, programme, engine, create_sessionmaker(engine), Texts(), create_bot(settings), flood)
+        sessionmaker = create_sessionmaker(engine)
+        async with sessionmaker.begin() as session:
+            cards = CardSigner(await signing_key(session))
+        return cls(settings, programme, engine, sessionmaker, Texts(), create_bot(settings), cards, flood)
 
     async def _on_startup(self) -> None:
         await publish_customer_commands(self.bot, self.texts)

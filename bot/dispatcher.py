@@ -24,12 +24,12 @@ def build_dispatcher(
     programme: Programme,
     sessionmaker: async_sessionmaker[AsyncSession],
     texts: Texts,
+    cards: CardSigner,
     storage: BaseStorage | None = None,
     flood: FloodLimit = HUMAN_PACE,
     **services: Any,
 ) -> Dispatcher:
     """Everything a handler may ask for by name is put into the dispatcher's workflow data here."""
-    cards = CardSigner(settings.bot_token.get_secret_value().encode())
     sales_desk = SalesDesk(sessionmaker, programme, cards)
     dispatcher = Dispatcher(
         storage=storage or MemoryStorage(),
