@@ -14,6 +14,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+from hypothesis import settings
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -28,6 +29,14 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_PROGRAMME = ROOT / "programme.toml"
 OWNER = FakeUser(id=900001, first_name="Olga", language_code="en")
 NO_FLOOD_LIMIT = FloodLimit(burst=10_000, per_second=10_000)
+
+# Property tests: a few random examples at each run on a developer's machine; in CI (env CI set) the same examples
+# every run, so that a red build is reproducible; `make test-deep` (--hypothesis-profile=deep) searches much longer.
+# A failure prints the blob that replays it (@reproduce_failure). Tests that set their own values keep them.
+settings.register_profile("dev", max_examples=40, deadline=None, print_blob=True)
+settings.register_profile("ci", settings.get_profile("dev"), derandomize=True, database=None)
+settings.register_profile("deep", settings.get_profile("dev"), max_examples=2_000)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 @dataclass(frozen=True)
