@@ -4,12 +4,16 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
-    """A request the rules refuse; nothing was changed. `code` picks the text shown to the user."""
+    """A request the rules refuse; nothing was changed. `code` picks the text shown to the user, `details` fill it in.
+
+    Only the code is the exception's message: details may be what someone typed or a phone number, and an error's
+    message reaches the logs (aiogram logs the chain when an answer fails), so they stay out of `args`, str and repr.
+    """
 
     code = "error"
 
     def __init__(self, **details: object) -> None:
-        super().__init__(self.code, details)
+        super().__init__(self.code)
         self.details = details
 
 
