@@ -9,7 +9,7 @@ $(BIN)/activate: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(BIN)/activate
 
-.PHONY: run test lint bench
+.PHONY: run test test-deep lint bench
 run: $(BIN)/activate
 	@test -f .env || cp .env.example .env
 	$(BIN)/python -m bot
@@ -20,6 +20,11 @@ lint: $(BIN)/activate
 
 test: lint
 	$(BIN)/pytest -q
+
+# The property tests with many more random examples than `make test` tries (no time limit per test: it takes a while).
+test-deep: $(BIN)/activate
+	$(BIN)/pytest -q -p no:cacheprovider --timeout=0 --hypothesis-profile=deep --hypothesis-show-statistics \
+		tests/models/test_ledger_properties.py
 
 bench: $(BIN)/activate
 	$(BIN)/python -m bench

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from models.core.db import checkpoint, create_engine, create_sessionmaker, migrate
 from models.core.programme import Programme, load_programme
 from models.members.cards import CardSigner
+from models.members.numbers import shown
 from models.till.desk import SalesDesk
 from models.till.sales import SaleRequest, record_sale
 from models.till.staff import Actor, Role
@@ -80,9 +81,10 @@ def _programme() -> Programme:
     return programme.model_copy(update={"staff": staff})
 
 
-def _sale_args(members: int) -> tuple[str, str, str]:
+def _sale_args(members: int) -> tuple[int, str, str]:
+    """A random member's id (staff type it as `shown(id)`), an amount and a new receipt."""
     number = next(receipts)
-    return str(random.randint(1, members)), f"{random.randint(100, 5_000)}.50", f"B{number}"
+    return random.randint(1, members), f"{random.randint(100, 5_000)}.50", f"B{number}"
 
 
 async def _domain_sale(
@@ -95,7 +97,7 @@ async def _domain_sale(
             programme,
             CARDS,
             cashier,
-            member=member,
+            member=shown(member),
             amount=amount,
             category="coffee",
             receipt=receipt,
@@ -122,7 +124,7 @@ async def _timed(cashiers: int, seconds: float, sale: Callable[[Actor], Awaitabl
 
 async def _desk_sale(desk: SalesDesk, cashier: Actor, members: int) -> None:
     member, amount, receipt = _sale_args(members)
-    await desk.record(SaleRequest(cashier, member, amount, "coffee", receipt))
+    await desk.record(SaleRequest(cashier, shown(member), amount, "coffee", receipt))
 
 
 async def domain_rate(

@@ -26,6 +26,7 @@ from handlers.i18n import Texts
 from handlers.staff.appointments import publish_all_staff_menus
 from models.core.db import create_engine, create_sessionmaker, migrate
 from models.core.programme import Programme, load_programme
+from models.members.cards import CardSigner, signing_key
 from scheduler.context import JobContext
 from scheduler.outbox import OutboxSender
 from scheduler.runner import build_scheduler
@@ -60,6 +61,7 @@ class App:
     sessionmaker: async_sessionmaker[AsyncSession]
     texts: Texts
     bot: Bot
+    cards: CardSigner
     flood: FloodLimit = HUMAN_PACE
     dispatcher: Dispatcher = field(init=False)
     scheduler: AsyncIOScheduler = field(init=False)
@@ -76,6 +78,7 @@ class App:
             sessionmaker=self.sessionmaker,
             texts=self.texts,
             campaigns=self.campaigns,
+            cards=self.cards,
             flood=self.flood,
             storage=fsm_storage(self.settings),
             wake_outbox=self.outbox.wake,
@@ -97,13 +100,17 @@ class App:
 
     @classmethod
     async def create(cls, settings: Settings, flood: FloodLimit = HUMAN_PACE) -> App:
-        """Load the programme (failing loudly if it is wrong) and bring the database schema up to date."""
+        """Load the programme (failing loudly if it is wrong), bring the database schema up to date and read the card
+        signing key (made on the first start)."""
         programme = load_programme(settings.programme_file)
         if settings.timezone_set or "timezone" not in programme.model_fields_set:
             programme = programme.model_copy(update={"timezone": settings.timezone})
         engine = create_engine(settings.database_url)
         await migrate(engine)
-        return cls(settings, programme, engine, create_sessionmaker(engine), Texts(), create_bot(settings), flood)
+        sessionmaker = create_sessionmaker(engine)
+        async with sessionmaker.begin() as session:
+            cards = CardSigner(await signing_key(session))
+        return cls(settings, programme, engine, sessionmaker, Texts(), create_bot(settings), cards, flood)
 
     async def _on_startup(self) -> None:
         await publish_customer_commands(self.bot, self.texts)

@@ -27,13 +27,13 @@ def build_dispatcher(
     sessionmaker: async_sessionmaker[AsyncSession],
     texts: Texts,
     campaigns: CampaignTimetable,
+    cards: CardSigner,
     storage: BaseStorage | None = None,
     flood: FloodLimit = HUMAN_PACE,
     wake_outbox: Callable[[], None] = lambda: None,
     **services: Any,
 ) -> Dispatcher:
     """Everything a handler may ask for by name is put into the dispatcher's workflow data here."""
-    cards = CardSigner(settings.bot_token.get_secret_value().encode())
     sales_desk = SalesDesk(sessionmaker, programme, cards)
     dispatcher = Dispatcher(
         storage=storage or MemoryStorage(),

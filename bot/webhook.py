@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
+import math
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
@@ -23,7 +26,38 @@ from bot.settings import Settings
 from handlers.errors import trace
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_DEPTH = 32  # a real update nests under ten levels (a callback's message, its reply, its keyboard, a button)
+INT64 = range(-(2**63), 2**63)
 log = logging.getLogger(__name__)
+
+
+def well_formed(body: bytes) -> dict[str, Any] | None:
+    """The body's JSON object, or None when no update from Telegram looks like it: not JSON, not an object, nested
+    deeper than MAX_DEPTH, or holding a number the database cannot store (ids are 64-bit at most). Such a body is
+    a bad request (400) and changes nothing; let through, it failed later as our error (500), retried for a day."""
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
+        return None
+    if not isinstance(document, dict):
+        return None
+    pending: list[tuple[object, int]] = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_DEPTH:
+                return None
+            pending.extend((item, depth + 1) for item in (value.values() if isinstance(value, dict) else value))
+        elif not _storable(value):
+            return None
+    return document
+
+
+def _storable(scalar: object) -> bool:
+    """A JSON scalar within what the database stores: integers of 64 bits, finite numbers."""
+    if isinstance(scalar, float):
+        return math.isfinite(scalar)
+    return not isinstance(scalar, int) or scalar in INT64
 
 
 class UpdateEndpoint:
@@ -38,9 +72,12 @@ class UpdateEndpoint:
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, self._secret):
             return web.Response(status=401)
+        document = well_formed(await request.read())
+        if document is None:
+            return web.Response(status=400)
         try:
-            update = Update.model_validate(await request.json(), context={"bot": self.bot})
-        except (ValueError, ValidationError):
+            update = Update.model_validate(document, context={"bot": self.bot})
+        except ValidationError:
             return web.Response(status=400)
         try:
             await self.dispatcher.feed_update(self.bot, update)

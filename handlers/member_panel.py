@@ -19,6 +19,7 @@ from models.core.base import utcnow
 from models.core.clock import business_day
 from models.core.programme import Programme
 from models.members.cards import CardSigner
+from models.members.numbers import shown
 from models.till.staff import Actor
 from models.till.value_card import MemberCard, value_card
 
@@ -54,7 +55,7 @@ def panel_keyboard(t: Translator, member_id: int, now: datetime) -> InlineKeyboa
 
 def render_card(t: Translator, programme: Programme, card: MemberCard) -> str:
     currency = programme.currency
-    lines = [t("panel-title", number=card.number, name=optional(card.name))]
+    lines = [t("panel-title", number=shown(card.number), name=optional(card.name))]
     if card.phone:
         lines.append(t("panel-phone", phone=card.phone))
     lines.append(t("panel-points", points=card.balance, tier=card.tier.title.in_(t.language)))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from hypothesis import settings
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -22,6 +23,14 @@ from models.core.db import create_engine, create_sessionmaker, migrate
 from models.core.programme import Programme, load_programme
 from tests.support.app import bot_settings, start_app, stop_app
 from tests.support.paths import SAMPLE_PROGRAMME
+
+# Property tests: a few random examples at each run on a developer's machine; in CI (env CI set) the same examples
+# every run, so that a red build is reproducible; `make test-deep` (--hypothesis-profile=deep) searches much longer.
+# A failure prints the blob that replays it (@reproduce_failure). Tests that set their own values keep them.
+settings.register_profile("dev", max_examples=40, deadline=None, print_blob=True)
+settings.register_profile("ci", settings.get_profile("dev"), derandomize=True, database=None)
+settings.register_profile("deep", settings.get_profile("dev"), max_examples=2_000)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from bot.sandbox.telegram import FakeTelegram, FakeUser, Sent
+from models.members import numbers
 
 T = TypeVar("T")
 
@@ -65,7 +66,8 @@ async def join(
     marketing: bool = True,
     phone: str | None = None,
 ) -> int:
-    """Go through enrolment the way a customer does; returns the member number the bot announced."""
+    """Go through enrolment the way a customer does; returns the member id behind the number the bot announced
+    (staff type it as `shown(id)`)."""
     labels = LABELS["ru" if user.language_code == "ru" else "en"]
     consent = await send(telegram, user, f"/start {payload}".strip())
     mark = len(telegram.sent)
@@ -75,7 +77,7 @@ async def join(
     assert welcome.text is not None
     found = re.search(r"(?:member number is|номер участника —) (\d+)", welcome.text)
     assert found, welcome.text
-    number = int(found.group(1))
+    number = numbers.read(found.group(1))
     mark = len(telegram.sent)
     await press(telegram, user, question, labels["yes" if marketing else "no"])
     phone_question = await telegram.wait_for(user.id, after=mark, method="sendMessage")

@@ -25,6 +25,7 @@ from handlers.filters import HasRole
 from handlers.i18n import Texts
 from models.core.base import utcnow
 from models.members.enrolment import enrol
+from models.members.numbers import shown
 from models.till.sales import record_sale
 from models.till.staff import Actor, Role, StaffMember
 from tests.dbstate import dump
@@ -51,7 +52,7 @@ SAMPLE_ARGS = {
 
 
 def sample_command(name: str, member: int) -> str:
-    return f"/{name} {SAMPLE_ARGS.get(name, '{member}').format(member=member)}".strip()
+    return f"/{name} {SAMPLE_ARGS.get(name, '{member}').format(member=shown(member))}".strip()
 
 
 def _role(filters: list[FilterObject] | None) -> Role | None:
@@ -130,7 +131,7 @@ async def world(telegram: FakeTelegram, database_url: str) -> AsyncIterator[Worl
                 programme,
                 cards,
                 owner,
-                member=str(joined.member.id),
+                member=shown(joined.member.id),
                 amount="700",
                 category=None,
                 receipt="R-0",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from datetime import timedelta
 
@@ -13,10 +14,11 @@ from bot.app import App
 from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models.core.base import utcnow
 from models.members.cards import CardSigner
+from models.members.numbers import shown
 from models.members.registry import Member
 from models.points.ledger import LedgerEntry
 from tests.journeys import answer_to, join, press, send
-from tests.support.app import OWNER
+from tests.support.app import OWNER, bot_settings, start_app, stop_app
 
 ANNA = FakeUser(id=5001, first_name="Anna", language_code="en")
 BORIS = FakeUser(id=5002, first_name="Борис", language_code="ru")
@@ -108,7 +110,7 @@ class TestCard:
         prefix = f"https://t.me/{telegram.bot_username}?start="
         assert link.startswith(prefix)
         panel = await send(telegram, OWNER, f"/start {link.removeprefix(prefix)}")
-        assert f"{number}" in (panel.text or "")
+        assert shown(number) in (panel.text or "")
 
     async def test_someone_elses_card_is_not_theirs(self, app: App, telegram: FakeTelegram) -> None:
         await join(telegram, ANNA)
@@ -119,12 +121,33 @@ class TestCard:
 
     async def test_expired_and_tampered_tokens_are_refused(self, app: App, telegram: FakeTelegram) -> None:
         number = await join(telegram, ANNA)
-        signer = CardSigner(telegram.token.encode())
+        signer = app.cards
         old = signer.issue(number, utcnow() - timedelta(minutes=30))
         assert "expired" in ((await send(telegram, OWNER, f"/start {old}")).text or "")
         fresh = signer.issue(number, utcnow())
         tampered = fresh[:-3] + ("AAA" if not fresh.endswith("AAA") else "BBB")
         assert "not valid" in ((await send(telegram, OWNER, f"/start {tampered}")).text or "")
+
+    async def test_a_card_outlives_a_new_bot_token(self, database_url: str) -> None:
+        async with FakeTelegram(token="111111:OLD-TOKEN-abcdefghijklmnopqrstuvwxyz0") as before:
+            app, polling = await start_app(bot_settings(before, database_url))
+            number = await join(before, ANNA)
+            link = decode_qr((await send(before, ANNA, "/card")).file_bytes or b"")
+            await stop_app(app, polling)
+        async with FakeTelegram(token="222222:NEW-TOKEN-abcdefghijklmnopqrstuvwxyz0") as after:
+            app, polling = await start_app(bot_settings(after, database_url))
+            panel = await send(after, OWNER, f"/start {link.split('start=')[1]}")
+            await stop_app(app, polling)
+        assert f"Member №{shown(number)}" in (panel.text or "")
+
+    async def test_a_card_signed_with_a_key_from_the_bot_token_is_refused(
+        self, app: App, telegram: FakeTelegram
+    ) -> None:
+        number = await join(telegram, ANNA)
+        token = telegram.token.encode()
+        for key in (token, hashlib.sha256(b"loyalty-card-token:" + token).digest()):  # the old derivation
+            forged = CardSigner(key).issue(number, utcnow())
+            assert "not valid" in ((await send(telegram, OWNER, f"/start {forged}")).text or "")
 
 
 class TestBalance:

@@ -4,8 +4,9 @@ staff change nothing but their own membership.
 Inputs: random text, commands (real and made up) with random arguments, menu words, dates, huge messages, unusual
 Unicode and markup-like text, random callback data and forged callback data with every real prefix, from members,
 strangers with odd names and languages, and a cashier. After each update: no exception escaped, nothing was logged at
-ERROR, no apology for an internal error was sent, and for a non-staff sender the database differs from before only in
-rows that belong to the sender's own membership (joining, their settings, leaving).
+ERROR, no apology for an internal error was sent, nothing logged (at any level, exception chains included) repeats
+the sender's name or a word they typed, and for a non-staff sender the database differs from before only in rows that
+belong to the sender's own membership (joining, their settings, leaving).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ CASHIER = FakeUser(id=9103, first_name="Cass")
 STELLA = FakeUser(id=9104, first_name="Stella")  # a stranger
 KNOWN = (*MEMBERS, CASHIER, STELLA, OWNER)
 STAFF = {CASHIER.id, OWNER.id}
+PERSONAL_MIN_LENGTH = 6
+LOG_FORMAT = logging.Formatter("%(name)s %(levelname)s %(message)s")  # with the exception chain, as a log file has it
 EXAMPLES = settings(
     max_examples=200,
     derandomize=True,  # the same examples every run: a gate must not fail by chance
@@ -152,6 +155,7 @@ async def playground(
             session.add(StaffMember(telegram_id=CASHIER.id, role="cashier", added_by=OWNER.id, added_at=now))
             await session.commit()
         chats = {user.id: (await steps.text(user, "/help"))[-1] for user in KNOWN}
+        caplog.set_level(logging.DEBUG)  # every logger, every level: personal values must not appear in any
         yield Playground(steps, await reflect(steps.app.engine), chats, caplog)
 
 
@@ -160,7 +164,16 @@ async def _member_ids(playground: Playground, telegram_id: int) -> set[int]:
         return set(await session.scalars(select(Member.id).where(Member.telegram_id == telegram_id)))
 
 
-async def act_and_check(playground: Playground, sender: FakeUser, act: Callable[[], Awaitable[object]]) -> None:
+def personal(sender: FakeUser, typed: str) -> set[str]:
+    """What must not reach the logs: the sender's names and the words they typed, long enough not to be in a log line
+    by chance (an id, a module's name)."""
+    values = {sender.first_name, sender.last_name or "", sender.username or "", *typed.split()}
+    return {value for value in values if len(value) >= PERSONAL_MIN_LENGTH and not value.startswith("/")}
+
+
+async def act_and_check(
+    playground: Playground, sender: FakeUser, act: Callable[[], Awaitable[object]], typed: str = ""
+) -> None:
     """Run one user action and check every invariant of the module docstring."""
     engine = playground.steps.app.engine
     staff = sender.id in STAFF
@@ -168,8 +181,10 @@ async def act_and_check(playground: Playground, sender: FakeUser, act: Callable[
     own = await _member_ids(playground, sender.id)
     mark_logs, mark_sent = len(playground.caplog.records), len(playground.steps.telegram.sent)
     await act()
-    errors = [r.getMessage() for r in playground.caplog.records[mark_logs:] if r.levelno >= logging.ERROR]
-    assert errors == []
+    records = playground.caplog.records[mark_logs:]
+    assert [r.getMessage() for r in records if r.levelno >= logging.ERROR] == []
+    lines = [LOG_FORMAT.format(record) for record in records]
+    assert [(value, line) for line in lines for value in personal(sender, typed) if value in line] == []
     apologies = {translator("error-internal") for translator in playground.steps.app.texts.all().values()}
     assert not [sent.text for sent in playground.steps.telegram.sent[mark_sent:] if sent.text in apologies]
     if not staff:
@@ -206,7 +221,9 @@ class TestFuzz:
     ) -> None:
         steps = playground.steps
         if isinstance(action, Typed):
-            await act_and_check(playground, action.sender, lambda: steps.text(action.sender, action.text))
+            await act_and_check(
+                playground, action.sender, lambda: steps.text(action.sender, action.text), typed=action.text
+            )
         else:
             message = playground.chats[action.sender.id]
             await act_and_check(playground, action.sender, lambda: steps.press(action.sender, message, action.data))
@@ -238,4 +255,4 @@ class TestFuzz:
         ],
     )
     async def test_known_bad_input_is_answered(self, playground: Playground, sender: FakeUser, text: str) -> None:
-        await act_and_check(playground, sender, lambda: playground.steps.text(sender, text))
+        await act_and_check(playground, sender, lambda: playground.steps.text(sender, text), typed=text)

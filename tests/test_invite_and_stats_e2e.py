@@ -6,6 +6,7 @@ import re
 
 from bot.app import App
 from bot.sandbox.telegram import FakeTelegram, FakeUser
+from models.members.numbers import shown
 from tests.journeys import join, send
 from tests.support.app import OWNER
 
@@ -26,7 +27,7 @@ class TestInvite:
         assert "Friends who joined: 1; first purchases made: 0" in (
             (await send(telegram, ANNA, "👥 Invite")).text or ""
         )
-        await send(telegram, OWNER, f"/sale {boris} 500", expect="recorded for member")
+        await send(telegram, OWNER, f"/sale {shown(boris)} 500", expect="recorded for member")
         await telegram.wait_for(ANNA.id, contains="Friend bonus")
         progress = (await send(telegram, ANNA, "/invite", expect="Friends who joined")).text or ""
         assert "Friends who joined: 1; first purchases made: 1; points you earned: 150" in progress
@@ -39,7 +40,7 @@ class TestStats:
     async def test_owner_sees_members_sales_and_points(self, app: App, telegram: FakeTelegram) -> None:
         anna = await join(telegram, ANNA, marketing=True)
         await join(telegram, BORIS, marketing=False)
-        await send(telegram, OWNER, f"/sale {anna} 1000", expect="recorded for member")
+        await send(telegram, OWNER, f"/sale {shown(anna)} 1000", expect="recorded for member")
         text = (await send(telegram, OWNER, "/stats")).text or ""
         assert "Members: 2 (new: 2); accept offers: 1; bought something: 1." in text
         assert "Sales: 1 for 1 000 RUB; average check 1 000 RUB." in text

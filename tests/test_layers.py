@@ -49,33 +49,6 @@ KNOWN_CYCLE_EDGES = frozenset(
     }
 )
 
-# Modules that still import tests.conftest; shared helpers belong in modules of their own, and pytest owns conftest.
-# The bench entry goes when bench's helpers move to tests/support/ (another branch); the tests' entries follow when
-# the helpers they take from conftest (OWNER, ROOT, SAMPLE_PROGRAMME, bot_settings, start_app, ...) move there too.
-CONFTEST_IMPORTERS = frozenset(
-    {
-        "bench/campaigns.py",
-        "tests/audiences.py",
-        "tests/bot/test_startup.py",
-        "tests/handlers/test_texts.py",
-        "tests/models/test_programme.py",
-        "tests/stepper.py",
-        "tests/test_authorization_e2e.py",
-        "tests/test_campaign_delivery_e2e.py",
-        "tests/test_campaign_restart_e2e.py",
-        "tests/test_campaigns_e2e.py",
-        "tests/test_enrolment_e2e.py",
-        "tests/test_fuzz_e2e.py",
-        "tests/test_invite_and_stats_e2e.py",
-        "tests/test_offers_e2e.py",
-        "tests/test_privacy_e2e.py",
-        "tests/test_staff_privacy_e2e.py",
-        "tests/test_throttle_e2e.py",
-        "tests/test_till_e2e.py",
-        "tests/test_webhook_e2e.py",
-    }
-)
-
 
 @dataclass(frozen=True)
 class Import:
@@ -205,8 +178,5 @@ class TestLayers:
         assert not untied, f"no longer on a cycle, so take them off KNOWN_CYCLE_EDGES: {untied}"
 
     def test_nothing_imports_conftest(self) -> None:
-        importers = {found.path for found in all_imports() if found.targets("tests.conftest")}
-        new = sorted(importers - CONFTEST_IMPORTERS)
-        assert not new, f"conftest is pytest's; import shared helpers from a module of their own instead: {new}"
-        gone = sorted(CONFTEST_IMPORTERS - importers)
-        assert not gone, f"no longer import tests.conftest, so take them off CONFTEST_IMPORTERS: {gone}"
+        importers = sorted(found.path for found in all_imports() if found.targets("tests.conftest"))
+        assert not importers, f"conftest is pytest's; import shared helpers from tests/support instead: {importers}"

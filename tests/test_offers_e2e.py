@@ -12,6 +12,7 @@ from bot.app import App
 from bot.sandbox.telegram import FakeTelegram, FakeUser, Sent
 from models.analytics.member_stats import MemberStats
 from models.core.base import utcnow
+from models.members.numbers import shown
 from models.offers.coupons import Coupon, issue_coupon
 from tests.journeys import eventually, join, press, send
 from tests.support.app import OWNER
@@ -24,7 +25,7 @@ NOT_BOUGHT = ("Tea", "Breakfast", "Seasonal drinks", "Coffee beans")
 
 
 async def sell(telegram: FakeTelegram, member: int, words: str) -> None:
-    answer = await send(telegram, OWNER, f"/sale {member} {words}")
+    answer = await send(telegram, OWNER, f"/sale {shown(member)} {words}")
     assert "recorded" in (answer.text or ""), answer.text
 
 
@@ -92,7 +93,7 @@ class TestCouponLifecycle:
 
         mark = len(telegram.sent)
         used = await send(telegram, OWNER, f"/redeem {code}")
-        assert f"Coupon {code} used: {CROISSANT} for member №{number}" in (used.text or "")
+        assert f"Coupon {code} used: {CROISSANT} for member №{shown(number)}" in (used.text or "")
         told = await telegram.wait_for(ANNA.id, after=mark, contains="was used")
         assert code in (told.text or "")
         twice = await send(telegram, OWNER, f"/redeem {code.lower()}")
@@ -110,14 +111,14 @@ class TestCouponLifecycle:
         assert "expired on" in (expired.text or "")
 
         code, _ = await activate(telegram, ANNA, await send(telegram, ANNA, "/offers"), CROISSANT)
-        foreign = await send(telegram, OWNER, f"/redeem {boris} {code}")
-        assert f"belongs to another member, not to member №{boris}" in (foreign.text or "")
+        foreign = await send(telegram, OWNER, f"/redeem {shown(boris)} {code}")
+        assert f"belongs to another member, not to member №{shown(boris)}" in (foreign.text or "")
         unknown = await send(telegram, OWNER, "/redeem ABCD-EFGH")
         assert "is not a coupon code" in (unknown.text or "")
         async with app.sessionmaker() as session:
             rows = (await session.scalars(select(Coupon).order_by(Coupon.id))).all()
         assert [row.redeemed_at for row in rows] == [None, None]
-        mine = await send(telegram, OWNER, f"/redeem {anna} {code}")
+        mine = await send(telegram, OWNER, f"/redeem {shown(anna)} {code}")
         assert re.search(rf"Coupon {code} used", mine.text or "")
 
 
@@ -127,7 +128,7 @@ class TestValueCard:
     ) -> None:
         number = await regular(app, telegram, ANNA)
         code, _ = await activate(telegram, ANNA, await send(telegram, ANNA, "/offers"), CROISSANT)
-        card = (await send(telegram, OWNER, f"/member {number}")).text or ""
+        card = (await send(telegram, OWNER, f"/member {shown(number)}")).text or ""
         assert "Segment: new · R5 F5 M5" in card  # the only buyer so far
         assert "❤️ Favourites: Coffee\n" in card  # a single pastry is not yet a favourite
         assert "Usually: " in card

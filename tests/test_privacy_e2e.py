@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.app import App
 from bot.check import check
 from bot.sandbox.telegram import FakeTelegram, FakeUser
+from models.members.numbers import shown
 from models.members.registry import ConsentEvent, Member
 from models.points.ledger import LedgerEntry
 from tests.dbstate import find_values
@@ -77,9 +78,9 @@ class TestMyData:
         number = await join(telegram, ZINA, marketing=False, phone=PHONE)
         sent = await send(telegram, ZINA, "/mydata")
         assert sent.method == "sendDocument"
-        assert sent.file_name == f"my-data-{number}.json"
+        assert sent.file_name == f"my-data-{shown(number)}.json"
         document = json.loads(sent.file_bytes or b"")
-        assert document["member_number"] == number
+        assert document["member_number"] == shown(number)
         assert document["profile"]["first_name"] == "Zinaida"
         assert document["profile"]["phone"] == STORED_PHONE
         assert [(c["purpose"], c["granted"]) for c in document["consents"]] == [("terms", True), ("marketing", False)]

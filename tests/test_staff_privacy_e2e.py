@@ -10,6 +10,7 @@ import pytest
 from bot.app import App
 from bot.sandbox.telegram import FakeTelegram, FakeUser
 from handlers.errors import trace
+from models.members.numbers import shown
 from tests.journeys import join, send, tap
 from tests.support.app import OWNER
 
@@ -40,7 +41,7 @@ class TestStaffSeeLess:
         number = await join(telegram, ZINA, marketing=False, phone=PHONE)
         question = await send(telegram, ZINA, "/forget", expect="Delete your personal data?")
         await tap(telegram, ZINA, question, "Yes, delete", expect="join as a new member")
-        gone = await send(telegram, OWNER, f"/member {number}")
+        gone = await send(telegram, OWNER, f"/member {shown(number)}")
         assert "deleted their data" in (gone.text or "")
         by_phone = await send(telegram, OWNER, f"/member {PHONE}")
         assert "No member found" in (by_phone.text or "")
@@ -60,7 +61,7 @@ class TestLogs:
         assert ask.text
         confirm = await send(telegram, ZINA, BIRTHDAY, expect="1991")
         await tap(telegram, ZINA, confirm, "Yes, save", expect="Birthday")
-        await send(telegram, OWNER, f"/sale {PHONE} 500", expect=str(number))
+        await send(telegram, OWNER, f"/sale {PHONE.replace(' ', '')} 500", expect=f"member №{shown(number)}")
         await send(telegram, CASHIER, f"/member {PHONE}", expect="Phone")
         await send(telegram, ZINA, "/history")
         await send(telegram, ZINA, "/mydata")

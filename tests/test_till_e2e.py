@@ -14,6 +14,8 @@ from bot.sandbox.telegram import FakeTelegram, FakeUser, Sent
 from handlers.callbacks import PanelAction, PanelButton
 from handlers.commands import STAFF_COMMANDS
 from models.core.base import utcnow
+from models.members.enrolment import enrol
+from models.members.numbers import shown
 from models.members.registry import Member
 from models.points import ledger
 from models.points.ledger import LedgerEntry
@@ -53,14 +55,14 @@ async def scan_card(telegram: FakeTelegram, customer: FakeUser, staff: FakeUser)
     return await send(telegram, staff, f"/start {link.split('start=')[1]}", expect="Member")
 
 
-async def card_until(telegram: FakeTelegram, member: int, shown: str) -> str:
-    """The member's card as the owner sees it, once it shows `shown` (analytics follow just after the answer)."""
+async def card_until(telegram: FakeTelegram, member: int, showing: str) -> str:
+    """The member's card as the owner sees it, once it shows `showing` (analytics follow just after the answer)."""
 
     async def card() -> str | None:
-        text = (await send(telegram, OWNER, f"/member {member}")).text or ""
-        return text if shown in text else None
+        text = (await send(telegram, OWNER, f"/member {shown(member)}")).text or ""
+        return text if showing in text else None
 
-    return await eventually(card, f"the member's card never showed {shown!r}")
+    return await eventually(card, f"the member's card never showed {showing!r}")
 
 
 def replay(telegram: FakeTelegram, user: FakeUser, text: str, update_id: int) -> None:
@@ -83,7 +85,7 @@ class TestCashierAtTheTill:
         number = await join(telegram, ANNA, phone="+7 900 123-45-67")
         panel = await scan_card(telegram, ANNA, CASHIER)
         text = panel.text or ""
-        assert f"Member №{number}" in text
+        assert f"Member №{shown(number)}" in text
         assert "+7 *** ***-45-67" in text
         assert "Balance: 100 points" in text
         mark = len(telegram.sent)
@@ -91,7 +93,9 @@ class TestCashierAtTheTill:
         question = await telegram.wait_for(CASHIER.id, after=mark)
         assert "Amount of the sale" in (question.text or "")
         recorded = await send(telegram, CASHIER, "450,50 coffee #A-1", expect="recorded")
-        assert f"Sale of 450.50 RUB recorded for member №{number}, receipt #A-1: +22 points" in (recorded.text or "")
+        assert f"Sale of 450.50 RUB recorded for member №{shown(number)}, receipt #A-1: +22 points" in (
+            recorded.text or ""
+        )
         notice = await telegram.wait_for(ANNA.id, contains="+22 points")
         assert "Purchase (#A-1). Balance: 122 points." in (notice.text or "")
         assert notice.button("This wasn't me")
@@ -100,14 +104,14 @@ class TestCashierAtTheTill:
     async def test_member_who_blocked_the_bot_still_earns(self, app: App, telegram: FakeTelegram) -> None:
         number = await join(telegram, ANNA)
         telegram.block_user(ANNA.id)
-        answer = await send(telegram, OWNER, f"/sale {number} 1000")
+        answer = await send(telegram, OWNER, f"/sale {shown(number)} 1000")
         assert "+50 points" in (answer.text or "")
         await telegram.wait_idle()
         assert await balance_of(app, number) == 150
 
     async def test_owner_sees_the_full_phone_and_purchases(self, app: App, telegram: FakeTelegram) -> None:
         number = await join(telegram, ANNA, phone="+7 900 123-45-67")
-        await send(telegram, OWNER, f"/sale {number} 1000 tea #B-7", expect="recorded")
+        await send(telegram, OWNER, f"/sale {shown(number)} 1000 tea #B-7", expect="recorded")
         card = (await send(telegram, OWNER, "/member +7 900 123-45-67")).text or ""
         assert "Phone: +79001234567" in card
         assert "Spent: 1 000 RUB in 1 purchase" in card
@@ -116,8 +120,8 @@ class TestCashierAtTheTill:
     async def test_redeem_and_refund_from_commands(self, app: App, telegram: FakeTelegram) -> None:
         await appoint_cashier(telegram)
         number = await join(telegram, ANNA)
-        await send(telegram, CASHIER, f"/sale {number} 2000 #R-1", expect="recorded")
-        spent = await send(telegram, CASHIER, f"/redeem {number} 150")
+        await send(telegram, CASHIER, f"/sale {shown(number)} 2000 #R-1", expect="recorded")
+        spent = await send(telegram, CASHIER, f"/redeem {shown(number)} 150")
         assert "150 points spent" in (spent.text or "")
         assert "Balance: 50 points" in (spent.text or "")
         back = (await send(telegram, CASHIER, "/refund #R-1")).text or ""
@@ -129,7 +133,7 @@ class TestCashierAtTheTill:
 
     async def test_a_refunded_purchase_leaves_the_members_analytics(self, app: App, telegram: FakeTelegram) -> None:
         number = await join(telegram, ANNA)
-        await send(telegram, OWNER, f"/sale {number} 1000 tea #T-1", expect="recorded")
+        await send(telegram, OWNER, f"/sale {shown(number)} 1000 tea #T-1", expect="recorded")
         await card_until(telegram, number, "R5 F5 M5")
         await send(telegram, OWNER, "/refund #T-1", expect="taken back")
         card = await card_until(telegram, number, "R0 F0 M0")
@@ -138,7 +142,7 @@ class TestCashierAtTheTill:
     async def test_member_flags_an_entry_and_owner_sees_it(self, app: App, telegram: FakeTelegram) -> None:
         await appoint_cashier(telegram)
         number = await join(telegram, ANNA)
-        await send(telegram, CASHIER, f"/sale {number} 800", expect="recorded")
+        await send(telegram, CASHIER, f"/sale {shown(number)} 800", expect="recorded")
         notice = await telegram.wait_for(ANNA.id, contains="+40 points")
         first = telegram.push_callback(ANNA, notice, notice.button("This wasn't me")["callback_data"])
         second = telegram.push_callback(ANNA, notice, notice.button("This wasn't me")["callback_data"])
@@ -146,12 +150,12 @@ class TestCashierAtTheTill:
         assert sum("told the owner" in answer for answer in answers) == 1
         assert sum("already reported" in answer for answer in answers) == 1
         flags = (await send(telegram, OWNER, "/flags")).text or ""
-        assert f"member №{number}, +40 Purchase, by {CASHIER.id}" in flags
+        assert f"member №{shown(number)}, +40 Purchase, by {CASHIER.id}" in flags
 
     async def test_history_pages_newest_first(self, app: App, telegram: FakeTelegram) -> None:
         number = await join(telegram, ANNA)
         for receipt in range(9):
-            await send(telegram, OWNER, f"/sale {number} {100 + receipt} #H-{receipt}", expect="recorded")
+            await send(telegram, OWNER, f"/sale {shown(number)} {100 + receipt} #H-{receipt}", expect="recorded")
         first = await send(telegram, ANNA, "/history", expect="page 1")
         text = first.text or ""
         assert "page 1 of 2" in text
@@ -166,14 +170,14 @@ class TestCashierAtTheTill:
 class TestNothingTwice:
     async def test_repeated_receipt_credits_once(self, app: App, telegram: FakeTelegram) -> None:
         number = await join(telegram, ANNA)
-        await send(telegram, OWNER, f"/sale {number} 1000 #A-1", expect="recorded")
-        again = await send(telegram, OWNER, f"/sale {number} 1000 #A-1")
+        await send(telegram, OWNER, f"/sale {shown(number)} 1000 #A-1", expect="recorded")
+        again = await send(telegram, OWNER, f"/sale {shown(number)} 1000 #A-1")
         assert "Already recorded" in (again.text or "")
         assert await balance_of(app, number) == 150
 
     async def test_replayed_update_credits_once(self, app: App, telegram: FakeTelegram) -> None:
         number = await join(telegram, ANNA)
-        command = f"/sale {number} 1000"
+        command = f"/sale {shown(number)} 1000"
         update_id = telegram.push_text(OWNER, command)
         await telegram.wait_for(OWNER.id, contains="recorded")
         mark = len(telegram.sent)
@@ -187,24 +191,49 @@ class TestBadInput:
         number = await join(telegram, ANNA)
         before = await counts(app)
         for amount in ("abc", "-5", "0", "450.505", "1000000"):
-            answer = await send(telegram, OWNER, f"/sale {number} {amount}")
+            answer = await send(telegram, OWNER, f"/sale {shown(number)} {amount}")
             assert "450.50" in (answer.text or ""), amount
         usage = await send(telegram, OWNER, "/sale")
-        assert "Example: /sale 1042 450.50" in (usage.text or "")
+        assert f"Example: /sale {shown(104)} 450.50" in (usage.text or "")
         assert await counts(app) == before
 
     async def test_unknown_members_and_categories_are_named(self, app: App, telegram: FakeTelegram) -> None:
         number = await join(telegram, ANNA)
-        assert "No member found for 4242" in ((await send(telegram, OWNER, "/sale 4242 100")).text or "")
+        nobody = shown(4242)
+        assert f"No member found for {nobody}" in ((await send(telegram, OWNER, f"/sale {nobody} 100")).text or "")
         assert "No member found for +79990001122" in ((await send(telegram, OWNER, "/member +79990001122")).text or "")
-        answer = (await send(telegram, OWNER, f"/sale {number} 100 pizza")).text or ""
+        answer = (await send(telegram, OWNER, f"/sale {shown(number)} 100 pizza")).text or ""
         assert "coffee, tea, pastry" in answer
         assert "No sale with receipt #Z-9" in ((await send(telegram, OWNER, "/refund #Z-9")).text or "")
+
+    async def test_a_mistyped_member_number_reaches_nobody(self, app: App, telegram: FakeTelegram) -> None:
+        async with app.sessionmaker() as session:
+            for n in range(21):
+                await enrol(
+                    session,
+                    app.programme,
+                    telegram_id=6000 + n,
+                    first_name="Member",
+                    username=None,
+                    language="en",
+                    referral_code=None,
+                    now=utcnow(),
+                )
+            await session.commit()
+        meant = shown(21)
+        swapped = meant[1] + meant[0] + meant[2:]  # member 12's digits with member 21's check digit
+        bare = str(12)  # member 12 without the check digit (reads as member 1 with a wrong one)
+        before = await counts(app)
+        for typed in (swapped, bare):
+            answer = (await send(telegram, OWNER, f"/sale {typed} 500")).text or ""
+            assert "Check the number" in answer, typed
+        assert await counts(app) == before
+        assert "Sale of 500" in ((await send(telegram, OWNER, f"/sale {meant} 500")).text or "")
 
     async def test_old_panel_buttons_are_refused(self, app: App, telegram: FakeTelegram) -> None:
         await appoint_cashier(telegram)
         number = await join(telegram, ANNA)
-        panel = await send(telegram, CASHIER, f"/member {number}")
+        panel = await send(telegram, CASHIER, f"/member {shown(number)}")
         old = PanelButton(action=PanelAction.SALE, member=number, at=int(time.time() // 60) - 600).pack()
         update_id = telegram.push_callback(CASHIER, panel, old)
         assert "panel is old" in await answer_to(telegram, update_id)
@@ -212,7 +241,7 @@ class TestBadInput:
     async def test_panel_of_a_dismissed_cashier_is_stale(self, app: App, telegram: FakeTelegram) -> None:
         await appoint_cashier(telegram)
         number = await join(telegram, ANNA)
-        panel = await send(telegram, CASHIER, f"/member {number}")
+        panel = await send(telegram, CASHIER, f"/member {shown(number)}")
         await send(telegram, OWNER, f"/staff remove {CASHIER.id} cashier", expect="no longer")
         update_id = telegram.push_callback(CASHIER, panel, panel.button("Sale")["callback_data"])
         assert "no longer active" in await answer_to(telegram, update_id)
@@ -220,7 +249,7 @@ class TestBadInput:
     async def test_cashier_over_the_limit_is_refused_and_owner_told(self, app: App, telegram: FakeTelegram) -> None:
         await appoint_cashier(telegram)
         number = await join(telegram, ANNA)
-        answer = await send(telegram, CASHIER, f"/sale {number} 25000")
+        answer = await send(telegram, CASHIER, f"/sale {shown(number)} 25000")
         assert "up to 20,000" in (answer.text or "")
         report = await telegram.wait_for(OWNER.id, contains="was refused")
         assert f"Cashier {CASHIER.id} was refused: a sale of 25000" in (report.text or "")

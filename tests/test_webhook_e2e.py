@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -47,6 +48,18 @@ def text_update(update_id: int, user: FakeUser, text: str) -> dict[str, Any]:
     if text.startswith("/"):
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
     return {"update_id": update_id, "message": message}
+
+
+def _nested(depth: int) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    for _ in range(depth):
+        document = {"reply_to_message": document}
+    return document
+
+
+def _with_chat_id(update: dict[str, Any], chat_id: int) -> dict[str, Any]:
+    update["message"]["chat"]["id"] = chat_id
+    return update
 
 
 @dataclass
@@ -153,3 +166,29 @@ class TestWebhook:
         headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
         async with webhook.http.post(webhook.url, data=b"{not json", headers=headers) as response:
             assert response.status == 400
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            pytest.param(b"[" * 100_000 + b"]" * 100_000, id="nested-beyond-the-parser"),
+            pytest.param(json.dumps({"update_id": 1, "message": _nested(40)}).encode(), id="nested-beyond-any-update"),
+            pytest.param(json.dumps(text_update(2**64, ANNA, "/stop")).encode(), id="update-id-beyond-64-bits"),
+            pytest.param(json.dumps(_with_chat_id(text_update(5, ANNA, "/stop"), -(2**63) - 1)).encode(), id="chat-id"),
+            pytest.param(b"1" * 5000, id="a-number-too-long-to-read"),
+            pytest.param(b'{"update_id": 1e999}', id="infinite"),
+            pytest.param(b"[1, 2]", id="an-array"),
+            pytest.param(b'"update"', id="a-string"),
+            pytest.param(b"null", id="null"),
+            pytest.param(b"\xff\xfe", id="not-utf-8"),
+        ],
+    )
+    async def test_an_odd_body_is_a_bad_request_and_changes_nothing(
+        self, webhook: Webhook, telegram: FakeTelegram, body: bytes
+    ) -> None:
+        await member_with_marketing(webhook.app, ANNA)
+        before = await settled_dump(webhook.app.engine)
+        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+        async with webhook.http.post(webhook.url, data=body, headers=headers) as response:
+            assert response.status == 400
+        assert await dump(webhook.app.engine) == before
+        assert telegram.messages_to(ANNA.id) == []

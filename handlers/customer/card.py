@@ -11,6 +11,7 @@ from handlers.i18n import Texts, Translator
 from handlers.images import qr_png
 from models.core.base import utcnow
 from models.members.cards import CardSigner
+from models.members.numbers import shown
 from models.members.registry import MemberView
 
 
@@ -24,7 +25,7 @@ async def show_card(message: Message, bot: Bot, t: Translator, member: MemberVie
     await message.answer_photo(
         BufferedInputFile(qr_png(link), filename="card.png"),
         caption=t(
-            "card-caption", number=member.id, points=member.balance, minutes=int(cards.ttl.total_seconds() // 60)
+            "card-caption", number=shown(member.id), points=member.balance, minutes=int(cards.ttl.total_seconds() // 60)
         ),
     )
 

@@ -18,6 +18,7 @@ from models.core.base import utcnow
 from models.core.programme import Programme
 from models.members import enrolment, registry
 from models.members.cards import CardSigner
+from models.members.numbers import shown
 from models.members.registry import MemberView
 from models.till.staff import Actor, Role
 
@@ -93,7 +94,7 @@ async def open_scanned_card(
     member_id = cards.verify(token, utcnow())
     if role is not None and message.from_user is not None:
         viewer = Actor(message.from_user.id, role)
-        await show_member_panel(message, t, session, programme, cards, viewer, str(member_id))
+        await show_member_panel(message, t, session, programme, cards, viewer, shown(member_id))
     elif member is not None and member.id == member_id:
         await message.answer(t("card-own-scanned"))
     else:
@@ -132,7 +133,7 @@ async def consent_answer(
     await query.answer()
     if not joined.created:
         return
-    lines = [t("welcome", name=user.first_name, number=joined.member.id, points=joined.welcome_points)]
+    lines = [t("welcome", name=user.first_name, number=shown(joined.member.id), points=joined.welcome_points)]
     if callback_data.ref and joined.invited_by is None:
         lines.append(t("referral-invalid"))
     await query.message.edit_text("\n\n".join(lines))

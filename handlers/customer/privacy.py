@@ -29,6 +29,7 @@ from handlers.replies import edit
 from models.core.base import utcnow
 from models.core.programme import Programme
 from models.members import privacy, registry
+from models.members.numbers import shown
 from models.members.registry import MemberView
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ async def send_my_data(
     document = await privacy.export(session, programme, member.id, now)
     data = json.dumps(document, ensure_ascii=False, indent=2).encode()
     await message.answer_document(
-        BufferedInputFile(data, filename=t.raw("mydata-filename", number=member.id)), caption=t("mydata-caption")
+        BufferedInputFile(data, filename=t.raw("mydata-filename", number=shown(member.id))), caption=t("mydata-caption")
     )
 
 

@@ -7,13 +7,14 @@ from aiogram.types import Message
 from handlers.i18n import Translator
 from handlers.staff.till import Till
 from models.core.base import utcnow
+from models.members.numbers import shown
 from models.offers.coupons import Redeemed, redeem_coupon
 from models.till.staff import Actor
 
 
 def redeemed_text(t: Translator, used: Redeemed) -> str:
     title = used.offer.title.in_(t.language) if used.offer else used.coupon.offer_id
-    lines = [t("coupon-redeemed", code=used.coupon.shown_code, title=title, number=used.coupon.member_id)]
+    lines = [t("coupon-redeemed", code=used.coupon.shown_code, title=title, number=shown(used.coupon.member_id))]
     if used.offer is not None and used.offer.discount_percent:
         lines.append(t("coupon-redeemed-discount", percent=used.offer.discount_percent))
     if used.gift_points:

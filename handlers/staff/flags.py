@@ -12,6 +12,7 @@ from handlers.i18n import Texts, Translator
 from handlers.notices import kind_name, optional
 from models.core.clock import business_day
 from models.core.programme import Programme
+from models.members.numbers import shown
 from models.points.flags import recent_flags
 from models.till.staff import Role
 
@@ -27,7 +28,7 @@ async def flags_command(message: Message, t: Translator, session: AsyncSession, 
             t(
                 "flags-line",
                 date=business_day(programme, flag.flagged_at),
-                number=flag.member_id,
+                number=shown(flag.member_id),
                 sign="+" if flag.amount > 0 else "−",
                 points=abs(flag.amount),
                 kind=kind_name(t, flag.kind),

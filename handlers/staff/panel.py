@@ -14,6 +14,7 @@ from handlers.staff.till import Till, TillMiddleware, actor_of, read_sale
 from handlers.states import TillStates
 from models.core.amounts import AMOUNT_EXAMPLE
 from models.core.base import utcnow
+from models.members.numbers import shown
 from models.till.staff import Role
 
 
@@ -22,17 +23,17 @@ async def panel_pressed(query: CallbackQuery, callback_data: PanelButton, t: Tra
         await query.answer(t.raw("panel-stale"), show_alert=True)
         return
     await state.set_state(TillStates.amount)
-    await state.update_data(member=callback_data.member, action=callback_data.action.value)
+    await state.update_data(member=shown(callback_data.member), action=callback_data.action.value)
     await query.answer()
     key = "panel-ask-sale" if callback_data.action is PanelAction.SALE else "panel-ask-redeem"
     await query.message.answer(
-        t(key, number=callback_data.member, example=AMOUNT_EXAMPLE), reply_markup=ForceReply(selective=True)
+        t(key, number=shown(callback_data.member), example=AMOUNT_EXAMPLE), reply_markup=ForceReply(selective=True)
     )
 
 
 async def amount_typed(message: Message, state: FSMContext, event_update: Update, role: Role, till: Till) -> None:
     """The answer to a panel's question; a refusal keeps the question open so the cashier can type it again."""
-    asked = await state.get_data()
+    asked = await state.get_data()  # the member as the cashier would type them, check digit and all
     member, action = str(asked.get("member", "")), asked.get("action")
     t = till.t
     actor = actor_of(message, role)

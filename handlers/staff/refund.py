@@ -13,6 +13,7 @@ from handlers.staff.till import actor_of, follow_purchases
 from models.core.base import utcnow
 from models.core.programme import Programme
 from models.core.updates import UpdateWork
+from models.members.numbers import shown
 from models.till.refunds import refund
 from models.till.staff import Role
 
@@ -39,7 +40,7 @@ async def refund_command(
             receipt=done.receipt,
             amount=money(done.amount_cents),
             currency=programme.currency,
-            number=done.member_id,
+            number=shown(done.member_id),
             points=done.points_back,
             balance=done.balance,
         )

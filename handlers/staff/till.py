@@ -19,6 +19,7 @@ from models.core.errors import DomainError
 from models.core.programme import Programme
 from models.core.updates import UpdateWork
 from models.members.cards import CardSigner
+from models.members.numbers import shown
 from models.till import redemption
 from models.till.desk import SalesDesk
 from models.till.sales import SaleRequest
@@ -99,14 +100,14 @@ class Till:
         self.work.settled_elsewhere()  # the desk committed the record with the sale
         t, currency = self.t, self.programme.currency
         if not result.created:
-            await message.answer(t("sale-already", receipt=optional(result.receipt), number=result.member_id))
+            await message.answer(t("sale-already", receipt=optional(result.receipt), number=shown(result.member_id)))
             return False
         lines = [
             t(
                 "sale-recorded",
                 amount=money(result.amount_cents),
                 currency=currency,
-                number=result.member_id,
+                number=shown(result.member_id),
                 receipt=optional(result.receipt),
                 points=result.points,
                 balance=result.balance,
@@ -134,6 +135,6 @@ class Till:
             await message.answer(self.t("redeem-already"))
             return False
         await message.answer(
-            self.t("redeem-done", number=result.member_id, points=result.points, balance=result.balance)
+            self.t("redeem-done", number=shown(result.member_id), points=result.points, balance=result.balance)
         )
         return True

@@ -10,7 +10,10 @@ Trail = Callable[[AsyncSession], Awaitable[None]]
 
 
 class DomainError(Exception):
-    """A request the rules refuse; nothing was changed. `code` picks the text shown to the user.
+    """A request the rules refuse; nothing was changed. `code` picks the text shown to the user, `details` fill it in.
+
+    Only the code is the exception's message: details may be what someone typed or a phone number, and an error's
+    message reaches the logs (aiogram logs the chain when an answer fails), so they stay out of `args`, str and repr.
 
     A refusal that must leave a trace (a cashier's limit breach is audited and owners hear of it) carries it as
     `trail`: the unit of work rolls the request back, then writes the trail in its place.
@@ -20,7 +23,7 @@ class DomainError(Exception):
     trail: Trail | None = None
 
     def __init__(self, **details: object) -> None:
-        super().__init__(self.code, details)
+        super().__init__(self.code)
         self.details = details
 
 
@@ -30,6 +33,12 @@ class NotAMember(DomainError):
 
 class UnknownMember(DomainError):
     code = "unknown-member"
+
+
+class MemberNumberMistyped(DomainError):
+    """A member number whose check digit does not match: mistyped, or typed without its check digit."""
+
+    code = "member-number-mistyped"
 
 
 class MemberForgotten(DomainError):

@@ -8,10 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.core.errors import UnknownMember
+from models.members import numbers
 from models.members.cards import CardSigner
 from models.members.registry import Member
 
-MEMBER_NUMBER_DIGITS = 9  # longer runs of digits are phone numbers
+MEMBER_NUMBER_DIGITS = 9  # with the check digit; longer runs of digits are phone numbers
 
 
 def _phone(ref: str) -> str | None:
@@ -25,12 +26,13 @@ def _phone(ref: str) -> str | None:
 
 
 async def member_id(session: AsyncSession, ref: str, cards: CardSigner, now: datetime) -> int:
-    """The member `ref` names; raises UnknownMember (or the card's own error) when it names nobody."""
+    """The member `ref` names; raises UnknownMember (or the card's own error) when it names nobody, and
+    MemberNumberMistyped for a member number whose check digit does not match."""
     ref = ref.strip()
     if CardSigner.looks_like_token(ref):
         found: int | None = cards.verify(ref, now)
     elif ref.isdecimal() and len(ref) <= MEMBER_NUMBER_DIGITS:
-        found = int(ref)
+        found = numbers.read(ref)
     elif (phone := _phone(ref)) is not None:
         found = await session.scalar(
             select(Member.id).where(Member.phone == phone, Member.forgotten_at.is_(None)).order_by(Member.id.desc())

@@ -22,6 +22,7 @@ from models.campaigns.planning import CampaignRecipient
 from models.core.base import Base
 from models.core.programme import Programme
 from models.core.uow import writing
+from models.members import numbers
 from models.members.preferences import BirthdayChange, MemberInterest
 from models.members.registry import MARKETING, TERMS, ConsentEvent, Member, consent_event, lock_member
 from models.offers.collections import Badge
@@ -122,7 +123,7 @@ async def export(session: AsyncSession, programme: Programme, member_id: int, no
     """Everything kept about the member, as one JSON-ready document."""
     document: dict[str, JSONValue] = {
         "programme": programme.name,
-        "member_number": member_id,
+        "member_number": numbers.shown(member_id),  # as on the card
         "exported_at": now.isoformat(),
     }
     for name, rows in PERSONAL_DATA.items():

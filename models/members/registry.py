@@ -13,6 +13,7 @@ from models.core.base import Base
 from models.core.errors import MemberForgotten, NotYourContact, UnknownMember
 from models.core.programme import LANGUAGES, Programme
 from models.core.uow import writing
+from models.members import numbers
 
 TERMS, MARKETING = "terms", "marketing"  # what a member consents to
 
@@ -108,7 +109,7 @@ async def lock_member(
     query = select(Member).where(Member.id == member_id).with_for_update().execution_options(populate_existing=True)
     member = await session.scalar(query)
     if member is None:
-        raise UnknownMember(member=ref or str(member_id))
+        raise UnknownMember(member=ref or numbers.shown(member_id))
     if member.forgotten_at is not None and not even_forgotten:
         raise MemberForgotten()
     return member

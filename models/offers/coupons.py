@@ -30,7 +30,7 @@ from models.core.errors import (
 )
 from models.core.programme import Offer, Programme
 from models.core.uow import Checkpoint, no_checkpoint, writing
-from models.members import lookup
+from models.members import lookup, numbers
 from models.members.cards import CardSigner
 from models.members.registry import lock_member
 from models.points import ledger
@@ -258,7 +258,7 @@ async def _redeem(
     if coupon is None:
         raise CouponUnknown(code=code)
     if member_id is not None and coupon.member_id != member_id:
-        raise CouponForeign(code=code, member=member_id)
+        raise CouponForeign(code=code, member=numbers.shown(member_id))
     if coupon.redeemed_at is not None:
         raise CouponUsed(code=code, date=business_day(programme, coupon.redeemed_at).isoformat())
     if coupon.released_at is not None or coupon.expires_at <= now:

@@ -20,6 +20,7 @@ from models.core.errors import (
 )
 from models.core.programme import Programme
 from models.members.cards import CardSigner
+from models.members.numbers import shown
 from models.members.registry import Member
 from models.offers.collections import Badge, award_completed
 from models.offers.coupons import Coupon, issue_coupon, live_coupons, normalise_code, redeem_coupon, release_expired
@@ -99,7 +100,7 @@ class TestRedeem:
         member_id = await new_member(session, programme, 1)
         code = (await issue_coupon(session, programme, member_id, "comeback_20", NOW, "k1")).coupon.shown_code
         await session.commit()
-        used = await redeem_coupon(session, programme, CARDS, CASHIER, code.lower(), now=NOW, member=str(member_id))
+        used = await redeem_coupon(session, programme, CARDS, CASHIER, code.lower(), now=NOW, member=shown(member_id))
         assert used.offer is not None
         assert used.offer.discount_percent == 20
         with pytest.raises(CouponUsed) as refused:
@@ -117,7 +118,7 @@ class TestRedeem:
         code = (await issue_coupon(session, programme, anna, "croissant_gift", NOW, "k1")).coupon.code
         await session.commit()
         with pytest.raises(CouponForeign):
-            await redeem_coupon(session, programme, CARDS, CASHIER, code, now=NOW, member=str(boris))
+            await redeem_coupon(session, programme, CARDS, CASHIER, code, now=NOW, member=shown(boris))
         with pytest.raises(CouponUnknown):
             await redeem_coupon(session, programme, CARDS, CASHIER, "ZZZZ-ZZZZ", now=NOW)
         with pytest.raises(CouponUnknown):

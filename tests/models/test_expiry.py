@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.core.programme import Programme
+from models.members.numbers import shown
 from models.members.registry import Member
 from models.points import ledger
 from models.points.expiry import expire_due
@@ -42,7 +43,7 @@ class TestExpiry:
     ) -> None:
         member = await new_member(session, programme, 1)
         await sale(session, programme, member, "1000", receipt="A1", now=NOW + timedelta(days=10))
-        await redeem_points(session, programme, CARDS, OWNER, member=str(member), points="80", update_id=1, now=NOW)
+        await redeem_points(session, programme, CARDS, OWNER, member=shown(member), points="80", update_id=1, now=NOW)
         notices = await expire_due(session, NOW + timedelta(days=programme.expiry.days, hours=1))
         assert [n.posted.amount for n in notices] == [-20]
         lots = await ledger.live_lots(session, member)

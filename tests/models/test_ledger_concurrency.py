@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from models.core.errors import InsufficientPoints
 from models.core.programme import Programme
+from models.members.numbers import shown
 from models.members.registry import Member, lock_member
 from models.points.check import verify
 from models.points.ledger import LedgerEntry
@@ -37,7 +38,7 @@ async def _redeem(sessionmaker: async_sessionmaker[AsyncSession], programme: Pro
     async with sessionmaker() as session:
         try:
             done = await redeem_points(
-                session, programme, CARDS, OWNER, member=str(member), points=str(REDEEM_POINTS), update_id=n, now=NOW
+                session, programme, CARDS, OWNER, member=shown(member), points=str(REDEEM_POINTS), update_id=n, now=NOW
             )
         except InsufficientPoints:
             return 0

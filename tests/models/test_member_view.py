@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.core.errors import MemberForgotten, UnknownEntry, UnknownMember
 from models.core.programme import Programme
+from models.members.numbers import shown
 from models.members.registry import Member
 from models.points.flags import flag_entry, recent_flags
 from models.points.history import history
@@ -32,7 +33,7 @@ class TestValueCard:
         assert (card.balance, card.tier.name, card.purchases, card.lifetime_spend_cents) == (175, "bronze", 5, 150_000)
         assert [line.receipt for line in card.last_purchases] == ["R5", "R4", "R3", "R2", "R1"]
         assert card.last_purchases[0].refunded
-        owner_view = await value_card(session, programme, CARDS, OWNER, member=str(member), now=NOW)
+        owner_view = await value_card(session, programme, CARDS, OWNER, member=shown(member), now=NOW)
         assert owner_view.phone == "+79001234567"
         looked = list(await session.scalars(select(AuditEvent.actor_id).where(AuditEvent.action == "member.view")))
         assert looked == [CASHIER.telegram_id, OWNER.telegram_id]
@@ -40,11 +41,11 @@ class TestValueCard:
     async def test_unknown_and_forgotten_members_are_refused(self, session: AsyncSession, programme: Programme) -> None:
         member = await new_member(session, programme, 1)
         with pytest.raises(UnknownMember):
-            await value_card(session, programme, CARDS, CASHIER, member="4242", now=NOW)
+            await value_card(session, programme, CARDS, CASHIER, member=shown(4242), now=NOW)
         await session.execute(update(Member).where(Member.id == member).values(forgotten_at=NOW))
         await session.commit()
         with pytest.raises(MemberForgotten):
-            await value_card(session, programme, CARDS, CASHIER, member=str(member), now=NOW)
+            await value_card(session, programme, CARDS, CASHIER, member=shown(member), now=NOW)
 
 
 class TestHistory:

@@ -21,6 +21,7 @@ from models.core.errors import (
     UnknownReceipt,
 )
 from models.core.programme import Programme
+from models.members.numbers import shown
 from models.members.registry import Member
 from models.points import ledger
 from models.till.audit import AuditEvent
@@ -184,7 +185,9 @@ class TestLimits:
         for number, member in enumerate(members):  # 4 x 1000 points = 4000 of the 5000 a day
             await sale(session, programme, member, "20000", receipt=f"R{number}", actor=CASHIER)
         member = members[0]
-        await redeem_points(session, programme, CARDS, CASHIER, member=str(member), points="900", update_id=9, now=NOW)
+        await redeem_points(
+            session, programme, CARDS, CASHIER, member=shown(member), points="900", update_id=9, now=NOW
+        )
         with pytest.raises(LimitExceeded) as refused:
             await sale(session, programme, members[1], "2000", receipt="R9", actor=CASHIER)
         assert refused.value.details == {"limit": "points_per_day", "allowed": 5000, "used": 4900, "asked": 125}
@@ -210,7 +213,7 @@ class TestRefund:
     ) -> None:
         member = await new_member(session, programme, 1)
         await sale(session, programme, member, "1000", receipt="A1")
-        await redeem_points(session, programme, CARDS, OWNER, member=str(member), points="120", update_id=5, now=NOW)
+        await redeem_points(session, programme, CARDS, OWNER, member=shown(member), points="120", update_id=5, now=NOW)
         done = await refund(session, programme, OWNER, receipt="A1", now=NOW)
         assert (done.points_back, done.unrecovered, done.balance) == (30, 20, 0)
         assert await ledger.entries_sum(session, member) == 0
@@ -224,10 +227,10 @@ class TestRedeem:
     async def test_redeem_spends_once_per_update(self, session: AsyncSession, programme: Programme) -> None:
         member = await new_member(session, programme, 1)
         first = await redeem_points(
-            session, programme, CARDS, CASHIER, member=str(member), points="40", update_id=3, now=NOW
+            session, programme, CARDS, CASHIER, member=shown(member), points="40", update_id=3, now=NOW
         )
         again = await redeem_points(
-            session, programme, CARDS, CASHIER, member=str(member), points="40", update_id=3, now=NOW
+            session, programme, CARDS, CASHIER, member=shown(member), points="40", update_id=3, now=NOW
         )
         assert (first.created, first.balance, again.created) == (True, 60, False)
         assert await balance(session, member) == 60
@@ -236,11 +239,11 @@ class TestRedeem:
         member = await new_member(session, programme, 1)
         with pytest.raises(InsufficientPoints):
             await redeem_points(
-                session, programme, CARDS, OWNER, member=str(member), points="101", update_id=1, now=NOW
+                session, programme, CARDS, OWNER, member=shown(member), points="101", update_id=1, now=NOW
             )
         for typed in ("0", "-3", "1.5", "lots"):
             with pytest.raises(BadPoints):
                 await redeem_points(
-                    session, programme, CARDS, OWNER, member=str(member), points=typed, update_id=2, now=NOW
+                    session, programme, CARDS, OWNER, member=shown(member), points=typed, update_id=2, now=NOW
                 )
         assert await balance(session, member) == 100

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from models.core.errors import BadAmount, DomainError, UnknownMember
 from models.core.programme import Programme
 from models.members.cards import CardSigner
+from models.members.numbers import shown
 from models.members.registry import Member
 from models.points.check import verify
 from models.till import desk as desk_module
@@ -40,11 +41,11 @@ class TestSalesDesk:
         outcomes = await settle_all(
             desk,
             [
-                SaleRequest(OWNER, str(anna), "1000", receipt="A1"),
-                SaleRequest(OWNER, str(boris), "abc"),
-                SaleRequest(OWNER, str(anna), "1000", receipt="A1"),
-                SaleRequest(OWNER, "999", "100"),
-                SaleRequest(OWNER, str(boris), "200", receipt="B1"),
+                SaleRequest(OWNER, shown(anna), "1000", receipt="A1"),
+                SaleRequest(OWNER, shown(boris), "abc"),
+                SaleRequest(OWNER, shown(anna), "1000", receipt="A1"),
+                SaleRequest(OWNER, shown(999), "100"),
+                SaleRequest(OWNER, shown(boris), "200", receipt="B1"),
             ],
         )
         first, bad, again, nobody, other = outcomes
@@ -65,8 +66,8 @@ class TestSalesDesk:
     ) -> None:
         anna = await new_member(session, programme, 1)
         desk = desk_for(sessionmaker, programme)
-        impatient = asyncio.create_task(desk.record(SaleRequest(OWNER, str(anna), "1000", receipt="A1")))
-        patient = asyncio.create_task(desk.record(SaleRequest(OWNER, str(anna), "200", receipt="A2")))
+        impatient = asyncio.create_task(desk.record(SaleRequest(OWNER, shown(anna), "1000", receipt="A1")))
+        patient = asyncio.create_task(desk.record(SaleRequest(OWNER, shown(anna), "200", receipt="A2")))
         await asyncio.sleep(0)  # both handed in, the batch about to be written
         impatient.cancel()
         assert (await asyncio.wait_for(patient, 10)).balance == 160
@@ -81,7 +82,7 @@ class TestSalesDesk:
     ) -> None:
         member = await new_member(session, programme, 1)
         desk = desk_for(sessionmaker, programme)
-        requests = [SaleRequest(OWNER, str(member), "100", update_id=n) for n in range(60)]
+        requests = [SaleRequest(OWNER, shown(member), "100", update_id=n) for n in range(60)]
         outcomes = await settle_all(desk, requests)
         assert all(isinstance(outcome, SaleResult) and outcome.created for outcome in outcomes)
         balances = sorted(outcome.balance for outcome in outcomes if isinstance(outcome, SaleResult))
@@ -112,7 +113,7 @@ class TestSalesDesk:
 
         monkeypatch.setattr(desk_module, "record_sales", flaky)
         desk = desk_for(sessionmaker, programme)
-        outcomes = await settle_all(desk, [SaleRequest(OWNER, str(member), "100", update_id=n) for n in range(3)])
+        outcomes = await settle_all(desk, [SaleRequest(OWNER, shown(member), "100", update_id=n) for n in range(3)])
         assert all(isinstance(outcome, SaleResult) and outcome.created for outcome in outcomes)
         assert await session.scalar(select(Member.balance).where(Member.id == member)) == 115
 
@@ -126,9 +127,9 @@ class TestSalesDesk:
         outcomes = await settle_all(
             desk,
             [
-                SaleRequest(OWNER, str(newcomer), "100", update_id=1),
-                SaleRequest(OWNER, str(inviter), "100", update_id=2),
-                SaleRequest(OWNER, str(newcomer), "100", update_id=3),
+                SaleRequest(OWNER, shown(newcomer), "100", update_id=1),
+                SaleRequest(OWNER, shown(inviter), "100", update_id=2),
+                SaleRequest(OWNER, shown(newcomer), "100", update_id=3),
             ],
         )
         assert all(isinstance(outcome, SaleResult) for outcome in outcomes)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.core.programme import Programme
 from models.members.cards import CardSigner
 from models.members.enrolment import enrol
+from models.members.numbers import shown
 from models.till import staff
 from models.till.sales import SaleResult, record_sale
 from models.till.staff import Actor, Role
@@ -53,7 +54,7 @@ async def appoint(session: AsyncSession, programme: Programme, actor: Actor = CA
 async def sale(
     session: AsyncSession,
     programme: Programme,
-    member: int | str,
+    member: int | str,  # a member id, or what staff typed
     amount: str,
     *,
     receipt: str | None = None,
@@ -67,7 +68,7 @@ async def sale(
         programme,
         CARDS,
         actor,
-        member=str(member),
+        member=shown(member) if isinstance(member, int) else member,
         amount=amount,
         category=category,
         receipt=receipt,

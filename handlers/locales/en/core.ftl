@@ -51,6 +51,7 @@ error-internal = Something went wrong on our side. Please try again in a minute.
 error-error = That did not work. Please try again.
 error-not-a-member = You are not a member yet. Tap /start to join.
 error-unknown-member = No member found for { $member }. Check the member number, phone or card code.
+error-member-number-mistyped = Check the number: the last digit of a member number is a check digit, and it does not match. Type the number exactly as the member's card shows it, or their phone number.
 error-member-forgotten = This member has deleted their data and left the programme.
 error-insufficient-points = Not enough points: the balance is { $balance }, { $asked } were asked.
 error-card-invalid = This card code is not valid. Ask the member to open /card and scan it again.
