@@ -1,5 +1,5 @@
-"""Trouble a test orders: the next calls of a method failing (429, 5xx, any status), users who blocked the bot,
-and slow answers."""
+"""Trouble a test orders: the next calls of a method failing (429, 5xx, any status), every call about one chat
+failing or held back, users who blocked the bot, and slow answers."""
 
 from __future__ import annotations
 
@@ -38,6 +38,8 @@ class Faults:
         self._blocked: set[int] = set()
         self._faults: dict[str, deque[_Fault]] = {}
         self._delays: dict[str, float] = {}
+        self._failing_chats: dict[int, int] = {}
+        self._held_chats: dict[int, asyncio.Event] = {}
 
     def fail_next(
         self,
@@ -78,8 +80,29 @@ class Faults:
         if chat_id in self._blocked:
             raise ApiError(403, BLOCKED_DESCRIPTION)
 
-    async def before_answer(self, method: str) -> None:
-        """Wait out the method's delay, then raise its next injected error if one is due."""
+    def fail_chat(self, chat_id: int, status: int = 502) -> None:
+        """Answer every call about this chat with `status` (an answer lost on the way, say) until `heal_chat`."""
+        self._failing_chats[chat_id] = status
+
+    def heal_chat(self, chat_id: int) -> None:
+        self._failing_chats.pop(chat_id, None)
+
+    def hold_chat(self, chat_id: int) -> None:
+        """Keep every call about this chat waiting, unanswered, until `release_chat`."""
+        self._held_chats.setdefault(chat_id, asyncio.Event())
+
+    def release_chat(self, chat_id: int) -> None:
+        held = self._held_chats.pop(chat_id, None)
+        if held is not None:
+            held.set()
+
+    async def before_answer(self, method: str, chat_id: int | None = None) -> None:
+        """Hold or fail a call about a chat so ordered, wait out the method's delay, then raise its next injected
+        error if one is due."""
+        if chat_id is not None and (held := self._held_chats.get(chat_id)) is not None:
+            await held.wait()
+        if chat_id is not None and (status := self._failing_chats.get(chat_id)) is not None:
+            raise ApiError(status, _STATUS_DESCRIPTIONS.get(status, "Error"))
         delay = self._delays.get(method.lower(), self._delays.get("", 0.0))
         if delay:
             await asyncio.sleep(delay)

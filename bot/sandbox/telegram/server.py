@@ -12,7 +12,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiohttp import web
 
 from bot.sandbox.telegram.account import Account
-from bot.sandbox.telegram.api import ApiError, Call, Endpoint, JSONDict
+from bot.sandbox.telegram.api import ApiError, Call, Endpoint, JSONDict, as_int
 from bot.sandbox.telegram.chats import Chats
 from bot.sandbox.telegram.faults import Faults
 from bot.sandbox.telegram.files import MAX_UPLOAD_BYTES, Files
@@ -63,6 +63,7 @@ class FakeTelegram:
         self.commands = account.commands
         self.commands_for = account.commands_for
         self.push_update = self._updates.push_update
+        self.replay = self._updates.replay
         self.push_text = self._updates.push_text
         self.push_contact = self._updates.push_contact
         self.push_photo = self._updates.push_photo
@@ -72,6 +73,10 @@ class FakeTelegram:
         self.block_user = faults.block_user
         self.unblock_user = faults.unblock_user
         self.set_delay = faults.set_delay
+        self.fail_chat = faults.fail_chat
+        self.heal_chat = faults.heal_chat
+        self.hold_chat = faults.hold_chat
+        self.release_chat = faults.release_chat
         # Load, for wait_idle.
         self._in_flight = 0
         self._last_activity = time.monotonic()
@@ -170,7 +175,7 @@ class FakeTelegram:
                 raise ApiError(401, "Unauthorized")
             if known is None:
                 raise ApiError(404, "Not Found: method not found")
-            await self._faults.before_answer(method)
+            await self._faults.before_answer(method, as_int(params.get("chat_id")))
             result = await known[1](Call(method, params, uploads))
         except ApiError as error:
             return _error_response(error)

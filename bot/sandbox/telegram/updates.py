@@ -41,6 +41,7 @@ class Updates:
         self._open_callbacks: set[str] = set()
         self._callback_by_update: dict[int, str] = {}
         self._callback_answers: dict[str, JSONDict] = {}
+        self._pushed: dict[int, JSONDict] = {}  # every update as first pushed, to replay it
 
     def endpoints(self) -> dict[str, Endpoint]:
         return {
@@ -79,12 +80,18 @@ class Updates:
             update_id = self._next_update_id
         self._next_update_id = max(self._next_update_id, update_id + 1)
         queued = {**update, "update_id": update_id}
+        self._pushed[update_id] = queued
         message = queued.get("message")
         if isinstance(message, dict):
             self._chats.remember_incoming(message)
         self._queued.append(queued)
         self._updates_arrived.set()
         return update_id
+
+    def replay(self, update_id: int) -> None:
+        """Hand out an update pushed before once more, as Telegram does when the bot did not confirm it."""
+        self._queued.append(self._pushed[update_id])
+        self._updates_arrived.set()
 
     def push_text(self, user: FakeUser, text: str) -> int:
         """A text message from `user`; a leading /command gets its bot_command entity like in Telegram."""
