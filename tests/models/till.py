@@ -1,4 +1,8 @@
-"""Shared steps for the ledger and till tests: members, staff and sales with sensible defaults."""
+"""Shared steps for the ledger and till tests: members, staff and sales with sensible defaults.
+
+Each step commits what it did, as the unit of work of the update behind it would (a sale's refusal too: the desk
+commits a refused sale's audit line with the batch).
+"""
 
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ async def new_member(
         referral_code=ref,
         now=now,
     )
+    await session.commit()
     return joined.member.id
 
 
@@ -49,6 +54,7 @@ async def appoint(session: AsyncSession, programme: Programme, actor: Actor = CA
         points_per_day=None,
         now=NOW,
     )
+    await session.commit()
 
 
 async def sale(
@@ -63,15 +69,18 @@ async def sale(
     update_id: int = 1,
     now: datetime = NOW,
 ) -> SaleResult:
-    return await record_sale(
-        session,
-        programme,
-        CARDS,
-        actor,
-        member=shown(member) if isinstance(member, int) else member,
-        amount=amount,
-        category=category,
-        receipt=receipt,
-        update_id=update_id,
-        now=now,
-    )
+    try:
+        return await record_sale(
+            session,
+            programme,
+            CARDS,
+            actor,
+            member=shown(member) if isinstance(member, int) else member,
+            amount=amount,
+            category=category,
+            receipt=receipt,
+            update_id=update_id,
+            now=now,
+        )
+    finally:
+        await session.commit()
