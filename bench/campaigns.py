@@ -35,6 +35,7 @@ from models.campaigns.planning import CampaignDraft, create_campaign, get_campai
 from models.core.base import utcnow
 from models.core.db import create_engine, create_sessionmaker, migrate
 from models.core.programme import load_programme
+from models.core.uow import transaction
 from models.till.staff import Actor, Role
 from scheduler.broadcast import DeliveryEngine
 from scheduler.context import JobContext
@@ -132,7 +133,7 @@ async def deliver(database_url: str, fake_url: str, rate: float, campaign_id: in
     delivery.start(campaign_id)
     await until_finished(delivery, campaign_id, seconds)
     await delivery.stop()
-    async with sessionmaker() as session:
+    async with transaction(sessionmaker) as session:
         status = (await get_campaign(session, campaign_id)).status
     await bot.session.close()
     await engine.dispose()

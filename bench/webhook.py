@@ -33,6 +33,7 @@ from bot.sandbox.telegram import FakeTelegram
 from bot.settings import Settings
 from models.core.base import utcnow
 from models.core.db import create_engine, migrate
+from models.core.uow import transaction
 from models.members.enrolment import enrol
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,7 +68,7 @@ async def _database(folder: Path) -> str:
 
 
 async def _members(app: App) -> list[int]:
-    async with app.sessionmaker() as session:
+    async with transaction(app.sessionmaker) as session:
         for telegram_id in range(1, MEMBERS + 1):
             await enrol(
                 session,

@@ -24,6 +24,7 @@ from handlers.commands import STAFF_COMMANDS
 from handlers.filters import HasRole
 from handlers.i18n import Texts
 from models.core.base import utcnow
+from models.core.uow import transaction
 from models.members.enrolment import enrol
 from models.members.numbers import shown
 from models.till.sales import record_sale
@@ -108,7 +109,7 @@ class World:
 async def world(telegram: FakeTelegram, database_url: str) -> AsyncIterator[World]:
     async with stepper(telegram, database_url) as steps:
         now, programme = utcnow(), steps.app.programme
-        async with steps.app.sessionmaker() as session:
+        async with transaction(steps.app.sessionmaker) as session:
             for user in (CUSTOMER, VERA):
                 joined = await enrol(
                     session,

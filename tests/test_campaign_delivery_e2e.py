@@ -31,6 +31,7 @@ from models.campaigns.planning import (
 from models.core import clock
 from models.core.base import utcnow
 from models.core.programme import Automation, LocalText
+from models.core.uow import transaction
 from models.members.registry import Member
 from models.till.staff import Actor, Role
 from tests.support.app import OWNER, bot_settings, start_app, stop_app
@@ -54,7 +55,7 @@ async def running_bot(
 
 async def launch(app: App, draft: CampaignDraft) -> CampaignView:
     """Create a campaign as a manager would and hand it to the scheduler."""
-    async with app.sessionmaker() as session:
+    async with transaction(app.sessionmaker) as session:
         campaign = await create_campaign(session, app.programme, draft, MANAGER, utcnow())
     app.campaigns.schedule(campaign)
     return campaign
@@ -64,7 +65,7 @@ async def finished(app: App, campaign_id: int, timeout: float = 30) -> Progress:
     """Wait until the campaign is over; its recipients' states."""
     deadline = time.monotonic() + timeout
     while True:
-        async with app.sessionmaker() as session:
+        async with transaction(app.sessionmaker) as session:
             campaign = await get_campaign(session, campaign_id)
             counts = (await progress(session, [campaign_id]))[campaign_id]
         if campaign.status in (CampaignStatus.DONE, CampaignStatus.CANCELLED):
@@ -111,7 +112,7 @@ class TestTelegramLimits:
                 telegram.block_user(chat_id)
             first = await finished(app, (await launch(app, CampaignDraft("all", "First"))).id)
             second = await finished(app, (await launch(app, CampaignDraft("all", "Second"))).id)
-            async with app.sessionmaker() as session:
+            async with transaction(app.sessionmaker) as session:
                 unreachable = set(await session.scalars(select(Member.telegram_id).where(Member.reachable.is_(False))))
         assert first[RecipientStatus.BLOCKED] == 5
         assert first[RecipientStatus.SENT] == 45
@@ -179,7 +180,7 @@ class TestMarketingRules:
             await seed(app, 100)
             campaign = await launch(app, CampaignDraft("all", "Some of you", holdout_percent=20))
             counts = await finished(app, campaign.id)
-            async with app.sessionmaker() as session:
+            async with transaction(app.sessionmaker) as session:
                 held = set(
                     await session.scalars(
                         select(Member.telegram_id)
@@ -202,7 +203,7 @@ class TestMarketingRules:
             await seed(app, 3)
             campaign = await launch(app, CampaignDraft("all", "Not now"))
             await asyncio.sleep(1.0)
-            async with app.sessionmaker() as session:
+            async with transaction(app.sessionmaker) as session:
                 current = await get_campaign(session, campaign.id)
         assert current.status == CampaignStatus.RUNNING
         assert campaign_messages(telegram, "Not now") == []
@@ -218,7 +219,7 @@ class TestAutomations:
             russian = await seed(app, 1, first_telegram_id=80_000_000, language="ru")
             await seed(app, 1, first_telegram_id=81_000_000)  # no birthday today
             today = clock.business_day(app.programme, utcnow())
-            async with app.sessionmaker() as session:
+            async with transaction(app.sessionmaker) as session:
                 birthday = today.replace(year=1990) if (today.month, today.day) != (2, 29) else date(1992, 2, 29)
                 await session.execute(
                     update(Member).where(Member.id.in_([*english, *russian])).values(birthday=birthday)

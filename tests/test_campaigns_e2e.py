@@ -17,6 +17,7 @@ from bot.app import App
 from bot.sandbox.telegram import FakeTelegram, FakeUser, Sent
 from models.campaigns.planning import Campaign, CampaignRecipient, RecipientStatus
 from models.core.base import utcnow
+from models.core.uow import transaction
 from models.till.purchases import Purchase
 from models.till.staff import StaffMember
 from tests.journeys import press, send
@@ -38,7 +39,7 @@ async def app(telegram: FakeTelegram, database_url: str, tmp_path: Path) -> Asyn
 
 
 async def campaigns_stored(app: App) -> int:
-    async with app.sessionmaker() as session:
+    async with transaction(app.sessionmaker) as session:
         return int(await session.scalar(select(func.count()).select_from(Campaign)) or 0)
 
 
@@ -97,7 +98,7 @@ class TestOneLine:
         self, app: App, telegram: FakeTelegram
     ) -> None:
         ids = await seed(app, 4)
-        async with app.sessionmaker() as session:
+        async with transaction(app.sessionmaker) as session:
             await set_segment(session, ids, "at_risk")
         answer = await send(
             telegram, OWNER, "/campaign at_risk 2099-12-01 10:00 offer=comeback_20 holdout=25 | We miss you"
@@ -213,7 +214,7 @@ class TestStatsAndCancel:
         answer = await send(telegram, OWNER, "/campaign all now holdout=50 | Come back")
         await finished_report(telegram)
         number = campaign_id(answer)
-        async with app.sessionmaker() as session:
+        async with transaction(app.sessionmaker) as session:
             rows = (await session.execute(select(CampaignRecipient.member_id, CampaignRecipient.status))).all()
             sent = [member for member, status in rows if status == RecipientStatus.SENT]
             held = [member for member, status in rows if status == RecipientStatus.HELD_OUT]
@@ -251,7 +252,7 @@ class TestWhoMayUseThem:
     async def test_cashiers_and_customers_are_refused(self, app: App, telegram: FakeTelegram, command: str) -> None:
         customer = FakeUser(id=member_user(0), first_name="Carl")
         await seed(app, 1)
-        async with app.sessionmaker() as session:
+        async with transaction(app.sessionmaker) as session:
             session.add(StaffMember(telegram_id=CASHIER.id, role="cashier", added_by=OWNER.id, added_at=utcnow()))
             await session.commit()
         assert "Your role (cashier) cannot do this" in ((await send(telegram, CASHIER, command)).text or "")
@@ -260,7 +261,7 @@ class TestWhoMayUseThem:
         assert len(telegram.messages_to(customer.id)) == 1
 
     async def test_an_admin_may(self, app: App, telegram: FakeTelegram) -> None:
-        async with app.sessionmaker() as session:
+        async with transaction(app.sessionmaker) as session:
             session.add(StaffMember(telegram_id=ADMIN.id, role="admin", added_by=OWNER.id, added_at=utcnow()))
             await session.commit()
         assert "No campaigns yet" in ((await send(telegram, ADMIN, "/campaigns")).text or "")

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from bot.app import App
 from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models.core.base import utcnow
+from models.core.uow import transaction
 from models.members.cards import CardSigner
 from models.members.numbers import shown
 from models.members.registry import Member
@@ -25,12 +26,12 @@ BORIS = FakeUser(id=5002, first_name="Борис", language_code="ru")
 
 
 async def member_row(app: App, telegram_id: int) -> Member | None:
-    async with app.sessionmaker() as session:
+    async with transaction(app.sessionmaker) as session:
         return await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
 
 
 async def ledger_rows(app: App) -> int:
-    async with app.sessionmaker() as session:
+    async with transaction(app.sessionmaker) as session:
         return int(await session.scalar(select(func.count()).select_from(LedgerEntry)) or 0)
 
 

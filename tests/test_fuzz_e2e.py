@@ -28,6 +28,7 @@ from handlers.commands import CUSTOMER_COMMANDS, STAFF_COMMANDS
 from handlers.i18n import Texts
 from handlers.keyboards import MENU_ROWS
 from models.core.base import utcnow
+from models.core.uow import transaction
 from models.members.enrolment import enrol
 from models.members.registry import Member
 from models.till.staff import StaffMember
@@ -140,7 +141,7 @@ async def playground(
 ) -> AsyncIterator[Playground]:
     async with stepper(telegram, database_url) as steps:
         now = utcnow()
-        async with steps.app.sessionmaker() as session:
+        async with transaction(steps.app.sessionmaker) as session:
             for user in MEMBERS:
                 await enrol(
                     session,
@@ -160,7 +161,7 @@ async def playground(
 
 
 async def _member_ids(playground: Playground, telegram_id: int) -> set[int]:
-    async with playground.steps.app.sessionmaker() as session:
+    async with transaction(playground.steps.app.sessionmaker) as session:
         return set(await session.scalars(select(Member.id).where(Member.telegram_id == telegram_id)))
 
 
@@ -230,7 +231,7 @@ class TestFuzz:
 
     async def test_the_check_notices_a_change_to_someone_elses_data(self, playground: Playground) -> None:
         async def rename_the_other_member() -> None:
-            async with playground.steps.app.sessionmaker() as session:
+            async with transaction(playground.steps.app.sessionmaker) as session:
                 other = await session.scalar(select(Member).where(Member.telegram_id == MEMBERS[1].id))
                 assert other is not None
                 other.first_name = "Changed"

@@ -12,6 +12,7 @@ from bot.app import App
 from bot.sandbox.telegram import FakeTelegram, FakeUser, Sent
 from models.analytics.member_stats import MemberStats
 from models.core.base import utcnow
+from models.core.uow import transaction
 from models.members.numbers import shown
 from models.offers.coupons import Coupon, issue_coupon
 from tests.journeys import eventually, join, press, send
@@ -36,7 +37,7 @@ async def regular(app: App, telegram: FakeTelegram, user: FakeUser) -> int:
         await sell(telegram, number, words)
 
     async def counted() -> int | None:  # the refresh runs just after the cashier's answer
-        async with app.sessionmaker() as session:
+        async with transaction(app.sessionmaker) as session:
             frequency = await session.scalar(select(MemberStats.frequency).where(MemberStats.member_id == number))
         return number if frequency == 4 else None
 
@@ -102,7 +103,7 @@ class TestCouponLifecycle:
     async def test_expired_and_foreign_and_unknown_codes_are_refused(self, app: App, telegram: FakeTelegram) -> None:
         anna = await regular(app, telegram, ANNA)
         boris = await join(telegram, BORIS)
-        async with app.sessionmaker() as session:
+        async with transaction(app.sessionmaker) as session:
             old = await issue_coupon(
                 session, app.programme, anna, "tasting_evening", utcnow() - timedelta(days=40), "t1"
             )
@@ -115,7 +116,7 @@ class TestCouponLifecycle:
         assert f"belongs to another member, not to member №{shown(boris)}" in (foreign.text or "")
         unknown = await send(telegram, OWNER, "/redeem ABCD-EFGH")
         assert "is not a coupon code" in (unknown.text or "")
-        async with app.sessionmaker() as session:
+        async with transaction(app.sessionmaker) as session:
             rows = (await session.scalars(select(Coupon).order_by(Coupon.id))).all()
         assert [row.redeemed_at for row in rows] == [None, None]
         mine = await send(telegram, OWNER, f"/redeem {shown(anna)} {code}")

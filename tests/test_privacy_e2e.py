@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.app import App
 from bot.check import check
 from bot.sandbox.telegram import FakeTelegram, FakeUser
+from models.core.uow import transaction
 from models.members.numbers import shown
 from models.members.registry import ConsentEvent, Member
 from models.points.ledger import LedgerEntry
@@ -27,7 +28,7 @@ STORED_PHONE = "+79165554321"
 
 
 async def consents(app: App, member_id: int) -> list[tuple[str, str, bool]]:
-    async with app.sessionmaker() as session:
+    async with transaction(app.sessionmaker) as session:
         rows = await session.execute(
             select(ConsentEvent.purpose, ConsentEvent.version, ConsentEvent.granted)
             .where(ConsentEvent.member_id == member_id)
@@ -116,7 +117,7 @@ class TestForget:
             app.engine, ["Zinaida", "Kuznetsova", "zina_private", "5554321", ZINA.id, "1991-05-17"]
         )
         assert found == []
-        async with app.sessionmaker() as session:
+        async with transaction(app.sessionmaker) as session:
             member = await session.get_one(Member, number)
             entries = list(await session.scalars(select(LedgerEntry).where(LedgerEntry.member_id == number)))
         assert member.forgotten_at is not None

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.sandbox.telegram import FakeTelegram, FakeUser, Sent
+from models.core.uow import transaction
 from models.members.preferences import MemberInterest
 from models.members.registry import Member
 from tests.journeys import answer_to, join, press, send, tap
@@ -16,7 +17,7 @@ ANNA = FakeUser(id=5101, first_name="Anna", language_code="en")
 
 
 async def member_row(app: App) -> Member:
-    async with app.sessionmaker() as session:
+    async with transaction(app.sessionmaker) as session:
         member = await session.scalar(select(Member).where(Member.telegram_id == ANNA.id))
         assert member is not None
         return member
@@ -62,7 +63,7 @@ class TestSettingsScreen:
         screen = await tap(telegram, ANNA, await open_settings(telegram), "Interests", expect="What do you like?")
         screen = await tap(telegram, ANNA, screen, "Tea", expect="What do you like?")
         assert screen.button("✅ Tea")
-        async with app.sessionmaker() as session:
+        async with transaction(app.sessionmaker) as session:
             assert list(await session.scalars(select(MemberInterest.category))) == ["tea"]
         screen = await tap(telegram, ANNA, screen, "Back", expect="Interests: Tea")
 

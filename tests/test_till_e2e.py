@@ -14,6 +14,7 @@ from bot.sandbox.telegram import FakeTelegram, FakeUser, Sent
 from handlers.callbacks import PanelAction, PanelButton
 from handlers.commands import STAFF_COMMANDS
 from models.core.base import utcnow
+from models.core.uow import transaction
 from models.members.enrolment import enrol
 from models.members.numbers import shown
 from models.members.registry import Member
@@ -32,7 +33,7 @@ CASHIER = FakeUser(id=7001, first_name="Carl", language_code="en")
 
 async def counts(app: App) -> tuple[int, int, int]:
     """Ledger entries, audit lines and the sum of balances: what must not move when a request is refused."""
-    async with app.sessionmaker() as session:
+    async with transaction(app.sessionmaker) as session:
         entries = await session.scalar(select(func.count()).select_from(LedgerEntry))
         audits = await session.scalar(select(func.count()).select_from(AuditEvent))
         points = await session.scalar(select(func.coalesce(func.sum(Member.balance), 0)))
@@ -40,7 +41,7 @@ async def counts(app: App) -> tuple[int, int, int]:
 
 
 async def balance_of(app: App, member: int) -> int:
-    async with app.sessionmaker() as session:
+    async with transaction(app.sessionmaker) as session:
         return int(await session.scalar(select(Member.balance).where(Member.id == member)) or 0)
 
 
@@ -207,7 +208,7 @@ class TestBadInput:
         assert "No sale with receipt #Z-9" in ((await send(telegram, OWNER, "/refund #Z-9")).text or "")
 
     async def test_a_mistyped_member_number_reaches_nobody(self, app: App, telegram: FakeTelegram) -> None:
-        async with app.sessionmaker() as session:
+        async with transaction(app.sessionmaker) as session:
             for n in range(21):
                 await enrol(
                     session,
@@ -290,7 +291,7 @@ class TestExpiryJob:
     async def test_daily_job_expires_old_points_and_tells_the_member(self, app: App, telegram: FakeTelegram) -> None:
         number = await join(telegram, ANNA)
         long_ago = utcnow() - timedelta(days=400)
-        async with app.sessionmaker() as session:
+        async with transaction(app.sessionmaker) as session:
             await ledger.credit(
                 session,
                 member_id=number,

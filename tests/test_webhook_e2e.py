@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from bot.app import App
 from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models.core.base import utcnow
+from models.core.uow import transaction
 from models.core.updates import HandledUpdate
 from models.members.enrolment import enrol
 from models.members.registry import ConsentEvent, set_marketing_consent
@@ -101,7 +102,7 @@ async def webhook(telegram: FakeTelegram, database_url: str) -> AsyncIterator[We
 
 
 async def member_with_marketing(app: App, user: FakeUser) -> int:
-    async with app.sessionmaker() as session:
+    async with transaction(app.sessionmaker) as session:
         joined = await enrol(
             session,
             app.programme,
@@ -117,7 +118,7 @@ async def member_with_marketing(app: App, user: FakeUser) -> int:
 
 
 async def count(app: App, model: type[ConsentEvent] | type[HandledUpdate]) -> int:
-    async with app.sessionmaker() as session:
+    async with transaction(app.sessionmaker) as session:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 

@@ -18,6 +18,7 @@ from bot.app import App
 from models.analytics.member_stats import MemberStats
 from models.core.base import utcnow
 from models.core.programme import load_programme
+from models.core.uow import transaction
 from models.members.registry import Member
 from tests.support.paths import SAMPLE_PROGRAMME
 
@@ -67,7 +68,7 @@ async def add_members(
 
 async def seed(app: App, count: int, **options: Any) -> list[int]:
     """`add_members` into a running bot's database."""
-    async with app.sessionmaker() as session:
+    async with transaction(app.sessionmaker) as session:
         return await add_members(session, count, **options)
 
 
