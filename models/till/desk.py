@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from models.core.base import utcnow
 from models.core.errors import DomainError
 from models.core.programme import Programme
+from models.core.uow import transaction
 from models.members.cards import CardSigner
 from models.till.sales import SaleRequest, SaleResult, record_sales
 
@@ -69,11 +70,10 @@ class SalesDesk:
 
     async def _write(self, batch: list[_Waiting], retry: bool = True) -> None:
         try:
-            async with self.sessionmaker() as session:
+            async with transaction(self.sessionmaker) as session:
                 outcomes = await record_sales(
                     session, self.programme, self.cards, [request for request, _ in batch], self.clock()
                 )
-                await session.commit()
         except Exception as exc:  # a key taken by another process meanwhile, a lost connection...
             if len(batch) > 1 or retry:
                 # One by one (or once more): a failure then touches only its own sale, and a key taken

@@ -3,8 +3,10 @@ them wait in the outbox until sent; readers never wait for writers on SQLite."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -13,10 +15,50 @@ from models.core import outbox, updates
 from models.core.programme import Programme
 from models.core.uow import UnitOfWork, transaction, writing
 from models.core.updates import HandledUpdate, UpdateWork
+from models.members.enrolment import enrol
 from models.members.registry import Member
-from tests.models.till import new_member
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[2]
+# The unit of work itself; nothing else in the domain or the interface ends a transaction.
+UNITS = {Path("models/core/uow.py"), Path("models/core/updates.py")}
+
+
+async def join(session: AsyncSession, programme: Programme, telegram_id: int) -> None:
+    """A member joins inside the caller's unit of work, which decides whether it is kept."""
+    await enrol(
+        session,
+        programme,
+        telegram_id=telegram_id,
+        first_name="Anna",
+        username=None,
+        language="en",
+        referral_code=None,
+        now=NOW,
+    )
+
+
+def transaction_ends(path: Path) -> list[str]:
+    """Every `<anything>.commit()` or `.rollback()` call in a module, as `file:line`."""
+    tree = ast.parse(path.read_text(), str(path))
+    return [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("commit", "rollback")
+    ]
+
+
+class TestOnePlaceEndsTransactions:
+    def test_no_domain_module_or_handler_commits_or_rolls_back(self) -> None:
+        modules = [*(ROOT / "models").rglob("*.py"), *(ROOT / "handlers").rglob("*.py")]
+        found = [end for path in modules if path.relative_to(ROOT) not in UNITS for end in transaction_ends(path)]
+        assert found == [], f"transactions end only in the unit of work (models.core.uow): {found}"
+
+    def test_the_check_finds_a_commit(self) -> None:
+        sample = ROOT / "models" / "core" / "uow.py"
+        assert transaction_ends(sample), "the unit of work commits, so the check must see it"
 
 
 async def count(sessionmaker: async_sessionmaker[AsyncSession], table: type[HandledUpdate] | type[Member]) -> int:
@@ -30,7 +72,7 @@ class TestUpdateWork:
     ) -> None:
         async with UpdateWork(sessionmaker, 7) as work:
             assert not await work.handled_before()
-            await new_member(work.session, programme, 1)
+            await join(work.session, programme, 1)
             await work.settle(NOW)
         assert await count(sessionmaker, Member) == 1
         async with UpdateWork(sessionmaker, 7) as again:
@@ -40,7 +82,7 @@ class TestUpdateWork:
         self, sessionmaker: async_sessionmaker[AsyncSession], programme: Programme
     ) -> None:
         async with UpdateWork(sessionmaker, 8) as work:
-            await new_member(work.session, programme, 1)
+            await join(work.session, programme, 1)
         assert await count(sessionmaker, Member) == 0
         assert await count(sessionmaker, HandledUpdate) == 0
 
@@ -49,7 +91,7 @@ class TestUpdateWork:
     ) -> None:
         async with UpdateWork(sessionmaker, 9) as work:
             await work.settle(NOW)
-            await new_member(work.session, programme, 1)
+            await join(work.session, programme, 1)
             await work.settle(NOW)
         assert await count(sessionmaker, Member) == 1
         assert await count(sessionmaker, HandledUpdate) == 1
@@ -57,11 +99,11 @@ class TestUpdateWork:
     async def test_follow_ups_run_after_the_update_in_units_of_their_own(
         self, sessionmaker: async_sessionmaker[AsyncSession], programme: Programme
     ) -> None:
-        async def join(session: AsyncSession) -> None:
-            await new_member(session, programme, 2)
+        async def someone_joins(session: AsyncSession) -> None:
+            await join(session, programme, 2)
 
         async with UpdateWork(sessionmaker, 10) as work:
-            work.follow_up(join)
+            work.follow_up(someone_joins)
             await work.settle(NOW)
         await work.run_follow_ups()
         assert await count(sessionmaker, Member) == 1
@@ -79,7 +121,7 @@ class TestReadingAndWriting:
         self, sessionmaker: async_sessionmaker[AsyncSession], programme: Programme
     ) -> None:
         async with transaction(sessionmaker) as session:
-            await new_member(session, programme, 1)
+            await join(session, programme, 1)
         async with sessionmaker() as writer:
             await writing(writer)
             await writer.execute(select(Member.id).with_for_update())  # holds the write lock (SQLite: IMMEDIATE)
@@ -92,7 +134,7 @@ class TestReadingAndWriting:
         async with UnitOfWork(sessionmaker) as unit:
             assert await unit.session.scalar(select(func.count()).select_from(Member)) == 0
             await writing(unit.session)
-            await new_member(unit.session, programme, 1)
+            await join(unit.session, programme, 1)
             assert unit.wrote
             await unit.commit()
             assert not unit.wrote
