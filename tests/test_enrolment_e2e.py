@@ -135,7 +135,7 @@ class TestCard:
             number = await join(before, ANNA)
             link = decode_qr((await send(before, ANNA, "/card")).file_bytes or b"")
             await stop_app(app, polling)
-        async with FakeTelegram(token="222222:NEW-TOKEN-abcdefghijklmnopqrstuvwxyz0") as after:
+        async with FakeTelegram(token="222222:NEW-TOKEN-abcdefghijklmnopqrstuvwxyz0", first_update_id=1000) as after:
             app, polling = await start_app(bot_settings(after, database_url))
             panel = await send(after, OWNER, f"/start {link.split('start=')[1]}")
             await stop_app(app, polling)

@@ -23,7 +23,8 @@ from models.members.numbers import shown
 from models.offers.coupons import Coupon
 from models.till.purchases import Purchase
 from tests.journeys import eventually, join, send
-from tests.support.app import OWNER
+from tests.support.app import OWNER, bot_settings, start_app, stop_app
+from tests.support.audiences import programme_file
 from tests.support.paths import SAMPLE_PROGRAMME
 
 ANNA = FakeUser(id=5301, first_name="Anna", language_code="en")
@@ -77,8 +78,15 @@ class TestAnAnswerLostAfterTheCommit:
         assert texts_to(telegram, OWNER, mark, "recorded") == []  # the one answer was lost; the copy said nothing
 
     async def test_a_campaign_is_created_once_and_each_member_gets_it_once(
-        self, app: App, telegram: FakeTelegram
+        self, telegram: FakeTelegram, database_url: str, tmp_path: Path
     ) -> None:
+        app, polling = await start_app(bot_settings(telegram, database_url, programme_file=programme_file(tmp_path)))
+        try:
+            await self._campaign_once(app, telegram)
+        finally:
+            await stop_app(app, polling)
+
+    async def _campaign_once(self, app: App, telegram: FakeTelegram) -> None:
         await join(telegram, ANNA, marketing=True)
         await join(telegram, BORIS, marketing=True)
         mark = len(telegram.sent)
@@ -123,6 +131,8 @@ async def test_a_notice_lost_to_a_crash_is_sent_after_the_restart(
 ) -> None:
     first = bot_process(telegram, database_url, tmp_path)
     try:
+        telegram.push_text(OWNER, "/help")
+        await telegram.wait_for(OWNER.id, contains="Here is what I can do", timeout=60)  # the process is up
         member = await join(telegram, ANNA)
         mark = len(telegram.sent)
         telegram.hold_chat(ANNA.id)  # the notice cannot go out before the kill

@@ -59,7 +59,7 @@ class TestOffers:
         self, app: App, telegram: FakeTelegram
     ) -> None:
         await regular(app, telegram, ANNA)
-        offers = await send(telegram, ANNA, "🎁 Offers")
+        offers = await send(telegram, ANNA, "🎁 Offers", expect="Picked for you")  # after the sales' notices
         text = offers.text or ""
         assert text.startswith("🎁 Picked for you")
         reasons = [line for line in text.splitlines() if line.startswith("Why you:")]

@@ -21,9 +21,11 @@ from models.core.base import utcnow
 from models.core.uow import transaction
 from models.core.updates import HandledUpdate
 from models.members.enrolment import enrol
+from models.members.numbers import shown
 from models.members.registry import ConsentEvent, set_marketing_consent
+from models.till.purchases import Purchase
 from tests.dbstate import dump, settled_dump
-from tests.support.app import NO_FLOOD_LIMIT, bot_settings
+from tests.support.app import NO_FLOOD_LIMIT, OWNER, bot_settings
 
 SECRET = "s3cret-Token_1"
 PATH = "/telegram/updates"
@@ -193,3 +195,19 @@ class TestWebhook:
             assert response.status == 400
         assert await dump(webhook.app.engine) == before
         assert telegram.messages_to(ANNA.id) == []
+
+    async def test_an_update_whose_answer_failed_after_its_effects_committed_applies_once(
+        self, webhook: Webhook, telegram: FakeTelegram
+    ) -> None:
+        member = await member_with_marketing(webhook.app, ANNA)
+        update = text_update(11, OWNER, f"/sale {shown(member)} 450 #W-1")
+        telegram.fail_chat(OWNER.id)  # every answer to the cashier is lost on the way, after the sale committed
+        assert await webhook.post(update) == 500
+        telegram.heal_chat(OWNER.id)
+        assert await webhook.post(update) == 200  # Telegram sends it again: handled before, so nothing happens
+        await telegram.wait_for(ANNA.id, contains="#W-1")
+        await telegram.wait_idle()
+        async with transaction(webhook.app.sessionmaker) as session:
+            assert await session.scalar(select(func.count()).select_from(Purchase)) == 1
+        assert len([sent for sent in telegram.messages_to(ANNA.id) if "#W-1" in (sent.text or "")]) == 1
+        assert telegram.messages_to(OWNER.id) == []

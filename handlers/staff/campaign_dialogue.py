@@ -46,6 +46,7 @@ from models.campaigns.planning import (
 from models.campaigns.queue import couponed
 from models.core.base import utcnow
 from models.core.programme import Programme
+from models.core.updates import UpdateWork
 from models.till.staff import Actor, Role
 
 HOLDOUT_CHOICES = (0, 5, 10, 20)
@@ -256,6 +257,7 @@ async def confirmed(
     role: Role,
     t: Translator,
     session: AsyncSession,
+    work: UpdateWork,
     programme: Programme,
     campaigns: CampaignTimetable,
 ) -> None:
@@ -264,7 +266,7 @@ async def confirmed(
         session, programme, _draft(await state.get_data()), Actor(query.from_user.id, role), now
     )
     await state.clear()
-    campaigns.schedule(campaign)
+    work.after_commit(lambda: campaigns.schedule(campaign))  # delivery reads the campaign once it is committed
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
     await reply(query, created_text(t, programme, campaign, now))

@@ -39,6 +39,7 @@ from models.campaigns.planning import (
 from models.core.amounts import parse_id
 from models.core.base import utcnow
 from models.core.programme import Programme
+from models.core.updates import UpdateWork
 from models.till.staff import Role
 
 
@@ -49,6 +50,7 @@ async def campaign_command(
     role: Role,
     t: Translator,
     session: AsyncSession,
+    work: UpdateWork,
     programme: Programme,
     campaigns: CampaignTimetable,
 ) -> None:
@@ -70,7 +72,7 @@ async def campaign_command(
         await message.answer(t(error.key, **error.values))
         return
     campaign = await create_campaign(session, programme, draft, actor_of(message, role), now)
-    campaigns.schedule(campaign)
+    work.after_commit(lambda: campaigns.schedule(campaign))  # delivery reads the campaign once it is committed
     await message.answer(created_text(t, programme, campaign, now))
 
 
@@ -179,6 +181,7 @@ async def cancel_command(
     role: Role,
     t: Translator,
     session: AsyncSession,
+    work: UpdateWork,
     campaigns: CampaignTimetable,
 ) -> None:
     campaign_id = _campaign_id(command)
@@ -186,7 +189,7 @@ async def cancel_command(
         await message.answer(t("campaign-id-usage", command="campaign_cancel"))
         return
     cancelled = await cancel_campaign(session, campaign_id, actor_of(message, role), utcnow())
-    await campaigns.cancel(campaign_id)
+    work.after_commit(lambda: campaigns.cancel(campaign_id))  # its delivery stops once the cancellation is committed
     await message.answer(t("campaign-cancelled", id=campaign_id, count=cancelled.not_reached))
 
 

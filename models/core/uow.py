@@ -49,15 +49,16 @@ class UnitOfWork:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self.session = sessionmaker(execution_options={SQLITE_BEGIN: DEFERRED})
         self.session.info[_READING] = True
-        self._after_commit: list[Callable[[], None]] = []
+        self._after_commit: list[Callable[[], Awaitable[None] | None]] = []
 
     @property
     def wrote(self) -> bool:
         """Whether a writing transaction is open (and not yet committed)."""
         return bool(self.session.info.get(_WRITING))
 
-    def after_commit(self, callback: Callable[[], None]) -> None:
-        """Run `callback` once the next commit has succeeded (a wake-up for whoever acts on what was written)."""
+    def after_commit(self, callback: Callable[[], Awaitable[None] | None]) -> None:
+        """Run `callback` (awaiting it if it is a coroutine function) once the next commit has succeeded: for whoever
+        acts on what was written, such as the campaign timetable."""
         self._after_commit.append(callback)
 
     async def commit(self) -> None:
@@ -65,7 +66,8 @@ class UnitOfWork:
         self.session.info[_WRITING] = False  # whatever comes next reads again until told otherwise
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
-            callback()
+            if (pending := callback()) is not None:
+                await pending
 
     async def rollback(self) -> None:
         await self.session.rollback()

@@ -31,7 +31,9 @@ class FakeTelegram:
     too. Errors and delays are injected with `fail_next`, `block_user` and `set_delay`.
     """
 
-    def __init__(self, token: str = "123456:TEST-token", bot_username: str = "loyalty_test_bot") -> None:
+    def __init__(
+        self, token: str = "123456:TEST-token", bot_username: str = "loyalty_test_bot", first_update_id: int = 1
+    ) -> None:
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
         self.bot_username = bot_username
@@ -47,7 +49,7 @@ class FakeTelegram:
         outbox = Outbox()
         faults = Faults()
         account = Account(bot_user)
-        self._updates = Updates(chats, files)
+        self._updates = Updates(chats, files, first_update_id)
         self._files = files
         self._faults = faults
         parts = (chats, files, account, self._updates, Messages(chats, files, outbox, faults))

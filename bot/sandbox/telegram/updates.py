@@ -25,14 +25,14 @@ _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 class Updates:
     """The update queue with its long polls, the `webhook` set by the bot, and callback queries awaiting answers."""
 
-    def __init__(self, chats: Chats, files: Files) -> None:
+    def __init__(self, chats: Chats, files: Files, first_update_id: int = 1) -> None:
         self._chats = chats
         self._files = files
         self.webhook: JSONDict | None = None
         # Queued updates were never fetched; delivered ones were fetched but not yet confirmed by an offset.
         self._queued: deque[JSONDict] = deque()
         self._delivered: deque[JSONDict] = deque()
-        self._next_update_id = 1
+        self._next_update_id = first_update_id  # Telegram numbers a bot's updates on, whatever its token
         self._updates_arrived = asyncio.Event()
         self._poll_generation = 0
         self._allowed_updates: frozenset[str] | None = None
