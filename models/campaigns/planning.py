@@ -88,7 +88,7 @@ class RecipientStatus(StrEnum):
     SENT = "sent"
     BLOCKED = "blocked"  # Telegram said 403: the member blocked the bot
     FAILED = "failed"
-    UNKNOWN = "unknown"  # the process stopped mid-send: maybe delivered, never sent again
+    UNKNOWN = "unknown"  # maybe delivered (a timeout, a 5xx, the process stopped mid-send): never sent again
     SKIPPED = "skipped"  # withdrew consent, blocked the bot or left before their turn
     CANCELLED = "cancelled"  # the campaign was cancelled before their turn
 

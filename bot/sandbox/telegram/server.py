@@ -177,6 +177,7 @@ class FakeTelegram:
                 raise ApiError(404, "Not Found: method not found")
             await self._faults.before_answer(method, as_int(params.get("chat_id")))
             result = await known[1](Call(method, params, uploads))
+            self._faults.after_answer(method)
         except ApiError as error:
             return _error_response(error)
         finally:
