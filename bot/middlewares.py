@@ -160,8 +160,15 @@ class SettleBeforeSending(BaseRequestMiddleware):
         return await make_request(bot, method)
 
 
+def _from_the_member(event: TelegramObject) -> bool:
+    """Whether the update shows the member can be messaged: anything but a change of their chat with the bot
+    (blocking it, which `handlers.customer.chat_status` records)."""
+    return not (isinstance(event, Update) and event.my_chat_member is not None)
+
+
 class ContextMiddleware(BaseMiddleware):
-    """Puts the asking member, their staff role and their language's translator into handler data."""
+    """Puts the asking member, their staff role and their language's translator into handler data; a member marked
+    unreachable is marked reachable again by any update of theirs (a write only then, not per update)."""
 
     def __init__(self, texts: Texts, owners: frozenset[int]) -> None:
         self.texts = texts
@@ -174,6 +181,9 @@ class ContextMiddleware(BaseMiddleware):
             session: AsyncSession = data["session"]
             member = await registry.by_telegram_id(session, user.id)
             role = await staff.role_of(session, user.id, self.owners)
+            if member is not None and not member.reachable and _from_the_member(event):
+                # A member marked unreachable after a 403 who writes again has unblocked the bot.
+                await registry.set_reachable(session, member.id, reachable=True)
         language = member.language if member else registry.pick_language(user.language_code if user else None)
         data["member"] = member
         data["role"] = role

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from bot.app import App
-from bot.sandbox.telegram import FakeTelegram, Sent
+from bot.sandbox.telegram import FakeTelegram, FakeUser, Sent
 from models.campaigns.planning import (
     CampaignDraft,
     CampaignRecipient,
@@ -33,6 +33,7 @@ from models.core.base import utcnow
 from models.core.programme import Automation, LocalText
 from models.members.registry import Member
 from models.till.staff import Actor, Role
+from tests.journeys import send
 from tests.support.app import OWNER, bot_settings, start_app, stop_app
 from tests.support.audiences import FIRST_TELEGRAM_ID, busiest_second, programme_file, seed, typical_second
 
@@ -72,6 +73,19 @@ async def finished(app: App, campaign_id: int, timeout: float = 30) -> Progress:
             return counts
         assert time.monotonic() < deadline, f"campaign {campaign_id} still {campaign.status}: {counts.counts}"
         await asyncio.sleep(0.1)
+
+
+def chat_member_update(telegram: FakeTelegram, user: FakeUser, old: str, new: str) -> dict[str, Any]:
+    """Telegram's note that the user changed their private chat with the bot (blocked it, restarted it)."""
+    bot = {"id": telegram.bot_id, "is_bot": True, "first_name": "Loyalty Test Bot"}
+    person = {"id": user.id, "is_bot": False, "first_name": user.first_name}
+    return {
+        "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
+        "from": person,
+        "date": int(time.time()),
+        "old_chat_member": {"status": old, "user": bot, **({"until_date": 0} if old == "kicked" else {})},
+        "new_chat_member": {"status": new, "user": bot, **({"until_date": 0} if new == "kicked" else {})},
+    }
 
 
 def campaign_messages(telegram: FakeTelegram, text: str) -> list[Sent]:
@@ -120,6 +134,35 @@ class TestTelegramLimits:
         assert second.audience == 45
         assert second[RecipientStatus.SENT] == 45
         assert not blocked & set(per_member(campaign_messages(telegram, "Second")))
+
+    async def test_a_member_who_unblocks_the_bot_and_writes_gets_campaigns_again(
+        self, telegram: FakeTelegram, database_url: str, tmp_path: Path
+    ) -> None:
+        returning = FakeUser(id=FIRST_TELEGRAM_ID)
+        async with running_bot(telegram, database_url, tmp_path, broadcast_rate=100) as app:
+            await seed(app, 2)
+            telegram.block_user(returning.id)
+            first = await finished(app, (await launch(app, CampaignDraft("all", "Before"))).id)
+            telegram.unblock_user(returning.id)
+            await send(telegram, returning, "/balance")
+            second = await finished(app, (await launch(app, CampaignDraft("all", "After"))).id)
+        assert first[RecipientStatus.BLOCKED] == 1
+        assert second[RecipientStatus.SENT] == 2
+        assert [sent.text for sent in campaign_messages(telegram, "After") if sent.chat_id == returning.id] == ["After"]
+
+    async def test_blocking_and_restarting_the_bot_in_the_private_chat_is_noticed(
+        self, telegram: FakeTelegram, database_url: str, tmp_path: Path
+    ) -> None:
+        user = FakeUser(id=FIRST_TELEGRAM_ID)
+        seen: list[bool | None] = []
+        async with running_bot(telegram, database_url, tmp_path, broadcast_rate=100) as app:
+            await seed(app, 1)
+            for old, new in (("member", "kicked"), ("kicked", "member")):
+                telegram.push_update({"my_chat_member": chat_member_update(telegram, user, old, new)})
+                await telegram.wait_idle()
+                async with app.sessionmaker() as session:
+                    seen.append(await session.scalar(select(Member.reachable).where(Member.telegram_id == user.id)))
+        assert seen == [False, True]
 
     async def test_slow_answers_and_server_errors_never_deliver_a_message_twice(
         self, telegram: FakeTelegram, database_url: str, tmp_path: Path

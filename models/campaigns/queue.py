@@ -386,7 +386,8 @@ async def _with_offers(
 
 
 async def record(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
-    """Store what happened to each message; members who blocked the bot are marked unreachable."""
+    """Store what happened to each message; members who blocked the bot are marked unreachable, and those a
+    message reached are reachable again."""
     await writing(session)
     if not outcomes:
         return
@@ -416,6 +417,11 @@ async def record(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
     blocked = [outcome.member_id for outcome in outcomes if outcome.status == RecipientStatus.BLOCKED]
     if blocked:
         await session.execute(sql_update(Member).where(Member.id.in_(blocked)).values(reachable=False))
+    reached = [outcome.member_id for outcome in outcomes if outcome.status == RecipientStatus.SENT]
+    if reached:  # a message that went through proves the member reachable, whatever an earlier 403 said
+        await session.execute(
+            sql_update(Member).where(Member.id.in_(reached), Member.reachable.is_(False)).values(reachable=True)
+        )
 
 
 async def queue_state(session: AsyncSession, campaign_id: int, now: datetime) -> QueueState:

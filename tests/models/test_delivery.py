@@ -174,6 +174,16 @@ class TestClaims:
         )
         assert message_id == 7
 
+    async def test_a_message_that_went_through_makes_the_member_reachable_again(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        programme = no_limits(programme)
+        campaign = await frozen(session, programme, 1)
+        [row] = await claim_next(session, programme, campaign, 5)
+        await session.execute(update(Member).values(reachable=False))  # a 403 to another campaign meanwhile
+        await record(session, [Outcome(row.id, row.member_id, RecipientStatus.SENT, message_id=3)])
+        assert await session.scalar(select(Member.reachable).where(Member.id == row.member_id)) is True
+
     async def test_members_who_opted_out_after_the_freeze_are_skipped(
         self, session: AsyncSession, programme: Programme
     ) -> None:
