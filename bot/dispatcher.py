@@ -10,7 +10,14 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.middlewares import HUMAN_PACE, ContextMiddleware, FloodLimit, ThrottleMiddleware, UnitOfWorkMiddleware
+from bot.middlewares import (
+    HUMAN_PACE,
+    ContextMiddleware,
+    FloodLimit,
+    PrivateChatsOnly,
+    ThrottleMiddleware,
+    UnitOfWorkMiddleware,
+)
 from bot.settings import Settings
 from handlers import build_router
 from handlers.i18n import Texts
@@ -47,6 +54,8 @@ def build_dispatcher(
         **services,
     )
     dispatcher.shutdown.register(sales_desk.close)
+    # Before anything reads or writes: groups and channels see nothing, and nothing of theirs is recorded.
+    dispatcher.update.outer_middleware(PrivateChatsOnly(texts))
     dispatcher.update.outer_middleware(ThrottleMiddleware(texts, flood))
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(sessionmaker, wake_outbox))
     dispatcher.update.outer_middleware(ContextMiddleware(texts, settings.admin_ids))

@@ -1,5 +1,5 @@
-"""Outer middlewares, in the order they run: flood throttle, one unit of work per update, who is asking; and the
-request middleware that commits an update's effects before anything is said about them."""
+"""Outer middlewares, in the order they run: private chats only, flood throttle, one unit of work per update, who is
+asking; and the request middleware that commits an update's effects before anything is said about them."""
 
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ from typing import Any
 from aiogram import BaseMiddleware, Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.enums import ChatMemberStatus, ChatType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import TelegramObject, Update, User
+from aiogram.types import Chat, TelegramObject, Update, User
+from aiogram.utils.link import create_telegram_link
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -28,6 +30,50 @@ from models.till import staff
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 log = logging.getLogger(__name__)
+
+
+class PrivateChatsOnly(BaseMiddleware):
+    """The bot works in private chats only: in a group, supergroup or channel it reveals nothing and records nothing.
+
+    Nothing from such a chat reaches the database or a handler. The first update from a group (being added, or a
+    message) gets one answer there, without personal data, pointing to the private chat, and the bot leaves; a
+    channel is left without a word. Chats already answered are remembered (a bounded set), so a group that keeps
+    writing before the bot is out hears nothing more.
+    """
+
+    REMEMBERED = 100_000
+
+    def __init__(self, texts: Texts) -> None:
+        self.texts = texts
+        self._answered: dict[int, None] = {}  # insertion-ordered: the oldest is forgotten first
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        chat: Chat | None = data.get("event_chat")
+        if chat is None or chat.type == ChatType.PRIVATE:
+            return await handler(event, data)
+        assert isinstance(event, Update)
+        if _leaving(event) or chat.id in self._answered:
+            return UNHANDLED
+        self._answered[chat.id] = None
+        if len(self._answered) > self.REMEMBERED:
+            del self._answered[next(iter(self._answered))]
+        bot: Bot = data["bot"]
+        user: User | None = data.get("event_from_user")
+        try:
+            if chat.type != ChatType.CHANNEL:
+                link = create_telegram_link((await bot.me()).username or "")
+                t = self.texts[registry.pick_language(user.language_code if user else None)]
+                await bot.send_message(chat.id, t("private-only", link=link))
+            await bot.leave_chat(chat.id)
+        except TelegramAPIError as exc:  # muted in the group, or removed meanwhile: staying silent is the point
+            log.info("could not answer or leave chat %s: %s", chat.id, type(exc).__name__)
+        return UNHANDLED
+
+
+def _leaving(update: Update) -> bool:
+    """Whether the update says the bot is already out of the chat (its own leaving, or being removed)."""
+    change = update.my_chat_member
+    return change is not None and change.new_chat_member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.KICKED)
 
 
 @dataclass

@@ -75,19 +75,6 @@ async def finished(app: App, campaign_id: int, timeout: float = 30) -> Progress:
         await asyncio.sleep(0.1)
 
 
-def chat_member_update(telegram: FakeTelegram, user: FakeUser, old: str, new: str) -> dict[str, Any]:
-    """Telegram's note that the user changed their private chat with the bot (blocked it, restarted it)."""
-    bot = {"id": telegram.bot_id, "is_bot": True, "first_name": "Loyalty Test Bot"}
-    person = {"id": user.id, "is_bot": False, "first_name": user.first_name}
-    return {
-        "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
-        "from": person,
-        "date": int(time.time()),
-        "old_chat_member": {"status": old, "user": bot, **({"until_date": 0} if old == "kicked" else {})},
-        "new_chat_member": {"status": new, "user": bot, **({"until_date": 0} if new == "kicked" else {})},
-    }
-
-
 def campaign_messages(telegram: FakeTelegram, text: str) -> list[Sent]:
     return [sent for sent in telegram.sent if sent.text is not None and sent.text.startswith(text)]
 
@@ -158,7 +145,7 @@ class TestTelegramLimits:
         async with running_bot(telegram, database_url, tmp_path, broadcast_rate=100) as app:
             await seed(app, 1)
             for old, new in (("member", "kicked"), ("kicked", "member")):
-                telegram.push_update({"my_chat_member": chat_member_update(telegram, user, old, new)})
+                telegram.push_chat_member(user, old, new)
                 await telegram.wait_idle()
                 async with app.sessionmaker() as session:
                     seen.append(await session.scalar(select(Member.reachable).where(Member.telegram_id == user.id)))

@@ -65,6 +65,8 @@ class FakeTelegram:
         self.push_update = self._updates.push_update
         self.replay = self._updates.replay
         self.push_text = self._updates.push_text
+        self.push_chat_member = self._updates.push_chat_member
+        self.left_chats = chats.left
         self.push_contact = self._updates.push_contact
         self.push_photo = self._updates.push_photo
         self.push_callback = self._updates.push_callback
