@@ -21,7 +21,7 @@ LINK = "t.me/loyalty_test_bot"
 
 
 def said_in_group(telegram: FakeTelegram) -> list[str]:
-    return [sent.text or sent.caption or "" for sent in telegram.messages_to(GROUP)]
+    return [sent.text or "" for sent in telegram.messages_to(GROUP)]
 
 
 async def recorded(app: App) -> tuple[int, int]:
