@@ -10,14 +10,34 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.middlewares import HUMAN_PACE, ContextMiddleware, FloodLimit, ThrottleMiddleware, UnitOfWorkMiddleware
+from bot.middlewares import (
+    HUMAN_PACE,
+    ContextMiddleware,
+    FloodLimit,
+    IsStaff,
+    PrivateChatsOnly,
+    ThrottleMiddleware,
+    UnitOfWorkMiddleware,
+)
 from bot.settings import Settings
 from handlers import build_router
 from handlers.i18n import Texts
 from handlers.ports import CampaignTimetable
 from models.core.programme import Programme
+from models.core.uow import UnitOfWork
 from models.members.cards import CardSigner
+from models.till import staff
 from models.till.desk import SalesDesk
+
+
+def staff_check(sessionmaker: async_sessionmaker[AsyncSession], owners: frozenset[int]) -> IsStaff:
+    """Whether a user is staff, read in a unit of its own (the throttle runs before the update's unit)."""
+
+    async def is_staff(user_id: int) -> bool:
+        async with UnitOfWork(sessionmaker) as unit:
+            return await staff.role_of(unit.session, user_id, owners) is not None
+
+    return is_staff
 
 
 def build_dispatcher(
@@ -47,7 +67,9 @@ def build_dispatcher(
         **services,
     )
     dispatcher.shutdown.register(sales_desk.close)
-    dispatcher.update.outer_middleware(ThrottleMiddleware(texts, flood))
+    # Before anything reads or writes: groups and channels see nothing, and nothing of theirs is recorded.
+    dispatcher.update.outer_middleware(PrivateChatsOnly(texts))
+    dispatcher.update.outer_middleware(ThrottleMiddleware(texts, flood, staff_check(sessionmaker, settings.admin_ids)))
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(sessionmaker, wake_outbox))
     dispatcher.update.outer_middleware(ContextMiddleware(texts, settings.admin_ids))
     dispatcher.include_router(build_router(texts))

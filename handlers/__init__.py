@@ -12,7 +12,19 @@ from collections.abc import Callable
 from aiogram import Router
 
 from handlers import errors, fallback
-from handlers.customer import balance, card, enrolment, help, history, invite, offers, preferences, privacy, terms
+from handlers.customer import (
+    balance,
+    card,
+    chat_status,
+    enrolment,
+    help,
+    history,
+    invite,
+    offers,
+    preferences,
+    privacy,
+    terms,
+)
 from handlers.i18n import Texts
 from handlers.staff import appointments, campaigns, flags, panel, redeem, refund, sale, stats, value_card
 
@@ -21,6 +33,7 @@ RouterFactory = Callable[[Texts], Router]
 # Order matters only where filters overlap: the fallback router must stay last.
 FEATURES: tuple[RouterFactory, ...] = (
     errors.router,
+    chat_status.router,  # the member blocked or restarted the bot (no message, nothing to answer)
     privacy.router,  # /stop, /mydata, /forget stay open to members who have not agreed to new terms
     terms.router,  # then members who have not agreed to the terms in force are asked to, before anything else
     enrolment.router,

@@ -2,9 +2,11 @@
 
 For each campaign, a loop pages through the queue by id, claims a small chunk of rows (committed before any of
 their messages leaves), and hands each claimed row to a sending task once the rate limit allows. Outcomes are
-written back in batches by a flusher. Telegram's answers decide each row: 429 pauses every campaign and retries
-the same message, 403 marks the member unreachable, server and connection errors are retried with backoff a few
-times, and a request whose fate is unknown (a timeout) is never repeated.
+written back in batches by a flusher. Telegram's answers decide each row, and only an answer proving that nothing
+was delivered leads to another try: 429 pauses every campaign and retries the same message, a refused connection is
+retried with backoff a few times, 403 marks the member unreachable and 400 fails the row. A request whose fate is
+unknown (a timeout, a 5xx, a connection lost after the request was written) is recorded `unknown` and never repeated:
+a 502 may come back after the message went out.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from itertools import islice
 from typing import TypeVar, cast
 
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramAPIError,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -53,7 +56,7 @@ MAX_CLAIM = 100  # rows claimed in one transaction at the highest rates
 IN_FLIGHT = 64  # messages waiting for Telegram's answer at once, all campaigns together
 FLUSH_EVERY = 0.2  # seconds between writes of outcomes (what a crash can leave unknown)
 FLUSH_AT = 200  # outcomes that trigger a write at once
-ATTEMPTS = 4  # tries of one message on server or connection errors
+ATTEMPTS = 4  # tries of one message when no connection could be made
 BACKOFF = 0.5  # seconds before the first retry, doubling each time
 REQUEST_TIMEOUT = 30  # seconds Telegram has to answer one message
 DRAIN_TIMEOUT = 10.0  # seconds a stopping campaign waits for its messages in flight
@@ -66,9 +69,10 @@ def _chunks(rows: Sequence[queue.Queued], size: int) -> Iterator[list[queue.Queu
         yield chunk
 
 
-def _retryable(error: TelegramAPIError) -> bool:
-    """Errors after which the message surely did not go out: Telegram's 5xx, or no connection at all."""
-    return isinstance(error, TelegramServerError) or isinstance(error.__cause__, ClientConnectorError)
+def _never_arrived(error: TelegramNetworkError) -> bool:
+    """A network error that proves the request never reached Telegram: no connection could be made. Any other
+    (a timeout, a connection lost after the request was written) leaves the message's fate unknown."""
+    return isinstance(error.__cause__, ClientConnectorError)
 
 
 class _Stopped(Exception):
@@ -291,13 +295,15 @@ class CampaignDelivery:
             except TelegramForbiddenError as error:
                 return Outcome(row.id, row.member_id, RecipientStatus.BLOCKED, error=error.message)
             except TelegramNetworkError as error:
-                if not _retryable(error):
+                if not _never_arrived(error):
                     return Outcome(row.id, row.member_id, RecipientStatus.UNKNOWN, error=error.message)
                 failures, delay = failures + 1, BACKOFF * 2**failures
-            except TelegramAPIError as error:
-                if not _retryable(error):
-                    return Outcome(row.id, row.member_id, RecipientStatus.FAILED, error=error.message)
-                failures, delay = failures + 1, BACKOFF * 2**failures
+            except TelegramServerError as error:  # a 5xx may come after the message went out: never repeated
+                return Outcome(row.id, row.member_id, RecipientStatus.UNKNOWN, error=error.message)
+            except ClientDecodeError:  # an answer that is not Telegram's (a proxy's error page): the same
+                return Outcome(row.id, row.member_id, RecipientStatus.UNKNOWN, error="unreadable answer")
+            except TelegramAPIError as error:  # 400 and other refusals: Telegram says it did not send it
+                return Outcome(row.id, row.member_id, RecipientStatus.FAILED, error=error.message)
             else:
                 return Outcome(row.id, row.member_id, RecipientStatus.SENT, message_id=message.message_id)
             if failures >= ATTEMPTS:

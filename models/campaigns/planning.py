@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     func,
     select,
     update,
@@ -33,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from models.analytics.segments import audience, segment_names
 from models.core import clock
@@ -86,7 +88,7 @@ class RecipientStatus(StrEnum):
     SENT = "sent"
     BLOCKED = "blocked"  # Telegram said 403: the member blocked the bot
     FAILED = "failed"
-    UNKNOWN = "unknown"  # the process stopped mid-send: maybe delivered, never sent again
+    UNKNOWN = "unknown"  # maybe delivered (a timeout, a 5xx, the process stopped mid-send): never sent again
     SKIPPED = "skipped"  # withdrew consent, blocked the bot or left before their turn
     CANCELLED = "cancelled"  # the campaign was cancelled before their turn
 
@@ -281,9 +283,21 @@ def check_send_at(programme: Programme, send_at: datetime | None, now: datetime)
     return max(when, now)
 
 
-def marketable(query: Select[int]) -> Select[int]:
-    """Only members who agreed to marketing and have not blocked the bot: who a campaign may reach."""
-    return query.where(Member.marketing_consent.is_(True), Member.reachable.is_(True))
+def may_be_marketed(programme: Programme) -> ColumnElement[bool]:
+    """Who a campaign may reach now: a current member who agreed to marketing and to the terms in force (a member
+    who has not accepted new terms gets nothing until they do), and who has not blocked the bot."""
+    return and_(
+        Member.forgotten_at.is_(None),
+        Member.telegram_id.is_not(None),
+        Member.marketing_consent.is_(True),
+        Member.consent_version == programme.consent_version,
+        Member.reachable.is_(True),
+    )
+
+
+def marketable(programme: Programme, query: Select[int]) -> Select[int]:
+    """The members of `query` a campaign may reach (see `may_be_marketed`)."""
+    return query.where(may_be_marketed(programme))
 
 
 async def audience_sizes(
@@ -292,7 +306,7 @@ async def audience_sizes(
     """How many members each segment (by default every one, in the order of `segment_names`) would reach now."""
     sizes = {}
     for name in segments or segment_names(programme):
-        members = marketable(audience(programme, name)).order_by(None).subquery()
+        members = marketable(programme, audience(programme, name)).order_by(None).subquery()
         sizes[name] = int(await session.scalar(select(func.count()).select_from(members)) or 0)
     return sizes
 

@@ -4,7 +4,8 @@ The rules that keep "nothing lost, nothing doubled" live here, in the database:
 - the audience is frozen into recipient rows when the campaign starts, in chunks, resumably;
 - a row is claimed (`pending` -> `sending`, committed) before its message is handed to Telegram, and a row still
   `sending` when the process starts again is marked `unknown`, never sent again;
-- members who withdrew consent, blocked the bot or left are skipped at their turn; quiet hours and the frequency
+- members who withdrew consent, declined new terms, blocked the bot or left are skipped at their turn, checked in
+  the very statement that claims their row; quiet hours and the frequency
   cap hold rows back (`not_before`) instead of dropping them.
 Every function pages by id or works on a bounded list of rows, so memory does not grow with the audience.
 """
@@ -23,6 +24,7 @@ from sqlalchemy import (
     String,
     bindparam,
     cast,
+    exists,
     func,
     insert,
     literal,
@@ -43,6 +45,7 @@ from models.campaigns.planning import (
     CampaignView,
     RecipientStatus,
     marketable,
+    may_be_marketed,
 )
 from models.core.base import table_of
 from models.core.errors import DomainError
@@ -68,7 +71,6 @@ class Queued:
     member_id: int
     telegram_id: int | None
     language: str
-    skip_reason: str | None  # why the member may no longer be messaged, or None
 
 
 @dataclass(frozen=True)
@@ -196,7 +198,8 @@ async def freeze_chunk(
         ).where(recipients.campaign_id == campaign.id)
     )
     last, rows_so_far, held_so_far = so_far.one()
-    members = marketable(campaign_audience(programme, campaign)).where(Member.id > (last or 0)).limit(chunk).subquery()
+    intended = marketable(programme, campaign_audience(programme, campaign))
+    members = intended.where(Member.id > (last or 0)).limit(chunk).subquery()
     inserted = await session.execute(
         insert(recipients).from_select(
             ["campaign_id", "member_id", "status"],
@@ -243,19 +246,11 @@ async def audience_size(session: AsyncSession, campaign_id: int) -> int:
 
 
 async def due_page(session: AsyncSession, campaign_id: int, *, after: int, now: datetime, limit: int) -> list[Queued]:
-    """The next pending recipients after row `after` whose turn has come, in id order; read-only."""
-    member = Member
+    """The next pending recipients after row `after` whose turn has come, in id order; read-only. Whether each may
+    still be messaged is decided by `claim`, at the moment their row is taken."""
     rows = await session.execute(
-        select(
-            CampaignRecipient.id,
-            CampaignRecipient.member_id,
-            member.telegram_id,
-            member.language,
-            member.marketing_consent,
-            member.reachable,
-            member.forgotten_at,
-        )
-        .join(member, member.id == CampaignRecipient.member_id)
+        select(CampaignRecipient.id, CampaignRecipient.member_id, Member.telegram_id, Member.language)
+        .join(Member, Member.id == CampaignRecipient.member_id)
         .where(
             CampaignRecipient.campaign_id == campaign_id,
             CampaignRecipient.status == RecipientStatus.PENDING,
@@ -265,50 +260,75 @@ async def due_page(session: AsyncSession, campaign_id: int, *, after: int, now: 
         .order_by(CampaignRecipient.id)
         .limit(limit)
     )
-    page = []
-    for row_id, member_id, telegram_id, language, consent, reachable, forgotten_at in rows:
-        reason = None
-        if forgotten_at is not None or telegram_id is None:
-            reason = "left the programme"
-        elif not consent:
-            reason = "withdrew marketing consent"
-        elif not reachable:
-            reason = "blocked the bot"
-        page.append(Queued(row_id, member_id, telegram_id, language, reason))
-    return page
+    return [Queued(row_id, member_id, telegram_id, language) for row_id, member_id, telegram_id, language in rows]
+
+
+def _skip_reason(programme: Programme, consent: bool, terms: str, reachable: bool, left: bool) -> str | None:
+    """Why a member may no longer be messaged (the reasons behind `may_be_marketed`), or None."""
+    if left:
+        return "left the programme"
+    if not consent:
+        return "withdrew marketing consent"
+    if terms != programme.consent_version:
+        return "has not accepted the current terms"
+    if not reachable:
+        return "blocked the bot"
+    return None
+
+
+async def _skip_refused(session: AsyncSession, programme: Programme, row_ids: Sequence[int]) -> None:
+    """Mark the rows, among those not claimed, whose member may no longer be messaged as skipped, with why."""
+    rows = await session.execute(
+        select(
+            CampaignRecipient.id,
+            Member.marketing_consent,
+            Member.consent_version,
+            Member.reachable,
+            or_(Member.forgotten_at.is_not(None), Member.telegram_id.is_(None)),
+        )
+        .join(Member, Member.id == CampaignRecipient.member_id)
+        .where(CampaignRecipient.id.in_(row_ids), CampaignRecipient.status == RecipientStatus.PENDING)
+    )
+    by_reason: dict[str, list[int]] = {}
+    for row_id, consent, terms, reachable, left in rows:
+        if (reason := _skip_reason(programme, consent, terms, reachable, left)) is not None:
+            by_reason.setdefault(reason, []).append(row_id)
+    for reason, ids in by_reason.items():
+        await session.execute(
+            sql_update(CampaignRecipient)
+            .where(CampaignRecipient.id.in_(ids), CampaignRecipient.status == RecipientStatus.PENDING)
+            .values(status=RecipientStatus.SKIPPED, error=reason)
+        )
 
 
 async def claim(
     session: AsyncSession, programme: Programme, campaign: CampaignView, rows: Sequence[Queued], now: datetime
 ) -> list[Claimed]:
-    """Take rows for sending: skip those who may no longer be messaged, hold back those over the frequency cap,
-    and mark the rest `sending` (only rows still pending: a row is never claimed twice)."""
+    """Take rows for sending: hold back those over the frequency cap, and mark the rest `sending` in one statement
+    that also checks, at that moment, that their member may still be messaged (a row is never claimed twice, and
+    an opt-out committed before the claim is never overtaken by a page read earlier); those who may not are
+    skipped."""
     await writing(session)
-    skipped = [row for row in rows if row.skip_reason is not None]
-    for reason in {row.skip_reason for row in skipped}:
-        await session.execute(
-            sql_update(CampaignRecipient)
-            .where(CampaignRecipient.id.in_([row.id for row in skipped if row.skip_reason == reason]))
-            .where(CampaignRecipient.status == RecipientStatus.PENDING)
-            .values(status=RecipientStatus.SKIPPED, error=reason)
-        )
-    candidates = [row for row in rows if row.skip_reason is None]
-    held = await _held_by_cap(session, programme.marketing, [row.member_id for row in candidates], now)
+    held = await _held_by_cap(session, programme.marketing, [row.member_id for row in rows], now)
     if held:
         await session.execute(
             sql_update(ROWS).where(ROWS.c.id == bindparam("row_id")).values(not_before=bindparam("until")),
-            [{"row_id": row.id, "until": held[row.member_id]} for row in candidates if row.member_id in held],
+            [{"row_id": row.id, "until": held[row.member_id]} for row in rows if row.member_id in held],
         )
-    wanted = {row.id: row for row in candidates if row.member_id not in held}
+    wanted = {row.id: row for row in rows if row.member_id not in held}
     taken: Sequence[int] = []
     if wanted:
+        still_marketable = exists().where(Member.id == CampaignRecipient.member_id, may_be_marketed(programme))
         result = await session.execute(
             sql_update(CampaignRecipient)
             .where(CampaignRecipient.id.in_(list(wanted)), CampaignRecipient.status == RecipientStatus.PENDING)
+            .where(still_marketable)
             .values(status=RecipientStatus.SENDING, claimed_at=now)
             .returning(CampaignRecipient.id)
         )
         taken = sorted(result.scalars())
+        if refused := set(wanted) - set(taken):
+            await _skip_refused(session, programme, sorted(refused))
     claimed = [
         Claimed(row_id, wanted[row_id].member_id, wanted[row_id].telegram_id or 0, wanted[row_id].language)
         for row_id in taken
@@ -366,7 +386,8 @@ async def _with_offers(
 
 
 async def record(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
-    """Store what happened to each message; members who blocked the bot are marked unreachable."""
+    """Store what happened to each message; members who blocked the bot are marked unreachable, and those a
+    message reached are reachable again."""
     await writing(session)
     if not outcomes:
         return
@@ -396,6 +417,11 @@ async def record(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
     blocked = [outcome.member_id for outcome in outcomes if outcome.status == RecipientStatus.BLOCKED]
     if blocked:
         await session.execute(sql_update(Member).where(Member.id.in_(blocked)).values(reachable=False))
+    reached = [outcome.member_id for outcome in outcomes if outcome.status == RecipientStatus.SENT]
+    if reached:  # a message that went through proves the member reachable, whatever an earlier 403 said
+        await session.execute(
+            sql_update(Member).where(Member.id.in_(reached), Member.reachable.is_(False)).values(reachable=True)
+        )
 
 
 async def queue_state(session: AsyncSession, campaign_id: int, now: datetime) -> QueueState:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, String, select
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, String, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -75,6 +75,7 @@ class MemberView:
     consent_version: str
     phone: str | None
     birthday: date | None
+    reachable: bool = True  # False after Telegram said the member blocked the bot
 
     @classmethod
     def of(cls, member: Member) -> MemberView:
@@ -90,6 +91,7 @@ class MemberView:
             member.consent_version,
             member.phone,
             member.birthday,
+            member.reachable,
         )
 
 
@@ -118,6 +120,15 @@ async def lock_member(
 async def by_telegram_id(session: AsyncSession, telegram_id: int) -> MemberView | None:
     member = await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
     return None if member is None else MemberView.of(member)
+
+
+async def set_reachable(session: AsyncSession, member_id: int, *, reachable: bool) -> None:
+    """Record whether the member can be messaged: a 403 says not; any update from them, or a message that reached
+    them, says they can again."""
+    await writing(session)
+    await session.execute(
+        update(Member).where(Member.id == member_id, Member.reachable.is_not(reachable)).values(reachable=reachable)
+    )
 
 
 async def set_marketing_consent(

@@ -16,6 +16,7 @@ from aiogram.exceptions import (
     TelegramConflictError,
     TelegramForbiddenError,
     TelegramRetryAfter,
+    TelegramServerError,
     TelegramUnauthorizedError,
 )
 from aiogram.types import (
@@ -258,6 +259,15 @@ class TestFaults:
 
         with pytest.raises(TelegramBadRequest, match="chat not found"):
             await bot.send_message(ALICE.id, "hello")
+
+    async def test_an_error_after_delivery_comes_once_the_message_went_out(self, tg: FakeTelegram, bot: Bot) -> None:
+        tg.fail_next("sendMessage", status=502, delivered=True)
+
+        with pytest.raises(TelegramServerError):
+            await bot.send_message(ALICE.id, "hello")
+        await bot.send_message(ALICE.id, "again")
+
+        assert [sent.text for sent in tg.sent] == ["hello", "again"]
 
     async def test_blocked_user_raises_forbidden(self, tg: FakeTelegram, bot: Bot) -> None:
         tg.block_user(ALICE.id)

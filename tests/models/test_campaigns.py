@@ -34,6 +34,7 @@ from models.core.errors import (
     CampaignUnknownSegment,
 )
 from models.core.programme import Programme
+from models.members.consent import accept_terms, refuse_terms
 from models.till.staff import Actor, Role
 from tests.support.audiences import add_members, set_segment
 
@@ -110,6 +111,16 @@ class TestComposing:
         assert sizes["all"] == 5
         assert sizes["at_risk"] == 2
         assert sizes["champions"] == 0
+
+    async def test_segment_sizes_count_only_members_who_accepted_the_current_terms(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        accepted, declined, _silent = await add_members(session, 3)
+        renewed = programme.model_copy(update={"consent_version": "renewed"})
+        await accept_terms(session, renewed, accepted, utcnow())
+        await refuse_terms(session, renewed, declined, utcnow())
+        await session.commit()
+        assert (await audience_sizes(session, renewed, ["all"]))["all"] == 1
 
     async def test_confirming_the_same_draft_twice_makes_one_campaign(
         self, session: AsyncSession, programme: Programme

@@ -32,7 +32,9 @@ from models.campaigns.queue import (
 from models.core import clock
 from models.core.base import utcnow
 from models.core.programme import Automation, FrequencyCap, LocalText, Marketing, Programme, QuietHours
-from models.members.registry import Member
+from models.members.consent import accept_terms, refuse_terms
+from models.members.privacy import forget
+from models.members.registry import Member, set_marketing_consent
 from models.points import ledger
 from models.till.staff import Actor, Role
 from tests.support.audiences import add_members, set_segment
@@ -90,6 +92,19 @@ class TestFreezing:
         assert await freeze_audience(session, programme, campaign) == 2
         assert set(await statuses(session, campaign.id)) == set(agreed[2:])
         assert not set(refused) & set(await statuses(session, campaign.id))
+
+    async def test_members_who_have_not_accepted_the_current_terms_are_not_in_the_audience(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        accepted, declined, silent = await add_members(session, 3)
+        renewed = programme.model_copy(update={"consent_version": "renewed"})
+        await accept_terms(session, renewed, accepted, utcnow())
+        await refuse_terms(session, renewed, declined, utcnow())
+        await session.commit()
+        campaign = await started(session, renewed, CampaignDraft("all", "Hello"))
+        assert await freeze_audience(session, renewed, campaign) == 1
+        assert set(await statuses(session, campaign.id)) == {accepted}
+        assert silent not in await statuses(session, campaign.id)
 
     async def test_the_holdout_share_is_exact_and_differs_between_campaigns(
         self, session: AsyncSession, programme: Programme
@@ -159,6 +174,16 @@ class TestClaims:
         )
         assert message_id == 7
 
+    async def test_a_message_that_went_through_makes_the_member_reachable_again(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        programme = no_limits(programme)
+        campaign = await frozen(session, programme, 1)
+        [row] = await claim_next(session, programme, campaign, 5)
+        await session.execute(update(Member).values(reachable=False))  # a 403 to another campaign meanwhile
+        await record(session, [Outcome(row.id, row.member_id, RecipientStatus.SENT, message_id=3)])
+        assert await session.scalar(select(Member.reachable).where(Member.id == row.member_id)) is True
+
     async def test_members_who_opted_out_after_the_freeze_are_skipped(
         self, session: AsyncSession, programme: Programme
     ) -> None:
@@ -170,6 +195,49 @@ class TestClaims:
         claimed = await claim_next(session, programme, campaign, 10)
         assert [row.member_id for row in claimed] == [members[1]]
         assert (await statuses(session, campaign.id))[members[0]] == RecipientStatus.SKIPPED
+
+    async def test_an_opt_out_committed_after_the_page_was_read_still_stops_the_message(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        programme = no_limits(programme)
+        campaign = await frozen(session, programme, 4)
+        stopped, forgot, blocked, stays = sorted(await statuses(session, campaign.id))
+        page = await due_page(session, campaign.id, after=0, now=utcnow(), limit=10)
+        await session.commit()
+        # Between reading the page and claiming it: /stop, /forget, and a 403 from another campaign.
+        await set_marketing_consent(session, programme, stopped, granted=False, now=utcnow())
+        await forget(session, programme, forgot, utcnow())
+        await session.execute(update(Member).where(Member.id == blocked).values(reachable=False))
+        await session.commit()
+        claimed = await claim(session, programme, campaign, page, utcnow())
+        assert [row.member_id for row in claimed] == [stays]
+        rows = await session.execute(
+            select(CampaignRecipient.member_id, CampaignRecipient.status, CampaignRecipient.error).where(
+                CampaignRecipient.campaign_id == campaign.id
+            )
+        )
+        assert {member: (status, error) for member, status, error in rows} == {
+            stopped: (RecipientStatus.SKIPPED, "withdrew marketing consent"),
+            forgot: (RecipientStatus.SKIPPED, "left the programme"),
+            blocked: (RecipientStatus.SKIPPED, "blocked the bot"),
+            stays: (RecipientStatus.SENDING, None),
+        }
+
+    async def test_members_who_have_not_accepted_the_current_terms_are_not_claimed(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        programme = no_limits(programme)
+        campaign = await frozen(session, programme, 3)
+        accepted, declined, silent = sorted(await statuses(session, campaign.id))
+        page = await due_page(session, campaign.id, after=0, now=utcnow(), limit=10)
+        renewed = programme.model_copy(update={"consent_version": "renewed"})
+        await accept_terms(session, renewed, accepted, utcnow())
+        await refuse_terms(session, renewed, declined, utcnow())
+        await session.commit()
+        claimed = await claim(session, renewed, campaign, page, utcnow())
+        assert [row.member_id for row in claimed] == [accepted]
+        rows = await statuses(session, campaign.id)
+        assert rows[declined] == rows[silent] == RecipientStatus.SKIPPED
 
     async def test_the_frequency_cap_holds_a_member_back_until_the_oldest_message_ages_out(
         self, session: AsyncSession, programme: Programme
@@ -297,6 +365,21 @@ class TestAutomations:
         assert first.id == again.id != tomorrow.id
         assert first.text_for("ru") == "Привет"
         assert await session.scalar(select(func.count()).select_from(Campaign)) == 2
+
+    async def test_automations_skip_members_who_declined_the_current_terms(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        renewed = no_limits(programme).model_copy(update={"consent_version": "renewed"})
+        accepted, declined = await add_members(session, 2)
+        await set_segment(session, [accepted, declined], "at_risk")
+        await accept_terms(session, renewed, accepted, utcnow())
+        await refuse_terms(session, renewed, declined, utcnow())
+        await session.commit()
+        now = utcnow()
+        campaign = await todays_campaign(session, renewed, self.automation("win_back"), now)
+        campaign = await start_campaign(session, campaign.id, now) or campaign
+        assert await freeze_audience(session, renewed, campaign) == 1
+        assert [row.member_id for row in await claim_next(session, renewed, campaign, 5, now)] == [accepted]
 
     async def test_win_back_skips_members_who_got_one_recently(
         self, session: AsyncSession, programme: Programme

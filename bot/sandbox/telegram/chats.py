@@ -28,9 +28,10 @@ class Chats:
         self._chats: dict[int, JSONDict] = {}
         self._messages: dict[int, dict[int, JSONDict]] = {}
         self._last_message_id: dict[int, int] = {}
+        self.left: list[int] = []  # groups the bot left, in order
 
     def endpoints(self) -> dict[str, Endpoint]:
-        return {"getChat": self._get_chat}
+        return {"getChat": self._get_chat, "leaveChat": self._leave_chat}
 
     def remember_user(self, user: FakeUser) -> None:
         # The latest FakeUser with an id wins, so a test may rename a user between messages.
@@ -38,10 +39,10 @@ class Chats:
             self._users[user.id] = user
             self._chats.pop(user.id, None)
 
-    def user_message(self, user: FakeUser, content: JSONDict) -> JSONDict:
-        """A new message from `user` in their private chat with the bot."""
+    def user_message(self, user: FakeUser, content: JSONDict, chat_id: int | None = None) -> JSONDict:
+        """A new message from `user` in their private chat with the bot, or in the group `chat_id`."""
         self.remember_user(user)
-        return self._new_message(user.id, user_json(user), content)
+        return self._new_message(user.id if chat_id is None else chat_id, user_json(user), content)
 
     def bot_message(self, chat_id: int, content: JSONDict) -> JSONDict:
         """A new message from the bot."""
@@ -98,6 +99,13 @@ class Chats:
         }
         self._messages.setdefault(chat_id, {})[message_id] = message
         return message
+
+    async def _leave_chat(self, call: Call) -> bool:
+        chat_id = chat_param(call.params, "chat_id")
+        if chat_id > 0:
+            raise ApiError(400, "Bad Request: chat member status can't be changed in private chats")
+        self.left.append(chat_id)
+        return True
 
     async def _get_chat(self, call: Call) -> JSONDict:
         chat_id = chat_param(call.params, "chat_id")

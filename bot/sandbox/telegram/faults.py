@@ -29,6 +29,7 @@ class _Fault:
     description: str
     retry_after: int | None
     remaining: int
+    delivered: bool  # the call is carried out and the error answered after it, as a 5xx after a message went out
 
 
 class Faults:
@@ -49,14 +50,16 @@ class Faults:
         status: int = 429,
         retry_after: int | None = 1,
         description: str | None = None,
+        delivered: bool = False,
     ) -> None:
-        """Answer the next `times` calls of `method` with an error; `retry_after` is sent only with status 429."""
+        """Answer the next `times` calls of `method` with an error; `retry_after` is sent only with status 429.
+        With `delivered`, each call is carried out first (the message goes out) and the error is its answer."""
         retry = retry_after if status == 429 else None
         if description is None:
             description = _STATUS_DESCRIPTIONS.get(status, "Error")
             if retry is not None:
                 description = f"{description}: retry after {retry}"
-        fault = _Fault(status=status, description=description, retry_after=retry, remaining=times)
+        fault = _Fault(status=status, description=description, retry_after=retry, remaining=times, delivered=delivered)
         self._faults.setdefault(method.lower(), deque()).append(fault)
 
     def block_user(self, chat_id: int) -> None:
@@ -106,8 +109,15 @@ class Faults:
         delay = self._delays.get(method.lower(), self._delays.get("", 0.0))
         if delay:
             await asyncio.sleep(delay)
+        self._raise_due(method, delivered=False)
+
+    def after_answer(self, method: str) -> None:
+        """Raise the method's next injected error if it is one that comes after the call was carried out."""
+        self._raise_due(method, delivered=True)
+
+    def _raise_due(self, method: str, *, delivered: bool) -> None:
         faults = self._faults.get(method.lower())
-        if not faults:
+        if not faults or faults[0].delivered != delivered:
             return
         fault = faults[0]
         fault.remaining -= 1

@@ -67,6 +67,8 @@ class FakeTelegram:
         self.push_update = self._updates.push_update
         self.replay = self._updates.replay
         self.push_text = self._updates.push_text
+        self.push_chat_member = self._updates.push_chat_member
+        self.left_chats = chats.left
         self.push_contact = self._updates.push_contact
         self.push_photo = self._updates.push_photo
         self.push_callback = self._updates.push_callback
@@ -179,6 +181,7 @@ class FakeTelegram:
                 raise ApiError(404, "Not Found: method not found")
             await self._faults.before_answer(method, as_int(params.get("chat_id")))
             result = await known[1](Call(method, params, uploads))
+            self._faults.after_answer(method)
         except ApiError as error:
             return _error_response(error)
         finally:

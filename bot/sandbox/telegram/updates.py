@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import itertools
 import re
+import time
 from collections import deque
 from typing import Final
 
@@ -93,12 +94,31 @@ class Updates:
         self._queued.append(self._pushed[update_id])
         self._updates_arrived.set()
 
-    def push_text(self, user: FakeUser, text: str) -> int:
-        """A text message from `user`; a leading /command gets its bot_command entity like in Telegram."""
+    def push_text(self, user: FakeUser, text: str, *, chat_id: int | None = None) -> int:
+        """A text message from `user` (in the group `chat_id` if given); a leading /command gets its bot_command
+        entity like in Telegram."""
         content: JSONDict = {"text": text}
         if command := _BOT_COMMAND.match(text):
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command.group())}]
-        return self.push_update({"message": self._chats.user_message(user, content)})
+        return self.push_update({"message": self._chats.user_message(user, content, chat_id)})
+
+    def push_chat_member(self, user: FakeUser, old: str, new: str, *, chat_id: int | None = None) -> int:
+        """A change of the bot's own membership made by `user`: in their private chat ("member" -> "kicked" is
+        blocking the bot, the reverse restarting it), or in the group `chat_id` ("left" -> "member": added)."""
+        self._chats.remember_user(user)
+        bot = self._chats.bot_user
+
+        def status(name: str) -> JSONDict:
+            return {"status": name, "user": bot, **({"until_date": 0} if name == "kicked" else {})}
+
+        change = {
+            "chat": self._chats.chat(user.id if chat_id is None else chat_id),
+            "from": user_json(user),
+            "date": int(time.time()),
+            "old_chat_member": status(old),
+            "new_chat_member": status(new),
+        }
+        return self.push_update({"my_chat_member": change})
 
     def push_contact(self, user: FakeUser, phone: str, contact_user_id: int | None) -> int:
         """A shared contact; `contact_user_id` is None for a contact who is not a Telegram user."""

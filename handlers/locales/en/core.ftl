@@ -38,7 +38,9 @@ menu-settings = ⚙️ Settings
 help-intro = <b>Here is what I can do:</b>
 help-staff = <b>For staff:</b>
 
-slow-down = You are sending messages too fast. Please wait { $seconds } seconds and try again.
+private-only = I work in a private chat only: nothing written here is read or kept. Write to me at { $link }
+slow-down = You are sending messages too fast: this one was not read. Send it again in { $seconds } seconds.
+not-recorded = Not recorded: too many messages at once. Send it again in { $seconds } s.
 join-first = You are not a member yet. Tap /start to join the programme.
 unknown-command = I don't know that command. /help lists what I can do.
 unknown-text = I didn't understand that. Use the menu buttons below or /help.
