@@ -92,6 +92,7 @@ class Till:
         request = SaleRequest(
             actor, member, words.amount, words.category, words.receipt, update.update_id, self.work.update_id
         )
+        await self.work.pause()  # the desk writes the sale; this update's reads hold no connection meanwhile
         try:
             result = await self.desk.record(request)
         except DomainError:

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 SQLITE_BUSY_MS = 10_000
+POOL_SIZE = 10
+POOL_OVERFLOW = 40
 # SQLite copies its write-ahead log into the database file when the log passes this many pages, inside the commit
 # that crossed the mark (about 10 ms with its fsync). `checkpoint`, run every second by the scheduler, keeps the
 # log well below it, so that this stays a safety net and commits at the till do not pay for copying.
@@ -30,6 +32,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     execution option SQLITE_BEGIN says DEFERRED)."""
     # Database errors end up in logs, and the values bound to a statement may be names or phone numbers.
     kwargs.setdefault("hide_parameters", True)
+    # Every update in flight holds a connection for its unit of work, and the sales desk needs one more to write a
+    # batch: the pool must cover a busy till (30 cashiers at once) without making anyone wait for a connection.
+    kwargs.setdefault("pool_size", POOL_SIZE)
+    kwargs.setdefault("max_overflow", POOL_OVERFLOW)
     if make_url(url).get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
     # aiosqlite's debug log repeats every statement with its values: not even at DEBUG may a phone reach the logs.

@@ -69,6 +69,13 @@ class UnitOfWork:
             if (pending := callback()) is not None:
                 await pending
 
+    async def pause(self) -> None:
+        """End a transaction that only read, handing its connection back while the caller waits on another writer
+        (the sales desk); the next statement begins afresh."""
+        if self.wrote:
+            raise RuntimeError("a unit that wrote cannot pause: its writes would be lost")
+        await self.session.rollback()
+
     async def rollback(self) -> None:
         await self.session.rollback()
         self.session.info[_WRITING] = False
