@@ -14,7 +14,7 @@ from models.core.programme import Programme
 from models.core.uow import UnitOfWork, transaction, writing
 from models.core.updates import HandledUpdate, UpdateWork
 from models.members.registry import Member
-from tests.models.till import new_member
+from tests.models.till import join
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -30,7 +30,7 @@ class TestUpdateWork:
     ) -> None:
         async with UpdateWork(sessionmaker, 7) as work:
             assert not await work.handled_before()
-            await new_member(work.session, programme, 1)
+            await join(work.session, programme, 1)
             await work.settle(NOW)
         assert await count(sessionmaker, Member) == 1
         async with UpdateWork(sessionmaker, 7) as again:
@@ -40,7 +40,7 @@ class TestUpdateWork:
         self, sessionmaker: async_sessionmaker[AsyncSession], programme: Programme
     ) -> None:
         async with UpdateWork(sessionmaker, 8) as work:
-            await new_member(work.session, programme, 1)
+            await join(work.session, programme, 1)
         assert await count(sessionmaker, Member) == 0
         assert await count(sessionmaker, HandledUpdate) == 0
 
@@ -49,7 +49,7 @@ class TestUpdateWork:
     ) -> None:
         async with UpdateWork(sessionmaker, 9) as work:
             await work.settle(NOW)
-            await new_member(work.session, programme, 1)
+            await join(work.session, programme, 1)
             await work.settle(NOW)
         assert await count(sessionmaker, Member) == 1
         assert await count(sessionmaker, HandledUpdate) == 1
@@ -57,11 +57,11 @@ class TestUpdateWork:
     async def test_follow_ups_run_after_the_update_in_units_of_their_own(
         self, sessionmaker: async_sessionmaker[AsyncSession], programme: Programme
     ) -> None:
-        async def join(session: AsyncSession) -> None:
-            await new_member(session, programme, 2)
+        async def enrol_second(session: AsyncSession) -> None:
+            await join(session, programme, 2)
 
         async with UpdateWork(sessionmaker, 10) as work:
-            work.follow_up(join)
+            work.follow_up(enrol_second)
             await work.settle(NOW)
         await work.run_follow_ups()
         assert await count(sessionmaker, Member) == 1
@@ -79,7 +79,7 @@ class TestReadingAndWriting:
         self, sessionmaker: async_sessionmaker[AsyncSession], programme: Programme
     ) -> None:
         async with transaction(sessionmaker) as session:
-            await new_member(session, programme, 1)
+            await join(session, programme, 1)
         async with sessionmaker() as writer:
             await writing(writer)
             await writer.execute(select(Member.id).with_for_update())  # holds the write lock (SQLite: IMMEDIATE)
@@ -92,7 +92,7 @@ class TestReadingAndWriting:
         async with UnitOfWork(sessionmaker) as unit:
             assert await unit.session.scalar(select(func.count()).select_from(Member)) == 0
             await writing(unit.session)
-            await new_member(unit.session, programme, 1)
+            await join(unit.session, programme, 1)
             assert unit.wrote
             await unit.commit()
             assert not unit.wrote
