@@ -99,5 +99,11 @@ async def sent(session: AsyncSession, ids: Sequence[int]) -> None:
     await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(ids)))
 
 
+async def withdraw(session: AsyncSession, chat_id: int) -> None:
+    """Drop the messages still waiting for one chat: a member who asked to be forgotten is told nothing more, and
+    their chat id is kept nowhere."""
+    await session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == chat_id))
+
+
 async def depth(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(OutboxMessage)) or 0)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.analytics.member_stats import MemberFavourite, MemberStats
 from models.campaigns.planning import CampaignRecipient
+from models.core import outbox
 from models.core.base import Base
 from models.core.programme import Programme
 from models.core.uow import writing
@@ -162,6 +163,8 @@ async def forget(session: AsyncSession, programme: Programme, member_id: int, no
     # The erasure request withdraws every consent; the events keep no personal data, only that it happened.
     for purpose in (TERMS, MARKETING) if member.marketing_consent else (TERMS,):
         session.add(consent_event(programme, member_id, purpose, granted=False, at=now))
+    if member.telegram_id is not None:
+        await outbox.withdraw(session, member.telegram_id)
     member.telegram_id = None
     member.first_name = None
     member.username = None

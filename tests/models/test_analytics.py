@@ -19,6 +19,7 @@ from models.offers.coupons import Coupon, issue_coupon
 from models.offers.facts import load_facts
 from models.offers.ranking import Fit, Ranker, rhythm
 from tests.models.offers_data import NOW, buy, facts_with, new_member, plant, planted_habits
+from tests.support.units import step
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 
@@ -50,7 +51,8 @@ class TestPlantedHabits:
             await plant(session, member_id, habit, MOSCOW, rng)
             members.append(member_id)
         await session.commit()
-        await recompute_all(session, programme, NOW)
+        async with step(session):
+            await recompute_all(session, programme, NOW, checkpoint=session.commit)
         parts = {7: "morning", 8: "morning", 12: "midday", 13: "midday", 18: "evening", 19: "evening"}
         for member_id, habit in zip(members, habits, strict=True):
             stats = await stats_of(session, member_id)
@@ -75,7 +77,8 @@ class TestPlantedHabits:
         for visit in range(130):
             await buy(session, member_id, saturday - timedelta(hours=visit % 3, weeks=visit // 3))
         await session.commit()
-        await recompute_all(session, programme, NOW)
+        async with step(session):
+            await recompute_all(session, programme, NOW, checkpoint=session.commit)
         stats = await stats_of(session, member_id)
         assert stats.frequency == 230
         assert stats.usual_weekdays == [5]
@@ -89,7 +92,8 @@ class TestPlantedHabits:
             moment = datetime.combine(date(2026, 1, 5) + timedelta(days=day), datetime.min.time(), zone)
             await buy(session, member_id, (moment + timedelta(hours=7, minutes=45)).astimezone(UTC))
         await session.commit()
-        await recompute_all(session, berlin, NOW)
+        async with step(session):
+            await recompute_all(session, berlin, NOW, checkpoint=session.commit)
         assert (await stats_of(session, member_id)).usual_hours == [6]
         assert len(offset_changes(zone, NOW)) > 2
 
@@ -126,7 +130,8 @@ class TestHandComputedRfm:
             members.append(member_id)
         stranger = await new_member(session, programme, 999)
         await session.commit()
-        await recompute_all(session, programme, NOW)
+        async with step(session):
+            await recompute_all(session, programme, NOW, checkpoint=session.commit)
         for member_id, (r, f, m, segment) in zip(members, self.EXPECTED, strict=True):
             stats = await stats_of(session, member_id)
             assert (stats.r_score, stats.f_score, stats.m_score, stats.segment) == (r, f, m, segment), member_id
@@ -153,7 +158,8 @@ class TestStats:
             await buy(session, member_id, NOW - timedelta(days=days), cents=100_00)
         await buy(session, member_id, NOW - timedelta(days=1), cents=900_00, refunded=True)
         await session.commit()
-        await recompute_all(session, programme, NOW)
+        async with step(session):
+            await recompute_all(session, programme, NOW, checkpoint=session.commit)
         stats = await stats_of(session, member_id)
         assert (stats.frequency, stats.monetary_cents, stats.recency_days) == (3, 300_00, 10)
         assert stats.last_purchase_on == (NOW - timedelta(days=10)).date()
@@ -180,7 +186,8 @@ class TestStats:
                 )
             )
         await session.commit()
-        await recompute_all(session, programme, NOW)
+        async with step(session):
+            await recompute_all(session, programme, NOW, checkpoint=session.commit)
         assert abs((await stats_of(session, member_id)).discount_share - 1 / 3) < 1e-9
 
     async def test_refresh_after_a_sale_updates_one_member(self, session: AsyncSession, programme: Programme) -> None:
@@ -190,11 +197,13 @@ class TestStats:
             await buy(session, regular, NOW - timedelta(days=60, weeks=week), category="tea")
             await buy(session, other, NOW - timedelta(days=3, weeks=week))
         await session.commit()
-        await recompute_all(session, programme, NOW)
+        async with step(session):
+            await recompute_all(session, programme, NOW, checkpoint=session.commit)
         before_other = (await stats_of(session, other)).computed_at
         await buy(session, regular, NOW - timedelta(minutes=5), category="tea")
         await session.commit()
-        refreshed = await refresh_member(session, programme, regular, NOW)
+        async with step(session):
+            refreshed = await refresh_member(session, programme, regular, NOW)
         stats = await stats_of(session, regular)
         assert (stats.frequency, stats.recency_days, stats.r_score) == (7, 0, 5)
         assert refreshed.segment == stats.segment
@@ -206,7 +215,8 @@ class TestStats:
         member = await session.get_one(Member, member_id)
         member.forgotten_at = NOW - timedelta(days=1)
         await session.commit()
-        await recompute_all(session, programme, NOW)
+        async with step(session):
+            await recompute_all(session, programme, NOW, checkpoint=session.commit)
         assert await session.scalar(select(MemberStats).where(MemberStats.member_id == member_id)) is None
         assert await favourites_of(session, member_id) == []
 
@@ -216,12 +226,14 @@ class TestStats:
         member_id = await new_member(session, programme, 1)
         await buy(session, member_id, NOW - timedelta(days=3))
         await session.commit()
-        await recompute_all(session, programme, NOW)
+        async with step(session):
+            await recompute_all(session, programme, NOW, checkpoint=session.commit)
         assert await session.scalar(select(MemberStats).where(MemberStats.member_id == member_id)) is not None
         member = await session.get_one(Member, member_id)
         member.forgotten_at = NOW  # as if its erasure had been interrupted: the full run must not keep its row
         await session.commit()
-        await recompute_all(session, programme, NOW, full=True)
+        async with step(session):
+            await recompute_all(session, programme, NOW, full=True, checkpoint=session.commit)
         assert await session.scalar(select(MemberStats).where(MemberStats.member_id == member_id)) is None
 
 
@@ -234,16 +246,19 @@ class TestNightly:
         for member_id in (changed, quiet):
             await buy(session, member_id, NOW - timedelta(days=5))
         await session.commit()
-        first = await recompute_all(session, programme, NOW)
+        async with step(session):
+            first = await recompute_all(session, programme, NOW, checkpoint=session.commit)
         assert (first.members, first.reread) == (2, 2)
         tomorrow = NOW + timedelta(days=1)
         await buy(session, changed, NOW + timedelta(hours=2), category="tea", refunded=False)
         await session.commit()
-        second = await recompute_all(session, programme, tomorrow)
+        async with step(session):
+            second = await recompute_all(session, programme, tomorrow, checkpoint=session.commit)
         assert (second.members, second.reread) == (2, 1)
         assert (await stats_of(session, changed)).frequency == 2
         assert (await stats_of(session, quiet)).recency_days == 5  # as of its computation: it was not read again
-        full = await recompute_all(session, programme, tomorrow, full=True)
+        async with step(session):
+            full = await recompute_all(session, programme, tomorrow, full=True, checkpoint=session.commit)
         assert full.reread == 2
 
     async def test_stored_best_offers_match_the_ranking_of_each_members_facts(
@@ -258,9 +273,10 @@ class TestNightly:
         birthday_member = await session.get_one(Member, members[0])
         birthday_member.birthday = date(1990, NOW.month, NOW.day)
         await session.commit()
-        await issue_coupon(session, programme, members[1], "croissant_gift", NOW, "used")
-        await session.commit()
-        await recompute_all(session, programme, NOW)
+        async with step(session):
+            await issue_coupon(session, programme, members[1], "croissant_gift", NOW, "used")
+        async with step(session):
+            await recompute_all(session, programme, NOW, checkpoint=session.commit)
         ranker = Ranker(programme)
         for member_id in members:
             facts = (await load_facts(session, programme, member_id, member_id, NOW.date(), NOW))[member_id]

@@ -16,6 +16,7 @@ from models.offers.coupons import Coupon
 from models.till.purchases import Purchase
 from models.till.staff import Actor, Role
 from tests.support.audiences import add_members
+from tests.support.units import step
 
 MANAGER = Actor(900001, Role.ADMIN)
 
@@ -27,13 +28,18 @@ async def delivered(
     programme = programme.model_copy(update={"marketing": Marketing()})
     await add_members(session, members)
     now = utcnow()
-    campaign = await create_campaign(session, programme, draft, MANAGER, now)
-    running = await start_campaign(session, campaign.id, now)
+    async with step(session):
+        campaign = await create_campaign(session, programme, draft, MANAGER, now)
+    async with step(session):
+        running = await start_campaign(session, campaign.id, now)
     assert running is not None
-    await freeze_audience(session, programme, running)
+    async with step(session):
+        await freeze_audience(session, programme, running)
     page = await due_page(session, campaign.id, after=0, now=now, limit=members)
-    claimed = await claim(session, programme, running, page, now)
-    await record(session, [Outcome(row.id, row.member_id, RecipientStatus.SENT, message_id=1) for row in claimed])
+    async with step(session):
+        claimed = await claim(session, programme, running, page, now)
+    async with step(session):
+        await record(session, [Outcome(row.id, row.member_id, RecipientStatus.SENT, message_id=1) for row in claimed])
     held = await session.scalars(
         select(CampaignRecipient.member_id).where(CampaignRecipient.status == RecipientStatus.HELD_OUT)
     )
@@ -88,7 +94,8 @@ class TestEffect:
 
     async def test_a_campaign_not_started_has_no_effect_yet(self, session: AsyncSession, programme: Programme) -> None:
         draft = CampaignDraft("all", "Later", send_at=utcnow() + timedelta(days=1))
-        campaign = await create_campaign(session, programme, draft, MANAGER, utcnow())
+        async with step(session):
+            campaign = await create_campaign(session, programme, draft, MANAGER, utcnow())
         report = await campaign_report(session, programme, campaign.id, utcnow())
         assert report.effect is None
         assert report.progress.audience == 0

@@ -37,6 +37,7 @@ from models.core.programme import Programme
 from models.members.consent import accept_terms, refuse_terms
 from models.till.staff import Actor, Role
 from tests.support.audiences import add_members, set_segment
+from tests.support.units import step
 
 MANAGER = Actor(900001, Role.ADMIN)
 
@@ -51,7 +52,8 @@ class TestComposing:
         draft = CampaignDraft(
             "at_risk", "<b>We miss you</b>", offer="comeback_20", holdout_percent=10, send_at=now + timedelta(hours=2)
         )
-        campaign = await create_campaign(session, programme, draft, MANAGER, now)
+        async with step(session):
+            campaign = await create_campaign(session, programme, draft, MANAGER, now)
         assert campaign.status == CampaignStatus.SCHEDULED
         assert campaign.send_at == now + timedelta(hours=2)
         assert campaign.text == "<b>We miss you</b>"
@@ -59,9 +61,10 @@ class TestComposing:
 
     async def test_now_means_now(self, session: AsyncSession, programme: Programme) -> None:
         now = utcnow()
-        campaign = await create_campaign(
-            session, programme, CampaignDraft("all", "Hello", offer=PERSONAL), MANAGER, now
-        )
+        async with step(session):
+            campaign = await create_campaign(
+                session, programme, CampaignDraft("all", "Hello", offer=PERSONAL), MANAGER, now
+            )
         assert campaign.send_at == now
         assert campaign.offer == PERSONAL
 
@@ -82,7 +85,8 @@ class TestComposing:
         self, session: AsyncSession, programme: Programme, draft: CampaignDraft, error: type[Exception]
     ) -> None:
         with pytest.raises(error):
-            await create_campaign(session, programme, draft, MANAGER, utcnow())
+            async with step(session):
+                await create_campaign(session, programme, draft, MANAGER, utcnow())
         assert await campaigns_stored(session) == 0
 
     async def test_a_time_in_the_past_is_refused_with_the_local_time(
@@ -91,13 +95,15 @@ class TestComposing:
         now = utcnow()
         draft = CampaignDraft("all", "Hello", send_at=now - timedelta(hours=1))
         with pytest.raises(CampaignTimeInPast) as refused:
-            await create_campaign(session, programme, draft, MANAGER, now)
+            async with step(session):
+                await create_campaign(session, programme, draft, MANAGER, now)
         assert str(refused.value.details["when"]).count(":") == 1
         assert await campaigns_stored(session) == 0
 
     async def test_unknown_segment_lists_the_valid_ones(self, session: AsyncSession, programme: Programme) -> None:
         with pytest.raises(CampaignUnknownSegment) as refused:
-            await create_campaign(session, programme, CampaignDraft("vips", "Hello"), MANAGER, utcnow())
+            async with step(session):
+                await create_campaign(session, programme, CampaignDraft("vips", "Hello"), MANAGER, utcnow())
         assert "at_risk" in str(refused.value.details["segments"])
         assert "likes:coffee" in str(refused.value.details["segments"])
 
@@ -126,8 +132,10 @@ class TestComposing:
         self, session: AsyncSession, programme: Programme
     ) -> None:
         draft = CampaignDraft("all", "Hello", key="draft:900001:abc")
-        first = await create_campaign(session, programme, draft, MANAGER, utcnow())
-        again = await create_campaign(session, programme, draft, MANAGER, utcnow())
+        async with step(session):
+            first = await create_campaign(session, programme, draft, MANAGER, utcnow())
+        async with step(session):
+            again = await create_campaign(session, programme, draft, MANAGER, utcnow())
         assert first.id == again.id
         assert await campaigns_stored(session) == 1
 
@@ -138,11 +146,15 @@ class TestCancelling:
     ) -> None:
         await add_members(session, 4)
         now = utcnow()
-        campaign = await create_campaign(session, programme, CampaignDraft("all", "Hello"), MANAGER, now)
-        started = await start_campaign(session, campaign.id, now)
+        async with step(session):
+            campaign = await create_campaign(session, programme, CampaignDraft("all", "Hello"), MANAGER, now)
+        async with step(session):
+            started = await start_campaign(session, campaign.id, now)
         assert started is not None
-        await freeze_audience(session, programme, started)
-        cancelled = await cancel_campaign(session, campaign.id, MANAGER, now)
+        async with step(session):
+            await freeze_audience(session, programme, started)
+        async with step(session):
+            cancelled = await cancel_campaign(session, campaign.id, MANAGER, now)
         assert cancelled.campaign.status == CampaignStatus.CANCELLED
         assert cancelled.not_reached == 4
         statuses = await session.scalars(select(CampaignRecipient.status))
@@ -154,16 +166,23 @@ class TestCancelling:
         self, session: AsyncSession, programme: Programme
     ) -> None:
         now = utcnow()
-        campaign = await create_campaign(session, programme, CampaignDraft("all", "Hello"), MANAGER, now)
-        await cancel_campaign(session, campaign.id, MANAGER, now)
-        with pytest.raises(CampaignNotCancellable):
+        async with step(session):
+            campaign = await create_campaign(session, programme, CampaignDraft("all", "Hello"), MANAGER, now)
+        async with step(session):
             await cancel_campaign(session, campaign.id, MANAGER, now)
+        with pytest.raises(CampaignNotCancellable):
+            async with step(session):
+                await cancel_campaign(session, campaign.id, MANAGER, now)
         with pytest.raises(CampaignNotFound):
-            await cancel_campaign(session, 999, MANAGER, now)
+            async with step(session):
+                await cancel_campaign(session, 999, MANAGER, now)
 
     async def test_a_cancelled_campaign_is_never_started(self, session: AsyncSession, programme: Programme) -> None:
         now = utcnow()
-        campaign = await create_campaign(session, programme, CampaignDraft("all", "Hello"), MANAGER, now)
-        await cancel_campaign(session, campaign.id, MANAGER, now)
-        assert await start_campaign(session, campaign.id, now) is None
+        async with step(session):
+            campaign = await create_campaign(session, programme, CampaignDraft("all", "Hello"), MANAGER, now)
+        async with step(session):
+            await cancel_campaign(session, campaign.id, MANAGER, now)
+        async with step(session):
+            assert await start_campaign(session, campaign.id, now) is None
         assert await session.scalar(select(func.count()).select_from(CampaignRecipient)) == 0

@@ -28,6 +28,7 @@ from models.offers.ranking import activate_offer, best_offer, offers_page
 from models.points import ledger
 from models.till.staff import Actor, Role
 from tests.models.offers_data import NOW, buy, new_member
+from tests.support.units import step
 
 CASHIER = Actor(777, Role.CASHIER)
 CARDS = CardSigner(b"test")
@@ -35,16 +36,17 @@ CARDS = CardSigner(b"test")
 
 async def earn_100(session: AsyncSession, member_id: int) -> None:
     """The points a free cappuccino costs, as if from a sale."""
-    await ledger.credit(
-        session,
-        member_id=member_id,
-        points=100,
-        kind="sale",
-        reason="",
-        key="s",
-        now=NOW,
-        expires_at=NOW + timedelta(days=300),
-    )
+    async with step(session):
+        await ledger.credit(
+            session,
+            member_id=member_id,
+            points=100,
+            kind="sale",
+            reason="",
+            key="s",
+            now=NOW,
+            expires_at=NOW + timedelta(days=300),
+        )
 
 
 async def balance(session: AsyncSession, member_id: int) -> int:
@@ -56,10 +58,12 @@ class TestIssue:
         self, session: AsyncSession, programme: Programme
     ) -> None:
         member_id = await new_member(session, programme, 1)
-        first = await issue_coupon(session, programme, member_id, "croissant_gift", NOW, "k1")
-        again = await issue_coupon(session, programme, member_id, "croissant_gift", NOW, "k1")
-        double_tap = await issue_coupon(session, programme, member_id, "croissant_gift", NOW, "k2")
-        await session.commit()
+        async with step(session):
+            first = await issue_coupon(session, programme, member_id, "croissant_gift", NOW, "k1")
+        async with step(session):
+            again = await issue_coupon(session, programme, member_id, "croissant_gift", NOW, "k1")
+        async with step(session):
+            double_tap = await issue_coupon(session, programme, member_id, "croissant_gift", NOW, "k2")
         assert first.created
         assert not again.created
         assert not double_tap.created
@@ -72,8 +76,8 @@ class TestIssue:
     ) -> None:
         member_id = await new_member(session, programme, 1)
         await earn_100(session, member_id)
-        issued = await issue_coupon(session, programme, member_id, "free_cappuccino", NOW, "k1")
-        await session.commit()
+        async with step(session):
+            issued = await issue_coupon(session, programme, member_id, "free_cappuccino", NOW, "k1")
         assert issued.coupon.points == 150
         assert await balance(session, member_id) == 50
         assert (await ledger.find(session, "coupon:k1")) is not None
@@ -81,30 +85,39 @@ class TestIssue:
     async def test_refusals(self, session: AsyncSession, programme: Programme) -> None:
         member_id = await new_member(session, programme, 1)
         with pytest.raises(UnknownOffer):
-            await issue_coupon(session, programme, member_id, "nope", NOW, "k1")
+            async with step(session):
+                await issue_coupon(session, programme, member_id, "nope", NOW, "k1")
         with pytest.raises(OfferUnavailable):
-            await issue_coupon(session, programme, member_id, "seasonal_six", NOW, "k2")
+            async with step(session):
+                await issue_coupon(session, programme, member_id, "seasonal_six", NOW, "k2")
 
     async def test_per_member_limit_counts_used_coupons_in_its_period(
         self, session: AsyncSession, programme: Programme
     ) -> None:
         member_id = await new_member(session, programme, 1)
-        issued = await issue_coupon(session, programme, member_id, "croissant_gift", NOW, "k1")
-        await redeem_coupon(session, programme, CARDS, CASHIER, issued.coupon.code, now=NOW)
+        async with step(session):
+            issued = await issue_coupon(session, programme, member_id, "croissant_gift", NOW, "k1")
+        async with step(session):
+            await redeem_coupon(session, programme, CARDS, CASHIER, issued.coupon.code, now=NOW)
         with pytest.raises(OfferLimitReached):
-            await issue_coupon(session, programme, member_id, "croissant_gift", NOW, "k2")
+            async with step(session):
+                await issue_coupon(session, programme, member_id, "croissant_gift", NOW, "k2")
 
 
 class TestRedeem:
     async def test_used_once_then_refused_with_the_date(self, session: AsyncSession, programme: Programme) -> None:
         member_id = await new_member(session, programme, 1)
-        code = (await issue_coupon(session, programme, member_id, "comeback_20", NOW, "k1")).coupon.shown_code
-        await session.commit()
-        used = await redeem_coupon(session, programme, CARDS, CASHIER, code.lower(), now=NOW, member=shown(member_id))
+        async with step(session):
+            code = (await issue_coupon(session, programme, member_id, "comeback_20", NOW, "k1")).coupon.shown_code
+        async with step(session):
+            used = await redeem_coupon(
+                session, programme, CARDS, CASHIER, code.lower(), now=NOW, member=shown(member_id)
+            )
         assert used.offer is not None
         assert used.offer.discount_percent == 20
         with pytest.raises(CouponUsed) as refused:
-            await redeem_coupon(session, programme, CARDS, CASHIER, code, now=NOW + timedelta(hours=1))
+            async with step(session):
+                await redeem_coupon(session, programme, CARDS, CASHIER, code, now=NOW + timedelta(hours=1))
         assert refused.value.details["date"] == "2026-11-23"
         coupon = await session.scalar(select(Coupon))
         assert coupon is not None
@@ -115,16 +128,20 @@ class TestRedeem:
     ) -> None:
         anna = await new_member(session, programme, 1)
         boris = await new_member(session, programme, 2)
-        code = (await issue_coupon(session, programme, anna, "croissant_gift", NOW, "k1")).coupon.code
-        await session.commit()
+        async with step(session):
+            code = (await issue_coupon(session, programme, anna, "croissant_gift", NOW, "k1")).coupon.code
         with pytest.raises(CouponForeign):
-            await redeem_coupon(session, programme, CARDS, CASHIER, code, now=NOW, member=shown(boris))
+            async with step(session):
+                await redeem_coupon(session, programme, CARDS, CASHIER, code, now=NOW, member=shown(boris))
         with pytest.raises(CouponUnknown):
-            await redeem_coupon(session, programme, CARDS, CASHIER, "ZZZZ-ZZZZ", now=NOW)
+            async with step(session):
+                await redeem_coupon(session, programme, CARDS, CASHIER, "ZZZZ-ZZZZ", now=NOW)
         with pytest.raises(CouponUnknown):
-            await redeem_coupon(session, programme, CARDS, CASHIER, "0O1I", now=NOW)
+            async with step(session):
+                await redeem_coupon(session, programme, CARDS, CASHIER, "0O1I", now=NOW)
         with pytest.raises(CouponExpired):
-            await redeem_coupon(session, programme, CARDS, CASHIER, code, now=NOW + timedelta(days=8))
+            async with step(session):
+                await redeem_coupon(session, programme, CARDS, CASHIER, code, now=NOW + timedelta(days=8))
         assert (await session.scalar(select(Coupon))).redeemed_at is None  # type: ignore[union-attr]
 
     async def test_birthday_gift_pays_the_birthday_points_once_a_year(
@@ -133,12 +150,17 @@ class TestRedeem:
         member_id = await new_member(session, programme, 1)
         before = await balance(session, member_id)
         code = (await issue_coupon(session, programme, member_id, "birthday_gift", NOW, "k1")).coupon.code
-        used = await redeem_coupon(session, programme, CARDS, CASHIER, code, now=NOW)
+        async with step(session):
+            used = await redeem_coupon(session, programme, CARDS, CASHIER, code, now=NOW)
         assert used.gift_points == programme.bonuses.birthday
         assert await balance(session, member_id) == before + programme.bonuses.birthday
         with pytest.raises(OfferLimitReached):  # once per birthday
-            await issue_coupon(session, programme, member_id, "birthday_gift", NOW + timedelta(days=1), "k2")
-        next_year = await issue_coupon(session, programme, member_id, "birthday_gift", NOW + timedelta(days=365), "k3")
+            async with step(session):
+                await issue_coupon(session, programme, member_id, "birthday_gift", NOW + timedelta(days=1), "k2")
+        async with step(session):
+            next_year = await issue_coupon(
+                session, programme, member_id, "birthday_gift", NOW + timedelta(days=365), "k3"
+            )
         assert next_year.created
 
 
@@ -148,12 +170,15 @@ class TestReservedPoints:
     ) -> None:
         member_id = await new_member(session, programme, 1)
         await earn_100(session, member_id)
-        await issue_coupon(session, programme, member_id, "free_cappuccino", NOW, "k1")
-        await session.commit()
+        async with step(session):
+            await issue_coupon(session, programme, member_id, "free_cappuccino", NOW, "k1")
         assert await balance(session, member_id) == 50
-        assert await release_expired(session, programme, NOW + timedelta(days=13)) == 0
-        assert await release_expired(session, programme, NOW + timedelta(days=15)) == 1
-        assert await release_expired(session, programme, NOW + timedelta(days=16)) == 0
+        async with step(session):
+            assert await release_expired(session, programme, NOW + timedelta(days=13)) == 0
+        async with step(session):
+            assert await release_expired(session, programme, NOW + timedelta(days=15)) == 1
+        async with step(session):
+            assert await release_expired(session, programme, NOW + timedelta(days=16)) == 0
         assert await balance(session, member_id) == 200
         assert await live_coupons(session, member_id, NOW + timedelta(days=15)) == []
 
@@ -165,11 +190,15 @@ class TestMemberSide:
         member_id = await new_member(session, programme, 1)
         await buy(session, member_id, NOW - timedelta(days=2))
         await session.commit()
-        await refresh_member(session, programme, member_id, NOW)
+        async with step(session):
+            await refresh_member(session, programme, member_id, NOW)
         with pytest.raises(OfferUnavailable):  # a discount for a newcomer
-            await activate_offer(session, programme, member_id, "comeback_20", NOW, "a1")
-        issued = await activate_offer(session, programme, member_id, "croissant_gift", NOW, "a2")
-        again = await activate_offer(session, programme, member_id, "croissant_gift", NOW, "a3")
+            async with step(session):
+                await activate_offer(session, programme, member_id, "comeback_20", NOW, "a1")
+        async with step(session):
+            issued = await activate_offer(session, programme, member_id, "croissant_gift", NOW, "a2")
+        async with step(session):
+            again = await activate_offer(session, programme, member_id, "croissant_gift", NOW, "a3")
         assert again.coupon.code == issued.coupon.code
         page = await offers_page(session, programme, member_id, NOW)
         assert page.coupon_for("croissant_gift") == issued.coupon
@@ -185,14 +214,18 @@ class TestMemberSide:
             await buy(session, member_id, NOW - timedelta(days=10 - day), category=category)
         await session.commit()
         before = await balance(session, member_id)
-        assert (await refresh_member(session, programme, member_id, NOW)).notices == ()
+        async with step(session):
+            assert (await refresh_member(session, programme, member_id, NOW)).notices == ()
         page = await offers_page(session, programme, member_id, NOW)
         assert [(p.offer.id, p.items, p.total) for p in page.progress] == [("seasonal_six", 5, 6)]
         await buy(session, member_id, NOW - timedelta(hours=1), category="beans")
         await session.commit()
-        refreshed = await refresh_member(session, programme, member_id, NOW)
+        async with step(session):
+            refreshed = await refresh_member(session, programme, member_id, NOW)
         assert [notice.posted.amount for notice in refreshed.notices] == [300]
-        assert (await refresh_member(session, programme, member_id, NOW)).notices == ()
+        async with step(session):
+            assert (await refresh_member(session, programme, member_id, NOW)).notices == ()
         assert await balance(session, member_id) == before + 300
         assert (await session.scalars(select(Badge.collection))).all() == ["seasonal_six"]
-        assert await award_completed(session, programme, member_id, {"seasonal_six": 6}, NOW) == []
+        async with step(session):
+            assert await award_completed(session, programme, member_id, {"seasonal_six": 6}, NOW) == []

@@ -38,14 +38,17 @@ from models.members.registry import Member, set_marketing_consent
 from models.points import ledger
 from models.till.staff import Actor, Role
 from tests.support.audiences import add_members, set_segment
+from tests.support.units import step
 
 MANAGER = Actor(900001, Role.ADMIN)
 
 
 async def started(session: AsyncSession, programme: Programme, draft: CampaignDraft) -> CampaignView:
     now = utcnow()
-    campaign = await create_campaign(session, programme, draft, MANAGER, now)
-    running = await start_campaign(session, campaign.id, now)
+    async with step(session):
+        campaign = await create_campaign(session, programme, draft, MANAGER, now)
+    async with step(session):
+        running = await start_campaign(session, campaign.id, now)
     assert running is not None
     return running
 
@@ -54,7 +57,8 @@ async def frozen(session: AsyncSession, programme: Programme, members: int) -> C
     """A running campaign to `members` new members, its audience frozen."""
     await add_members(session, members)
     campaign = await started(session, programme, CampaignDraft("all", "Hello"))
-    await freeze_audience(session, programme, campaign)
+    async with step(session):
+        await freeze_audience(session, programme, campaign)
     return campaign
 
 
@@ -63,7 +67,8 @@ async def claim_next(
 ) -> list[Claimed]:
     moment = now or utcnow()
     page = await due_page(session, campaign.id, after=0, now=moment, limit=limit)
-    return await claim(session, programme, campaign, page, moment)
+    async with step(session):
+        return await claim(session, programme, campaign, page, moment)
 
 
 async def statuses(session: AsyncSession, campaign_id: int) -> dict[int, str]:
@@ -89,7 +94,8 @@ class TestFreezing:
         await session.execute(update(Member).where(Member.id == agreed[1]).values(forgotten_at=utcnow()))
         await session.commit()
         campaign = await started(session, programme, CampaignDraft("all", "Hello"))
-        assert await freeze_audience(session, programme, campaign) == 2
+        async with step(session):
+            assert await freeze_audience(session, programme, campaign) == 2
         assert set(await statuses(session, campaign.id)) == set(agreed[2:])
         assert not set(refused) & set(await statuses(session, campaign.id))
 
@@ -113,7 +119,8 @@ class TestFreezing:
         held: list[set[int]] = []
         for _ in range(2):
             campaign = await started(session, programme, CampaignDraft("all", "Hello", holdout_percent=10))
-            assert await freeze_audience(session, programme, campaign) == 200
+            async with step(session):
+                assert await freeze_audience(session, programme, campaign) == 200
             rows = await statuses(session, campaign.id)
             held.append({member for member, status in rows.items() if status == RecipientStatus.HELD_OUT})
         assert [len(group) for group in held] == [20, 20]
@@ -124,11 +131,13 @@ class TestFreezing:
     ) -> None:
         await add_members(session, 10)
         campaign = await started(session, programme, CampaignDraft("all", "Hello", holdout_percent=20))
-        assert await freeze_audience(session, programme, campaign, chunk=3) == 10
+        async with step(session):
+            assert await freeze_audience(session, programme, campaign, chunk=3, checkpoint=session.commit) == 10
         # As if the process had stopped before the last chunk was confirmed: freezing again adds nobody twice.
         await session.execute(update(Campaign).values(audience_frozen=False))
         await session.commit()
-        assert await freeze_audience(session, programme, campaign, chunk=3) == 10
+        async with step(session):
+            assert await freeze_audience(session, programme, campaign, chunk=3, checkpoint=session.commit) == 10
         counts = (await progress(session, [campaign.id]))[campaign.id]
         assert counts[RecipientStatus.HELD_OUT] == 2  # 20% of 10, however the chunks fall
         assert counts.audience == 10
@@ -139,7 +148,8 @@ class TestFreezing:
         members = await add_members(session, 6)
         await set_segment(session, members[:3], "at_risk")
         campaign = await started(session, programme, CampaignDraft("at_risk", "We miss you"))
-        assert await freeze_audience(session, programme, campaign) == 3
+        async with step(session):
+            assert await freeze_audience(session, programme, campaign) == 3
         assert set(await statuses(session, campaign.id)) == set(members[:3])
 
 
@@ -150,18 +160,21 @@ class TestClaims:
         programme = no_limits(programme)
         campaign = await frozen(session, programme, 3)
         page = await due_page(session, campaign.id, after=0, now=utcnow(), limit=10)
-        claimed = await claim(session, programme, campaign, page, utcnow())
+        async with step(session):
+            claimed = await claim(session, programme, campaign, page, utcnow())
         assert [row.member_id for row in claimed] == [row.member_id for row in page]
-        assert await claim(session, programme, campaign, page, utcnow()) == []
+        async with step(session):
+            assert await claim(session, programme, campaign, page, utcnow()) == []
         first, second, third = claimed
-        await record(
-            session,
-            [
-                Outcome(first.id, first.member_id, RecipientStatus.SENT, message_id=7),
-                Outcome(second.id, second.member_id, RecipientStatus.BLOCKED, error="Forbidden: bot was blocked"),
-                Outcome(third.id, third.member_id, RecipientStatus.PENDING),
-            ],
-        )
+        async with step(session):
+            await record(
+                session,
+                [
+                    Outcome(first.id, first.member_id, RecipientStatus.SENT, message_id=7),
+                    Outcome(second.id, second.member_id, RecipientStatus.BLOCKED, error="Forbidden: bot was blocked"),
+                    Outcome(third.id, third.member_id, RecipientStatus.PENDING),
+                ],
+            )
         rows = await statuses(session, campaign.id)
         assert rows == {
             first.member_id: RecipientStatus.SENT,
@@ -192,7 +205,8 @@ class TestClaims:
         members = sorted(await statuses(session, campaign.id))
         await session.execute(update(Member).where(Member.id == members[0]).values(marketing_consent=False))
         await session.commit()
-        claimed = await claim_next(session, programme, campaign, 10)
+        async with step(session):
+            claimed = await claim_next(session, programme, campaign, 10)
         assert [row.member_id for row in claimed] == [members[1]]
         assert (await statuses(session, campaign.id))[members[0]] == RecipientStatus.SKIPPED
 
@@ -248,13 +262,18 @@ class TestClaims:
         sent_at = [now - timedelta(days=5), now - timedelta(days=1)]
         for when in sent_at:
             campaign = await started(session, capped, CampaignDraft("all", "Earlier"))
-            await freeze_audience(session, capped, campaign)
-            [row] = await claim_next(session, capped, campaign, 5, when)
-            await record(session, [Outcome(row.id, member, RecipientStatus.SENT, message_id=1)])
+            async with step(session):
+                await freeze_audience(session, capped, campaign)
+            async with step(session):
+                [row] = await claim_next(session, capped, campaign, 5, when)
+            async with step(session):
+                await record(session, [Outcome(row.id, member, RecipientStatus.SENT, message_id=1)])
         campaign = await started(session, capped, CampaignDraft("all", "One too many"))
-        await freeze_audience(session, capped, campaign)
+        async with step(session):
+            await freeze_audience(session, capped, campaign)
         page = await due_page(session, campaign.id, after=0, now=now, limit=5)
-        assert await claim(session, capped, campaign, page, now) == []
+        async with step(session):
+            assert await claim(session, capped, campaign, page, now) == []
         state = await queue_state(session, campaign.id, now)
         assert not state.finished
         assert state.next_due == sent_at[0] + timedelta(days=7)
@@ -267,9 +286,13 @@ class TestClaims:
     ) -> None:
         programme = no_limits(programme)
         campaign = await frozen(session, programme, 2)
-        claimed = await claim_next(session, programme, campaign, 5)
+        async with step(session):
+            claimed = await claim_next(session, programme, campaign, 5)
         assert not (await queue_state(session, campaign.id, utcnow())).finished
-        await record(session, [Outcome(row.id, row.member_id, RecipientStatus.SENT, message_id=1) for row in claimed])
+        async with step(session):
+            await record(
+                session, [Outcome(row.id, row.member_id, RecipientStatus.SENT, message_id=1) for row in claimed]
+            )
         assert (await queue_state(session, campaign.id, utcnow())).finished
         assert await session.scalar(select(Campaign.status)) == "done"
 
@@ -278,8 +301,10 @@ class TestClaims:
     ) -> None:
         programme = no_limits(programme)
         campaign = await frozen(session, programme, 3)
-        await claim_next(session, programme, campaign, 2)
-        assert await recover_interrupted(session) == 2
+        async with step(session):
+            await claim_next(session, programme, campaign, 2)
+        async with step(session):
+            assert await recover_interrupted(session) == 2
         counts = (await progress(session, [campaign.id]))[campaign.id]
         assert counts[RecipientStatus.UNKNOWN] == 2
         remaining = await due_page(session, campaign.id, after=0, now=utcnow(), limit=10)
@@ -315,7 +340,8 @@ class TestAutomations:
         return Automation.model_validate({"kind": kind, "text": LocalText(en="Hi", ru="Привет")})
 
     async def audience_of(self, session: AsyncSession, programme: Programme, kind: str, now: datetime) -> list[int]:
-        campaign = await todays_campaign(session, programme, self.automation(kind), now)
+        async with step(session):
+            campaign = await todays_campaign(session, programme, self.automation(kind), now)
         members = await session.scalars(campaign_audience(programme, campaign))
         return list(members)
 
@@ -342,26 +368,29 @@ class TestAutomations:
         soon, later = await add_members(session, 2)
         now = utcnow()
         for member, days in ((soon, 5), (later, 60)):
-            await ledger.credit(
-                session,
-                member_id=member,
-                points=50,
-                kind="welcome",
-                reason="test",
-                key=f"lot:{member}",
-                now=now,
-                expires_at=now + timedelta(days=days),
-            )
-        await session.commit()
+            async with step(session):
+                await ledger.credit(
+                    session,
+                    member_id=member,
+                    points=50,
+                    kind="welcome",
+                    reason="test",
+                    key=f"lot:{member}",
+                    now=now,
+                    expires_at=now + timedelta(days=days),
+                )
         assert await self.audience_of(session, programme, "expiring_points", now) == [soon]
 
     async def test_an_automation_makes_one_campaign_a_day(self, session: AsyncSession, programme: Programme) -> None:
         # Noon tomorrow in the business's zone: "five minutes later" is the same business day whenever this runs.
         local = clock.local(programme, utcnow()) + timedelta(days=1)
         now = local.replace(hour=12, minute=0, second=0, microsecond=0).astimezone(UTC)
-        first = await todays_campaign(session, programme, self.automation("win_back"), now)
-        again = await todays_campaign(session, programme, self.automation("win_back"), now + timedelta(minutes=5))
-        tomorrow = await todays_campaign(session, programme, self.automation("win_back"), now + timedelta(days=1))
+        async with step(session):
+            first = await todays_campaign(session, programme, self.automation("win_back"), now)
+        async with step(session):
+            again = await todays_campaign(session, programme, self.automation("win_back"), now + timedelta(minutes=5))
+        async with step(session):
+            tomorrow = await todays_campaign(session, programme, self.automation("win_back"), now + timedelta(days=1))
         assert first.id == again.id != tomorrow.id
         assert first.text_for("ru") == "Привет"
         assert await session.scalar(select(func.count()).select_from(Campaign)) == 2
@@ -388,16 +417,21 @@ class TestAutomations:
         members = await add_members(session, 2)
         await set_segment(session, members, "at_risk")
         now = utcnow()
-        campaign = await todays_campaign(session, programme, self.automation("win_back"), now)
-        campaign = await start_campaign(session, campaign.id, now) or campaign
-        await freeze_audience(session, programme, campaign)
-        reached, missed = await claim_next(session, programme, campaign, 5, now)
-        await record(
-            session,
-            [
-                Outcome(reached.id, reached.member_id, RecipientStatus.SENT, message_id=1),
-                Outcome(missed.id, missed.member_id, RecipientStatus.FAILED, error="Bad Request: chat not found"),
-            ],
-        )
+        async with step(session):
+            campaign = await todays_campaign(session, programme, self.automation("win_back"), now)
+        async with step(session):
+            campaign = await start_campaign(session, campaign.id, now) or campaign
+        async with step(session):
+            await freeze_audience(session, programme, campaign)
+        async with step(session):
+            reached, missed = await claim_next(session, programme, campaign, 5, now)
+        async with step(session):
+            await record(
+                session,
+                [
+                    Outcome(reached.id, reached.member_id, RecipientStatus.SENT, message_id=1),
+                    Outcome(missed.id, missed.member_id, RecipientStatus.FAILED, error="Bad Request: chat not found"),
+                ],
+            )
         next_week = now + timedelta(days=7)
         assert await self.audience_of(session, programme, "win_back", next_week) == [members[1]]

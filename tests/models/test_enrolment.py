@@ -13,21 +13,23 @@ from models.core.programme import Programme
 from models.members.enrolment import Enrolment, enrol
 from models.members.registry import ConsentEvent, Member, save_own_phone, set_marketing_consent
 from models.points import ledger
+from tests.support.units import step
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 async def join(session: AsyncSession, programme: Programme, telegram_id: int, ref: str | None = None) -> Enrolment:
-    return await enrol(
-        session,
-        programme,
-        telegram_id=telegram_id,
-        first_name="Anna",
-        username=None,
-        language="en",
-        referral_code=ref,
-        now=NOW,
-    )
+    async with step(session):
+        return await enrol(
+            session,
+            programme,
+            telegram_id=telegram_id,
+            first_name="Anna",
+            username=None,
+            language="en",
+            referral_code=ref,
+            now=NOW,
+        )
 
 
 class TestEnrol:
@@ -65,14 +67,19 @@ class TestContactAndMarketing:
     async def test_only_own_contact_is_saved(self, session: AsyncSession, programme: Programme) -> None:
         member = (await join(session, programme, 101)).member
         with pytest.raises(NotYourContact):
-            await save_own_phone(session, member.id, sender_id=101, contact_user_id=555, phone="+7 900 000-00-00")
+            async with step(session):
+                await save_own_phone(session, member.id, sender_id=101, contact_user_id=555, phone="+7 900 000-00-00")
         assert (await session.get_one(Member, member.id)).phone is None
-        saved = await save_own_phone(session, member.id, sender_id=101, contact_user_id=101, phone="7 900 111-22-33")
+        async with step(session):
+            saved = await save_own_phone(
+                session, member.id, sender_id=101, contact_user_id=101, phone="7 900 111-22-33"
+            )
         assert saved == "+79001112233"
 
     async def test_marketing_consent_is_recorded_with_time(self, session: AsyncSession, programme: Programme) -> None:
         member = (await join(session, programme, 101)).member
-        await set_marketing_consent(session, programme, member.id, granted=True, now=NOW)
+        async with step(session):
+            await set_marketing_consent(session, programme, member.id, granted=True, now=NOW)
         stored = await session.get_one(Member, member.id)
         assert stored.marketing_consent
         assert stored.marketing_consent_at == NOW

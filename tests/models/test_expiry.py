@@ -15,6 +15,7 @@ from models.points.expiry import expire_due
 from models.points.ledger import LedgerEntry
 from models.till.redemption import redeem_points
 from tests.models.till import CARDS, NOW, OWNER, new_member, sale
+from tests.support.units import step
 
 
 async def balance(session: AsyncSession, member_id: int) -> int:
@@ -31,11 +32,13 @@ class TestExpiry:
         later = NOW + timedelta(days=200)
         await sale(session, programme, member, "1000", receipt="A1", now=later)  # a younger lot of 50
         day_after = NOW + timedelta(days=programme.expiry.days, hours=1)
-        notices = await expire_due(session, day_after)
+        async with step(session):
+            notices = await expire_due(session, day_after, checkpoint=session.commit)
         assert [(n.telegram_id, n.posted.kind, n.posted.amount, n.posted.balance) for n in notices] == [
             (1, "expire", -100, 50)
         ]
-        assert await expire_due(session, day_after) == []
+        async with step(session):
+            assert await expire_due(session, day_after, checkpoint=session.commit) == []
         assert await balance(session, member) == 50
 
     async def test_spent_points_come_from_the_oldest_lot_so_less_expires(
@@ -43,8 +46,14 @@ class TestExpiry:
     ) -> None:
         member = await new_member(session, programme, 1)
         await sale(session, programme, member, "1000", receipt="A1", now=NOW + timedelta(days=10))
-        await redeem_points(session, programme, CARDS, OWNER, member=shown(member), points="80", update_id=1, now=NOW)
-        notices = await expire_due(session, NOW + timedelta(days=programme.expiry.days, hours=1))
+        async with step(session):
+            await redeem_points(
+                session, programme, CARDS, OWNER, member=shown(member), points="80", update_id=1, now=NOW
+            )
+        async with step(session):
+            notices = await expire_due(
+                session, NOW + timedelta(days=programme.expiry.days, hours=1), checkpoint=session.commit
+            )
         assert [n.posted.amount for n in notices] == [-20]
         lots = await ledger.live_lots(session, member)
         assert [lot.remaining for lot in lots] == [50]
@@ -53,6 +62,7 @@ class TestExpiry:
         member = await new_member(session, programme, 1)
         welcome = await ledger.find(session, f"welcome:{member}")
         assert welcome is not None
-        await expire_due(session, NOW + timedelta(days=programme.expiry.days))
+        async with step(session):
+            await expire_due(session, NOW + timedelta(days=programme.expiry.days), checkpoint=session.commit)
         keys = list(await session.scalars(select(LedgerEntry.key).where(LedgerEntry.kind == "expire")))
         assert keys == [f"expire:{welcome.entry_id}"]

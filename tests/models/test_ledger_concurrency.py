@@ -20,6 +20,7 @@ from models.points.ledger import LedgerEntry
 from models.till.redemption import redeem_points
 from models.till.sales import SaleResult
 from tests.models.till import CARDS, NOW, OWNER, new_member, sale
+from tests.support.units import step
 
 EARNS = 100
 REDEEMS = 100
@@ -37,9 +38,17 @@ async def _earn(sessionmaker: async_sessionmaker[AsyncSession], programme: Progr
 async def _redeem(sessionmaker: async_sessionmaker[AsyncSession], programme: Programme, member: int, n: int) -> int:
     async with sessionmaker() as session:
         try:
-            done = await redeem_points(
-                session, programme, CARDS, OWNER, member=shown(member), points=str(REDEEM_POINTS), update_id=n, now=NOW
-            )
+            async with step(session):
+                done = await redeem_points(
+                    session,
+                    programme,
+                    CARDS,
+                    OWNER,
+                    member=shown(member),
+                    points=str(REDEEM_POINTS),
+                    update_id=n,
+                    now=NOW,
+                )
         except InsufficientPoints:
             return 0
         return -done.points

@@ -26,6 +26,7 @@ from models.points.expiry import expire_due
 from models.till.redemption import redeem_points
 from models.till.refunds import refund
 from tests.models.till import CARDS, NOW, OWNER, new_member, sale
+from tests.support.units import step
 
 EXPIRY_DAYS = 3
 MEMBERS = 3
@@ -147,16 +148,17 @@ class Run:
         if isinstance(op, Redeem):
             member = self.members[op.who]
             try:
-                done = await redeem_points(
-                    self.session,
-                    self.programme,
-                    CARDS,
-                    OWNER,
-                    member=shown(member),
-                    points=str(op.points),
-                    update_id=op.update_id,
-                    now=self.now,
-                )
+                async with step(self.session):
+                    done = await redeem_points(
+                        self.session,
+                        self.programme,
+                        CARDS,
+                        OWNER,
+                        member=shown(member),
+                        points=str(op.points),
+                        update_id=op.update_id,
+                        now=self.now,
+                    )
             except InsufficientPoints:
                 assert op.points > self.model.balance(member)
                 return False
@@ -167,13 +169,15 @@ class Run:
             if op.receipt is None:
                 return False
             member, points = self.sales[op.receipt]
-            back = await refund(self.session, self.programme, OWNER, receipt=op.receipt, now=self.now)
+            async with step(self.session):
+                back = await refund(self.session, self.programme, OWNER, receipt=op.receipt, now=self.now)
             if back.created:
                 assert back.points_back + back.unrecovered == points
                 self.model.take(member, back.points_back, first=f"sale:{op.receipt}")
             return back.created
         assert isinstance(op, Expire)
-        notices = await expire_due(self.session, op.at)
+        async with step(self.session):
+            notices = await expire_due(self.session, op.at, checkpoint=self.session.commit)
         self.model.expire(op.at)
         return bool(notices)
 

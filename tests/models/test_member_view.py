@@ -16,6 +16,7 @@ from models.till.audit import AuditEvent
 from models.till.refunds import refund
 from models.till.value_card import value_card
 from tests.models.till import CARDS, CASHIER, NOW, OWNER, new_member, sale
+from tests.support.units import step
 
 
 class TestValueCard:
@@ -27,7 +28,8 @@ class TestValueCard:
         await session.commit()
         for number in range(6):
             await sale(session, programme, member, f"{100 * (number + 1)}", receipt=f"R{number}", category="tea")
-        await refund(session, programme, OWNER, receipt="R5", now=NOW)
+        async with step(session):
+            await refund(session, programme, OWNER, receipt="R5", now=NOW)
         card = await value_card(session, programme, CARDS, CASHIER, member="+7 900 123 45 67", now=NOW)
         assert card.phone == "+7 *** ***-45-67"
         assert (card.balance, card.tier.name, card.purchases, card.lifetime_spend_cents) == (175, "bronze", 5, 150_000)
@@ -68,10 +70,12 @@ class TestFlags:
         other = await new_member(session, programme, 2)
         done = await sale(session, programme, member, "1000", actor=CASHIER)
         entry = done.notices[0].posted.entry_id
-        assert await flag_entry(session, member_id=member, entry_id=entry, now=NOW)
+        async with step(session):
+            assert await flag_entry(session, member_id=member, entry_id=entry, now=NOW)
         assert not await flag_entry(session, member_id=member, entry_id=entry, now=NOW)
         with pytest.raises(UnknownEntry):
-            await flag_entry(session, member_id=other, entry_id=entry, now=NOW)
+            async with step(session):
+                await flag_entry(session, member_id=other, entry_id=entry, now=NOW)
         flags = await recent_flags(session)
         assert [(f.member_id, f.amount, f.kind, f.actor_id) for f in flags] == [
             (member, 50, "sale", CASHIER.telegram_id)

@@ -20,6 +20,7 @@ from models.points import check
 from models.points.ledger import LedgerEntry
 from tests.dbstate import find_values
 from tests.models.till import CARDS, CASHIER, OWNER, new_member, sale
+from tests.support.units import step
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 TELEGRAM_ID = 424242
@@ -31,10 +32,16 @@ async def rich_member(session: AsyncSession, programme: Programme) -> int:
     member = await session.get_one(Member, member_id)
     member.first_name, member.username = "Zinaida", "zina_private"
     await session.commit()
-    await save_own_phone(session, member_id, sender_id=TELEGRAM_ID, contact_user_id=TELEGRAM_ID, phone="+79165554321")
-    await set_marketing_consent(session, programme, member_id, granted=True, now=NOW)
-    await preferences.set_birthday(session, programme, member_id, date(1991, 5, 17), NOW)
-    await preferences.toggle_interest(session, programme, member_id, "coffee")
+    async with step(session):
+        await save_own_phone(
+            session, member_id, sender_id=TELEGRAM_ID, contact_user_id=TELEGRAM_ID, phone="+79165554321"
+        )
+    async with step(session):
+        await set_marketing_consent(session, programme, member_id, granted=True, now=NOW)
+    async with step(session):
+        await preferences.set_birthday(session, programme, member_id, date(1991, 5, 17), NOW)
+    async with step(session):
+        await preferences.toggle_interest(session, programme, member_id, "coffee")
     await sale(session, programme, member_id, "1500", receipt="R-77", category="coffee", actor=CASHIER)
     return member_id
 
@@ -76,7 +83,8 @@ class TestForget:
         self, session: AsyncSession, engine: AsyncEngine, programme: Programme
     ) -> None:
         member_id = await rich_member(session, programme)
-        await privacy.forget(session, programme, member_id, NOW)
+        async with step(session):
+            await privacy.forget(session, programme, member_id, NOW)
         needles: list[str | int | date] = ["Zinaida", "zina_private", "9165554321", TELEGRAM_ID, date(1991, 5, 17)]
         assert await find_values(engine, needles) == []
         member = await session.get_one(Member, member_id, populate_existing=True)
@@ -87,7 +95,8 @@ class TestForget:
     ) -> None:
         member_id = await rich_member(session, programme)
         points = (await session.get_one(Member, member_id)).balance
-        forgotten = await privacy.forget(session, programme, member_id, NOW)
+        async with step(session):
+            forgotten = await privacy.forget(session, programme, member_id, NOW)
         assert forgotten.forfeited_points == points > 0
         entries = list(await session.scalars(select(LedgerEntry).where(LedgerEntry.member_id == member_id)))
         assert [(e.kind, e.amount) for e in entries][-1] == ("forfeit", -points)
@@ -100,19 +109,23 @@ class TestForget:
         member_id = await new_member(session, programme, TELEGRAM_ID)
         await sale(session, programme, member_id, "2000")  # enough points for the coupon
         offer = next(o for o in programme.offers if o.points_mode == "reserve" and o.points_cost > 0)
-        issued = await coupons.issue_coupon(session, programme, member_id, offer.id, NOW, key="test-coupon")
-        await session.commit()
-        await privacy.forget(session, programme, member_id, NOW)
+        async with step(session):
+            issued = await coupons.issue_coupon(session, programme, member_id, offer.id, NOW, key="test-coupon")
+        async with step(session):
+            await privacy.forget(session, programme, member_id, NOW)
         with pytest.raises(DomainError):
-            await coupons.redeem_coupon(session, programme, CARDS, OWNER, issued.coupon.code, now=NOW)
-        await session.rollback()
-        assert await coupons.release_expired(session, programme, NOW + timedelta(days=400)) == 0
+            async with step(session):
+                await coupons.redeem_coupon(session, programme, CARDS, OWNER, issued.coupon.code, now=NOW)
+        async with step(session):  # the nightly job, committing as it goes
+            later = NOW + timedelta(days=400)
+            assert await coupons.release_expired(session, programme, later, checkpoint=session.commit) == 0
         assert (await session.get_one(Member, member_id, populate_existing=True)).balance == 0
         assert (await check.verify(session)).ok
 
     async def test_consents_are_withdrawn_on_the_record(self, session: AsyncSession, programme: Programme) -> None:
         member_id = await rich_member(session, programme)
-        await privacy.forget(session, programme, member_id, NOW)
+        async with step(session):
+            await privacy.forget(session, programme, member_id, NOW)
         events = await session.execute(
             select(ConsentEvent.purpose, ConsentEvent.granted).where(ConsentEvent.member_id == member_id)
         )
@@ -120,15 +133,18 @@ class TestForget:
 
     async def test_forgetting_twice_is_refused(self, session: AsyncSession, programme: Programme) -> None:
         member_id = await new_member(session, programme, TELEGRAM_ID)
-        await privacy.forget(session, programme, member_id, NOW)
-        with pytest.raises(MemberForgotten):
+        async with step(session):
             await privacy.forget(session, programme, member_id, NOW)
+        with pytest.raises(MemberForgotten):
+            async with step(session):
+                await privacy.forget(session, programme, member_id, NOW)
 
     async def test_the_same_person_joins_again_as_a_new_member(
         self, session: AsyncSession, programme: Programme
     ) -> None:
         first = await new_member(session, programme, TELEGRAM_ID)
-        await privacy.forget(session, programme, first, NOW)
+        async with step(session):
+            await privacy.forget(session, programme, first, NOW)
         second = await new_member(session, programme, TELEGRAM_ID)
         assert second != first
         assert (await session.get_one(Member, second)).balance == programme.bonuses.welcome

@@ -30,6 +30,7 @@ from models.till.redemption import redeem_points
 from models.till.refunds import refund
 from models.till.sales import points_for
 from tests.models.till import CARDS, CASHIER, NOW, OWNER, appoint, new_member, sale
+from tests.support.units import step
 
 
 async def balance(session: AsyncSession, member_id: int) -> int:
@@ -131,7 +132,8 @@ class TestSale:
     async def test_refund_can_drop_the_tier(self, session: AsyncSession, programme: Programme) -> None:
         member = await new_member(session, programme, 1)
         await sale(session, programme, member, "10000", receipt="A1")
-        await refund(session, programme, OWNER, receipt="#A1", now=NOW)
+        async with step(session):
+            await refund(session, programme, OWNER, receipt="#A1", now=NOW)
         stored = await session.get_one(Member, member)
         assert stored.tier == "bronze"
 
@@ -185,9 +187,10 @@ class TestLimits:
         for number, member in enumerate(members):  # 4 x 1000 points = 4000 of the 5000 a day
             await sale(session, programme, member, "20000", receipt=f"R{number}", actor=CASHIER)
         member = members[0]
-        await redeem_points(
-            session, programme, CARDS, CASHIER, member=shown(member), points="900", update_id=9, now=NOW
-        )
+        async with step(session):
+            await redeem_points(
+                session, programme, CARDS, CASHIER, member=shown(member), points="900", update_id=9, now=NOW
+            )
         with pytest.raises(LimitExceeded) as refused:
             await sale(session, programme, members[1], "2000", receipt="R9", actor=CASHIER)
         assert refused.value.details == {"limit": "points_per_day", "allowed": 5000, "used": 4900, "asked": 125}
@@ -199,8 +202,10 @@ class TestRefund:
     async def test_refund_takes_the_points_back_once(self, session: AsyncSession, programme: Programme) -> None:
         member = await new_member(session, programme, 1)
         await sale(session, programme, member, "1000", receipt="A1")
-        done = await refund(session, programme, OWNER, receipt="A1", now=NOW)
-        again = await refund(session, programme, OWNER, receipt="#A1", now=NOW)
+        async with step(session):
+            done = await refund(session, programme, OWNER, receipt="A1", now=NOW)
+        async with step(session):
+            again = await refund(session, programme, OWNER, receipt="#A1", now=NOW)
         assert (done.created, done.points_back, done.unrecovered, done.balance) == (True, 50, 0, 100)
         assert not again.created
         assert await balance(session, member) == 100
@@ -213,37 +218,46 @@ class TestRefund:
     ) -> None:
         member = await new_member(session, programme, 1)
         await sale(session, programme, member, "1000", receipt="A1")
-        await redeem_points(session, programme, CARDS, OWNER, member=shown(member), points="120", update_id=5, now=NOW)
-        done = await refund(session, programme, OWNER, receipt="A1", now=NOW)
+        async with step(session):
+            await redeem_points(
+                session, programme, CARDS, OWNER, member=shown(member), points="120", update_id=5, now=NOW
+            )
+        async with step(session):
+            done = await refund(session, programme, OWNER, receipt="A1", now=NOW)
         assert (done.points_back, done.unrecovered, done.balance) == (30, 20, 0)
         assert await ledger.entries_sum(session, member) == 0
 
     async def test_unknown_receipt_is_refused(self, session: AsyncSession, programme: Programme) -> None:
         with pytest.raises(UnknownReceipt):
-            await refund(session, programme, OWNER, receipt="#nope", now=NOW)
+            async with step(session):
+                await refund(session, programme, OWNER, receipt="#nope", now=NOW)
 
 
 class TestRedeem:
     async def test_redeem_spends_once_per_update(self, session: AsyncSession, programme: Programme) -> None:
         member = await new_member(session, programme, 1)
-        first = await redeem_points(
-            session, programme, CARDS, CASHIER, member=shown(member), points="40", update_id=3, now=NOW
-        )
-        again = await redeem_points(
-            session, programme, CARDS, CASHIER, member=shown(member), points="40", update_id=3, now=NOW
-        )
+        async with step(session):
+            first = await redeem_points(
+                session, programme, CARDS, CASHIER, member=shown(member), points="40", update_id=3, now=NOW
+            )
+        async with step(session):
+            again = await redeem_points(
+                session, programme, CARDS, CASHIER, member=shown(member), points="40", update_id=3, now=NOW
+            )
         assert (first.created, first.balance, again.created) == (True, 60, False)
         assert await balance(session, member) == 60
 
     async def test_overdraw_and_bad_points_are_refused(self, session: AsyncSession, programme: Programme) -> None:
         member = await new_member(session, programme, 1)
         with pytest.raises(InsufficientPoints):
-            await redeem_points(
-                session, programme, CARDS, OWNER, member=shown(member), points="101", update_id=1, now=NOW
-            )
+            async with step(session):
+                await redeem_points(
+                    session, programme, CARDS, OWNER, member=shown(member), points="101", update_id=1, now=NOW
+                )
         for typed in ("0", "-3", "1.5", "lots"):
             with pytest.raises(BadPoints):
-                await redeem_points(
-                    session, programme, CARDS, OWNER, member=shown(member), points=typed, update_id=2, now=NOW
-                )
+                async with step(session):
+                    await redeem_points(
+                        session, programme, CARDS, OWNER, member=shown(member), points=typed, update_id=2, now=NOW
+                    )
         assert await balance(session, member) == 100

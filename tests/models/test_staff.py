@@ -12,6 +12,7 @@ from models.till import staff
 from models.till.audit import AuditEvent
 from models.till.staff import Limits, Role, role_of
 from tests.models.till import NOW, OWNER
+from tests.support.units import step
 
 OWNERS = frozenset({OWNER.telegram_id})
 
@@ -24,17 +25,18 @@ async def appoint(
     max_sale: str | None = None,
     points_per_day: str | None = None,
 ) -> staff.StaffView:
-    return await staff.appoint(
-        session,
-        programme,
-        owner=OWNER,
-        owners=OWNERS,
-        user_id=user_id,
-        role=role,
-        max_sale=max_sale,
-        points_per_day=points_per_day,
-        now=NOW,
-    )
+    async with step(session):
+        return await staff.appoint(
+            session,
+            programme,
+            owner=OWNER,
+            owners=OWNERS,
+            user_id=user_id,
+            role=role,
+            max_sale=max_sale,
+            points_per_day=points_per_day,
+            now=NOW,
+        )
 
 
 class TestAppointments:
@@ -61,8 +63,10 @@ class TestAppointments:
     ) -> None:
         await appoint(session, programme, 11, "cashier")
         with pytest.raises(NotStaff):
-            await staff.dismiss(session, owner=OWNER, owners=OWNERS, user_id=11, role="admin", now=NOW)
-        await staff.dismiss(session, owner=OWNER, owners=OWNERS, user_id=11, role="cashier", now=NOW)
+            async with step(session):
+                await staff.dismiss(session, owner=OWNER, owners=OWNERS, user_id=11, role="admin", now=NOW)
+        async with step(session):
+            await staff.dismiss(session, owner=OWNER, owners=OWNERS, user_id=11, role="cashier", now=NOW)
         assert await role_of(session, 11, OWNERS) is None
         trail = (await session.execute(select(AuditEvent.action, AuditEvent.subject).order_by(AuditEvent.id))).all()
         assert [tuple(row) for row in trail] == [("staff.add", "11"), ("staff.remove", "11")]

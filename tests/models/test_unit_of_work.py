@@ -15,27 +15,13 @@ from models.core import outbox, updates
 from models.core.programme import Programme
 from models.core.uow import UnitOfWork, transaction, writing
 from models.core.updates import HandledUpdate, UpdateWork
-from models.members.enrolment import enrol
 from models.members.registry import Member
+from tests.models.till import join
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[2]
 # The unit of work itself; nothing else in the domain or the interface ends a transaction.
 UNITS = {Path("models/core/uow.py"), Path("models/core/updates.py")}
-
-
-async def join(session: AsyncSession, programme: Programme, telegram_id: int) -> None:
-    """A member joins inside the caller's unit of work, which decides whether it is kept."""
-    await enrol(
-        session,
-        programme,
-        telegram_id=telegram_id,
-        first_name="Anna",
-        username=None,
-        language="en",
-        referral_code=None,
-        now=NOW,
-    )
 
 
 def transaction_ends(path: Path) -> list[str]:

@@ -1,7 +1,8 @@
 """Shared steps for the ledger and till tests: members, staff and sales with sensible defaults.
 
 Each step commits what it did, as the unit of work of the update behind it would (a sale's refusal too: the desk
-commits a refused sale's audit line with the batch).
+commits a refused sale's audit line with the batch, as `record_sale` asks of its caller). `join` is enrolment
+without the commit, for tests of the unit of work itself.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from models.members.numbers import shown
 from models.till import staff
 from models.till.sales import SaleResult, record_sale
 from models.till.staff import Actor, Role
+from tests.support.units import step
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 CARDS = CardSigner(b"test-secret")
@@ -24,9 +26,10 @@ OWNER = Actor(900001, Role.OWNER)
 CASHIER = Actor(700001, Role.CASHIER)
 
 
-async def new_member(
+async def join(
     session: AsyncSession, programme: Programme, telegram_id: int, *, ref: str | None = None, now: datetime = NOW
 ) -> int:
+    """Enrol a member inside the caller's unit of work; the new member's id."""
     joined = await enrol(
         session,
         programme,
@@ -37,24 +40,31 @@ async def new_member(
         referral_code=ref,
         now=now,
     )
-    await session.commit()
     return joined.member.id
+
+
+async def new_member(
+    session: AsyncSession, programme: Programme, telegram_id: int, *, ref: str | None = None, now: datetime = NOW
+) -> int:
+    """A member who pressed /start and agreed to the terms (one update, committed)."""
+    async with step(session):
+        return await join(session, programme, telegram_id, ref=ref, now=now)
 
 
 async def appoint(session: AsyncSession, programme: Programme, actor: Actor = CASHIER) -> None:
     """Make `actor` the staff member they act as (a cashier's limits come with their staff row)."""
-    await staff.appoint(
-        session,
-        programme,
-        owner=OWNER,
-        owners=frozenset({OWNER.telegram_id}),
-        user_id=actor.telegram_id,
-        role=actor.role.value,
-        max_sale=None,
-        points_per_day=None,
-        now=NOW,
-    )
-    await session.commit()
+    async with step(session):
+        await staff.appoint(
+            session,
+            programme,
+            owner=OWNER,
+            owners=frozenset({OWNER.telegram_id}),
+            user_id=actor.telegram_id,
+            role=actor.role.value,
+            max_sale=None,
+            points_per_day=None,
+            now=NOW,
+        )
 
 
 async def sale(
