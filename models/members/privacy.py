@@ -145,6 +145,7 @@ async def forget(session: AsyncSession, programme: Programme, member_id: int, no
     """
     await writing(session)
     member = await lock_member(session, member_id)
+    await ledger.Book(session, now).hold(member)  # expiries due are written first: what is left is forfeited
     points = member.balance
     if points:
         await ledger.debit(

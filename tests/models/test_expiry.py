@@ -46,7 +46,7 @@ class TestExpiry:
         await redeem_points(session, programme, CARDS, OWNER, member=shown(member), points="80", update_id=1, now=NOW)
         notices = await expire_due(session, NOW + timedelta(days=programme.expiry.days, hours=1))
         assert [n.posted.amount for n in notices] == [-20]
-        lots = await ledger.live_lots(session, member)
+        lots = await ledger.live_lots(session, member, NOW)
         assert [lot.remaining for lot in lots] == [50]
 
     async def test_expiry_entries_carry_their_lot_as_key(self, session: AsyncSession, programme: Programme) -> None:
