@@ -630,6 +630,42 @@ async def reverse(
     return Reversal(posted, original.amount - take)
 
 
+async def restore(
+    session: AsyncSession, *, debit_key: str, key: str, kind: str, reason: str, now: datetime, rule: str | None
+) -> list[Posted]:
+    """Give back the points of a debit (a reservation that lapsed): what it took from each lot comes back as a lot
+    with that lot's expiry (key `<key>:<lot>`), so giving points back never lengthens their life; a share whose date
+    has passed is written off at once. Once: a second call returns nothing."""
+    debit = await session.scalar(select(LedgerEntry).where(LedgerEntry.key == debit_key))
+    if debit is None or debit.amount >= 0:
+        raise ValueError(f"no debit with key {debit_key!r} to give back")
+    book = await _book_for(session, debit.member_id, now)
+    taken = (
+        await session.execute(
+            select(LotAllocation.lot_id, LotAllocation.amount, LedgerEntry.expires_at)
+            .join(LedgerEntry, LedgerEntry.id == LotAllocation.lot_id)
+            .where(LotAllocation.debit_id == debit.id)
+            .order_by(LedgerEntry.expires_at, LotAllocation.lot_id)
+        )
+    ).all()
+    if not taken or await find(session, f"{key}:{taken[0].lot_id}") is not None:
+        return []
+    for lot_id, amount, expires_at in taken:
+        book.post(
+            member_id=debit.member_id,
+            amount=amount,
+            kind=kind,
+            reason=reason,
+            key=f"{key}:{lot_id}",
+            now=now,
+            rule=rule,
+            expires_at=expires_at,
+        )
+    given = await book.write()
+    await book.settle()
+    return given
+
+
 async def members_with_due_lots(session: AsyncSession, now: datetime) -> list[int]:
     """Members with lots past their date and points still left in them, in id order."""
     rows = await session.scalars(
