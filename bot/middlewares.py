@@ -26,9 +26,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.i18n import Texts
+from models.core.base import utcnow
 from models.core.errors import DomainError
 from models.core.updates import UpdateWork
 from models.members import registry
+from models.points import standing
 from models.till import staff
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -286,7 +288,7 @@ class ContextMiddleware(BaseMiddleware):
         member = role = None
         if user is not None:
             session: AsyncSession = data["session"]
-            member = await registry.by_telegram_id(session, user.id)
+            member = await standing.member_view(session, user.id, utcnow())
             role = await staff.role_of(session, user.id, self.owners)
             if member is not None and not member.reachable and _from_the_member(event):
                 # A member marked unreachable after a 403 who writes again has unblocked the bot.

@@ -125,16 +125,19 @@ class TestForget:
         assert [entry.kind for entry in entries] == ["welcome", "forfeit"]
         assert await check(app.settings) == 0  # `python -m bot check`: the ledger is whole
 
-    async def test_a_forgotten_member_can_join_again_as_a_new_member(self, app: App, telegram: FakeTelegram) -> None:
+    async def test_a_forgotten_member_joins_again_without_a_second_welcome_bonus(
+        self, app: App, telegram: FakeTelegram
+    ) -> None:
         first = await join(telegram, ZINA, marketing=False)
         question = await send(telegram, ZINA, "/forget", expect="Delete your personal data?")
+        assert "keyed hash of your Telegram id" in (question.text or "")
         await tap(telegram, ZINA, question, "Yes, delete", expect="join as a new member")
         assert "not a member yet" in ((await send(telegram, ZINA, "/balance")).text or "")
         second = await join(telegram, ZINA, marketing=False)
         assert second != first
         member = await member_row(app, ZINA.id)
         assert member is not None
-        assert member.balance == app.programme.bonuses.welcome
+        assert member.balance == 0
 
 
 def programme_with_terms(tmp_path: Path, version: str) -> Path:

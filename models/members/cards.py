@@ -28,11 +28,14 @@ TTL = timedelta(minutes=5)
 _LAYOUT = struct.Struct(">QI")  # member id, issue time (unix seconds)
 _MAC_BYTES = 10
 KEY_BYTES = 32
-_THE_KEY = 1  # the table holds one row
+# What each key kept in `card_keys` is for: one row per purpose, so that no key serves two ends.
+CARD_SIGNING = 1
+ERASED_IDS = 2  # hashing the Telegram ids of erased members (`models.members.erasures`)
 
 
 class CardKey(Base):
-    """The card signing key: one row, written once."""
+    """The random keys kept in the database, one row per purpose, each written once (the table is named after its
+    first purpose, signing cards)."""
 
     __tablename__ = "card_keys"
 
@@ -40,14 +43,24 @@ class CardKey(Base):
     key: Mapped[bytes] = mapped_column(LargeBinary(KEY_BYTES))
 
 
-async def signing_key(session: AsyncSession) -> bytes:
-    """The card signing key, made on first use. Processes starting together each offer a key; the first stored wins
+async def stored_key(session: AsyncSession, purpose: int) -> bytes:
+    """The key for `purpose`, made on first use. Processes starting together each offer a key; the first stored wins
     and every one of them reads that one back."""
     offered = dialect_insert(dialect_of(session), table_of(CardKey)).values(
-        id=_THE_KEY, key=secrets.token_bytes(KEY_BYTES)
+        id=purpose, key=secrets.token_bytes(KEY_BYTES)
     )
     await session.execute(offered.on_conflict_do_nothing(index_elements=[CardKey.id]))
-    return (await session.execute(select(CardKey.key).where(CardKey.id == _THE_KEY))).scalar_one()
+    return (await session.execute(select(CardKey.key).where(CardKey.id == purpose))).scalar_one()
+
+
+async def existing_key(session: AsyncSession, purpose: int) -> bytes | None:
+    """The key for `purpose` if one was made, without making it (for a unit of work that only reads)."""
+    return (await session.execute(select(CardKey.key).where(CardKey.id == purpose))).scalar_one_or_none()
+
+
+async def signing_key(session: AsyncSession) -> bytes:
+    """The card signing key, made on first use."""
+    return await stored_key(session, CARD_SIGNING)
 
 
 class CardSigner:

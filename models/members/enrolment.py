@@ -1,4 +1,5 @@
-"""Joining the programme: consent recorded, a member number and referral code issued, the welcome bonus paid once."""
+"""Joining the programme: consent recorded, a member number and referral code issued, the welcome bonus paid once
+per person: not again to someone who erased their data and joins anew (`models.members.erasures`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.core.programme import Programme
 from models.core.uow import writing
+from models.members import erasures
 from models.members.registry import TERMS, Member, MemberView, consent_event
 from models.points import ledger
 
@@ -43,7 +45,7 @@ async def enrol(
     referral_code: str | None,
     now: datetime,
 ) -> Enrolment:
-    """Make the user a member who agreed to the current terms, paying the welcome bonus once."""
+    """Make the user a member who agreed to the current terms, paying the welcome bonus once per person."""
     await writing(session)
     existing = await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
     if existing is not None:
@@ -69,7 +71,7 @@ async def enrol(
     session.add(member)
     await session.flush()
     session.add(consent_event(programme, member.id, TERMS, granted=True, at=now))
-    welcome = programme.bonuses.welcome
+    welcome = 0 if await erasures.erased_before(session, telegram_id) else programme.bonuses.welcome
     if welcome:
         await ledger.credit(
             session,

@@ -3,7 +3,9 @@
 `PERSONAL_DATA` is the one list of what is kept about a member, one entry per table group: how to export it and
 whether erasing removes it. A feature that adds a table holding a member's data adds one line here, usually
 `Rows(MyTable)` (exported, kept anonymous) or `Rows(MyTable, erase=True)` (exported, deleted by `/forget`);
-`on_forget` says what erasure does to rows that are kept, such as closing a coupon.
+`on_forget` says what erasure does to rows that are kept, such as closing a coupon. Erasure keeps one more thing, not
+linked to the member: a keyed hash of their Telegram id (`models.members.erasures`), only to refuse a second welcome
+bonus; the export says whether one is kept for the member's Telegram id (`erased_before`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from models.core import outbox
 from models.core.base import Base
 from models.core.programme import Programme
 from models.core.uow import writing
-from models.members import numbers
+from models.members import erasures, numbers
 from models.members.preferences import BirthdayChange, MemberInterest
 from models.members.registry import MARKETING, TERMS, ConsentEvent, Member, consent_event, lock_member
 from models.offers.collections import Badge
@@ -130,6 +132,9 @@ async def export(session: AsyncSession, programme: Programme, member_id: int, no
     for name, rows in PERSONAL_DATA.items():
         found = await rows.export(session, member_id)
         document[name] = found[0] if rows.owner == "id" and found else found
+    telegram_id = document["profile"].get("telegram_id") if document["profile"] else None
+    # A keyed hash of this Telegram id, kept if it belonged to a member who erased their data before.
+    document["erased_before"] = telegram_id is not None and await erasures.erased_before(session, telegram_id)
     return document
 
 
@@ -142,10 +147,12 @@ class Forgotten:
 async def forget(session: AsyncSession, programme: Programme, member_id: int, now: datetime) -> Forgotten:
     """Erase the member's personal data and write off their points; the anonymous ledger stays.
 
-    The Telegram id is cleared too, so the same person can join again later as a new member.
+    The Telegram id is cleared too, so the same person can join again later as a new member; only its keyed hash is
+    kept, to refuse them a second welcome bonus.
     """
     await writing(session)
     member = await lock_member(session, member_id)
+    await ledger.Book(session, now).hold(member)  # expiries due are written first: what is left is forfeited
     points = member.balance
     if points:
         await ledger.debit(
@@ -161,6 +168,8 @@ async def forget(session: AsyncSession, programme: Programme, member_id: int, no
     for rows in PERSONAL_DATA.values():
         await rows.forget(session, member_id, now)
     # The erasure request withdraws every consent; the events keep no personal data, only that it happened.
+    if member.telegram_id is not None:
+        await erasures.remember(session, member.telegram_id)  # only to refuse a second welcome bonus
     for purpose in (TERMS, MARKETING) if member.marketing_consent else (TERMS,):
         session.add(consent_event(programme, member_id, purpose, granted=False, at=now))
     if member.telegram_id is not None:

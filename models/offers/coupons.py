@@ -2,8 +2,9 @@
 
 Issuing is idempotent by a business key and never gives a member two live coupons for one offer. An offer that
 costs points takes them from the ledger at issue (key `coupon:<key>`); with `points_mode = "reserve"` a coupon that
-expires unused gives them back (`release_expired`, nightly). Redemption marks the row in the same statement that
-checks it is unused, so two cashiers cannot both use one code; a birthday gift pays the programme's birthday points.
+expires unused gives them back (`release_expired`, nightly), each with the expiry of the lot it came from. Redemption
+marks the row in the same statement that checks it is unused, so two cashiers cannot both use one code; a birthday
+gift pays the programme's birthday points.
 """
 
 from __future__ import annotations
@@ -309,7 +310,7 @@ async def release_expired(
     checkpoint: Checkpoint = no_checkpoint,
 ) -> int:
     """Give back the points of reserved coupons that expired unused, `batch` at a time with a `checkpoint` after
-    each; how many."""
+    each; how many. The points keep the expiry of the lots they were reserved from (`ledger.restore`)."""
     await writing(session)
     released = 0
     while True:
@@ -329,15 +330,13 @@ async def release_expired(
         if not rows:
             return released
         for coupon in rows:
-            await ledger.credit(
+            await ledger.restore(
                 session,
-                member_id=coupon.member_id,
-                points=coupon.points,
+                debit_key=f"coupon:{coupon.key}",
+                key=f"coupon-release:{coupon.key}",
                 kind="coupon",
                 reason="",
-                key=f"coupon-release:{coupon.key}",
                 now=now,
-                expires_at=programme.expiry.of_points_earned(now),
                 rule=f"offers.{coupon.offer_id}",
             )
             coupon.released_at = now

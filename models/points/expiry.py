@@ -1,4 +1,8 @@
-"""The daily expiry run: every lot past its date loses what is left of it, oldest first, one entry per lot."""
+"""The daily expiry run: every lot past its date loses what is left of it, oldest first, one entry per lot.
+
+The run only writes the entries: points stop being spendable at their lot's `expires_at` whether or not it has run
+(`ledger.spendable`), and any posting for a member writes their due expiries first (`ledger.Book.settle`).
+"""
 
 from __future__ import annotations
 
@@ -13,17 +17,13 @@ from models.points import ledger
 async def expire_due(
     session: AsyncSession, now: datetime, checkpoint: Checkpoint = no_checkpoint
 ) -> list[ledger.Notice]:
-    """Write the expiry entries due by `now`, with a `checkpoint` after each lot; returns the news.
+    """Write the expiry entries due by `now`, with a `checkpoint` after each member; returns the news.
 
     Running it twice, or after a crash half-way, writes each expiry once: the key is `expire:<lot id>`.
     """
     await writing(session)
     notices: list[ledger.Notice] = []
-    due = await ledger.due_lots(session, now)
-    for member_id, lot in due:
-        posted = await ledger.expire_lot(session, member_id, lot.entry_id, now)
-        news = None if posted is None else await ledger.announce(session, posted)
+    for member_id in await ledger.members_with_due_lots(session, now):
+        notices.extend(await ledger.expire_due_lots(session, member_id, now))
         await checkpoint()
-        if news is not None:
-            notices.append(news)
     return notices

@@ -4,6 +4,11 @@ Every change of a member's points is one `LedgerEntry` carrying a unique busines
 its entry and changes nothing. Positive entries are lots with an expiry; a debit records which lots it consumed
 (`LotAllocation`, oldest expiry first), so a lot's remainder is its amount less its allocations and no row is ever
 updated. The member's `balance` column moves in the same transaction as the entry, guarded by `CHECK (balance >= 0)`.
+
+A lot is spendable until its `expires_at`, not until the nightly run writes its expiry: what a member can spend and
+is shown is `spendable` (the balance less what is left in lots past their date), and every posting first writes the
+held members' due expiries (`Book.settle`, keys `expire:<lot>` as the nightly run uses), so the stored balance and
+each new entry's `balance_after` are what can be spent at that moment.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models.core import outbox
 from models.core.base import Base, table_of
@@ -83,6 +89,28 @@ LEFT_IN_LOT: ColumnElement[int] = LedgerEntry.amount - func.coalesce(
 def has_points_left() -> ColumnElement[bool]:
     """SQL: the `LedgerEntry` is a lot (points with an expiry) that still has points in it."""
     return and_(LedgerEntry.amount > 0, LedgerEntry.expires_at.is_not(None), LEFT_IN_LOT > 0)
+
+
+def past_its_date(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
+    """SQL: the `LedgerEntry` (a lot) can no longer be spent at `now`: the one rule of when points expire."""
+    return LedgerEntry.expires_at <= now
+
+
+def spendable(now: datetime) -> ColumnElement[int]:
+    """SQL: the points the `Member` of the query can spend at `now`: their balance less what is left in their lots
+    past their date and not yet written off. Equal to the balance whenever the due expiries have been written."""
+    expired = (
+        select(func.coalesce(func.sum(LEFT_IN_LOT), 0))
+        .where(LedgerEntry.member_id == Member.id, has_points_left(), past_its_date(now))
+        .correlate(Member)
+        .scalar_subquery()
+    )
+    return Member.balance - expired
+
+
+async def points(session: AsyncSession, member_id: int, now: datetime) -> int:
+    """The points the member can spend at `now` (what every screen shows as their points)."""
+    return int(await session.scalar(select(spendable(now)).where(Member.id == member_id)) or 0)
 
 
 @dataclass(frozen=True)
@@ -150,6 +178,7 @@ class _Pending:
     reverses_id: int | None
     balance_after: int
     created_at: datetime
+    lots: tuple[tuple[int, int], ...] = ()  # a debit's (lot, points taken from it)
 
 
 def hold_query(*also: ColumnElement[Any], referrers: bool = False) -> Select[Any]:
@@ -188,27 +217,48 @@ _HOLD = hold_query()
 # would make SQLite insert a row at a time), and one UPDATE of the balances.
 _ENTRIES = table_of(LedgerEntry)
 _ADD_ENTRIES = insert(_ENTRIES).returning(_ENTRIES.c.key, _ENTRIES.c.id)
+_ADD_ALLOCATIONS = insert(table_of(LotAllocation))
 _MEMBERS = table_of(Member)
 _SET_BALANCES = update(_MEMBERS).where(_MEMBERS.c.id == bindparam("member")).values(balance=bindparam("balance"))
+# The held members' lots past their date with points left, in the order they expire.
+_DUE = (
+    select(LedgerEntry.member_id, LedgerEntry.id, LEFT_IN_LOT, LedgerEntry.expires_at)
+    .where(
+        LedgerEntry.member_id.in_(bindparam("members", expanding=True)),
+        has_points_left(),
+        past_its_date(bindparam("now")),
+    )
+    .order_by(LedgerEntry.member_id, LedgerEntry.expires_at, LedgerEntry.id)
+)
+
+
+def expiry_key(lot_id: int) -> str:
+    """The business key of the entry that writes off what is left of a lot."""
+    return f"expire:{lot_id}"
 
 
 class Book:
-    """Postings of one transaction, written together: one INSERT for the entries, one UPDATE for the balances.
+    """Postings of one transaction at `now`, written together: one INSERT for the entries, one UPDATE for the balances.
 
-    Members are locked first (in id order, so that two books never wait for each other); each posting moves the
-    held balance at once, so several postings for one member see each other and none may take it below zero.
+    Members are locked first (in id order, so that two books never wait for each other) and their due expiries
+    written at once (`settle`), so that a held balance is what can be spent at `now`; each posting moves the held
+    balance at once, so several postings for one member see each other and none may take it below zero.
     """
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, now: datetime) -> None:
         self.session = session
+        self.now = now
         self.holders: dict[int, Holder] = {}
+        self.expired: list[Notice] = []  # the expiries `settle` wrote, announced in the outbox
         self._balances: dict[int, int] = {}
         self._pending: list[_Pending] = []
+        self._rows: dict[int, Member] = {}  # rows the caller loaded, kept in step with the balances written
 
     async def lock(
         self, member_ids: Iterable[int], query: Select[Any] = _HOLD, **params: Any
     ) -> dict[int, tuple[Any, ...]]:
-        """Hold these members' rows (FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transaction holds them all).
+        """Hold these members' rows (FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transaction holds them all) and
+        write their due expiries.
 
         `query` is a `hold_query` (the plain one by default) and `params` the values of its own parameters; the
         values it reads beyond the holder come back by member, for the members locked now.
@@ -224,10 +274,12 @@ class Book:
             )
             self._balances[member_id] = balance
             extras[member_id] = tuple(more)
+        await self.settle(extras)
         return extras
 
-    def hold(self, member: Member) -> None:
-        """Count a member whose row the caller has just locked (`lock_member`), without locking it again."""
+    async def hold(self, member: Member) -> None:
+        """Count a member whose row the caller has just locked (`lock_member`), without locking it again, and write
+        their due expiries (the row's balance follows)."""
         self.holders[member.id] = Holder(
             member.id,
             member.balance,
@@ -238,6 +290,48 @@ class Book:
             member.language,
         )
         self._balances[member.id] = member.balance
+        self._rows[member.id] = member
+        await self.settle([member.id])
+
+    async def settle(self, member_ids: Iterable[int] | None = None) -> list[Notice]:
+        """Write off what is left in the held members' lots past their date (all held members by default): one entry
+        per lot, keyed as the nightly run keys it, announced to the member. Returns the notices."""
+        wanted = sorted(self.holders if member_ids is None else member_ids)
+        if any(p.member_id in wanted for p in self._pending):
+            raise RuntimeError("write the postings before settling their members' expiries")
+        due = (await self.session.execute(_DUE, {"members": wanted, "now": self.now})).all()
+        if not due:
+            return []
+        expiries = []
+        for member_id, lot_id, left, expires_at in due:
+            assert expires_at is not None  # a lot (`has_points_left`) has an expiry
+            balance = self._balances[member_id] - left
+            self._balances[member_id] = balance
+            expiries.append(
+                _Pending(
+                    member_id,
+                    -left,
+                    "expire",
+                    expires_at.date().isoformat(),
+                    expiry_key(lot_id),
+                    "expiry.days",
+                    None,
+                    None,
+                    None,
+                    balance,
+                    self.now,
+                    ((lot_id, left),),
+                )
+            )
+        written = await self._insert(expiries)
+        notices = []
+        for posted in written:
+            holder = self.holders[posted.member_id]
+            if holder.telegram_id is not None and not holder.forgotten:
+                notices.append(Notice(holder.telegram_id, holder.language, posted))
+        await outbox.post(self.session, [entry_message(notice) for notice in notices], self.now)
+        self.expired.extend(notices)
+        return notices
 
     def balance(self, member_id: int) -> int:
         return self._balances[member_id]
@@ -255,21 +349,39 @@ class Book:
         actor_id: int | None = None,
         expires_at: datetime | None = None,
         reverses_id: int | None = None,
+        lots: tuple[tuple[int, int], ...] = (),
     ) -> None:
-        """Add an entry for a held member; refuses (changing nothing) one that would take the balance below zero."""
+        """Add an entry for a held member; refuses (changing nothing) one that would take the balance below zero.
+
+        A debit names the lots it takes (`lots`, pairs of lot and points); `spend` chooses them.
+        """
         balance = self._balances[member_id]
         if balance + amount < 0:
             raise InsufficientPoints(balance=balance, asked=-amount)
         self._balances[member_id] = balance + amount
         self._pending.append(
             _Pending(
-                member_id, amount, kind, reason, key, rule, actor_id, expires_at, reverses_id, balance + amount, now
+                member_id,
+                amount,
+                kind,
+                reason,
+                key,
+                rule,
+                actor_id,
+                expires_at,
+                reverses_id,
+                balance + amount,
+                now,
+                lots,
             )
         )
 
     async def write(self) -> list[Posted]:
         """Insert the entries and store the new balances; returns the postings in the order they were made."""
         pending, self._pending = self._pending, []
+        return await self._insert(pending)
+
+    async def _insert(self, pending: list[_Pending]) -> list[Posted]:
         if not pending:
             return []
         found = await self.session.execute(
@@ -292,20 +404,29 @@ class Book:
             ],
         )
         ids: dict[str, int] = dict(found.all())
+        allocations = [
+            {"debit_id": ids[p.key], "lot_id": lot_id, "amount": take} for p in pending for lot_id, take in p.lots
+        ]
+        if allocations:
+            await self.session.execute(_ADD_ALLOCATIONS, allocations)
         touched = sorted({p.member_id for p in pending})
         await self.session.execute(
             _SET_BALANCES, [{"member": member_id, "balance": self._balances[member_id]} for member_id in touched]
         )
+        for member_id in touched:
+            if (row := self._rows.get(member_id)) is not None:
+                set_committed_value(row, "balance", self._balances[member_id])
         return [
             Posted(ids[p.key], p.member_id, p.amount, p.kind, p.reason, p.balance_after, True, p.created_at)
             for p in pending
         ]
 
 
-async def _book_for(session: AsyncSession, member_id: int, held: Member | None = None) -> Book:
-    """A book holding one member's row: `held` if the caller locked it already, else locked now (even if forgotten)."""
-    book = Book(session)
-    book.hold(held if held is not None else await lock_member(session, member_id, even_forgotten=True))
+async def _book_for(session: AsyncSession, member_id: int, now: datetime, held: Member | None = None) -> Book:
+    """A book holding one member's row: `held` if the caller locked it already, else locked now (even if forgotten);
+    their due expiries are written."""
+    book = Book(session, now)
+    await book.hold(held if held is not None else await lock_member(session, member_id, even_forgotten=True))
     return book
 
 
@@ -325,7 +446,7 @@ async def credit(
     """Add a lot of points that lives until `expires_at`; a key seen before returns its entry unchanged."""
     if points <= 0:
         raise ValueError("a credit must be positive")
-    book = await _book_for(session, member_id)
+    book = await _book_for(session, member_id, now)
     if (existing := await find(session, key)) is not None:
         return existing
     book.post(
@@ -342,14 +463,31 @@ async def credit(
     return (await book.write())[0]
 
 
-async def live_lots(session: AsyncSession, member_id: int) -> list[Lot]:
-    """The member's lots with points left, oldest expiry first: the order they are spent and expire in."""
+async def live_lots(session: AsyncSession, member_id: int, now: datetime) -> list[Lot]:
+    """The member's lots that can be spent at `now`, oldest expiry first: the order they are spent and expire in."""
     rows = await session.execute(
         select(LedgerEntry.id, LEFT_IN_LOT, LedgerEntry.expires_at)
-        .where(LedgerEntry.member_id == member_id, has_points_left())
+        .where(LedgerEntry.member_id == member_id, has_points_left(), ~past_its_date(now))
         .order_by(LedgerEntry.expires_at, LedgerEntry.id)
     )
     return [Lot(entry_id, left, expires) for entry_id, left, expires in rows if expires is not None]
+
+
+def _take(lots: list[Lot], points: int) -> tuple[tuple[int, int], ...]:
+    """Which lots give `points`, in the order given: (lot, points taken); refuses when they hold too few."""
+    allocations = []
+    left = points
+    for lot in lots:
+        take = min(left, lot.remaining)
+        if take > 0:
+            allocations.append((lot.entry_id, take))
+            left -= take
+        if left == 0:
+            break
+    if left:
+        # The balance said yes but the lots disagree: stop before the ledger goes inconsistent.
+        raise InsufficientPoints(balance=points - left, asked=points)
+    return tuple(allocations)
 
 
 async def debit(
@@ -364,34 +502,24 @@ async def debit(
     rule: str | None = None,
     actor_id: int | None = None,
     reverses_id: int | None = None,
-    from_lots: list[Lot] | None = None,
+    first: int | None = None,
     held: Member | None = None,
 ) -> Posted:
-    """Spend points from the oldest lots first; refuses (changing nothing) when the balance is short.
+    """Spend points from the oldest lots that can still be spent at `now`; refuses (changing nothing) when they are
+    short.
 
-    `from_lots` lets expiry and reversals name the lots they take, instead of the oldest unexpired ones; `held` is the
-    member's row when the caller has just locked it, so that it is locked once.
+    `first` names a lot to take first (a reversal takes its credit's own lot); `held` is the member's row when the
+    caller has just locked it, so that it is locked once (its balance follows what is written).
     """
     if points <= 0:
         raise ValueError("a debit must be positive")
-    book = await _book_for(session, member_id, held)
+    book = await _book_for(session, member_id, now, held)
     if (existing := await find(session, key)) is not None:
         return existing
     if points > book.balance(member_id):
         raise InsufficientPoints(balance=book.balance(member_id), asked=points)
-    lots = from_lots if from_lots is not None else await live_lots(session, member_id)
-    allocations = []
-    left = points
-    for lot in lots:
-        take = min(left, lot.remaining)
-        if take > 0:
-            allocations.append((lot.entry_id, take))
-            left -= take
-        if left == 0:
-            break
-    if left:
-        # The balance said yes but the lots disagree: stop before the ledger goes inconsistent.
-        raise InsufficientPoints(balance=points - left, asked=points)
+    lots = await live_lots(session, member_id, now)
+    lots.sort(key=lambda lot: lot.entry_id != first)  # stable: the rest stay oldest first
     book.post(
         member_id=member_id,
         amount=-points,
@@ -402,13 +530,9 @@ async def debit(
         rule=rule,
         actor_id=actor_id,
         reverses_id=reverses_id,
+        lots=_take(lots, points),
     )
-    posted = (await book.write())[0]
-    await session.execute(
-        insert(LotAllocation),
-        [{"debit_id": posted.entry_id, "lot_id": lot_id, "amount": take} for lot_id, take in allocations],
-    )
-    return posted
+    return (await book.write())[0]
 
 
 async def entries_sum(session: AsyncSession, member_id: int) -> int:
@@ -476,19 +600,17 @@ async def reverse(
     """Take back the points of a credit, never making the balance negative.
 
     The credit's own lot is taken first, then the member's other points, oldest first; what the member has already
-    spent beyond their balance stays with them (`unrecovered`): the business absorbs it rather than showing a debt.
+    spent (or lost to expiry) beyond their balance stays with them (`unrecovered`): the business absorbs it rather than
+    showing a debt.
     """
     original = await session.scalar(select(LedgerEntry).where(LedgerEntry.key == entry_key))
     if original is None or original.amount <= 0:
         raise ValueError(f"no credit with key {entry_key!r} to reverse")
     held = await lock_member(session, original.member_id, even_forgotten=True)
-    balance = held.balance
+    book = await _book_for(session, original.member_id, now, held)
     if (existing := await find(session, key)) is not None:
         return Reversal(existing, 0)
-    lots = await live_lots(session, original.member_id)
-    own = [lot for lot in lots if lot.entry_id == original.id]
-    ordered = own + [lot for lot in lots if lot.entry_id != original.id]
-    take = min(original.amount, balance)
+    take = min(original.amount, book.balance(original.member_id))
     if take == 0:
         return Reversal(None, original.amount)
     posted = await debit(
@@ -502,37 +624,62 @@ async def reverse(
         rule=original.key,
         actor_id=actor_id,
         reverses_id=original.id,
-        from_lots=ordered,
+        first=original.id,
         held=held,
     )
     return Reversal(posted, original.amount - take)
 
 
-async def due_lots(session: AsyncSession, now: datetime) -> list[tuple[int, Lot]]:
-    """Lots whose expiry has passed with points still left, as (member, lot), oldest first."""
-    rows = await session.execute(
-        select(LedgerEntry.member_id, LedgerEntry.id, LEFT_IN_LOT, LedgerEntry.expires_at)
-        .where(has_points_left(), LedgerEntry.expires_at <= now)
-        .order_by(LedgerEntry.expires_at, LedgerEntry.id)
-    )
-    return [(member_id, Lot(lot_id, left, expires)) for member_id, lot_id, left, expires in rows if expires]
+async def restore(
+    session: AsyncSession, *, debit_key: str, key: str, kind: str, reason: str, now: datetime, rule: str | None
+) -> list[Posted]:
+    """Give back the points of a debit (a reservation that lapsed): what it took from each lot comes back as a lot
+    with that lot's expiry (key `<key>:<lot>`), so giving points back never lengthens their life; a share whose date
+    has passed is written off at once. Once: a second call returns nothing."""
+    debit = await session.scalar(select(LedgerEntry).where(LedgerEntry.key == debit_key))
+    if debit is None or debit.amount >= 0:
+        raise ValueError(f"no debit with key {debit_key!r} to give back")
+    book = await _book_for(session, debit.member_id, now)
+    taken = (
+        await session.execute(
+            select(LotAllocation.lot_id, LotAllocation.amount, LedgerEntry.expires_at)
+            .join(LedgerEntry, LedgerEntry.id == LotAllocation.lot_id)
+            .where(LotAllocation.debit_id == debit.id)
+            .order_by(LedgerEntry.expires_at, LotAllocation.lot_id)
+        )
+    ).all()
+    if not taken or await find(session, f"{key}:{taken[0].lot_id}") is not None:
+        return []
+    for lot_id, amount, expires_at in taken:
+        book.post(
+            member_id=debit.member_id,
+            amount=amount,
+            kind=kind,
+            reason=reason,
+            key=f"{key}:{lot_id}",
+            now=now,
+            rule=rule,
+            expires_at=expires_at,
+        )
+    given = await book.write()
+    await book.settle()
+    return given
 
 
-async def expire_lot(session: AsyncSession, member_id: int, lot_id: int, now: datetime) -> Posted | None:
-    """Write off what is left of one lot past its expiry (key `expire:<lot>`); None when nothing is left."""
-    held = await lock_member(session, member_id, even_forgotten=True)
-    lot = next((lot for lot in await live_lots(session, member_id) if lot.entry_id == lot_id), None)
-    if lot is None or lot.expires_at > now:
-        return None
-    return await debit(
-        session,
-        member_id=member_id,
-        points=lot.remaining,
-        kind="expire",
-        reason=lot.expires_at.date().isoformat(),
-        key=f"expire:{lot_id}",
-        now=now,
-        rule="expiry.days",
-        from_lots=[lot],
-        held=held,
+async def members_with_due_lots(session: AsyncSession, now: datetime) -> list[int]:
+    """Members with lots past their date and points still left in them, in id order."""
+    rows = await session.scalars(
+        select(LedgerEntry.member_id)
+        .where(has_points_left(), past_its_date(now))
+        .group_by(LedgerEntry.member_id)
+        .order_by(LedgerEntry.member_id)
     )
+    return list(rows)
+
+
+async def expire_due_lots(session: AsyncSession, member_id: int, now: datetime) -> list[Notice]:
+    """Write off what is left of the member's lots past their date, one entry per lot (key `expire:<lot>`); the
+    notices to announce (already in the outbox)."""
+    book = Book(session, now)
+    await book.lock([member_id])
+    return book.expired

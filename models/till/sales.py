@@ -226,7 +226,7 @@ async def record_sales(
             read.append(await _read(session, programme, cards, index, request, now))
         except DomainError as refusal:
             outcomes[index] = refusal
-    book = ledger.Book(session)
+    book = ledger.Book(session, now)
     since = now - timedelta(days=programme.tiers.window_days)
     facts = await book.lock((sale.member_id for sale in read), _HOLD_FOR_SALE, since=since)
     holders = book.holders

@@ -20,6 +20,7 @@ from models.core.uow import writing
 from models.members import lookup
 from models.members.cards import CardSigner
 from models.members.registry import Member, mask_phone
+from models.points import ledger
 from models.till import audit
 from models.till.purchases import Purchase
 from models.till.staff import Actor, Role
@@ -41,7 +42,7 @@ class MemberCard:
     number: int
     name: str | None
     phone: str | None  # masked unless the viewer is an owner
-    balance: int
+    balance: int  # the points the member can spend now
     tier: Tier
     joined_at: datetime
     lifetime_spend_cents: int
@@ -79,7 +80,7 @@ async def value_card(
         number=row.id,
         name=row.first_name,
         phone=row.phone if viewer.role is Role.OWNER else mask_phone(row.phone),
-        balance=row.balance,
+        balance=await ledger.points(session, member_id, now),
         tier=programme.tier(row.tier),
         joined_at=row.joined_at,
         lifetime_spend_cents=int(spend),

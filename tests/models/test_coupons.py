@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -21,11 +21,11 @@ from models.core.errors import (
 from models.core.programme import Programme
 from models.members.cards import CardSigner
 from models.members.numbers import shown
-from models.members.registry import Member
 from models.offers.collections import Badge, award_completed
 from models.offers.coupons import Coupon, issue_coupon, live_coupons, normalise_code, redeem_coupon, release_expired
 from models.offers.ranking import activate_offer, best_offer, offers_page
 from models.points import ledger
+from models.points.ledger import LedgerEntry
 from models.till.staff import Actor, Role
 from tests.models.offers_data import NOW, buy, new_member
 from tests.support.units import step
@@ -34,13 +34,14 @@ CASHIER = Actor(777, Role.CASHIER)
 CARDS = CardSigner(b"test")
 
 
-async def earn_100(session: AsyncSession, member_id: int) -> None:
-    """The points a free cappuccino costs, as if from a sale."""
+async def earn_150(session: AsyncSession, member_id: int) -> None:
+    """The points a free cappuccino costs, as if from a sale (members here joined long ago: their welcome points
+    have expired)."""
     async with step(session):
         await ledger.credit(
             session,
             member_id=member_id,
-            points=100,
+            points=150,
             kind="sale",
             reason="",
             key="s",
@@ -49,8 +50,9 @@ async def earn_100(session: AsyncSession, member_id: int) -> None:
         )
 
 
-async def balance(session: AsyncSession, member_id: int) -> int:
-    return (await session.get_one(Member, member_id, populate_existing=True)).balance
+async def balance(session: AsyncSession, member_id: int, at: datetime = NOW) -> int:
+    """The points the member can spend `at`."""
+    return await ledger.points(session, member_id, at)
 
 
 class TestIssue:
@@ -75,11 +77,11 @@ class TestIssue:
         self, session: AsyncSession, programme: Programme
     ) -> None:
         member_id = await new_member(session, programme, 1)
-        await earn_100(session, member_id)
+        await earn_150(session, member_id)
         async with step(session):
             issued = await issue_coupon(session, programme, member_id, "free_cappuccino", NOW, "k1")
         assert issued.coupon.points == 150
-        assert await balance(session, member_id) == 50
+        assert await balance(session, member_id) == 0
         assert (await ledger.find(session, "coupon:k1")) is not None
 
     async def test_refusals(self, session: AsyncSession, programme: Programme) -> None:
@@ -169,18 +171,68 @@ class TestReservedPoints:
         self, session: AsyncSession, programme: Programme
     ) -> None:
         member_id = await new_member(session, programme, 1)
-        await earn_100(session, member_id)
+        await earn_150(session, member_id)
         async with step(session):
             await issue_coupon(session, programme, member_id, "free_cappuccino", NOW, "k1")
-        assert await balance(session, member_id) == 50
+        assert await balance(session, member_id) == 0
         async with step(session):
             assert await release_expired(session, programme, NOW + timedelta(days=13)) == 0
         async with step(session):
             assert await release_expired(session, programme, NOW + timedelta(days=15)) == 1
         async with step(session):
             assert await release_expired(session, programme, NOW + timedelta(days=16)) == 0
-        assert await balance(session, member_id) == 200
+        assert await balance(session, member_id, NOW + timedelta(days=16)) == 150
         assert await live_coupons(session, member_id, NOW + timedelta(days=15)) == []
+
+    async def test_points_given_back_by_a_lapsed_coupon_keep_the_expiry_of_their_lots(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        member_id = await new_member(session, programme, 1)
+        await ledger.credit(  # 100 points about to expire, 100 with a long life
+            session,
+            member_id=member_id,
+            points=100,
+            kind="sale",
+            reason="",
+            key="old",
+            now=NOW,
+            expires_at=NOW + timedelta(days=3),
+        )
+        await ledger.credit(
+            session,
+            member_id=member_id,
+            points=100,
+            kind="sale",
+            reason="",
+            key="young",
+            now=NOW,
+            expires_at=NOW + timedelta(days=300),
+        )
+        await issue_coupon(session, programme, member_id, "free_cappuccino", NOW, "k1")  # 100 old + 50 young
+        await session.commit()
+        assert await release_expired(session, programme, NOW + timedelta(days=15)) == 1
+        await session.commit()
+        lots = await ledger.live_lots(session, member_id, NOW + timedelta(days=15))
+        assert [(lot.remaining, lot.expires_at) for lot in lots] == [(50, NOW + timedelta(days=300))] * 2
+        assert await balance(session, member_id, NOW + timedelta(days=15)) == 100
+        kinds = await session.scalars(
+            select(LedgerEntry.amount).where(LedgerEntry.member_id == member_id).order_by(LedgerEntry.id)
+        )
+        # the welcome lot (long expired), the two sales, the coupon; then the 100 old points come back already past
+        # their date and are written off at once, the 50 young ones come back with their own expiry
+        assert kinds.all()[-3:] == [100, 50, -100]
+
+    async def test_points_given_back_by_a_coupon_are_not_spendable_past_their_lots_expiry(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        member_id = await new_member(session, programme, 1)
+        await earn_150(session, member_id)  # lives 300 days
+        await issue_coupon(session, programme, member_id, "free_cappuccino", NOW, "k1")
+        await session.commit()
+        assert await release_expired(session, programme, NOW + timedelta(days=15)) == 1
+        await session.commit()
+        assert await balance(session, member_id, NOW + timedelta(days=299)) == 150
+        assert await balance(session, member_id, NOW + timedelta(days=301)) == 0
 
 
 class TestMemberSide:

@@ -1,9 +1,10 @@
 """Random sequences of earn / redeem / refund / expire / replay keep the ledger whole.
 
 Against a small reference model of lots (spent and expired oldest first, a refund taking its own lot first), every
-step must leave each balance equal to the model, to the sum of entries, and never negative; lots never overspent;
-a replay never changes anything. Every operation is recorded as it was applied (its update id, time, the receipt it
-refunded), so that a replay repeats exactly that.
+step must leave each balance equal to the sum of entries and never negative, and the points that can be spent equal
+to the model's, which never counts a lot past its date, whether or not the expiry run has written it off; lots never
+overspent; a replay never changes what can be spent. Every operation is recorded as it was applied (its update id,
+time, the receipt it refunded), so that a replay repeats exactly that.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from models.members.numbers import shown
 from models.members.registry import Member
 from models.points.check import verify
 from models.points.expiry import expire_due
+from models.points.ledger import spendable
 from models.till.redemption import redeem_points
 from models.till.refunds import refund
 from tests.models.till import CARDS, NOW, OWNER, new_member, sale
@@ -93,11 +95,13 @@ class Model:
 
     lots: dict[int, list[Lot]] = field(default_factory=dict)
 
-    def balance(self, member: int) -> int:
-        return sum(lot.remaining for lot in self.lots[member])
+    def balance(self, member: int, now: datetime) -> int:
+        """What the member can spend at `now`: lots past their date count for nothing."""
+        return sum(lot.remaining for lot in self.lots[member] if lot.expires_at > now)
 
-    def take(self, member: int, points: int, first: str | None = None) -> None:
-        ordered = sorted(self.lots[member], key=lambda lot: lot.key != first)
+    def take(self, member: int, points: int, now: datetime, first: str | None = None) -> None:
+        live = [lot for lot in self.lots[member] if lot.expires_at > now]
+        ordered = sorted(live, key=lambda lot: lot.key != first)
         for lot in ordered:
             taken = min(points, lot.remaining)
             lot.remaining -= taken
@@ -125,7 +129,8 @@ class Run:
     updates: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def balances(self) -> list[int]:
-        rows = await self.session.execute(select(Member.id, Member.balance).where(Member.id.in_(self.members)))
+        """The points each member can spend now."""
+        rows = await self.session.execute(select(Member.id, spendable(self.now)).where(Member.id.in_(self.members)))
         found = dict(rows.all())
         await self.session.rollback()
         return [found[member] for member in self.members]
@@ -160,10 +165,10 @@ class Run:
                         now=self.now,
                     )
             except InsufficientPoints:
-                assert op.points > self.model.balance(member)
+                assert op.points > self.model.balance(member, self.now)
                 return False
             if done.created:
-                self.model.take(member, op.points)
+                self.model.take(member, op.points, self.now)
             return done.created
         if isinstance(op, Refund):
             if op.receipt is None:
@@ -173,7 +178,7 @@ class Run:
                 back = await refund(self.session, self.programme, OWNER, receipt=op.receipt, now=self.now)
             if back.created:
                 assert back.points_back + back.unrecovered == points
-                self.model.take(member, back.points_back, first=f"sale:{op.receipt}")
+                self.model.take(member, back.points_back, self.now, first=f"sale:{op.receipt}")
             return back.created
         assert isinstance(op, Expire)
         async with step(self.session):
@@ -188,7 +193,7 @@ class Run:
         return replace(op, receipt=list(self.sales)[op.sale % len(self.sales)])
 
     async def check(self) -> None:
-        assert await self.balances() == [self.model.balance(member) for member in self.members]
+        assert await self.balances() == [self.model.balance(member, self.now) for member in self.members]
         report = await verify(self.session)
         assert report.ok, report.problems
 

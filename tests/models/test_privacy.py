@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -12,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from models.core.base import Base
 from models.core.errors import DomainError, MemberForgotten
 from models.core.programme import Programme
-from models.members import preferences, privacy
+from models.members import erasures, preferences, privacy
+from models.members.enrolment import enrol
 from models.members.numbers import shown
 from models.members.registry import ConsentEvent, Member, save_own_phone, set_marketing_consent
 from models.offers import coupons
@@ -147,7 +149,55 @@ class TestForget:
             await privacy.forget(session, programme, first, NOW)
         second = await new_member(session, programme, TELEGRAM_ID)
         assert second != first
-        assert (await session.get_one(Member, second)).balance == programme.bonuses.welcome
+        assert (await session.get_one(Member, second)).telegram_id == TELEGRAM_ID
+
+
+class TestWelcomeBonusOncePerPerson:
+    async def test_welcome_bonus_is_paid_once_per_person_even_after_forget(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        for _ in range(2):  # join, erase, join again: twice over
+            member_id = await new_member(session, programme, TELEGRAM_ID)
+            await privacy.forget(session, programme, member_id, NOW)
+            await session.commit()
+        again = await enrol(
+            session,
+            programme,
+            telegram_id=TELEGRAM_ID,
+            first_name="Zinaida",
+            username=None,
+            language="en",
+            referral_code=None,
+            now=NOW,
+        )
+        await session.commit()
+        assert (again.created, again.welcome_points, again.member.balance) == (True, 0, 0)
+        welcomes = await session.scalars(select(LedgerEntry.amount).where(LedgerEntry.kind == "welcome"))
+        assert welcomes.all() == [programme.bonuses.welcome]
+        assert (await new_member(session, programme, TELEGRAM_ID + 1)) > 0  # someone else still gets theirs
+        assert await session.scalar(select(Member.balance).where(Member.telegram_id == TELEGRAM_ID + 1)) == 100
+
+    async def test_erasure_keeps_only_a_keyed_hash_of_the_telegram_id(
+        self, session: AsyncSession, programme: Programme, engine: AsyncEngine
+    ) -> None:
+        member_id = await new_member(session, programme, TELEGRAM_ID)
+        await privacy.forget(session, programme, member_id, NOW)
+        await session.commit()
+        digests = (await session.scalars(select(erasures.ErasedTelegramId.digest))).all()
+        assert len(digests) == 1
+        assert digests[0] != hashlib.sha256(str(TELEGRAM_ID).encode()).digest()  # not a plain hash: keyed
+        await session.rollback()
+        assert await find_values(engine, [TELEGRAM_ID]) == []
+
+    async def test_export_says_whether_a_hash_of_the_telegram_id_is_kept(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        first = await new_member(session, programme, TELEGRAM_ID)
+        assert (await privacy.export(session, programme, first, NOW))["erased_before"] is False
+        await privacy.forget(session, programme, first, NOW)
+        second = await new_member(session, programme, TELEGRAM_ID)
+        await session.commit()
+        assert (await privacy.export(session, programme, second, NOW))["erased_before"] is True
 
 
 class TestDatabaseErrors:

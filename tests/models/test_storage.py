@@ -120,7 +120,7 @@ class TestLedgerPrimitives:
             expires_at=NOW + timedelta(days=10),
         )
         await ledger.debit(session, member_id=member_id, points=60, kind="redeem", reason="r", key="d1", now=NOW)
-        lots = await ledger.live_lots(session, member_id)
+        lots = await ledger.live_lots(session, member_id, NOW)
         assert [(lot.remaining, lot.expires_at) for lot in lots] == [
             (programme.bonuses.welcome - 20, NOW + timedelta(days=programme.expiry.days))
         ]

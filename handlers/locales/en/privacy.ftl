@@ -17,7 +17,7 @@ terms-menu = Here is your menu.
 stop-done = Done: no more promotional messages. You will still be told about your points. To turn offers back on, open /settings.
 stop-already = Promotional messages are already off. To turn them back on, open /settings.
 
-mydata-caption = Everything we keep about you, as a JSON file: profile, consents, points history, purchases, coupons, messages and analytics.
+mydata-caption = Everything we keep about you, as a JSON file: profile, consents, points history, purchases, coupons, messages and analytics. If you delete your data with /forget, we keep only a one-way keyed hash of your Telegram id, so that the welcome bonus is not paid twice ("erased_before" says whether we keep one for you now).
 mydata-filename = my-data-{ $number }.json
 
 forget-question =
@@ -27,7 +27,8 @@ forget-question =
         [0] .
        *[other] , and your { points } will be lost.
     } Purchases stay in the shop's accounts without your name.
-    This cannot be undone. You may join again later as a new member.
+    We keep only a one-way keyed hash of your Telegram id, used for nothing but to not pay the welcome bonus twice.
+    This cannot be undone. You may join again later as a new member, without a second welcome bonus.
 forget-yes = 🗑 Yes, delete my data
 forget-no = No, keep my membership
 forget-kept = Nothing was deleted: you are still a member.
