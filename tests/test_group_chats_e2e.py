@@ -9,7 +9,7 @@ from bot.app import App
 from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models.core.updates import HandledUpdate
 from models.members.registry import Member
-from tests.journeys import join, send
+from tests.journeys import eventually, join, send
 from tests.support.app import OWNER
 
 ZINA = FakeUser(id=7201, first_name="Zinaida", last_name="Kuznetsova", username="zina_private", language_code="en")
@@ -64,8 +64,12 @@ class TestGroupChats:
 
     async def test_the_bot_leaves_a_group_it_is_added_to(self, app: App, telegram: FakeTelegram) -> None:
         telegram.push_chat_member(STRANGER, "left", "member", chat_id=GROUP)
+
+        async def left() -> list[int] | None:
+            return telegram.left_chats or None
+
+        assert await eventually(left, "the bot never left the group") == [GROUP]
         await telegram.wait_idle()
-        assert telegram.left_chats == [GROUP]
         [answer] = said_in_group(telegram)
         assert LINK in answer
         # Telegram then reports the bot's own leaving: nothing more is said or done.
