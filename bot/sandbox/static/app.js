@@ -123,6 +123,7 @@ class Phone {
       const image = document.createElement("img");
       image.src = event.photo;
       image.alt = event.scan ? "Member card QR code" : "Picture from the bot";
+      image.addEventListener("load", () => { this.chat.scrollTop = this.chat.scrollHeight; });
       media.replaceChildren(image);
     } else if (event.document) {
       const link = document.createElement("a");
