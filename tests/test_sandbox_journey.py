@@ -92,7 +92,7 @@ async def test_join_scan_sell_campaign_and_offers(tmp_path: Path) -> None:
         assert errors == []
 
 
-async def test_phones_stack_on_a_phone_sized_window(tmp_path: Path) -> None:
+async def test_phones_stack_on_a_phone_sized_window_and_reset_starts_over(tmp_path: Path) -> None:
     async with sandbox_page(tmp_path / "demo.db") as (_, url), chromium() as browser:
         page = await browser.new_page(viewport={"width": 390, "height": 844})
         errors = watch_console(page)
@@ -112,4 +112,7 @@ async def test_phones_stack_on_a_phone_sized_window(tmp_path: Path) -> None:
         await expect(customer.get_by_role("button", name="/offers Offers picked for me")).to_be_visible()
         await page.get_by_role("button", name="New customer").click()
         await expect(page.get_by_role("region", name="Customer 2")).to_be_visible()
+        await page.get_by_role("button", name="Reset").click()  # starts over: a fresh demo database, three phones
+        await expect(page.get_by_role("region", name="Customer 2")).to_have_count(0, timeout=60_000)
+        await expect(chat(page.get_by_role("region", name="Customer", exact=True))).to_have_text("")
         assert errors == []

@@ -17,12 +17,17 @@ log = logging.getLogger(__name__)
 BOT_USERNAME = "demo_cafe_bot"
 
 
+def first_phones() -> list[demo.Person]:
+    """The phones the page opens with: a customer, the cashier and the owner."""
+    return [demo.customer(1), demo.CASHIER, demo.OWNER]
+
+
 class Sandbox:
     """The running demo; `people` are the phones on the page, in order."""
 
     def __init__(self, database: Path) -> None:
         self.database = database
-        self.people: list[demo.Person] = [demo.customer(1), demo.CASHIER, demo.OWNER]
+        self.people = first_phones()
         self.telegram = FakeTelegram(token=demo.TOKEN, bot_username=BOT_USERNAME)
         self.feed = Feed(BOT_USERNAME)
         self._app: App | None = None
@@ -56,7 +61,7 @@ class Sandbox:
         async with self._lock:
             await self.stop()
             demo.erase(self.database)
-            self.people = self.people[:3]
+            self.people = first_phones()
             await self.start()
 
     def add_customer(self) -> demo.Person:
