@@ -116,3 +116,22 @@ async def test_phones_stack_on_a_phone_sized_window_and_reset_starts_over(tmp_pa
         await expect(page.get_by_role("region", name="Customer 2")).to_have_count(0, timeout=60_000)
         await expect(chat(page.get_by_role("region", name="Customer", exact=True))).to_have_text("")
         assert errors == []
+
+
+async def test_only_telegrams_formatting_reaches_the_page(tmp_path: Path) -> None:
+    async with sandbox_page(tmp_path / "demo.db") as (_, url), chromium() as browser:
+        page = await browser.new_page()
+        await page.goto(url)
+        drawn = await page.evaluate(
+            """() => {
+                const box = document.createElement("div");
+                box.append(sanitized('<b>bold</b> <tg-spoiler>hidden</tg-spoiler> <img src=x onerror="alert(1)">'
+                    + '<script>alert(2)</script><a href="javascript:alert(3)" onclick="x()">link</a>'
+                    + '<a href="https://example.com/">ok</a><div class="x">plain</div>'));
+                return box.innerHTML;
+            }"""
+        )
+        assert drawn == (
+            '<b>bold</b> <span class="spoiler">hidden</span> <a>link</a>'
+            '<a href="https://example.com/" target="_blank" rel="noopener">ok</a>plain'
+        )

@@ -19,6 +19,7 @@ function sanitized(html) {
         const spoiler = name === "span" && node.classList.contains("tg-spoiler");
         const tag = spoiler ? "span" : ALLOWED[name];
         if (name === "br") { to.append("\n"); continue; }
+        if (name === "script" || name === "style" || name === "template") continue;
         if (!tag) { copy(node, to); continue; }
         const element = document.createElement(tag);
         if (tag === "span") element.className = "spoiler";
