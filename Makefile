@@ -1,4 +1,5 @@
-# Two entry points for a fresh machine: `make run` and `make test`. Both build .venv on first use.
+# Entry points for a fresh machine: `make demo` (try it now, no token), `make run` and `make test`. Each builds .venv
+# on first use.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,7 +10,11 @@ $(BIN)/activate: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(BIN)/activate
 
-.PHONY: run test test-deep lint bench
+.PHONY: demo run test test-deep lint bench
+# The whole product in the browser at http://127.0.0.1:8080: the real bot, a built-in Bot API stand-in, a demo café.
+demo: $(BIN)/activate
+	$(BIN)/python -m bot sandbox
+
 run: $(BIN)/activate
 	@test -f .env || cp .env.example .env
 	$(BIN)/python -m bot

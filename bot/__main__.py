@@ -1,4 +1,5 @@
-"""`python -m bot` runs the bot; `migrate` only updates the database schema; `check` verifies the ledger."""
+"""`python -m bot` runs the bot; `migrate` only updates the database schema; `check` verifies the ledger; `sandbox`
+runs the whole product on one machine with a web page instead of Telegram."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from bot.settings import Settings, describe_error
 from models.core.db import create_engine, migrate
 from models.core.programme import ProgrammeError
 
-USAGE = "usage: python -m bot [run|migrate|check]"
+USAGE = "usage: python -m bot [run|migrate|check|sandbox]"
 
 
 async def _run(settings: Settings) -> None:
@@ -46,6 +47,10 @@ def main(argv: list[str]) -> int:
     # APScheduler logs every run of every job; the WAL checkpoint alone runs each second. Failures still show.
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     action = argv[0] if argv else "run"
+    if action == "sandbox":  # configures itself: no token, no .env
+        from bot.sandbox.cli import main as sandbox
+
+        return sandbox(argv[1:])
     commands: dict[str, Callable[[Settings], Coroutine[Any, Any, int | None]]] = {
         "run": _run,
         "migrate": _migrate,

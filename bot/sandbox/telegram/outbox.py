@@ -6,6 +6,7 @@ import asyncio
 import bisect
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.sandbox.telegram.api import Call, JSONDict
@@ -44,10 +45,12 @@ class Sent:
 
 
 class Outbox:
-    """`sent` in order, indexed per chat, with waiters woken by each new message to their chat."""
+    """`sent` in order, indexed per chat, with waiters woken by each new message to their chat, and listeners (the
+    sandbox's page) told of every one."""
 
     def __init__(self) -> None:
         self.sent: list[Sent] = []
+        self._listeners: list[Callable[[Sent], None]] = []
         self.deleted: list[tuple[int, int]] = []
         self._sent_by_chat: dict[int, list[int]] = {}
         self._waiters: dict[int, set[asyncio.Event]] = {}
@@ -70,6 +73,12 @@ class Outbox:
         self.sent.append(sent)
         for waiter in self._waiters.get(chat_id, ()):
             waiter.set()
+        for listener in self._listeners:
+            listener(sent)
+
+    def listen(self, listener: Callable[[Sent], None]) -> None:
+        """Call `listener` with every message recorded from now on."""
+        self._listeners.append(listener)
 
     def messages_to(self, chat_id: int) -> list[Sent]:
         """Everything the bot sent or edited in one chat, in order."""

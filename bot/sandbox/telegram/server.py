@@ -62,6 +62,7 @@ class FakeTelegram:
         self.deleted = outbox.deleted
         self.messages_to = outbox.messages_to
         self.wait_for = outbox.wait_for
+        self.listen = outbox.listen
         self.commands = account.commands
         self.commands_for = account.commands_for
         self.push_update = self._updates.push_update
