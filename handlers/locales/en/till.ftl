@@ -15,14 +15,14 @@ error-not-staff = User { $user } is not a { $role }. /staff lists nobody by mist
 error-unknown-entry = This entry is not in your history.
 
 sale-usage = To record a sale: /sale member amount [category] [#receipt]
-    Example: /sale 1041 450.50 coffee #A-1042
-    The member is a member number as on their card (its last digit is a check digit), a phone number (+79001234567) or a scanned card code.
+    Example: /sale 104-1 450.50 coffee #A-1042
+    The member is a member number as on their card, with the dash and the check digit after it (104-1), a phone number (+79001234567) or a scanned card code.
 redeem-usage = To spend a member's points: /redeem member points
-    Example: /redeem 1041 150
+    Example: /redeem 104-1 150
 refund-usage = To reverse a sale: /refund #receipt
     Example: /refund #A-1042
 member-usage = To look a member up: /member number, phone or card code
-    Example: /member 1041 or /member +79001234567
+    Example: /member 104-1 or /member +79001234567
 staff-usage = To manage staff: /staff add user_id role [max_sale] [points_per_day] or /staff remove user_id role
     Example: /staff add 123456789 cashier 5000 2000
     Roles: cashier, admin. The user finds their id with @userinfobot.
