@@ -13,7 +13,6 @@ from models.members.cards import CardSigner
 from models.members.registry import Member
 
 
-
 def _phone(ref: str) -> str | None:
     """The stored form (`+79001234567`) of a typed phone number, or None if `ref` is not one."""
     digits = "".join(ch for ch in ref if ch.isdecimal())
