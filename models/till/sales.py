@@ -70,6 +70,13 @@ _RECORDED = select(Purchase.key).where(Purchase.key.in_(bindparam("keys", expand
 _ADD_PURCHASES = insert(table_of(Purchase))
 
 
+def source_of(kind: str, chat_id: int, message_id: int) -> str:
+    """What asked for a sale or a redemption, unique forever: a message in a chat (`msg`), or the question a typed
+    answer replies to (`ask`: the panel's question, so that the question answered twice records once). Telegram's
+    update ids are no key: they restart at a random value after a week without updates."""
+    return f"{kind}:{chat_id}:{message_id}"
+
+
 def moved_up(programme: Programme, old: str, new: Tier) -> bool:
     levels = programme.tiers.levels
     return levels.index(new) > levels.index(programme.tier(old))
@@ -84,7 +91,7 @@ class SaleRequest:
     amount: str
     category: str | None = None
     receipt: str | None = None
-    update_id: int = 0  # the Telegram update: the sale's key when there is no receipt
+    source: str = ""  # what asked for the sale, unique forever (see `source_of`): its key when there is no receipt
     handled_update: int | None = None  # the update to record as handled with the sale (see `models.core.updates`)
 
 
@@ -133,7 +140,9 @@ async def _read(
     amount = parse_amount(request.amount, programme)
     category = parse_category(request.category, programme)
     receipt = None if request.receipt is None else parse_receipt(request.receipt)
-    key = f"sale:{receipt}" if receipt else f"sale:upd:{request.update_id}"
+    if not receipt and not request.source:
+        raise ValueError("a sale without a receipt needs its source")
+    key = f"sale:{receipt}" if receipt else f"sale:{request.source}"
     member_id = await lookup.member_id(session, request.member, cards, now)
     return _Read(index, request, amount, category, receipt, key, member_id)
 
@@ -215,7 +224,7 @@ async def record_sales(
 ) -> list[SaleResult | DomainError]:
     """The work of several sales inside the caller's transaction, in order; each gets its result or its refusal.
 
-    A sale's key is `sale:<receipt>`, or `sale:upd:<update id>` without a receipt: a key recorded before (or earlier
+    A sale's key is `sale:<receipt>`, or `sale:<source>` without a receipt: a key recorded before (or earlier
     in the same batch) is answered with `created=False` and changes nothing. A refused sale changes nothing; a limit
     breach leaves an audit line. The caller commits (or rolls back everything).
     """
@@ -358,16 +367,16 @@ async def record_sale(
     amount: str,
     category: str | None,
     receipt: str | None,
-    update_id: int,
+    source: str,
     now: datetime,
 ) -> SaleResult:
-    """Record one purchase and its points, once per receipt (or per Telegram update without one).
+    """Record one purchase and its points, once per receipt (or per source, see `source_of`, without one).
 
     A limit breach is refused and raises LimitExceeded; its trail (audit line, owners' alert) is written with the
     refusal, so the caller commits in either case.
     """
     await writing(session)
-    request = SaleRequest(actor, member, amount, category, receipt, update_id)
+    request = SaleRequest(actor, member, amount, category, receipt, source)
     (outcome,) = await record_sales(session, programme, cards, [request], now)
     if isinstance(outcome, DomainError):
         raise outcome

@@ -43,7 +43,9 @@ class TestExpiry:
     ) -> None:
         member = await new_member(session, programme, 1)
         await sale(session, programme, member, "1000", receipt="A1", now=NOW + timedelta(days=10))
-        await redeem_points(session, programme, CARDS, OWNER, member=shown(member), points="80", update_id=1, now=NOW)
+        await redeem_points(
+            session, programme, CARDS, OWNER, member=shown(member), points="80", source="msg:1:1", now=NOW
+        )
         notices = await expire_due(session, NOW + timedelta(days=programme.expiry.days, hours=1))
         assert [n.posted.amount for n in notices] == [-20]
         lots = await ledger.live_lots(session, member)

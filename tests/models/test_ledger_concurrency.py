@@ -30,7 +30,7 @@ REDEEM_POINTS = 7  # a hundred of these would overdraw: some must be refused
 
 async def _earn(sessionmaker: async_sessionmaker[AsyncSession], programme: Programme, member: int, n: int) -> int:
     async with sessionmaker() as session:
-        result: SaleResult = await sale(session, programme, member, SALE_AMOUNT, update_id=10_000 + n)
+        result: SaleResult = await sale(session, programme, member, SALE_AMOUNT, source=f"msg:1:{10_000 + n}")
         return result.points
 
 
@@ -38,7 +38,14 @@ async def _redeem(sessionmaker: async_sessionmaker[AsyncSession], programme: Pro
     async with sessionmaker() as session:
         try:
             done = await redeem_points(
-                session, programme, CARDS, OWNER, member=shown(member), points=str(REDEEM_POINTS), update_id=n, now=NOW
+                session,
+                programme,
+                CARDS,
+                OWNER,
+                member=shown(member),
+                points=str(REDEEM_POINTS),
+                source=f"msg:1:{n}",
+                now=NOW,
             )
         except InsufficientPoints:
             return 0

@@ -71,8 +71,8 @@ class TestSale:
 
     async def test_repeated_receipt_credits_once(self, session: AsyncSession, programme: Programme) -> None:
         member = await new_member(session, programme, 1)
-        await sale(session, programme, member, "1000", receipt="A1", update_id=1)
-        again = await sale(session, programme, member, "1000", receipt="#A1", update_id=2)
+        await sale(session, programme, member, "1000", receipt="A1", source="msg:1:1")
+        again = await sale(session, programme, member, "1000", receipt="#A1", source="msg:1:2")
         assert not again.created
         assert again.notices == ()
         assert await balance(session, member) == 150
@@ -82,9 +82,9 @@ class TestSale:
         self, session: AsyncSession, programme: Programme
     ) -> None:
         member = await new_member(session, programme, 1)
-        await sale(session, programme, member, "10", update_id=7)  # earns no points, still one purchase
-        await sale(session, programme, member, "10", update_id=7)
-        await sale(session, programme, member, "10", update_id=8)
+        await sale(session, programme, member, "10", source="msg:1:7")  # earns no points, still one purchase
+        await sale(session, programme, member, "10", source="msg:1:7")
+        await sale(session, programme, member, "10", source="msg:1:8")
         assert await session.scalar(select(func.count()).select_from(Purchase)) == 2
 
     async def test_unknown_category_lists_the_valid_ones(self, session: AsyncSession, programme: Programme) -> None:
@@ -108,8 +108,8 @@ class TestSale:
         member = await new_member(session, programme, 1)
         await session.execute(update(Member).where(Member.id == member).values(phone="+79001234567"))
         await session.commit()
-        by_phone = await sale(session, programme, "8 900 123-45-67", "100", update_id=1)
-        by_card = await sale(session, programme, CARDS.issue(member, NOW), "100", update_id=2)
+        by_phone = await sale(session, programme, "8 900 123-45-67", "100", source="msg:1:1")
+        by_card = await sale(session, programme, CARDS.issue(member, NOW), "100", source="msg:1:2")
         assert by_phone.member_id == by_card.member_id == member
 
     async def test_forgotten_member_is_refused(self, session: AsyncSession, programme: Programme) -> None:
@@ -186,7 +186,7 @@ class TestLimits:
             await sale(session, programme, member, "20000", receipt=f"R{number}", actor=CASHIER)
         member = members[0]
         await redeem_points(
-            session, programme, CARDS, CASHIER, member=shown(member), points="900", update_id=9, now=NOW
+            session, programme, CARDS, CASHIER, member=shown(member), points="900", source="msg:1:9", now=NOW
         )
         with pytest.raises(LimitExceeded) as refused:
             await sale(session, programme, members[1], "2000", receipt="R9", actor=CASHIER)
@@ -213,7 +213,9 @@ class TestRefund:
     ) -> None:
         member = await new_member(session, programme, 1)
         await sale(session, programme, member, "1000", receipt="A1")
-        await redeem_points(session, programme, CARDS, OWNER, member=shown(member), points="120", update_id=5, now=NOW)
+        await redeem_points(
+            session, programme, CARDS, OWNER, member=shown(member), points="120", source="msg:1:5", now=NOW
+        )
         done = await refund(session, programme, OWNER, receipt="A1", now=NOW)
         assert (done.points_back, done.unrecovered, done.balance) == (30, 20, 0)
         assert await ledger.entries_sum(session, member) == 0
@@ -227,10 +229,10 @@ class TestRedeem:
     async def test_redeem_spends_once_per_update(self, session: AsyncSession, programme: Programme) -> None:
         member = await new_member(session, programme, 1)
         first = await redeem_points(
-            session, programme, CARDS, CASHIER, member=shown(member), points="40", update_id=3, now=NOW
+            session, programme, CARDS, CASHIER, member=shown(member), points="40", source="msg:1:3", now=NOW
         )
         again = await redeem_points(
-            session, programme, CARDS, CASHIER, member=shown(member), points="40", update_id=3, now=NOW
+            session, programme, CARDS, CASHIER, member=shown(member), points="40", source="msg:1:3", now=NOW
         )
         assert (first.created, first.balance, again.created) == (True, 60, False)
         assert await balance(session, member) == 60
@@ -239,11 +241,11 @@ class TestRedeem:
         member = await new_member(session, programme, 1)
         with pytest.raises(InsufficientPoints):
             await redeem_points(
-                session, programme, CARDS, OWNER, member=shown(member), points="101", update_id=1, now=NOW
+                session, programme, CARDS, OWNER, member=shown(member), points="101", source="msg:1:1", now=NOW
             )
         for typed in ("0", "-3", "1.5", "lots"):
             with pytest.raises(BadPoints):
                 await redeem_points(
-                    session, programme, CARDS, OWNER, member=shown(member), points=typed, update_id=2, now=NOW
+                    session, programme, CARDS, OWNER, member=shown(member), points=typed, source="msg:1:2", now=NOW
                 )
         assert await balance(session, member) == 100
