@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.core.amounts import parse_points
-from models.core.errors import LimitExceeded
+from models.core.errors import LimitExceeded, OwnMembership
 from models.core.programme import Programme
 from models.core.uow import writing
 from models.members import lookup
@@ -50,6 +50,8 @@ async def redeem_points(
     key = f"redeem:{source}"
     if (earlier := await ledger.find(session, key)) is not None:
         return Redemption(False, earlier.member_id, -earlier.amount, row.balance, ())
+    if row.telegram_id == actor.telegram_id:
+        raise OwnMembership()
     tally = await Tally.load(session, programme, [actor], now)
     try:
         tally.check(actor, points=amount)

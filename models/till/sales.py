@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.core import outbox, updates
 from models.core.amounts import parse_amount, parse_category, parse_receipt
 from models.core.base import table_of
-from models.core.errors import DomainError, LimitExceeded, MemberForgotten, UnknownMember
+from models.core.errors import DomainError, LimitExceeded, MemberForgotten, OwnMembership, UnknownMember
 from models.core.programme import Programme, Tier
 from models.core.uow import writing
 from models.members import lookup
@@ -254,6 +254,9 @@ async def record_sales(
             continue
         if sale.key in recorded:
             replayed.append(sale)
+            continue
+        if holder.telegram_id == actor.telegram_id:
+            outcomes[sale.index] = OwnMembership()
             continue
         tier = programme.tier(batch.tiers[sale.member_id])
         points = points_for(programme, sale.amount_cents, tier)

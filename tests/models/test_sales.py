@@ -16,6 +16,7 @@ from models.core.errors import (
     InsufficientPoints,
     LimitExceeded,
     MemberForgotten,
+    OwnMembership,
     UnknownCategory,
     UnknownMember,
     UnknownReceipt,
@@ -29,6 +30,7 @@ from models.till.purchases import Purchase
 from models.till.redemption import redeem_points
 from models.till.refunds import refund
 from models.till.sales import points_for
+from models.till.staff import Actor
 from tests.models.till import CARDS, CASHIER, NOW, OWNER, appoint, new_member, sale
 
 
@@ -193,6 +195,26 @@ class TestLimits:
         assert refused.value.details == {"limit": "points_per_day", "allowed": 5000, "used": 4900, "asked": 125}
         tomorrow = NOW + timedelta(days=1)
         assert (await sale(session, programme, members[1], "2000", receipt="R9", actor=CASHIER, now=tomorrow)).created
+
+
+class TestOwnMembership:
+    @pytest.mark.parametrize("actor", [CASHIER, OWNER])
+    async def test_staff_cannot_credit_or_spend_their_own_membership(
+        self, session: AsyncSession, programme: Programme, actor: Actor
+    ) -> None:
+        await appoint(session, programme)
+        own = await new_member(session, programme, actor.telegram_id)
+        await session.commit()
+        with pytest.raises(OwnMembership):
+            await sale(session, programme, own, "500", actor=actor)
+        with pytest.raises(OwnMembership):
+            await sale(session, programme, own, "500", receipt="R1", actor=actor)
+        with pytest.raises(OwnMembership):
+            await redeem_points(session, programme, CARDS, actor, member=shown(own), points="10", source="m:1", now=NOW)
+        assert await balance(session, own) == 100
+        assert await session.scalar(select(func.count()).select_from(Purchase)) == 0
+        colleague = CASHIER if actor == OWNER else OWNER
+        assert (await sale(session, programme, own, "500", actor=colleague)).created
 
 
 class TestRefund:

@@ -9,6 +9,11 @@ error-limit-exceeded = { $limit ->
     [max_sale] A cashier can record sales of up to { $allowed }; { $asked } needs an admin or the owner. The owner has been told.
    *[points_per_day] This would take you past your { $allowed } points for today ({ $used } used, { $asked } more asked). The owner has been told.
 }
+error-own-membership = This is your own membership: staff do not record sales or spend points on their own card. Ask a colleague to do it.
+error-refund-needs-manager = { $reason ->
+    [max_sale] A cashier can refund sales of up to { $allowed }; this one was { $amount }. Ask an admin or the owner to refund it.
+   *[window] This sale is older than { $days } days, the refund window. Ask an admin or the owner to refund it.
+}
 error-bad-staff-role = Staff roles are: { $roles }. Example: /staff add 123456789 cashier
 error-owner-from-settings = Owners are set in the bot's ADMIN_IDS setting and cannot be added or removed here.
 error-not-staff = User { $user } is not a { $role }. /staff lists nobody by mistake: check the id and the role.
