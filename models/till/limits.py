@@ -113,6 +113,10 @@ class Tally:
             limits = {cashier: limits_from(programme, Role.CASHIER, *own.get(cashier, ())) for cashier in cashiers}
         return cls(day, limits, used)
 
+    def limits_of(self, actor: Actor) -> Limits | None:
+        """The staff member's limits; None for those who have none (admins and owners)."""
+        return self._limits.get(actor.telegram_id)
+
     def check(self, actor: Actor, *, points: int, amount_cents: int | None = None, asked: str = "") -> None:
         """Refuse what would take the staff member past a limit; LimitExceeded names which."""
         limits = self._limits.get(actor.telegram_id)

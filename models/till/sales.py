@@ -147,39 +147,58 @@ async def _read(
     return _Read(index, request, amount, category, receipt, key, member_id)
 
 
-def _pay_referral(
-    programme: Programme, book: ledger.Book, batch: _Batch, sale: _Read, paid: set[str], now: datetime
-) -> None:
-    """On the invited member's first purchase: the inviter's bonus and the newcomer's, once (key `referral:<id>`)."""
+@dataclass(frozen=True)
+class _Bonus:
+    member_id: int
+    amount: int
+    reason: str
+    key: str
+    rule: str
+
+
+def _referral_due(programme: Programme, book: ledger.Book, sale: _Read, paid: set[str]) -> list[_Bonus]:
+    """What the invited member's first purchase of at least `bonuses.referral_min_purchase` pays: the inviter's bonus
+    and the newcomer's, once (key `referral:<id>`); nothing for a smaller purchase or a referral paid before."""
+    bonuses = programme.bonuses
     holder = book.holders[sale.member_id]
     key = f"referral:{holder.member_id}"
-    inviter = book.holders.get(holder.referred_by_id or 0)
     if holder.referred_by_id in (None, holder.member_id) or key in paid:
-        return
-    paid.add(key)
-    bonuses = programme.bonuses
-    expires = programme.expiry.of_points_earned(now)
+        return []
+    if sale.amount_cents < bonuses.referral_min_purchase * 100:
+        return []
+    due = []
+    inviter = book.holders.get(holder.referred_by_id or 0)
     if inviter is not None and not inviter.forgotten and bonuses.referral_inviter:
-        book.post(
-            member_id=inviter.member_id,
-            amount=bonuses.referral_inviter,
-            kind="referral",
-            reason=str(holder.member_id),
-            key=key,
-            now=now,
-            rule="bonuses.referral_inviter",
-            expires_at=expires,
+        due.append(
+            _Bonus(inviter.member_id, bonuses.referral_inviter, str(holder.member_id), key, "bonuses.referral_inviter")
         )
-        batch.owners.append(sale.index)
     if bonuses.referral_invitee:
+        due.append(
+            _Bonus(
+                holder.member_id,
+                bonuses.referral_invitee,
+                str(holder.referred_by_id),
+                f"{key}:invitee",
+                "bonuses.referral_invitee",
+            )
+        )
+    return due
+
+
+def _pay(
+    book: ledger.Book, batch: _Batch, sale: _Read, due: list[_Bonus], paid: set[str], expires: datetime, now: datetime
+) -> None:
+    """Post the referral bonuses `_referral_due` found, after the sale's own points."""
+    for bonus in due:
+        paid.add(bonus.key.removesuffix(":invitee"))
         book.post(
-            member_id=holder.member_id,
-            amount=bonuses.referral_invitee,
+            member_id=bonus.member_id,
+            amount=bonus.amount,
             kind="referral",
-            reason=str(holder.referred_by_id),
-            key=f"{key}:invitee",
+            reason=bonus.reason,
+            key=bonus.key,
             now=now,
-            rule="bonuses.referral_invitee",
+            rule=bonus.rule,
             expires_at=expires,
         )
         batch.owners.append(sale.index)
@@ -260,8 +279,10 @@ async def record_sales(
             continue
         tier = programme.tier(batch.tiers[sale.member_id])
         points = points_for(programme, sale.amount_cents, tier)
+        due = _referral_due(programme, book, sale, paid)
+        triggered = points + sum(bonus.amount for bonus in due)  # the bonuses a sale pays count as the cashier's
         try:
-            tally.check(actor, points=points, amount_cents=sale.amount_cents, asked=sale.request.amount)
+            tally.check(actor, points=triggered, amount_cents=sale.amount_cents, asked=sale.request.amount)
         except LimitExceeded as breach:
             outcomes[sale.index] = breach
             line, alert = breach_trail(actor, breach, now)
@@ -269,7 +290,7 @@ async def record_sales(
             batch.messages.append(alert)
             continue
         recorded.add(sale.key)
-        tally.add(actor, points)
+        tally.add(actor, triggered)
         batch.purchases.append(
             {
                 "member_id": sale.member_id,
@@ -294,7 +315,7 @@ async def record_sales(
                 expires_at=programme.expiry.of_points_earned(now),
             )
             batch.owners.append(sale.index)
-        _pay_referral(programme, book, batch, sale, paid, now)
+        _pay(book, batch, sale, due, paid, programme.expiry.of_points_earned(now), now)
         spend[sale.member_id] += sale.amount_cents
         new_tier = tier_for(programme, spend[sale.member_id])
         promoted = moved_up(programme, batch.tiers[sale.member_id], new_tier)

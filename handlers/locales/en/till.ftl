@@ -103,6 +103,8 @@ limit-breach-report = ⚠️ Cashier { $cashier } was refused: { $limit ->
    *[points_per_day] { $asked } more points today ({ $used } used, limit { $allowed }).
 }
 
+refund-shortfall-report = ⚠️ Refund of receipt #{ $receipt } by { $by }: { $points } points of member №{ $member } could not be taken back (already spent).
+
 history-title = 📜 Your points, newest first (page { $page } of { $pages }):
 history-line = { $date }: { $sign }{ $points } · { $kind }{ $reason ->
     [none] {""}

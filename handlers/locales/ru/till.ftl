@@ -105,6 +105,8 @@ limit-breach-report = ⚠️ Кассиру { $cashier } отказано: { $li
    *[points_per_day] ещё { $asked } баллов сегодня (уже { $used }, лимит { $allowed }).
 }
 
+refund-shortfall-report = ⚠️ Возврат чека #{ $receipt } ({ $by }): { $points } баллов участника №{ $member } не удалось вернуть (уже потрачены).
+
 history-title = 📜 Ваши баллы, сначала новые (страница { $page } из { $pages }):
 history-line = { $date }: { $sign }{ $points } · { $kind }{ $reason ->
     [none] {""}
