@@ -94,6 +94,10 @@ class SaleRequest:
     source: str = ""  # what asked for the sale, unique forever (see `source_of`): its key when there is no receipt
     handled_update: int | None = None  # the update to record as handled with the sale (see `models.core.updates`)
 
+    def __post_init__(self) -> None:
+        if not self.receipt and not self.source:
+            raise ValueError("a sale without a receipt needs its source")
+
 
 @dataclass(frozen=True)
 class SaleResult:
@@ -140,8 +144,6 @@ async def _read(
     amount = parse_amount(request.amount, programme)
     category = parse_category(request.category, programme)
     receipt = None if request.receipt is None else parse_receipt(request.receipt)
-    if not receipt and not request.source:
-        raise ValueError("a sale without a receipt needs its source")
     key = f"sale:{receipt}" if receipt else f"sale:{request.source}"
     member_id = await lookup.member_id(session, request.member, cards, now)
     return _Read(index, request, amount, category, receipt, key, member_id)

@@ -145,13 +145,13 @@ class TestReferral:
         inviter = await new_member(session, programme, 1)
         code = (await session.get_one(Member, inviter)).referral_code
         newcomer = await new_member(session, programme, 2, ref=code)
-        first = await sale(session, programme, newcomer, "100", receipt="A1")
-        await sale(session, programme, newcomer, "100", receipt="A2")
+        first = await sale(session, programme, newcomer, "300", receipt="A1")
+        await sale(session, programme, newcomer, "300", receipt="A2")
         bonuses = programme.bonuses
         assert await balance(session, inviter) == 100 + bonuses.referral_inviter
-        assert await balance(session, newcomer) == 100 + 5 + 5 + bonuses.referral_invitee
+        assert await balance(session, newcomer) == 100 + 15 + 15 + bonuses.referral_invitee
         assert sorted(n.posted.amount for n in first.notices) == sorted(
-            [5, bonuses.referral_inviter, bonuses.referral_invitee]
+            [15, bonuses.referral_inviter, bonuses.referral_invitee]
         )
 
     async def test_newcomer_bonus_alone_is_paid_once(self, session: AsyncSession, programme: Programme) -> None:
@@ -160,10 +160,10 @@ class TestReferral:
         inviter = await new_member(session, programme, 1)
         code = (await session.get_one(Member, inviter)).referral_code
         newcomer = await new_member(session, programme, 2, ref=code)
-        await sale(session, newcomer_only, newcomer, "100", receipt="A1")
-        await sale(session, newcomer_only, newcomer, "100", receipt="A2")
+        await sale(session, newcomer_only, newcomer, "300", receipt="A1")
+        await sale(session, newcomer_only, newcomer, "300", receipt="A2")
         assert await balance(session, inviter) == 100
-        assert await balance(session, newcomer) == 100 + 5 + 5 + bonuses.referral_invitee
+        assert await balance(session, newcomer) == 100 + 15 + 15 + bonuses.referral_invitee
 
 
 class TestLimits:

@@ -42,9 +42,9 @@ class TestSalesDesk:
             desk,
             [
                 SaleRequest(OWNER, shown(anna), "1000", receipt="A1"),
-                SaleRequest(OWNER, shown(boris), "abc"),
+                SaleRequest(OWNER, shown(boris), "abc", source="msg:1:1"),
                 SaleRequest(OWNER, shown(anna), "1000", receipt="A1"),
-                SaleRequest(OWNER, shown(999), "100"),
+                SaleRequest(OWNER, shown(999), "100", source="msg:1:2"),
                 SaleRequest(OWNER, shown(boris), "200", receipt="B1"),
             ],
         )
