@@ -1,7 +1,8 @@
 """Refunds: a sale reversed by its receipt, its points taken back without ever making a balance negative.
 
 A refund takes back what the sale paid and what it alone earned: the referral bonuses, when no other standing
-purchase would have paid them, and a collection's points, when the collection is no longer complete without it.
+purchase would have paid them (a collection it leaves incomplete is taken back when the member's analytics follow,
+`models.offers.collections.take_back_broken`).
 Points that could not be taken back (the member spent them) are reported to owners. A cashier refunds only sales
 within their `max_sale` and the programme's `staff.refund_window_days`; others need an admin or owner.
 """
@@ -9,9 +10,9 @@ within their `max_sale` and the programme's `staff.refund_window_days`; others n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.core import outbox
@@ -21,7 +22,6 @@ from models.core.programme import Programme
 from models.core.uow import writing
 from models.members import numbers
 from models.members.registry import lock_member
-from models.offers.collections import Badge, collections
 from models.points import ledger
 from models.points.standing import tier_for
 from models.till import audit
@@ -129,20 +129,6 @@ async def _reverse_bonuses(
         )
         if not others:
             keys += [f"referral:{purchase.member_id}", f"referral:{purchase.member_id}:invitee"]
-    for offer in collections(programme):
-        key = f"collection:{offer.id}:{purchase.member_id}"
-        if purchase.category not in offer.collection_items or await ledger.find(session, key) is None:
-            continue
-        counted = standing.where(
-            Purchase.category.in_(offer.collection_items), Purchase.amount_cents >= int(offer.min_purchase * 100)
-        )
-        if offer.available_from is not None:
-            counted = counted.where(Purchase.created_at >= datetime.combine(offer.available_from, time(), UTC))
-        if len(set(await session.scalars(counted.distinct()))) < len(offer.collection_items):
-            keys.append(key)
-            await session.execute(
-                delete(Badge).where(Badge.member_id == purchase.member_id, Badge.collection == offer.id)
-            )
     unrecovered = 0
     for key in keys:
         if await ledger.find(session, key) is None or await ledger.find(session, f"{key}:refunded") is not None:

@@ -127,7 +127,11 @@ class TestCollectionFarming:
         await session.commit()
         done = await refund(session, programme, OWNER, receipt="B0", now=NOW)
         assert (done.points_back, done.unrecovered) == (7, 0)
+        refreshed = await refresh_member(session, programme, member, NOW)  # what follows the refund
+        assert [notice.posted.amount for notice in refreshed.notices] == [-300]
         assert await badges_of(session, member) == []
+        assert await balance(session, member) == 100 + 5 * 7
+        await refresh_member(session, programme, member, NOW)
         assert await balance(session, member) == 100 + 5 * 7
 
 
