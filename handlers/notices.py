@@ -91,6 +91,10 @@ def _limit_breach(t: Translator, _: Programme, p: dict[str, Any]) -> Rendered:
     return t("limit-breach-report", **{name: str(value) for name, value in p.items()}), None
 
 
+def _refund_shortfall(t: Translator, _: Programme, p: dict[str, Any]) -> Rendered:
+    return t("refund-shortfall-report", **{name: str(value) for name, value in p.items()}), None
+
+
 def _staff_welcome(t: Translator, programme: Programme, p: dict[str, Any]) -> Rendered:
     return t("staff-welcome", role=p["role"], programme=programme.name), None
 
@@ -102,6 +106,7 @@ RENDERERS: dict[str, Renderer] = {
     outbox.COUPON_USED: _coupon_used,
     outbox.LIMIT_BREACH: _limit_breach,
     outbox.STAFF_WELCOME: _staff_welcome,
+    outbox.REFUND_SHORTFALL: _refund_shortfall,
 }
 
 

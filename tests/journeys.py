@@ -75,7 +75,7 @@ async def join(
     question = await telegram.wait_for(user.id, after=mark, method="sendMessage")
     welcome = next(s for s in reversed(telegram.messages_to(user.id)) if s.message_id == consent.message_id)
     assert welcome.text is not None
-    found = re.search(r"(?:member number is|номер участника —) (\d+)", welcome.text)
+    found = re.search(r"(?:member number is|номер участника —) (\d+-\d)", welcome.text)
     assert found, welcome.text
     number = numbers.read(found.group(1))
     mark = len(telegram.sent)

@@ -136,7 +136,7 @@ async def world(telegram: FakeTelegram, database_url: str) -> AsyncIterator[Worl
                 amount="700",
                 category=None,
                 receipt="R-0",
-                update_id=1,
+                source="msg:1:1",
                 now=now,
             )
         chats = {}

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from bot.app import App
 from bot.sandbox.telegram import FakeTelegram, FakeUser, Sent
@@ -14,12 +15,14 @@ from handlers.callbacks import PanelAction, PanelButton
 from handlers.commands import STAFF_COMMANDS
 from models.core.base import utcnow
 from models.core.uow import transaction
+from models.core.updates import HandledUpdate
 from models.members.enrolment import enrol
 from models.members.numbers import shown
 from models.members.registry import Member
 from models.points import ledger
 from models.points.ledger import LedgerEntry
 from models.till.audit import AuditEvent
+from models.till.purchases import Purchase
 from scheduler.nightly_expiry import expire_points
 from scheduler.runner import DAILY_JOBS
 from tests.journeys import answer_to, eventually, join, press, send
@@ -66,6 +69,20 @@ async def card_until(telegram: FakeTelegram, member: int, showing: str) -> str:
         return text if showing in text else None
 
     return await eventually(card, f"the member's card never showed {showing!r}")
+
+
+def push_under(telegram: FakeTelegram, user: FakeUser, text: str, update_id: int, message_id: int) -> None:
+    """A new message delivered under a chosen update id, as when Telegram restarts update ids after a week."""
+    sender: dict[str, Any] = {"id": user.id, "is_bot": False, "first_name": user.first_name}
+    message = {
+        "message_id": message_id,
+        "from": sender,
+        "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
+        "date": int(time.time()),
+        "text": text,
+        "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
+    }
+    telegram.push_update({"message": message}, update_id=update_id)
 
 
 class TestCashierAtTheTill:
@@ -178,6 +195,40 @@ class TestNothingTwice:
         assert [sent for sent in telegram.sent[mark:] if sent.chat_id == ANNA.id] == []
         assert await balance_of(app, number) == 150
 
+    async def test_a_panel_question_answered_twice_records_one_sale(self, app: App, telegram: FakeTelegram) -> None:
+        await appoint_cashier(telegram)
+        number = await join(telegram, ANNA)
+        panel = await send(telegram, CASHIER, f"/member {shown(number)}")
+        mark = len(telegram.sent)
+        await press(telegram, CASHIER, panel, "Sale")
+        await telegram.wait_for(CASHIER.id, contains="Amount of the sale", after=mark)
+        mark = len(telegram.sent)
+        telegram.push_text(CASHIER, "450")  # a double tap on "send", or the answer typed again
+        telegram.push_text(CASHIER, "450")
+        await telegram.wait_for(CASHIER.id, contains="Already recorded", after=mark)
+        assert sum("Sale of 450" in (sent.text or "") for sent in telegram.sent[mark:]) == 1
+        assert await balance_of(app, number) == 122
+        async with app.sessionmaker() as session:
+            assert await session.scalar(select(func.count()).select_from(Purchase)) == 1
+
+    async def test_sales_keep_their_keys_when_update_ids_start_again(self, app: App, telegram: FakeTelegram) -> None:
+        """Telegram restarts update ids after a week without updates: a new sale under an old id is a new sale."""
+        number = await join(telegram, ANNA)
+        push_under(telegram, OWNER, f"/sale {shown(number)} 1000", 700_001, message_id=80_001)
+        await telegram.wait_for(OWNER.id, contains="recorded")
+        push_under(telegram, OWNER, f"/redeem {shown(number)} 10", 700_002, message_id=80_002)
+        await telegram.wait_for(OWNER.id, contains="10 points spent")
+        async with app.sessionmaker() as session:  # a week on: the records of handled updates are long pruned
+            await session.execute(delete(HandledUpdate))
+            await session.commit()
+        mark = len(telegram.sent)
+        push_under(telegram, OWNER, f"/sale {shown(number)} 2000", 700_001, message_id=80_003)
+        assert "Sale of 2 000" in ((await telegram.wait_for(OWNER.id, after=mark)).text or "")
+        mark = len(telegram.sent)
+        push_under(telegram, OWNER, f"/redeem {shown(number)} 20", 700_002, message_id=80_004)
+        assert "20 points spent" in ((await telegram.wait_for(OWNER.id, after=mark)).text or "")
+        assert await balance_of(app, number) == 100 + 50 - 10 + 100 - 20
+
 
 class TestBadInput:
     async def test_malformed_amounts_get_an_example(self, app: App, telegram: FakeTelegram) -> None:
@@ -215,9 +266,10 @@ class TestBadInput:
             await session.commit()
         meant = shown(21)
         swapped = meant[1] + meant[0] + meant[2:]  # member 12's digits with member 21's check digit
-        bare = str(12)  # member 12 without the check digit (reads as member 1 with a wrong one)
+        bare = str(12)  # member 12 without the check digit
+        undashed = meant.replace("-", "")  # 210: member 21 with the dash left out, or a bare 210
         before = await counts(app)
-        for typed in (swapped, bare):
+        for typed in (swapped, bare, undashed):
             answer = (await send(telegram, OWNER, f"/sale {typed} 500")).text or ""
             assert "Check the number" in answer, typed
         assert await counts(app) == before

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, ForceReply, Message, Update
+from aiogram.types import CallbackQuery, ForceReply, Message
 
 from handlers.callbacks import PanelAction, PanelButton
 from handlers.filters import HasRole
@@ -15,6 +15,7 @@ from handlers.states import TillStates
 from models.core.amounts import AMOUNT_EXAMPLE
 from models.core.base import utcnow
 from models.members.numbers import shown
+from models.till.sales import source_of
 from models.till.staff import Role
 
 
@@ -22,19 +23,23 @@ async def panel_pressed(query: CallbackQuery, callback_data: PanelButton, t: Tra
     if panel_is_stale(callback_data, utcnow()) or not isinstance(query.message, Message):
         await query.answer(t.raw("panel-stale"), show_alert=True)
         return
-    await state.set_state(TillStates.amount)
-    await state.update_data(member=shown(callback_data.member), action=callback_data.action.value)
     await query.answer()
     key = "panel-ask-sale" if callback_data.action is PanelAction.SALE else "panel-ask-redeem"
-    await query.message.answer(
+    question = await query.message.answer(
         t(key, number=shown(callback_data.member), example=AMOUNT_EXAMPLE), reply_markup=ForceReply(selective=True)
+    )
+    await state.set_state(TillStates.amount)
+    await state.update_data(
+        member=shown(callback_data.member), action=callback_data.action.value, question=question.message_id
     )
 
 
-async def amount_typed(message: Message, state: FSMContext, event_update: Update, role: Role, till: Till) -> None:
-    """The answer to a panel's question; a refusal keeps the question open so the cashier can type it again."""
+async def amount_typed(message: Message, state: FSMContext, role: Role, till: Till) -> None:
+    """The answer to a panel's question, recorded once per question (its source is the question, not the answer):
+    the question stays open, so a refusal can be typed again and an answer sent twice is told it was recorded."""
     asked = await state.get_data()  # the member as the cashier would type them, check digit and all
     member, action = str(asked.get("member", "")), asked.get("action")
+    source = source_of("ask", message.chat.id, int(asked.get("question", message.message_id)))
     t = till.t
     actor = actor_of(message, role)
     words = (message.text or "").split()
@@ -42,14 +47,13 @@ async def amount_typed(message: Message, state: FSMContext, event_update: Update
         if len(words) != 1:
             await message.answer(t("panel-ask-redeem", number=member))
             return
-        await till.redeem(message, actor, member, words[0], event_update)
+        await till.redeem(message, actor, member, words[0], source)
     else:
         sale = read_sale(words)
         if sale is None:
             await message.answer(t("panel-ask-sale", number=member, example=AMOUNT_EXAMPLE))
             return
-        await till.sale(message, actor, member, sale, event_update)
-    await state.clear()
+        await till.sale(message, actor, member, sale, source)
 
 
 def router(texts: Texts) -> Router:

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import Message, Update
+from aiogram.types import Message
 
 from handlers.filters import HasRole
 from handlers.i18n import Texts
-from handlers.staff.till import Till, TillMiddleware, actor_of, read_sale
+from handlers.staff.till import Till, TillMiddleware, actor_of, read_sale, said
 from models.till.staff import Role
 
 
-async def sale_command(message: Message, command: CommandObject, event_update: Update, role: Role, till: Till) -> None:
+async def sale_command(message: Message, command: CommandObject, role: Role, till: Till) -> None:
     words = (command.args or "").split()
     sale = read_sale(words[1:]) if words else None
     if sale is None:
         await message.answer(till.t("sale-usage"))
         return
-    await till.sale(message, actor_of(message, role), words[0], sale, event_update)
+    await till.sale(message, actor_of(message, role), words[0], sale, said(message))
 
 
 def router(texts: Texts) -> Router:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import Message, TelegramObject, Update
+from aiogram.types import Message, TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.formatting import money
@@ -22,7 +22,7 @@ from models.members.cards import CardSigner
 from models.members.numbers import shown
 from models.till import redemption
 from models.till.desk import SalesDesk
-from models.till.sales import SaleRequest
+from models.till.sales import SaleRequest, source_of
 from models.till.staff import Actor, Role
 
 
@@ -47,6 +47,11 @@ def read_sale(words: list[str]) -> SaleWords | None:
 def actor_of(message: Message, role: Role) -> Actor:
     assert message.from_user is not None
     return Actor(message.from_user.id, role)
+
+
+def said(message: Message) -> str:
+    """The source of a sale or redemption typed as a command: the message itself."""
+    return source_of("msg", message.chat.id, message.message_id)
 
 
 def follow_purchases(work: UpdateWork, programme: Programme, member_id: int) -> None:
@@ -86,12 +91,10 @@ class Till:
     def session(self) -> AsyncSession:
         return self.work.session
 
-    async def sale(self, message: Message, actor: Actor, member: str, words: SaleWords, update: Update) -> bool:
+    async def sale(self, message: Message, actor: Actor, member: str, words: SaleWords, source: str) -> bool:
         """Record the sale (with the record that the update was handled) and tell the cashier; the member hears of
-        it through the outbox. True when it was new."""
-        request = SaleRequest(
-            actor, member, words.amount, words.category, words.receipt, update.update_id, self.work.update_id
-        )
+        it through the outbox. `source` is what asked for it (`source_of`). True when it was new."""
+        request = SaleRequest(actor, member, words.amount, words.category, words.receipt, source, self.work.update_id)
         await self.work.pause()  # the desk writes the sale; this update's reads hold no connection meanwhile
         try:
             result = await self.desk.record(request)
@@ -120,7 +123,7 @@ class Till:
         follow_purchases(self.work, self.programme, result.member_id)
         return True
 
-    async def redeem(self, message: Message, actor: Actor, member: str, points: str, update: Update) -> bool:
+    async def redeem(self, message: Message, actor: Actor, member: str, points: str, source: str) -> bool:
         """Spend the member's points and tell the cashier and the member; True when it was new."""
         result = await redemption.redeem_points(
             self.session,
@@ -129,7 +132,7 @@ class Till:
             actor,
             member=member,
             points=points,
-            update_id=update.update_id,
+            source=source,
             now=utcnow(),
         )
         if not result.created:

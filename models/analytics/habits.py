@@ -86,6 +86,7 @@ habit_groups = Table(
     Column("last_s", BigInteger, nullable=False),
     Column("weekday_pack", BigInteger, nullable=False),
     Column("slot_pack", BigInteger, nullable=False),
+    Column("top_cents", BigInteger, nullable=False),  # the largest purchase: what a collection's minimum is held to
     prefixes=["TEMPORARY"],
 )
 habits = Table(
@@ -192,6 +193,7 @@ async def fill(session: AsyncSession, programme: Programme, clock: Clock, batch:
             func.max(local),
             func.sum(_pack(_weekday(local))),
             func.sum(_pack(_slot(local))),
+            func.max(Purchase.amount_cents),
         )
         .where(in_range)
         .group_by(Purchase.member_id, Purchase.category)
@@ -281,8 +283,11 @@ def _ranked_favourites() -> Select[tuple[int, str, int]]:
 
 
 def _counts_for(offer: Offer) -> ColumnElement[bool]:
-    """Whether a habit group counts for a collection: one of its categories, bought since it opened."""
+    """Whether a habit group counts for a collection: one of its categories, bought since it opened, for at least the
+    collection's `min_purchase` once (a purchase of 0.01 does not fill a collection)."""
     counts: ColumnElement[bool] = habit_groups.c.category.in_(offer.collection_items)
+    if offer.min_purchase:
+        counts = counts & (habit_groups.c.top_cents >= int(offer.min_purchase * 100))
     if offer.available_from is not None:
         counts = counts & (habit_groups.c.last_s >= day_number(offer.available_from) * DAY)
     return counts

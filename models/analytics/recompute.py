@@ -42,7 +42,7 @@ from models.core.portable import DAY, date_to_day, day_to_date, json_text, upser
 from models.core.programme import Programme
 from models.core.uow import Checkpoint, no_checkpoint, writing
 from models.members.registry import Member
-from models.offers.collections import award_completed, collections
+from models.offers.collections import award_completed, collections, take_back_broken
 from models.offers.coupons import Coupon
 from models.offers.facts import load_facts
 from models.offers.picks import BestOffers, store_best_offers
@@ -254,6 +254,7 @@ async def refresh_member(session: AsyncSession, programme: Programme, member_id:
     if stats is None:  # a forgotten member: nothing is kept
         return Refreshed("lost", None, ())
     paid = await award_completed(session, programme, member_id, stats.collections, now)
+    paid += await take_back_broken(session, programme, member_id, stats.collections, now)
     notices = [notice for posted in paid if (notice := await ledger.announce(session, posted)) is not None]
     facts = (await load_facts(session, programme, member_id, member_id, clock.today, now))[member_id]
     best = Ranker(programme).best(Fit.of(facts, programme.offers), costs_no_points=True)

@@ -87,6 +87,18 @@ class LimitExceeded(DomainError):
     code = "limit-exceeded"
 
 
+class OwnMembership(DomainError):
+    """Staff acting at the till on their own membership: a colleague must do it."""
+
+    code = "own-membership"
+
+
+class RefundNeedsManager(DomainError):
+    """A refund beyond what a cashier may do alone (`reason`: max_sale or window); an admin or owner must do it."""
+
+    code = "refund-needs-manager"
+
+
 class BadStaffRole(DomainError):
     code = "bad-staff-role"
 

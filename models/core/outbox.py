@@ -26,6 +26,7 @@ PROMOTED = "promoted"  # a member reached a higher tier
 COUPON_USED = "coupon-used"  # a member's coupon was used at the till
 LIMIT_BREACH = "limit-breach"  # to owners: a cashier asked for more than their limits allow
 STAFF_WELCOME = "staff-welcome"  # to someone just appointed
+REFUND_SHORTFALL = "refund-shortfall"  # to owners: a refund could not take back all the points it should have
 
 MAX_ATTEMPTS = 2
 # A claim older than this belongs to a sender that died mid-send; its messages are taken over.

@@ -44,6 +44,9 @@ class StaffLimits(_Rules):
 
     max_sale: Decimal = Field(default=Decimal(50_000), gt=0, description="largest single sale a cashier may record")
     points_per_day: int = Field(default=10_000, gt=0, description="points a cashier may move in one business day")
+    refund_window_days: int = Field(
+        default=14, gt=0, description="how old a sale a cashier may refund; older ones need an admin or owner"
+    )
 
 
 class Bonuses(_Rules):
@@ -51,6 +54,9 @@ class Bonuses(_Rules):
     birthday: int = Field(default=0, ge=0)
     referral_inviter: int = Field(default=0, ge=0)
     referral_invitee: int = Field(default=0, ge=0)
+    referral_min_purchase: Decimal = Field(
+        default=Decimal(0), ge=0, description="the least purchase that pays the referral bonuses"
+    )
 
 
 class Expiry(_Rules):
@@ -118,6 +124,9 @@ class Offer(_Rules):
     occasion: Literal["birthday"] | None = Field(default=None, description="birthday: offered in the birthday week")
     collection_items: list[str] = Field(default=[], description="for a collection: the categories to collect")
     completion_points: int = Field(default=0, ge=0)
+    min_purchase: Decimal = Field(
+        default=Decimal(0), ge=0, description="for a collection: the least purchase that counts towards it"
+    )
 
     @model_validator(mode="after")
     def _kind_fields(self) -> Offer:
@@ -127,6 +136,8 @@ class Offer(_Rules):
             raise ValueError("a collection offer needs at least two collection_items")
         if self.kind == "reward" and self.points_cost == 0:
             raise ValueError("a reward offer needs a points_cost")
+        if self.kind != "collection" and self.min_purchase:
+            raise ValueError("min_purchase is for collection offers only")
         if self.kind == "collection" and (self.points_cost or self.occasion):
             raise ValueError("a collection fills up from purchases: it has no points_cost or occasion")
         if self.available_from and self.available_until and self.available_from > self.available_until:

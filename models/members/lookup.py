@@ -12,13 +12,11 @@ from models.members import numbers
 from models.members.cards import CardSigner
 from models.members.registry import Member
 
-MEMBER_NUMBER_DIGITS = 9  # with the check digit; longer runs of digits are phone numbers
-
 
 def _phone(ref: str) -> str | None:
     """The stored form (`+79001234567`) of a typed phone number, or None if `ref` is not one."""
     digits = "".join(ch for ch in ref if ch.isdecimal())
-    if not all(ch.isdecimal() or ch in "+-() " for ch in ref) or len(digits) <= MEMBER_NUMBER_DIGITS:
+    if not all(ch.isdecimal() or ch in "+-() " for ch in ref) or len(digits) <= numbers.ID_DIGITS + 1:
         return None
     if len(digits) == 11 and digits.startswith("8") and not ref.startswith("+"):
         digits = "7" + digits[1:]  # the Russian trunk prefix: 8 900 ... is +7 900 ...
@@ -31,7 +29,7 @@ async def member_id(session: AsyncSession, ref: str, cards: CardSigner, now: dat
     ref = ref.strip()
     if CardSigner.looks_like_token(ref):
         found: int | None = cards.verify(ref, now)
-    elif ref.isdecimal() and len(ref) <= MEMBER_NUMBER_DIGITS:
+    elif numbers.looks_like(ref):
         found = numbers.read(ref)
     elif (phone := _phone(ref)) is not None:
         found = await session.scalar(

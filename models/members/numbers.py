@@ -1,12 +1,19 @@
-"""Member numbers as people see and type them: the id followed by a Damm check digit.
+"""Member numbers as people see and type them: the id, a dash, and a Damm check digit (member 21 is `21-0`).
 
-The Damm algorithm catches every single wrong digit and every swap of two neighbouring digits, so `/sale 12...`
-typed for member 21 is refused instead of crediting member 12.
+The Damm algorithm catches every single wrong digit and every swap of two neighbouring digits, so `/sale 12-0`
+typed for member 21 is refused instead of crediting member 12. The dash makes the check digit part of the shape:
+without it one bare number in ten would be another member's number with its check digit, so a number typed without
+its check digit (`21`, or `210`) is refused too.
 """
 
 from __future__ import annotations
 
+import re
+
 from models.core.errors import MemberNumberMistyped
+
+ID_DIGITS = 8  # the longest id a member number carries; with the check digit 9 digits, fewer than any phone's
+_SHAPE = re.compile(rf"([0-9]{{1,{ID_DIGITS}}})-([0-9])")
 
 # The Damm quasigroup of order 10 (a weakly totally anti-symmetric one), from Damm's 2004 thesis.
 _TABLE = (
@@ -31,14 +38,22 @@ def _interim(digits: str) -> int:
 
 
 def shown(member_id: int) -> str:
-    """The member number as shown to people: `12` is shown as `125`."""
+    """The member number as shown to people: `572` is shown as `572-4`."""
     digits = str(member_id)
-    return digits + str(_interim(digits))
+    return f"{digits}-{_interim(digits)}"
+
+
+def looks_like(typed: str) -> bool:
+    """Whether staff meant a member number, well typed or not: digits (9 at most, more make a phone number), maybe
+    with dashes or spaces, and nothing else."""
+    digits = sum(ch in "0123456789" for ch in typed)
+    return 0 < digits <= ID_DIGITS + 1 and all(ch in "0123456789- " for ch in typed)
 
 
 def read(typed: str) -> int:
-    """The member id a typed member number (decimal digits, check digit last) names; raises MemberNumberMistyped
-    when the check digit does not match, which is also what a number typed without its check digit gets."""
-    if len(typed) < 2 or not typed.isdecimal() or _interim(typed) != 0:
+    """The member id a typed member number (`<id>-<check digit>`) names; raises MemberNumberMistyped when the check
+    digit does not match or is missing (`21`, `210`: the dash is part of the number)."""
+    shape = _SHAPE.fullmatch(typed)
+    if shape is None or _interim(shape.group(1) + shape.group(2)) != 0:
         raise MemberNumberMistyped()
-    return int(typed[:-1])
+    return int(shape.group(1))

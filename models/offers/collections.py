@@ -1,17 +1,24 @@
-"""Collections and badges: a series filled from purchases ("4 of 6"); the last item pays points and a badge, once."""
+"""Collections and badges: a series filled from purchases ("4 of 6"); the last item pays points and a badge, once.
+
+Only purchases of at least the collection's `min_purchase` count. A refund that leaves a completed collection
+incomplete takes its points back (as far as the balance allows; owners hear of a shortfall) and its badge.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, select
+from sqlalchemy import ForeignKey, String, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models.core import outbox
 from models.core.base import Base
 from models.core.programme import Offer, Programme
+from models.members import numbers
 from models.points import ledger
+from models.till.purchases import Purchase
 
 
 class Badge(Base):
@@ -83,3 +90,46 @@ async def award_completed(
             )
     await session.flush()
     return paid
+
+
+async def take_back_broken(
+    session: AsyncSession, programme: Programme, member_id: int, done: dict[str, int], now: datetime
+) -> list[ledger.Posted]:
+    """Reverse each paid collection that a refund since its badge left incomplete (key `<paid key>:refunded`) and
+    take its badge back; a collection left incomplete by a change of the programme's rules keeps what it paid.
+
+    Points the member already spent are reported to owners. Returns the reversals, so that the member can be told.
+    """
+    reversed_ = []
+    for progress in progress_of(programme, done):
+        badge = await session.get(Badge, (member_id, progress.offer.id))
+        if progress.complete or badge is None:
+            continue
+        receipt = await session.scalar(
+            select(Purchase.receipt)
+            .where(
+                Purchase.member_id == member_id,
+                Purchase.refunded_at >= badge.earned_at,
+                Purchase.category.in_(progress.offer.collection_items),
+            )
+            .order_by(Purchase.refunded_at.desc())
+            .limit(1)
+        )
+        key = f"collection:{progress.offer.id}:{member_id}"
+        if receipt is None or await ledger.find(session, key) is None:
+            continue
+        await session.execute(delete(Badge).where(Badge.member_id == member_id, Badge.collection == progress.offer.id))
+        reversal = await ledger.reverse(
+            session, entry_key=key, key=f"{key}:refunded", kind="refund", reason=f"#{receipt}", now=now, actor_id=None
+        )
+        if reversal.posted is not None and reversal.posted.created:
+            reversed_.append(reversal.posted)
+        if reversal.unrecovered:
+            payload = {
+                "receipt": receipt,
+                "member": numbers.shown(member_id),
+                "points": reversal.unrecovered,
+                "by": "-",
+            }
+            await outbox.post(session, [outbox.Message(outbox.OWNERS, outbox.REFUND_SHORTFALL, payload)], now)
+    return reversed_

@@ -27,6 +27,7 @@ from models.core.errors import (
     CouponUsed,
     OfferLimitReached,
     OfferUnavailable,
+    OwnMembership,
     UnknownOffer,
 )
 from models.core.programme import Offer, Programme
@@ -265,6 +266,8 @@ async def _redeem(
     if coupon.released_at is not None or coupon.expires_at <= now:
         raise CouponExpired(code=code, date=business_day(programme, coupon.expires_at).isoformat())
     member = await lock_member(session, coupon.member_id)
+    if member.telegram_id == actor.telegram_id:
+        raise OwnMembership()
     marked = await session.execute(
         update(Coupon)
         .where(Coupon.id == coupon.id, Coupon.redeemed_at.is_(None), Coupon.released_at.is_(None))

@@ -36,15 +36,25 @@ class StaffDay(Base):
     points: Mapped[int]
 
 
-# Each cashier's own limits, their row held so that one cashier's tills take turns, with today's counter if any.
+# Each cashier's own limits with today's counter, both rows held, so that one cashier's tills take turns and each
+# reads the counter as the one before left it (on PostgreSQL a row read FOR UPDATE is re-read once its lock is
+# granted; a row merely joined is not, so a sale and a redemption racing could both pass on the same old count).
 # Built once, at import, as it is read for every batch of sales.
 _HOLD_CASHIERS = (
     select(StaffMember.telegram_id, StaffMember.max_sale_cents, StaffMember.points_per_day, StaffDay.points)
-    .outerjoin(StaffDay, (StaffDay.staff_id == StaffMember.telegram_id) & (StaffDay.day == bindparam("day")))
+    .join(StaffDay, (StaffDay.staff_id == StaffMember.telegram_id) & (StaffDay.day == bindparam("day")))
     .where(StaffMember.telegram_id.in_(bindparam("cashiers", expanding=True)))
     .order_by(StaffMember.telegram_id)
-    .with_for_update(of=StaffMember)
+    .with_for_update(of=(StaffMember, StaffDay))
 )
+
+
+@functools.cache
+def _open_days(dialect: str) -> Insert:
+    """Today's counters of these cashiers, created at zero where missing, so that there is a row to hold."""
+    return dialect_insert(dialect, table_of(StaffDay)).on_conflict_do_nothing(
+        index_elements=[StaffDay.staff_id, StaffDay.day]
+    )
 
 
 @functools.cache
@@ -93,6 +103,8 @@ class Tally:
         limits: dict[int, Limits] = {}
         used: dict[int, int] = {}
         if cashiers:
+            opened = [{"staff_id": cashier, "day": day, "points": 0} for cashier in sorted(cashiers)]
+            await session.execute(_open_days(dialect_of(session)), opened)
             rows = await session.execute(_HOLD_CASHIERS, {"cashiers": sorted(cashiers), "day": day})
             own = {}
             for telegram_id, max_sale_cents, points_per_day, points in rows:
@@ -100,6 +112,10 @@ class Tally:
                 used[telegram_id] = points or 0
             limits = {cashier: limits_from(programme, Role.CASHIER, *own.get(cashier, ())) for cashier in cashiers}
         return cls(day, limits, used)
+
+    def limits_of(self, actor: Actor) -> Limits | None:
+        """The staff member's limits; None for those who have none (admins and owners)."""
+        return self._limits.get(actor.telegram_id)
 
     def check(self, actor: Actor, *, points: int, amount_cents: int | None = None, asked: str = "") -> None:
         """Refuse what would take the staff member past a limit; LimitExceeded names which."""

@@ -1,4 +1,4 @@
-"""Spending points at the till: oldest lots first, never below zero, once per Telegram update, audited."""
+"""Spending points at the till: oldest lots first, never below zero, once per request (its source), audited."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.core.amounts import parse_points
-from models.core.errors import LimitExceeded
+from models.core.errors import LimitExceeded, OwnMembership
 from models.core.programme import Programme
 from models.core.uow import writing
 from models.members import lookup
@@ -37,18 +37,21 @@ async def redeem_points(
     *,
     member: str,
     points: str,
-    update_id: int,
+    source: str,
     now: datetime,
 ) -> Redemption:
-    """Spend the member's points at the till; a replayed update spends nothing more. A limit breach is refused and
+    """Spend the member's points at the till, once per `source` (`models.till.sales.source_of`: the message or the
+    question answered), so that a replay or a second answer spends nothing more. A limit breach is refused and
     leaves its trail (audit line, owners' alert)."""
     await writing(session)
     amount = parse_points(points)
     member_id = await lookup.member_id(session, member, cards, now)
     row = await lock_member(session, member_id, member)
-    key = f"redeem:upd:{update_id}"
+    key = f"redeem:{source}"
     if (earlier := await ledger.find(session, key)) is not None:
         return Redemption(False, earlier.member_id, -earlier.amount, row.balance, ())
+    if row.telegram_id == actor.telegram_id:
+        raise OwnMembership()
     tally = await Tally.load(session, programme, [actor], now)
     try:
         tally.check(actor, points=amount)

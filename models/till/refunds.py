@@ -1,21 +1,31 @@
-"""Refunds: a sale reversed by its receipt, its points taken back without ever making a balance negative."""
+"""Refunds: a sale reversed by its receipt, its points taken back without ever making a balance negative.
+
+A refund takes back what the sale paid and what it alone earned: the referral bonuses, when no other standing
+purchase would have paid them (a collection it leaves incomplete is taken back when the member's analytics follow,
+`models.offers.collections.take_back_broken`).
+Points that could not be taken back (the member spent them) are reported to owners. A cashier refunds only sales
+within their `max_sale` and the programme's `staff.refund_window_days`; others need an admin or owner.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.core import outbox
 from models.core.amounts import parse_receipt
-from models.core.errors import UnknownReceipt
+from models.core.errors import RefundNeedsManager, UnknownReceipt
 from models.core.programme import Programme
 from models.core.uow import writing
+from models.members import numbers
 from models.members.registry import lock_member
 from models.points import ledger
 from models.points.standing import tier_for
 from models.till import audit
+from models.till.limits import Tally
 from models.till.purchases import Purchase, spend_in_window
 from models.till.staff import Actor
 
@@ -37,14 +47,17 @@ async def refund(
 ) -> RefundResult:
     """Mark the receipt's purchase refunded and take its points back (see `ledger.reverse`); once.
 
-    Points the member already spent are not clawed back below zero: `unrecovered` says how many, and the
-    cashier is told. A referral bonus the sale triggered stays paid. The tier is recomputed (it may drop).
+    Points the member already spent are not clawed back below zero: `unrecovered` says how many, the cashier is
+    told and so are owners (through the outbox). The bonuses the sale alone earned are reversed too (see the module).
+    The tier is recomputed (it may drop). RefundNeedsManager when a cashier asks for more than they may.
     """
     await writing(session)
     number = parse_receipt(receipt)
     purchase = await session.scalar(select(Purchase).where(Purchase.receipt == number))
     if purchase is None:
         raise UnknownReceipt(receipt=number)
+    if purchase.refunded_at is None:
+        await _within_cashiers_reach(session, programme, actor, purchase, now)
     row = await lock_member(session, purchase.member_id)
     await session.refresh(purchase)
     if purchase.refunded_at is not None:
@@ -64,10 +77,14 @@ async def refund(
             actor_id=actor.telegram_id,
         )
     await session.flush()
+    unrecovered = reversal.unrecovered + await _reverse_bonuses(session, programme, actor, purchase, number, now)
+    if unrecovered:
+        payload = {"receipt": number, "member": numbers.shown(row.id), "points": unrecovered, "by": actor.telegram_id}
+        await outbox.post(session, [outbox.Message(outbox.OWNERS, outbox.REFUND_SHORTFALL, payload)], now)
     spend = await spend_in_window(session, row.id, days=programme.tiers.window_days, now=now)
     row.tier = tier_for(programme, spend).name
     back = 0 if reversal.posted is None else -reversal.posted.amount
-    detail = f"amount_cents={purchase.amount_cents} points_back={back} unrecovered={reversal.unrecovered}"
+    detail = f"amount_cents={purchase.amount_cents} points_back={back} unrecovered={unrecovered}"
     await audit.record(session, actor, "refund", now=now, member_id=row.id, subject=f"refund:{number}", detail=detail)
     await session.refresh(row, ["balance"])
     news = None if reversal.posted is None else await ledger.announce(session, reversal.posted)
@@ -77,7 +94,55 @@ async def refund(
         number,
         purchase.amount_cents,
         back,
-        reversal.unrecovered,
+        unrecovered,
         row.balance,
         () if news is None else (news,),
     )
+
+
+async def _within_cashiers_reach(
+    session: AsyncSession, programme: Programme, actor: Actor, purchase: Purchase, now: datetime
+) -> None:
+    """Refuse a cashier a refund above their `max_sale` or older than the refund window."""
+    limits = (await Tally.load(session, programme, [actor], now)).limits_of(actor)
+    if limits is None:
+        return
+    if limits.max_sale_cents is not None and purchase.amount_cents > limits.max_sale_cents:
+        raise RefundNeedsManager(
+            reason="max_sale", allowed=limits.max_sale_cents // 100, amount=f"{purchase.amount_cents / 100:.2f}"
+        )
+    days = programme.staff.refund_window_days
+    if purchase.created_at < now - timedelta(days=days):
+        raise RefundNeedsManager(reason="window", days=days)
+
+
+async def _reverse_bonuses(
+    session: AsyncSession, programme: Programme, actor: Actor, purchase: Purchase, receipt: str, now: datetime
+) -> int:
+    """Reverse the bonuses the refunded purchase alone earned; returns the points that could not be taken back."""
+    standing = select(Purchase.category).where(Purchase.member_id == purchase.member_id, Purchase.refunded_at.is_(None))
+    keys = []
+    least = int(programme.bonuses.referral_min_purchase * 100)
+    if purchase.amount_cents >= least:
+        others = await session.scalar(
+            select(func.count()).select_from(standing.where(Purchase.amount_cents >= least).subquery())
+        )
+        if not others:
+            keys += [f"referral:{purchase.member_id}", f"referral:{purchase.member_id}:invitee"]
+    unrecovered = 0
+    for key in keys:
+        if await ledger.find(session, key) is None or await ledger.find(session, f"{key}:refunded") is not None:
+            continue
+        reversal = await ledger.reverse(
+            session,
+            entry_key=key,
+            key=f"{key}:refunded",
+            kind="refund",
+            reason=f"#{receipt}",
+            now=now,
+            actor_id=actor.telegram_id,
+        )
+        unrecovered += reversal.unrecovered
+        if reversal.posted is not None:
+            await ledger.announce(session, reversal.posted)
+    return unrecovered

@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.core import outbox, updates
 from models.core.amounts import parse_amount, parse_category, parse_receipt
 from models.core.base import table_of
-from models.core.errors import DomainError, LimitExceeded, MemberForgotten, UnknownMember
+from models.core.errors import DomainError, LimitExceeded, MemberForgotten, OwnMembership, UnknownMember
 from models.core.programme import Programme, Tier
 from models.core.uow import writing
 from models.members import lookup
@@ -70,6 +70,13 @@ _RECORDED = select(Purchase.key).where(Purchase.key.in_(bindparam("keys", expand
 _ADD_PURCHASES = insert(table_of(Purchase))
 
 
+def source_of(kind: str, chat_id: int, message_id: int) -> str:
+    """What asked for a sale or a redemption, unique forever: a message in a chat (`msg`), or the question a typed
+    answer replies to (`ask`: the panel's question, so that the question answered twice records once). Telegram's
+    update ids are no key: they restart at a random value after a week without updates."""
+    return f"{kind}:{chat_id}:{message_id}"
+
+
 def moved_up(programme: Programme, old: str, new: Tier) -> bool:
     levels = programme.tiers.levels
     return levels.index(new) > levels.index(programme.tier(old))
@@ -84,8 +91,12 @@ class SaleRequest:
     amount: str
     category: str | None = None
     receipt: str | None = None
-    update_id: int = 0  # the Telegram update: the sale's key when there is no receipt
+    source: str = ""  # what asked for the sale, unique forever (see `source_of`): its key when there is no receipt
     handled_update: int | None = None  # the update to record as handled with the sale (see `models.core.updates`)
+
+    def __post_init__(self) -> None:
+        if not self.receipt and not self.source:
+            raise ValueError("a sale without a receipt needs its source")
 
 
 @dataclass(frozen=True)
@@ -133,44 +144,63 @@ async def _read(
     amount = parse_amount(request.amount, programme)
     category = parse_category(request.category, programme)
     receipt = None if request.receipt is None else parse_receipt(request.receipt)
-    key = f"sale:{receipt}" if receipt else f"sale:upd:{request.update_id}"
+    key = f"sale:{receipt}" if receipt else f"sale:{request.source}"
     member_id = await lookup.member_id(session, request.member, cards, now)
     return _Read(index, request, amount, category, receipt, key, member_id)
 
 
-def _pay_referral(
-    programme: Programme, book: ledger.Book, batch: _Batch, sale: _Read, paid: set[str], now: datetime
-) -> None:
-    """On the invited member's first purchase: the inviter's bonus and the newcomer's, once (key `referral:<id>`)."""
+@dataclass(frozen=True)
+class _Bonus:
+    member_id: int
+    amount: int
+    reason: str
+    key: str
+    rule: str
+
+
+def _referral_due(programme: Programme, book: ledger.Book, sale: _Read, paid: set[str]) -> list[_Bonus]:
+    """What the invited member's first purchase of at least `bonuses.referral_min_purchase` pays: the inviter's bonus
+    and the newcomer's, once (key `referral:<id>`); nothing for a smaller purchase or a referral paid before."""
+    bonuses = programme.bonuses
     holder = book.holders[sale.member_id]
     key = f"referral:{holder.member_id}"
-    inviter = book.holders.get(holder.referred_by_id or 0)
     if holder.referred_by_id in (None, holder.member_id) or key in paid:
-        return
-    paid.add(key)
-    bonuses = programme.bonuses
-    expires = programme.expiry.of_points_earned(now)
+        return []
+    if sale.amount_cents < bonuses.referral_min_purchase * 100:
+        return []
+    due = []
+    inviter = book.holders.get(holder.referred_by_id or 0)
     if inviter is not None and not inviter.forgotten and bonuses.referral_inviter:
-        book.post(
-            member_id=inviter.member_id,
-            amount=bonuses.referral_inviter,
-            kind="referral",
-            reason=str(holder.member_id),
-            key=key,
-            now=now,
-            rule="bonuses.referral_inviter",
-            expires_at=expires,
+        due.append(
+            _Bonus(inviter.member_id, bonuses.referral_inviter, str(holder.member_id), key, "bonuses.referral_inviter")
         )
-        batch.owners.append(sale.index)
     if bonuses.referral_invitee:
+        due.append(
+            _Bonus(
+                holder.member_id,
+                bonuses.referral_invitee,
+                str(holder.referred_by_id),
+                f"{key}:invitee",
+                "bonuses.referral_invitee",
+            )
+        )
+    return due
+
+
+def _pay(
+    book: ledger.Book, batch: _Batch, sale: _Read, due: list[_Bonus], paid: set[str], expires: datetime, now: datetime
+) -> None:
+    """Post the referral bonuses `_referral_due` found, after the sale's own points."""
+    for bonus in due:
+        paid.add(bonus.key.removesuffix(":invitee"))
         book.post(
-            member_id=holder.member_id,
-            amount=bonuses.referral_invitee,
+            member_id=bonus.member_id,
+            amount=bonus.amount,
             kind="referral",
-            reason=str(holder.referred_by_id),
-            key=f"{key}:invitee",
+            reason=bonus.reason,
+            key=bonus.key,
             now=now,
-            rule="bonuses.referral_invitee",
+            rule=bonus.rule,
             expires_at=expires,
         )
         batch.owners.append(sale.index)
@@ -215,7 +245,7 @@ async def record_sales(
 ) -> list[SaleResult | DomainError]:
     """The work of several sales inside the caller's transaction, in order; each gets its result or its refusal.
 
-    A sale's key is `sale:<receipt>`, or `sale:upd:<update id>` without a receipt: a key recorded before (or earlier
+    A sale's key is `sale:<receipt>`, or `sale:<source>` without a receipt: a key recorded before (or earlier
     in the same batch) is answered with `created=False` and changes nothing. A refused sale changes nothing; a limit
     breach leaves an audit line. The caller commits (or rolls back everything).
     """
@@ -246,10 +276,15 @@ async def record_sales(
         if sale.key in recorded:
             replayed.append(sale)
             continue
+        if holder.telegram_id == actor.telegram_id:
+            outcomes[sale.index] = OwnMembership()
+            continue
         tier = programme.tier(batch.tiers[sale.member_id])
         points = points_for(programme, sale.amount_cents, tier)
+        due = _referral_due(programme, book, sale, paid)
+        triggered = points + sum(bonus.amount for bonus in due)  # the bonuses a sale pays count as the cashier's
         try:
-            tally.check(actor, points=points, amount_cents=sale.amount_cents, asked=sale.request.amount)
+            tally.check(actor, points=triggered, amount_cents=sale.amount_cents, asked=sale.request.amount)
         except LimitExceeded as breach:
             outcomes[sale.index] = breach
             line, alert = breach_trail(actor, breach, now)
@@ -257,7 +292,7 @@ async def record_sales(
             batch.messages.append(alert)
             continue
         recorded.add(sale.key)
-        tally.add(actor, points)
+        tally.add(actor, triggered)
         batch.purchases.append(
             {
                 "member_id": sale.member_id,
@@ -282,7 +317,7 @@ async def record_sales(
                 expires_at=programme.expiry.of_points_earned(now),
             )
             batch.owners.append(sale.index)
-        _pay_referral(programme, book, batch, sale, paid, now)
+        _pay(book, batch, sale, due, paid, programme.expiry.of_points_earned(now), now)
         spend[sale.member_id] += sale.amount_cents
         new_tier = tier_for(programme, spend[sale.member_id])
         promoted = moved_up(programme, batch.tiers[sale.member_id], new_tier)
@@ -358,16 +393,16 @@ async def record_sale(
     amount: str,
     category: str | None,
     receipt: str | None,
-    update_id: int,
+    source: str,
     now: datetime,
 ) -> SaleResult:
-    """Record one purchase and its points, once per receipt (or per Telegram update without one).
+    """Record one purchase and its points, once per receipt (or per source, see `source_of`, without one).
 
     A limit breach is refused and raises LimitExceeded; its trail (audit line, owners' alert) is written with the
     refusal, so the caller commits in either case.
     """
     await writing(session)
-    request = SaleRequest(actor, member, amount, category, receipt, update_id)
+    request = SaleRequest(actor, member, amount, category, receipt, source)
     (outcome,) = await record_sales(session, programme, cards, [request], now)
     if isinstance(outcome, DomainError):
         raise outcome

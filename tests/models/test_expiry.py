@@ -54,7 +54,7 @@ class TestExpiry:
         await sale(session, programme, member, "1000", receipt="A1", now=NOW + timedelta(days=10))
         async with step(session):
             await redeem_points(
-                session, programme, CARDS, OWNER, member=shown(member), points="80", update_id=1, now=NOW
+                session, programme, CARDS, OWNER, member=shown(member), points="80", source="msg:1:1", now=NOW
             )
         async with step(session):
             notices = await expire_due(
@@ -85,7 +85,7 @@ class TestPointsPastTheirDate:
         past = NOW + timedelta(days=programme.expiry.days, hours=1)
         with pytest.raises(InsufficientPoints):
             await redeem_points(
-                session, programme, CARDS, OWNER, member=shown(member), points="1", update_id=1, now=past
+                session, programme, CARDS, OWNER, member=shown(member), points="1", source="msg:1:1", now=past
             )
         await session.rollback()
 
@@ -108,7 +108,7 @@ class TestPointsPastTheirDate:
         await session.commit()
         past = NOW + timedelta(days=programme.expiry.days, hours=1)
         done = await redeem_points(
-            session, programme, CARDS, OWNER, member=shown(member), points="30", update_id=2, now=past
+            session, programme, CARDS, OWNER, member=shown(member), points="30", source="msg:1:2", now=past
         )
         await session.commit()
         assert done.balance == 20

@@ -11,15 +11,17 @@ import asyncio
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from models.core.errors import InsufficientPoints
+from models.core.errors import InsufficientPoints, LimitExceeded
 from models.core.programme import Programme
 from models.members.numbers import shown
 from models.members.registry import Member, lock_member
 from models.points.check import verify
 from models.points.ledger import LedgerEntry
+from models.till import staff
+from models.till.limits import StaffDay
 from models.till.redemption import redeem_points
 from models.till.sales import SaleResult
-from tests.models.till import CARDS, NOW, OWNER, new_member, sale
+from tests.models.till import CARDS, CASHIER, NOW, OWNER, new_member, sale
 from tests.support.units import step
 
 EARNS = 100
@@ -31,7 +33,7 @@ REDEEM_POINTS = 7  # a hundred of these would overdraw: some must be refused
 
 async def _earn(sessionmaker: async_sessionmaker[AsyncSession], programme: Programme, member: int, n: int) -> int:
     async with sessionmaker() as session:
-        result: SaleResult = await sale(session, programme, member, SALE_AMOUNT, update_id=10_000 + n)
+        result: SaleResult = await sale(session, programme, member, SALE_AMOUNT, source=f"msg:1:{10_000 + n}")
         return result.points
 
 
@@ -46,7 +48,7 @@ async def _redeem(sessionmaker: async_sessionmaker[AsyncSession], programme: Pro
                     OWNER,
                     member=shown(member),
                     points=str(REDEEM_POINTS),
-                    update_id=n,
+                    source=f"msg:1:{n}",
                     now=NOW,
                 )
         except InsufficientPoints:
@@ -89,3 +91,53 @@ async def test_a_second_writer_waits_for_the_member_lock(
         assert not waiting.done(), "a second writer got in while the member was locked"
         await holder.commit()
     assert await asyncio.wait_for(waiting, 10) == -REDEEM_POINTS
+
+
+DAILY_LIMIT = 1_000
+ACTIONS = 50  # half sales of 1000 (50 points each), half redemptions of 50 points: 2500 points asked for
+
+
+async def _cashier_acts(
+    sessionmaker: async_sessionmaker[AsyncSession], programme: Programme, member: int, n: int
+) -> int:
+    """One action of the cashier on its own member (so that no member lock orders them): the points it moved."""
+    async with sessionmaker() as session:
+        try:
+            if n % 2:
+                done = await redeem_points(
+                    session, programme, CARDS, CASHIER, member=shown(member), points="50", source=f"m:{n}", now=NOW
+                )
+                moved = done.points
+            else:
+                moved = (await sale(session, programme, member, "1000", actor=CASHIER, source=f"m:{n}")).points
+        except LimitExceeded:
+            return 0
+        await session.commit()
+        return moved
+
+
+async def test_a_cashiers_daily_limit_holds_under_50_concurrent_actions(
+    sessionmaker: async_sessionmaker[AsyncSession], session: AsyncSession, programme: Programme
+) -> None:
+    await staff.appoint(
+        session,
+        programme,
+        owner=OWNER,
+        owners=frozenset({OWNER.telegram_id}),
+        user_id=CASHIER.telegram_id,
+        role="cashier",
+        max_sale=None,
+        points_per_day=str(DAILY_LIMIT),
+        now=NOW,
+    )
+    members = [await new_member(session, programme, telegram_id) for telegram_id in range(1, ACTIONS + 1)]
+    await session.commit()
+    moved = await asyncio.gather(*(_cashier_acts(sessionmaker, programme, m, n) for n, m in enumerate(members)))
+    entries = await session.scalar(
+        select(func.coalesce(func.sum(func.abs(LedgerEntry.amount)), 0)).where(
+            LedgerEntry.actor_id == CASHIER.telegram_id
+        )
+    )
+    counted = await session.scalar(select(StaffDay.points).where(StaffDay.staff_id == CASHIER.telegram_id))
+    assert sum(moved) == entries == counted
+    assert DAILY_LIMIT - 50 < sum(moved) <= DAILY_LIMIT

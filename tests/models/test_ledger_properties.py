@@ -142,10 +142,16 @@ class Run:
             receipt = f"r{self.number}-{op.update_id}" if op.with_receipt else None
             amount = f"{op.cents / 100:.2f}"
             result = await sale(
-                self.session, self.programme, member, amount, receipt=receipt, update_id=op.update_id, now=self.now
+                self.session,
+                self.programme,
+                member,
+                amount,
+                receipt=receipt,
+                source=f"msg:1:{op.update_id}",
+                now=self.now,
             )
             if result.created and result.points:
-                key = f"sale:{receipt}" if receipt else f"sale:upd:{op.update_id}"
+                key = f"sale:{receipt}" if receipt else f"sale:msg:1:{op.update_id}"
                 self.model.lots[member].append(Lot(key, result.points, self.now + timedelta(days=EXPIRY_DAYS)))
                 if receipt:
                     self.sales[receipt] = (member, result.points)
@@ -161,7 +167,7 @@ class Run:
                         OWNER,
                         member=shown(member),
                         points=str(op.points),
-                        update_id=op.update_id,
+                        source=f"msg:1:{op.update_id}",
                         now=self.now,
                     )
             except InsufficientPoints:

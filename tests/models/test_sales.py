@@ -16,6 +16,7 @@ from models.core.errors import (
     InsufficientPoints,
     LimitExceeded,
     MemberForgotten,
+    OwnMembership,
     UnknownCategory,
     UnknownMember,
     UnknownReceipt,
@@ -29,6 +30,7 @@ from models.till.purchases import Purchase
 from models.till.redemption import redeem_points
 from models.till.refunds import refund
 from models.till.sales import points_for
+from models.till.staff import Actor
 from tests.models.till import CARDS, CASHIER, NOW, OWNER, appoint, new_member, sale
 from tests.support.units import step
 
@@ -72,8 +74,8 @@ class TestSale:
 
     async def test_repeated_receipt_credits_once(self, session: AsyncSession, programme: Programme) -> None:
         member = await new_member(session, programme, 1)
-        await sale(session, programme, member, "1000", receipt="A1", update_id=1)
-        again = await sale(session, programme, member, "1000", receipt="#A1", update_id=2)
+        await sale(session, programme, member, "1000", receipt="A1", source="msg:1:1")
+        again = await sale(session, programme, member, "1000", receipt="#A1", source="msg:1:2")
         assert not again.created
         assert again.notices == ()
         assert await balance(session, member) == 150
@@ -83,9 +85,9 @@ class TestSale:
         self, session: AsyncSession, programme: Programme
     ) -> None:
         member = await new_member(session, programme, 1)
-        await sale(session, programme, member, "10", update_id=7)  # earns no points, still one purchase
-        await sale(session, programme, member, "10", update_id=7)
-        await sale(session, programme, member, "10", update_id=8)
+        await sale(session, programme, member, "10", source="msg:1:7")  # earns no points, still one purchase
+        await sale(session, programme, member, "10", source="msg:1:7")
+        await sale(session, programme, member, "10", source="msg:1:8")
         assert await session.scalar(select(func.count()).select_from(Purchase)) == 2
 
     async def test_unknown_category_lists_the_valid_ones(self, session: AsyncSession, programme: Programme) -> None:
@@ -109,8 +111,8 @@ class TestSale:
         member = await new_member(session, programme, 1)
         await session.execute(update(Member).where(Member.id == member).values(phone="+79001234567"))
         await session.commit()
-        by_phone = await sale(session, programme, "8 900 123-45-67", "100", update_id=1)
-        by_card = await sale(session, programme, CARDS.issue(member, NOW), "100", update_id=2)
+        by_phone = await sale(session, programme, "8 900 123-45-67", "100", source="msg:1:1")
+        by_card = await sale(session, programme, CARDS.issue(member, NOW), "100", source="msg:1:2")
         assert by_phone.member_id == by_card.member_id == member
 
     async def test_forgotten_member_is_refused(self, session: AsyncSession, programme: Programme) -> None:
@@ -145,13 +147,13 @@ class TestReferral:
         inviter = await new_member(session, programme, 1)
         code = (await session.get_one(Member, inviter)).referral_code
         newcomer = await new_member(session, programme, 2, ref=code)
-        first = await sale(session, programme, newcomer, "100", receipt="A1")
-        await sale(session, programme, newcomer, "100", receipt="A2")
+        first = await sale(session, programme, newcomer, "300", receipt="A1")
+        await sale(session, programme, newcomer, "300", receipt="A2")
         bonuses = programme.bonuses
         assert await balance(session, inviter) == 100 + bonuses.referral_inviter
-        assert await balance(session, newcomer) == 100 + 5 + 5 + bonuses.referral_invitee
+        assert await balance(session, newcomer) == 100 + 15 + 15 + bonuses.referral_invitee
         assert sorted(n.posted.amount for n in first.notices) == sorted(
-            [5, bonuses.referral_inviter, bonuses.referral_invitee]
+            [15, bonuses.referral_inviter, bonuses.referral_invitee]
         )
 
     async def test_newcomer_bonus_alone_is_paid_once(self, session: AsyncSession, programme: Programme) -> None:
@@ -160,10 +162,10 @@ class TestReferral:
         inviter = await new_member(session, programme, 1)
         code = (await session.get_one(Member, inviter)).referral_code
         newcomer = await new_member(session, programme, 2, ref=code)
-        await sale(session, newcomer_only, newcomer, "100", receipt="A1")
-        await sale(session, newcomer_only, newcomer, "100", receipt="A2")
+        await sale(session, newcomer_only, newcomer, "300", receipt="A1")
+        await sale(session, newcomer_only, newcomer, "300", receipt="A2")
         assert await balance(session, inviter) == 100
-        assert await balance(session, newcomer) == 100 + 5 + 5 + bonuses.referral_invitee
+        assert await balance(session, newcomer) == 100 + 15 + 15 + bonuses.referral_invitee
 
 
 class TestLimits:
@@ -189,13 +191,33 @@ class TestLimits:
         member = members[0]
         async with step(session):
             await redeem_points(
-                session, programme, CARDS, CASHIER, member=shown(member), points="900", update_id=9, now=NOW
+                session, programme, CARDS, CASHIER, member=shown(member), points="900", source="msg:1:9", now=NOW
             )
         with pytest.raises(LimitExceeded) as refused:
             await sale(session, programme, members[1], "2000", receipt="R9", actor=CASHIER)
         assert refused.value.details == {"limit": "points_per_day", "allowed": 5000, "used": 4900, "asked": 125}
         tomorrow = NOW + timedelta(days=1)
         assert (await sale(session, programme, members[1], "2000", receipt="R9", actor=CASHIER, now=tomorrow)).created
+
+
+class TestOwnMembership:
+    @pytest.mark.parametrize("actor", [CASHIER, OWNER])
+    async def test_staff_cannot_credit_or_spend_their_own_membership(
+        self, session: AsyncSession, programme: Programme, actor: Actor
+    ) -> None:
+        await appoint(session, programme)
+        own = await new_member(session, programme, actor.telegram_id)
+        await session.commit()
+        with pytest.raises(OwnMembership):
+            await sale(session, programme, own, "500", actor=actor)
+        with pytest.raises(OwnMembership):
+            await sale(session, programme, own, "500", receipt="R1", actor=actor)
+        with pytest.raises(OwnMembership):
+            await redeem_points(session, programme, CARDS, actor, member=shown(own), points="10", source="m:1", now=NOW)
+        assert await balance(session, own) == 100
+        assert await session.scalar(select(func.count()).select_from(Purchase)) == 0
+        colleague = CASHIER if actor == OWNER else OWNER
+        assert (await sale(session, programme, own, "500", actor=colleague)).created
 
 
 class TestRefund:
@@ -220,7 +242,7 @@ class TestRefund:
         await sale(session, programme, member, "1000", receipt="A1")
         async with step(session):
             await redeem_points(
-                session, programme, CARDS, OWNER, member=shown(member), points="120", update_id=5, now=NOW
+                session, programme, CARDS, OWNER, member=shown(member), points="120", source="msg:1:5", now=NOW
             )
         async with step(session):
             done = await refund(session, programme, OWNER, receipt="A1", now=NOW)
@@ -238,11 +260,11 @@ class TestRedeem:
         member = await new_member(session, programme, 1)
         async with step(session):
             first = await redeem_points(
-                session, programme, CARDS, CASHIER, member=shown(member), points="40", update_id=3, now=NOW
+                session, programme, CARDS, CASHIER, member=shown(member), points="40", source="msg:1:3", now=NOW
             )
         async with step(session):
             again = await redeem_points(
-                session, programme, CARDS, CASHIER, member=shown(member), points="40", update_id=3, now=NOW
+                session, programme, CARDS, CASHIER, member=shown(member), points="40", source="msg:1:3", now=NOW
             )
         assert (first.created, first.balance, again.created) == (True, 60, False)
         assert await balance(session, member) == 60
@@ -252,12 +274,12 @@ class TestRedeem:
         with pytest.raises(InsufficientPoints):
             async with step(session):
                 await redeem_points(
-                    session, programme, CARDS, OWNER, member=shown(member), points="101", update_id=1, now=NOW
+                    session, programme, CARDS, OWNER, member=shown(member), points="101", source="msg:1:1", now=NOW
                 )
         for typed in ("0", "-3", "1.5", "lots"):
             with pytest.raises(BadPoints):
                 async with step(session):
                     await redeem_points(
-                        session, programme, CARDS, OWNER, member=shown(member), points=typed, update_id=2, now=NOW
+                        session, programme, CARDS, OWNER, member=shown(member), points=typed, source="msg:1:2", now=NOW
                     )
         assert await balance(session, member) == 100

@@ -42,9 +42,9 @@ class TestSalesDesk:
             desk,
             [
                 SaleRequest(OWNER, shown(anna), "1000", receipt="A1"),
-                SaleRequest(OWNER, shown(boris), "abc"),
+                SaleRequest(OWNER, shown(boris), "abc", source="msg:1:1"),
                 SaleRequest(OWNER, shown(anna), "1000", receipt="A1"),
-                SaleRequest(OWNER, shown(999), "100"),
+                SaleRequest(OWNER, shown(999), "100", source="msg:1:2"),
                 SaleRequest(OWNER, shown(boris), "200", receipt="B1"),
             ],
         )
@@ -82,7 +82,7 @@ class TestSalesDesk:
     ) -> None:
         member = await new_member(session, programme, 1)
         desk = desk_for(sessionmaker, programme)
-        requests = [SaleRequest(OWNER, shown(member), "100", update_id=n) for n in range(60)]
+        requests = [SaleRequest(OWNER, shown(member), "100", source=f"msg:1:{n}") for n in range(60)]
         outcomes = await settle_all(desk, requests)
         assert all(isinstance(outcome, SaleResult) and outcome.created for outcome in outcomes)
         balances = sorted(outcome.balance for outcome in outcomes if isinstance(outcome, SaleResult))
@@ -113,7 +113,9 @@ class TestSalesDesk:
 
         monkeypatch.setattr(desk_module, "record_sales", flaky)
         desk = desk_for(sessionmaker, programme)
-        outcomes = await settle_all(desk, [SaleRequest(OWNER, shown(member), "100", update_id=n) for n in range(3)])
+        outcomes = await settle_all(
+            desk, [SaleRequest(OWNER, shown(member), "100", source=f"msg:1:{n}") for n in range(3)]
+        )
         assert all(isinstance(outcome, SaleResult) and outcome.created for outcome in outcomes)
         assert await session.scalar(select(Member.balance).where(Member.id == member)) == 115
 
@@ -127,9 +129,9 @@ class TestSalesDesk:
         outcomes = await settle_all(
             desk,
             [
-                SaleRequest(OWNER, shown(newcomer), "100", update_id=1),
-                SaleRequest(OWNER, shown(inviter), "100", update_id=2),
-                SaleRequest(OWNER, shown(newcomer), "100", update_id=3),
+                SaleRequest(OWNER, shown(newcomer), "100", source="msg:1:1"),
+                SaleRequest(OWNER, shown(inviter), "100", source="msg:1:2"),
+                SaleRequest(OWNER, shown(newcomer), "100", source="msg:1:3"),
             ],
         )
         assert all(isinstance(outcome, SaleResult) for outcome in outcomes)

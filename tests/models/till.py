@@ -76,7 +76,7 @@ async def sale(
     receipt: str | None = None,
     category: str | None = None,
     actor: Actor = OWNER,
-    update_id: int = 1,
+    source: str = "msg:1:1",
     now: datetime = NOW,
 ) -> SaleResult:
     try:
@@ -89,7 +89,7 @@ async def sale(
             amount=amount,
             category=category,
             receipt=receipt,
-            update_id=update_id,
+            source=source,
             now=now,
         )
     finally:

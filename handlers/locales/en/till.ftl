@@ -9,20 +9,25 @@ error-limit-exceeded = { $limit ->
     [max_sale] A cashier can record sales of up to { $allowed }; { $asked } needs an admin or the owner. The owner has been told.
    *[points_per_day] This would take you past your { $allowed } points for today ({ $used } used, { $asked } more asked). The owner has been told.
 }
+error-own-membership = This is your own membership: staff do not record sales or spend points on their own card. Ask a colleague to do it.
+error-refund-needs-manager = { $reason ->
+    [max_sale] A cashier can refund sales of up to { $allowed }; this one was { $amount }. Ask an admin or the owner to refund it.
+   *[window] This sale is older than { $days } days, the refund window. Ask an admin or the owner to refund it.
+}
 error-bad-staff-role = Staff roles are: { $roles }. Example: /staff add 123456789 cashier
 error-owner-from-settings = Owners are set in the bot's ADMIN_IDS setting and cannot be added or removed here.
 error-not-staff = User { $user } is not a { $role }. /staff lists nobody by mistake: check the id and the role.
 error-unknown-entry = This entry is not in your history.
 
 sale-usage = To record a sale: /sale member amount [category] [#receipt]
-    Example: /sale 1041 450.50 coffee #A-1042
-    The member is a member number as on their card (its last digit is a check digit), a phone number (+79001234567) or a scanned card code.
+    Example: /sale 104-1 450.50 coffee #A-1042
+    The member is a member number as on their card, with the dash and the check digit after it (104-1), a phone number (+79001234567) or a scanned card code.
 redeem-usage = To spend a member's points: /redeem member points
-    Example: /redeem 1041 150
+    Example: /redeem 104-1 150
 refund-usage = To reverse a sale: /refund #receipt
     Example: /refund #A-1042
 member-usage = To look a member up: /member number, phone or card code
-    Example: /member 1041 or /member +79001234567
+    Example: /member 104-1 or /member +79001234567
 staff-usage = To manage staff: /staff add user_id role [max_sale] [points_per_day] or /staff remove user_id role
     Example: /staff add 123456789 cashier 5000 2000
     Roles: cashier, admin. The user finds their id with @userinfobot.
@@ -97,6 +102,8 @@ limit-breach-report = ⚠️ Cashier { $cashier } was refused: { $limit ->
     [max_sale] a sale of { $asked } (limit { $allowed }).
    *[points_per_day] { $asked } more points today ({ $used } used, limit { $allowed }).
 }
+
+refund-shortfall-report = ⚠️ Refund of receipt #{ $receipt } by { $by }: { $points } points of member №{ $member } could not be taken back (already spent).
 
 history-title = 📜 Your points, newest first (page { $page } of { $pages }):
 history-line = { $date }: { $sign }{ $points } · { $kind }{ $reason ->

@@ -3,8 +3,8 @@
 Redeeming the welcome bonus, /forget, /start paid 100 points again. Erasure now keeps an HMAC-SHA256 of the Telegram
 id (key: row 2 of `card_keys`, made on first use) and nothing else about the person.
 
-Revision ID: 0011
-Revises: 0009 (to be re-pointed at 0010 when that branch is merged)
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-02
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011"
+revision: str = "0010"
 down_revision: str | Sequence[str] | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
