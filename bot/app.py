@@ -67,6 +67,7 @@ class App:
     scheduler: AsyncIOScheduler = field(init=False)
     campaigns: CampaignRunner = field(init=False)
     outbox: OutboxSender = field(init=False)
+    outbox_bell: asyncio.Event = field(init=False, default_factory=asyncio.Event)  # one for the whole process
 
     def __post_init__(self) -> None:
         self.outbox = OutboxSender(self.jobs)
@@ -96,6 +97,7 @@ class App:
             texts=self.texts,
             broadcast_rate=self.settings.broadcast_rate,
             owners=self.settings.admin_ids,
+            outbox_bell=self.outbox_bell,
         )
 
     @classmethod

@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -23,3 +24,5 @@ class JobContext:
     texts: Texts
     broadcast_rate: float  # campaign messages per second, at most
     owners: frozenset[int]  # the Telegram ids of the programme's owners, who hear of cashiers' refused attempts
+    # Rung after a commit that may have left messages in the outbox, so that its sender goes to work at once.
+    outbox_bell: asyncio.Event = field(default_factory=asyncio.Event)

@@ -17,6 +17,7 @@ async def nightly_analytics(context: JobContext) -> None:
     async with transaction(context.sessionmaker) as session:
         released = await release_expired(session, context.programme, utcnow(), checkpoint=session.commit)
         report = await recompute_all(session, context.programme, utcnow(), checkpoint=session.commit)
+    context.outbox_bell.set()  # collections completed overnight are announced
     log.info(
         "analytics: %d members in %.1f s; %d expired coupons gave points back", report.members, report.seconds, released
     )

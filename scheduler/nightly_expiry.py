@@ -15,4 +15,5 @@ log = logging.getLogger(__name__)
 async def expire_points(context: JobContext) -> None:
     async with transaction(context.sessionmaker) as session:
         notices = await expire_due(session, utcnow(), checkpoint=session.commit)
+    context.outbox_bell.set()
     log.info("expired %d lots", len(notices))

@@ -29,11 +29,10 @@ class OutboxSender:
 
     def __init__(self, context: JobContext) -> None:
         self.context = context
-        self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
-        self._wake.set()
+        self.context.outbox_bell.set()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="outbox")
@@ -51,8 +50,8 @@ class OutboxSender:
             except Exception:
                 log.exception("sending the outbox failed; trying again shortly")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
-            self._wake.clear()
+                await asyncio.wait_for(self.context.outbox_bell.wait(), POLL_SECONDS)
+            self.context.outbox_bell.clear()
 
     async def drain(self) -> int:
         """Send everything waiting; the number of messages sent."""

@@ -129,7 +129,7 @@ class TestSalesDesk:
         outcomes = await settle_all(
             desk,
             [
-                SaleRequest(OWNER, shown(newcomer), "100", source="msg:1:1"),
+                SaleRequest(OWNER, shown(newcomer), "300", source="msg:1:1"),  # the referral's minimum purchase
                 SaleRequest(OWNER, shown(inviter), "100", source="msg:1:2"),
                 SaleRequest(OWNER, shown(newcomer), "100", source="msg:1:3"),
             ],
@@ -139,6 +139,6 @@ class TestSalesDesk:
         balances = dict((await session.execute(select(Member.id, Member.balance))).all())
         assert balances == {
             inviter: 100 + bonuses.referral_inviter + 5,
-            newcomer: 100 + bonuses.referral_invitee + 5 + 5,
+            newcomer: 100 + bonuses.referral_invitee + 15 + 5,
         }
         assert (await verify(session)).ok
