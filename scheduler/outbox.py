@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 CHUNK = 20
 # Wakes come after every commit that may have left messages; this is the safety net for any that did not.
 POLL_SECONDS = 5.0
+STOP_SECONDS = 5.0
 
 
 class OutboxSender:
@@ -38,10 +39,11 @@ class OutboxSender:
         self._task = asyncio.create_task(self._run(), name="outbox")
 
     async def stop(self) -> None:
+        """Stop sending; what is left waits in the database for the next start. Never holds up a shutdown: the
+        task gets a few seconds to end, and the caller's own cancellation is not swallowed."""
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await asyncio.wait({self._task}, timeout=STOP_SECONDS)
 
     async def _run(self) -> None:
         while True:
