@@ -104,6 +104,12 @@ class TestStaffPace:
         pushed = TILL_PACE.burst + 40
         for _ in range(pushed):
             telegram.push_text(CASHIER, "/help")
+
+        async def answered() -> list[str] | None:
+            found = texts_to(telegram, CASHIER)[before:]
+            return found if len(found) >= pushed else None
+
+        await eventually(answered, "some staff messages were never answered")
         await telegram.wait_idle()
         answers = texts_to(telegram, CASHIER)[before:]
         refused = [text for text in answers if NOT_RECORDED in text]
