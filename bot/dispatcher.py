@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from aiogram import Dispatcher
 from aiogram.fsm.storage.base import BaseStorage
@@ -51,7 +50,6 @@ def build_dispatcher(
     storage: BaseStorage | None = None,
     flood: FloodLimit = HUMAN_PACE,
     wake_outbox: Callable[[], None] = lambda: None,
-    **services: Any,
 ) -> Dispatcher:
     """Everything a handler may ask for by name is put into the dispatcher's workflow data here."""
     sales_desk = SalesDesk(sessionmaker, programme, cards)
@@ -64,7 +62,6 @@ def build_dispatcher(
         campaigns=campaigns,  # handlers schedule and cancel campaigns through it, typed by the port they declare
         cards=cards,
         sales_desk=sales_desk,
-        **services,
     )
     dispatcher.shutdown.register(sales_desk.close)
     # Before anything reads or writes: groups and channels see nothing, and nothing of theirs is recorded.
