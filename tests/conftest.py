@@ -23,6 +23,7 @@ from models.core.db import create_engine, create_sessionmaker, migrate
 from models.core.programme import Programme, load_programme
 from tests.support.app import bot_settings, start_app, stop_app
 from tests.support.paths import SAMPLE_PROGRAMME
+from tests.support.redis import redis_server
 
 # Property tests: a few random examples at each run on a developer's machine; in CI (env CI set) the same examples
 # every run, so that a red build is reproducible; `make test-deep` (--hypothesis-profile=deep) searches much longer.
@@ -133,3 +134,10 @@ async def app(telegram: FakeTelegram, database_url: str) -> AsyncIterator[App]:
     app, task = await start_app(bot_settings(telegram, database_url))
     yield app
     await stop_app(app, task)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis server of this test session's own (the distribution's redis-server, which .ci/run installs)."""
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
