@@ -21,7 +21,7 @@ def cumulative_chart(cumulative: list[tuple[float, float]], labels: ChartLabels)
     """A PNG, drawn with the Agg canvas directly (no pyplot state), so it is safe to render in a worker thread.
 
     matplotlib (and numpy under it) is imported here, when a chart is first drawn: loaded at start-up it would cost
-    every process about 70 MB for a report a manager asks for now and then."""
+    every process about 40 MB for a report a manager asks for now and then."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

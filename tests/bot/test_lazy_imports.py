@@ -8,7 +8,7 @@ import sys
 
 from tests.support.paths import ROOT
 
-RARELY_NEEDED = ("matplotlib", "numpy")  # the /campaign_stats chart: about 70 MB in every process otherwise
+RARELY_NEEDED = ("matplotlib", "numpy")  # the /campaign_stats chart: about 40 MB in every process otherwise
 
 
 def loaded_after(code: str) -> set[str]:
