@@ -193,7 +193,7 @@ class Database:
 
     async def campaign(self) -> int:
         engine = create_engine(self.url)
-        async with create_sessionmaker(engine)() as session:
+        async with transaction(create_sessionmaker(engine)) as session:
             programme = load_programme(SAMPLE_PROGRAMME)
             campaign = await create_campaign(session, programme, CampaignDraft("all", TEXT), MANAGER, utcnow())
         await engine.dispose()

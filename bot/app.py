@@ -97,6 +97,7 @@ class App:
             texts=self.texts,
             broadcast_rate=self.settings.broadcast_rate,
             owners=self.settings.admin_ids,
+            redis_url=self.settings.redis_url,
             outbox_bell=self.outbox_bell,
         )
 

@@ -24,5 +24,6 @@ class JobContext:
     texts: Texts
     broadcast_rate: float  # campaign messages per second, at most
     owners: frozenset[int]  # the Telegram ids of the programme's owners, who hear of cashiers' refused attempts
+    redis_url: str | None = None  # where the processes of one bot share their campaign pace, when there are several
     # Rung after a commit that may have left messages in the outbox, so that its sender goes to work at once.
     outbox_bell: asyncio.Event = field(default_factory=asyncio.Event)

@@ -147,6 +147,10 @@ class CampaignRecipient(Base):
     status: Mapped[str] = mapped_column(String(16), default=RecipientStatus.PENDING)
     not_before: Mapped[datetime | None]  # held back by the frequency cap or a retry until then
     claimed_at: Mapped[datetime | None]  # when the message was handed to Telegram
+    # Which process claimed the row for sending, and until when: a live process renews its lease, so only rows of a
+    # process that died are ever taken for lost (`unknown`).
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(String(200))
     offer_id: Mapped[str | None] = mapped_column(String(32))
@@ -394,6 +398,12 @@ async def open_campaigns(session: AsyncSession) -> list[CampaignView]:
     """Campaigns still to be started or finished: what the scheduler picks up at start-up."""
     rows = await session.scalars(select(Campaign).where(Campaign.status.in_(OPEN_STATUSES)).order_by(Campaign.id))
     return [CampaignView.of(row) for row in rows]
+
+
+async def running_campaigns(session: AsyncSession) -> list[int]:
+    """The campaigns being delivered now, by whichever process started them."""
+    rows = await session.scalars(select(Campaign.id).where(Campaign.status == CampaignStatus.RUNNING))
+    return list(rows)
 
 
 async def progress(session: AsyncSession, campaign_ids: list[int]) -> dict[int, Progress]:

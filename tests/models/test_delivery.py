@@ -19,6 +19,7 @@ from models.campaigns.planning import (
 )
 from models.campaigns.queue import (
     Claimed,
+    Lease,
     Outcome,
     claim,
     due_page,
@@ -62,13 +63,22 @@ async def frozen(session: AsyncSession, programme: Programme, members: int) -> C
     return campaign
 
 
+def lease(now: datetime | None = None, owner: str = "process-a", seconds: float = 30) -> Lease:
+    return Lease(owner, (now or utcnow()) + timedelta(seconds=seconds))
+
+
 async def claim_next(
-    session: AsyncSession, programme: Programme, campaign: CampaignView, limit: int, now: datetime | None = None
+    session: AsyncSession,
+    programme: Programme,
+    campaign: CampaignView,
+    limit: int,
+    now: datetime | None = None,
+    held: Lease | None = None,
 ) -> list[Claimed]:
     moment = now or utcnow()
     page = await due_page(session, campaign.id, after=0, now=moment, limit=limit)
     async with step(session):
-        return await claim(session, programme, campaign, page, moment)
+        return await claim(session, programme, campaign, page, moment, held or lease(moment))
 
 
 async def statuses(session: AsyncSession, campaign_id: int) -> dict[int, str]:
@@ -161,10 +171,10 @@ class TestClaims:
         campaign = await frozen(session, programme, 3)
         page = await due_page(session, campaign.id, after=0, now=utcnow(), limit=10)
         async with step(session):
-            claimed = await claim(session, programme, campaign, page, utcnow())
+            claimed = await claim(session, programme, campaign, page, utcnow(), lease())
         assert [row.member_id for row in claimed] == [row.member_id for row in page]
         async with step(session):
-            assert await claim(session, programme, campaign, page, utcnow()) == []
+            assert await claim(session, programme, campaign, page, utcnow(), lease()) == []
         first, second, third = claimed
         async with step(session):
             await record(
@@ -223,7 +233,7 @@ class TestClaims:
         await forget(session, programme, forgot, utcnow())
         await session.execute(update(Member).where(Member.id == blocked).values(reachable=False))
         await session.commit()
-        claimed = await claim(session, programme, campaign, page, utcnow())
+        claimed = await claim(session, programme, campaign, page, utcnow(), lease())
         assert [row.member_id for row in claimed] == [stays]
         rows = await session.execute(
             select(CampaignRecipient.member_id, CampaignRecipient.status, CampaignRecipient.error).where(
@@ -248,7 +258,7 @@ class TestClaims:
         await accept_terms(session, renewed, accepted, utcnow())
         await refuse_terms(session, renewed, declined, utcnow())
         await session.commit()
-        claimed = await claim(session, renewed, campaign, page, utcnow())
+        claimed = await claim(session, renewed, campaign, page, utcnow(), lease())
         assert [row.member_id for row in claimed] == [accepted]
         rows = await statuses(session, campaign.id)
         assert rows[declined] == rows[silent] == RecipientStatus.SKIPPED
@@ -273,7 +283,7 @@ class TestClaims:
             await freeze_audience(session, capped, campaign)
         page = await due_page(session, campaign.id, after=0, now=now, limit=5)
         async with step(session):
-            assert await claim(session, capped, campaign, page, now) == []
+            assert await claim(session, capped, campaign, page, now, lease()) == []
         state = await queue_state(session, campaign.id, now)
         assert not state.finished
         assert state.next_due == sent_at[0] + timedelta(days=7)
@@ -304,7 +314,7 @@ class TestClaims:
         async with step(session):
             await claim_next(session, programme, campaign, 2)
         async with step(session):
-            assert await recover_interrupted(session) == 2
+            assert await recover_interrupted(session, utcnow() + timedelta(seconds=31)) == 2
         counts = (await progress(session, [campaign.id]))[campaign.id]
         assert counts[RecipientStatus.UNKNOWN] == 2
         remaining = await due_page(session, campaign.id, after=0, now=utcnow(), limit=10)
