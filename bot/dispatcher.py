@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from aiogram import Dispatcher
-from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import DisabledEventIsolation, MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.metrics import UpdateMetrics
 from bot.middlewares import (
     HUMAN_PACE,
     ContextMiddleware,
@@ -48,6 +49,7 @@ def build_dispatcher(
     campaigns: CampaignTimetable,
     cards: CardSigner,
     storage: BaseStorage | None = None,
+    isolation: BaseEventIsolation | None = None,
     flood: FloodLimit = HUMAN_PACE,
     wake_outbox: Callable[[], None] = lambda: None,
 ) -> Dispatcher:
@@ -55,6 +57,7 @@ def build_dispatcher(
     sales_desk = SalesDesk(sessionmaker, programme, cards)
     dispatcher = Dispatcher(
         storage=storage or MemoryStorage(),
+        events_isolation=isolation or DisabledEventIsolation(),
         owners=settings.admin_ids,  # handlers get the owners' ids, not the whole configuration
         programme=programme,
         sessionmaker=sessionmaker,
@@ -64,6 +67,8 @@ def build_dispatcher(
         sales_desk=sales_desk,
     )
     dispatcher.shutdown.register(sales_desk.close)
+    # Outermost, so that every update is counted and timed, whatever the next ones make of it.
+    dispatcher.update.outer_middleware(UpdateMetrics())
     # Before anything reads or writes: groups and channels see nothing, and nothing of theirs is recorded.
     dispatcher.update.outer_middleware(PrivateChatsOnly(texts))
     dispatcher.update.outer_middleware(ThrottleMiddleware(texts, flood, staff_check(sessionmaker, settings.admin_ids)))

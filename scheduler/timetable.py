@@ -2,6 +2,9 @@
 
 At start-up every open campaign is read back: running ones resume at once (rows caught mid-send become
 `unknown` first), scheduled ones get a job with an explicit id, so a restart neither loses nor repeats anything.
+
+With several processes, campaign start times are the leader's (see `bot.leadership`): a campaign a manager creates
+on another process is left in the database, and the leader's sweep picks it up within `SWEEP_SECONDS`.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ log = logging.getLogger(__name__)
 
 # A campaign this close to its time is started at once rather than through the scheduler.
 DUE_MARGIN = timedelta(seconds=1)
+SWEEP_SECONDS = 2
+SWEEP_JOB = {"id": "campaign-sweep", "replace_existing": True, "coalesce": True, "max_instances": 1}
 
 
 def job_id(campaign_id: int) -> str:
@@ -39,6 +44,7 @@ class CampaignRunner:
         self.scheduler = scheduler
         self.delivery = DeliveryEngine(context)
         self.automations = Automations(context, scheduler, self.delivery)
+        self.leading = True  # a lone process leads; `bot.app` says otherwise while it follows
 
     async def start(self) -> None:
         """Pick up where the last run stopped: recover interrupted sends, resume and schedule open campaigns."""
@@ -51,9 +57,17 @@ class CampaignRunner:
             self.schedule(campaign)
         await self.automations.start()
 
+    async def sweep(self) -> None:
+        """Schedule every open campaign: those created on other processes since the last sweep start here."""
+        async with transaction(self.context.sessionmaker) as session:
+            campaigns = await open_campaigns(session)
+        for campaign in campaigns:
+            self.schedule(campaign)
+
     def schedule(self, campaign: CampaignView) -> None:
-        """Deliver now if due (or already running), else at its time; calling again for a campaign is harmless."""
-        if campaign.status not in (CampaignStatus.SCHEDULED, CampaignStatus.RUNNING):
+        """Deliver now if due (or already running), else at its time; calling again for a campaign is harmless. A
+        follower does neither: the leader's sweep finds the campaign in the database."""
+        if not self.leading or campaign.status not in (CampaignStatus.SCHEDULED, CampaignStatus.RUNNING):
             return
         if campaign.status == CampaignStatus.RUNNING or campaign.send_at <= utcnow() + DUE_MARGIN:
             self._forget_job(campaign.id)
