@@ -24,8 +24,9 @@ from bot.dispatcher import build_dispatcher
 from bot.health import Health, schema_head
 from bot.leadership import Leadership
 from bot.metrics import LEADER
-from bot.middlewares import HUMAN_PACE, FloodLimit, SettleBeforeSending
+from bot.middlewares import SettleBeforeSending
 from bot.settings import Settings
+from bot.throttle import HUMAN_PACE, FloodLimit, MemoryBuckets, RedisBuckets
 from handlers.commands import publish_customer_commands
 from handlers.i18n import Texts
 from handlers.staff.appointments import publish_all_staff_menus
@@ -39,6 +40,9 @@ from scheduler.timetable import SWEEP_JOB, SWEEP_SECONDS, CampaignRunner
 
 log = logging.getLogger(__name__)
 UPDATES_GRACE_SECONDS = 10
+# A user's lock in Redis: freed after a minute if its holder died; a waiting update checks every 20 ms (a cashier's
+# sales queue behind each other).
+USER_LOCK = {"timeout": 60, "sleep": 0.02}
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -59,7 +63,7 @@ def fsm_storage(redis: Redis | None) -> BaseStorage:
 def event_isolation(redis: Redis | None) -> BaseEventIsolation:
     """One user's updates are handled one at a time, across processes, when several serve the bot (a lock in Redis
     per chat and user); one process handles them as they come, as before."""
-    return DisabledEventIsolation() if redis is None else RedisEventIsolation(redis)
+    return DisabledEventIsolation() if redis is None else RedisEventIsolation(redis, lock_kwargs=USER_LOCK)
 
 
 @dataclass
@@ -99,6 +103,7 @@ class App:
             cards=self.cards,
             flood=self.flood,
             storage=fsm_storage(self.redis),
+            buckets=MemoryBuckets() if self.redis is None else RedisBuckets(self.redis),
             isolation=event_isolation(self.redis),
             wake_outbox=self.outbox.wake,
         )

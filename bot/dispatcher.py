@@ -10,16 +10,9 @@ from aiogram.fsm.storage.memory import DisabledEventIsolation, MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.metrics import UpdateMetrics
-from bot.middlewares import (
-    HUMAN_PACE,
-    ContextMiddleware,
-    FloodLimit,
-    IsStaff,
-    PrivateChatsOnly,
-    ThrottleMiddleware,
-    UnitOfWorkMiddleware,
-)
+from bot.middlewares import ContextMiddleware, PrivateChatsOnly, UnitOfWorkMiddleware
 from bot.settings import Settings
+from bot.throttle import HUMAN_PACE, Buckets, FloodLimit, IsStaff, ThrottleMiddleware
 from handlers import build_router
 from handlers.i18n import Texts
 from handlers.ports import CampaignTimetable
@@ -51,6 +44,7 @@ def build_dispatcher(
     storage: BaseStorage | None = None,
     isolation: BaseEventIsolation | None = None,
     flood: FloodLimit = HUMAN_PACE,
+    buckets: Buckets | None = None,
     wake_outbox: Callable[[], None] = lambda: None,
 ) -> Dispatcher:
     """Everything a handler may ask for by name is put into the dispatcher's workflow data here."""
@@ -71,7 +65,8 @@ def build_dispatcher(
     dispatcher.update.outer_middleware(UpdateMetrics())
     # Before anything reads or writes: groups and channels see nothing, and nothing of theirs is recorded.
     dispatcher.update.outer_middleware(PrivateChatsOnly(texts))
-    dispatcher.update.outer_middleware(ThrottleMiddleware(texts, flood, staff_check(sessionmaker, settings.admin_ids)))
+    is_staff = staff_check(sessionmaker, settings.admin_ids)
+    dispatcher.update.outer_middleware(ThrottleMiddleware(texts, flood, is_staff, buckets))
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(sessionmaker, wake_outbox))
     dispatcher.update.outer_middleware(ContextMiddleware(texts, settings.admin_ids))
     dispatcher.include_router(build_router(texts))

@@ -13,7 +13,7 @@ from aiogram.types import TelegramObject, Update
 from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.middlewares import Handler
+from bot.throttle import Handler
 from models.campaigns.planning import queue_depth
 from models.core import outbox
 from models.core.uow import UnitOfWork

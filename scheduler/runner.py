@@ -2,7 +2,8 @@
 
 Only the leader (see `bot.leadership`) starts this scheduler. Each daily job claims its business day in
 `models.core.job_runs` before it runs, so it runs once a day however many processes there are, and `catch_up`
-runs, once, a job whose time passed while no process was leading.
+(when a process is elected, and every CATCH_UP_SECONDS) runs, once, a job whose time passed while no process was
+leading.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ DAILY_JOBS: tuple[DailyJob, ...] = (
     DailyJob("analytics", time(3, 30), nightly_analytics.nightly_analytics),
 )
 CHECKPOINT_SECONDS = 1
+# How often the leader looks for a daily run that was missed (its time passed while no process led, or the clock
+# jumped): three small reads.
+CATCH_UP_SECONDS = 10
 
 
 async def run_daily(job: DailyJob, context: JobContext, day: date | None = None) -> bool:
@@ -90,6 +94,15 @@ def build_scheduler(context: JobContext, jobs: tuple[DailyJob, ...] = DAILY_JOBS
             misfire_grace_time=3600,
             max_instances=1,
         )
+    scheduler.add_job(
+        catch_up,
+        IntervalTrigger(seconds=CATCH_UP_SECONDS),
+        id="catch-up",
+        args=[context, jobs],
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+    )
     scheduler.add_job(
         housekeeping.checkpoint,
         IntervalTrigger(seconds=CHECKPOINT_SECONDS),
