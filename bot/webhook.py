@@ -22,12 +22,14 @@ from aiogram.types import Update
 from aiohttp import web
 from pydantic import ValidationError
 
+from bot.health import Health, add_health_routes
 from bot.settings import Settings
 from handlers.errors import trace
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_DEPTH = 32  # a real update nests under ten levels (a callback's message, its reply, its keyboard, a button)
 INT64 = range(-(2**63), 2**63)
+SHUTDOWN_SECONDS = 20  # an update still being handled at a stop gets this long to finish
 log = logging.getLogger(__name__)
 
 
@@ -87,21 +89,30 @@ class UpdateEndpoint:
         return web.Response()
 
 
-def web_app(endpoint: UpdateEndpoint, webhook_url: str) -> web.Application:
-    """The aiohttp application serving the path of WEBHOOK_URL."""
+def web_app(endpoint: UpdateEndpoint, webhook_url: str, health: Health) -> web.Application:
+    """The aiohttp application serving the path of WEBHOOK_URL, and the health endpoints."""
     app = web.Application()
     app.router.add_post(urlsplit(webhook_url).path or "/", endpoint.handle)
+    add_health_routes(app, health)
     return app
 
 
-async def serve(dispatcher: Dispatcher, bot: Bot, settings: Settings) -> None:
-    """Listen on WEBHOOK_HOST:WEBHOOK_PORT, register the webhook with Telegram, and serve until cancelled."""
+async def serve(dispatcher: Dispatcher, bot: Bot, settings: Settings, health: Health) -> None:
+    """Listen on WEBHOOK_HOST:WEBHOOK_PORT, register the webhook with Telegram, and serve until cancelled.
+
+    When cancelled (SIGTERM) the port closes first, so that a load balancer sends new updates to the other
+    processes, and updates being handled finish (within SHUTDOWN_SECONDS) before the dispatcher shuts down."""
     # Settings insists on both in webhook mode.
     assert settings.webhook_url is not None
     assert settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
     endpoint = UpdateEndpoint(dispatcher, bot, secret)
-    runner = web.AppRunner(web_app(endpoint, settings.webhook_url), access_log=None, handle_signals=False)
+    runner = web.AppRunner(
+        web_app(endpoint, settings.webhook_url, health),
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=SHUTDOWN_SECONDS,
+    )
     await runner.setup()
     # The same data polling gives to startup and shutdown hooks.
     hook_data = {"dispatcher": dispatcher, "bots": [bot], **dispatcher.workflow_data}

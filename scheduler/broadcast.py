@@ -100,8 +100,8 @@ def process_name() -> str:
 
 def pace_for(context: JobContext) -> Pace:
     """One pace for the whole bot: in Redis when several processes share it, in this process otherwise."""
-    if context.redis_url:
-        return SharedPace.from_url(context.broadcast_rate, context.redis_url)
+    if context.redis is not None:
+        return SharedPace(context.broadcast_rate, context.redis)
     return LocalPace(context.broadcast_rate)
 
 
@@ -151,7 +151,6 @@ class DeliveryEngine:
         """Stop every delivery for shutdown: unsent claims go back to the queue for the next start."""
         self._closed = True
         await asyncio.gather(*(self._stop(campaign_id, RecipientStatus.PENDING) for campaign_id in list(self._tasks)))
-        await self.pace.close()
 
     def lease(self) -> Lease:
         """A claim by this process, from now."""

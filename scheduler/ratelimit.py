@@ -84,9 +84,6 @@ class Pace(ABC):
         while (left := await self.paused_for()) > 0:  # noqa: ASYNC110 - the pause may live in another process
             await asyncio.sleep(left)
 
-    async def close(self) -> None:  # noqa: B027 - most paces hold nothing
-        """Let go of whatever the pace holds (a connection)."""
-
 
 class LocalPace(Pace):
     """The pace kept in this process's memory: for one process, or SQLite."""

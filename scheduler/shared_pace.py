@@ -82,7 +82,7 @@ return math.max(0, math.ceil(tonumber(redis.call('GET', KEYS[1]) or '0') - now))
 
 
 class SharedPace(Pace):
-    """The pace of every process that points at the same Redis (and key prefix)."""
+    """The pace of every process that points at the same Redis (and key prefix); the client is the caller's."""
 
     def __init__(self, rate: float, redis: Redis, *, prefix: str = KEY_PREFIX) -> None:
         super().__init__(rate)
@@ -91,10 +91,6 @@ class SharedPace(Pace):
         self._take_script = redis.register_script(_TAKE)
         self._pause_script = redis.register_script(_PAUSE)
         self._paused_script = redis.register_script(_PAUSED_FOR)
-
-    @classmethod
-    def from_url(cls, rate: float, url: str, *, prefix: str = KEY_PREFIX) -> SharedPace:
-        return cls(rate, Redis.from_url(url), prefix=prefix)
 
     async def _take(self, wanted: int) -> Grant:
         arguments = [self.interval * MICRO, CATCH_UP * MICRO, self.window * MICRO, self.per_window, wanted]
@@ -106,6 +102,3 @@ class SharedPace(Pace):
 
     async def pause(self, seconds: float) -> None:
         await self._pause_script(keys=self._keys[:2], args=[seconds * MICRO])
-
-    async def close(self) -> None:
-        await self.redis.aclose()

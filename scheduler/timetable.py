@@ -2,8 +2,12 @@
 
 At start-up every open campaign is read back: running ones resume at once (rows caught mid-send by a process that
 died become `unknown` first), scheduled ones get a job with an explicit id, so a restart neither loses nor repeats
-anything. Afterwards the runner keeps looking for running campaigns it is not delivering (started by another
-process of the bot, or stopped here by an error) and joins them, so that every process sends its share.
+anything.
+
+With several processes, campaign start times are the leader's (see `bot.leadership`): a campaign a manager creates
+on another process is left in the database, and the leader's sweep picks it up within `SWEEP_SECONDS`. Delivering
+is everyone's: every process keeps looking for running campaigns it is not delivering (started by the leader, or
+stopped here by an error) and joins them, so that each sends its share at the one shared pace.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ log = logging.getLogger(__name__)
 # A campaign this close to its time is started at once rather than through the scheduler.
 DUE_MARGIN = timedelta(seconds=1)
 JOIN_EVERY = 2.0  # seconds between looks for running campaigns this process does not deliver
+SWEEP_SECONDS = 2
+SWEEP_JOB = {"id": "campaign-sweep", "replace_existing": True, "coalesce": True, "max_instances": 1}
 
 
 def job_id(campaign_id: int) -> str:
@@ -51,11 +57,12 @@ class CampaignRunner:
         self.scheduler = scheduler
         self.delivery = DeliveryEngine(context)
         self.automations = Automations(context, scheduler, self.delivery)
+        self.leading = True  # a lone process leads; `bot.app` says otherwise while it follows
         self._joining: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Pick up where the last run stopped: recover sends interrupted by a process that died, resume and schedule
-        open campaigns, then keep joining campaigns other processes start."""
+        """Pick up where the last run stopped (the leader does, once elected): recover sends interrupted by a process
+        that died, resume and schedule open campaigns."""
         async with transaction(self.context.sessionmaker) as session:
             unknown = await recover_interrupted(session, utcnow())
             campaigns = await open_campaigns(session)
@@ -65,7 +72,11 @@ class CampaignRunner:
         for campaign in campaigns:
             self.schedule(campaign)
         await self.automations.start()
-        self._joining = asyncio.create_task(self._join_running(), name="join-running-campaigns")
+
+    def join_running(self) -> None:
+        """Every process, leader or not: deliver a share of each running campaign, from now until `stop`."""
+        if self._joining is None:
+            self._joining = asyncio.create_task(self._join_running(), name="join-running-campaigns")
 
     async def _join_running(self) -> None:
         while True:
@@ -79,9 +90,17 @@ class CampaignRunner:
             for campaign_id in set(running) - set(self.delivery.running()):
                 self.delivery.start(campaign_id)
 
+    async def sweep(self) -> None:
+        """Schedule every open campaign: those created on other processes since the last sweep start here."""
+        async with transaction(self.context.sessionmaker) as session:
+            campaigns = await open_campaigns(session)
+        for campaign in campaigns:
+            self.schedule(campaign)
+
     def schedule(self, campaign: CampaignView) -> None:
-        """Deliver now if due (or already running), else at its time; calling again for a campaign is harmless."""
-        if campaign.status not in (CampaignStatus.SCHEDULED, CampaignStatus.RUNNING):
+        """Deliver now if due (or already running), else at its time; calling again for a campaign is harmless. A
+        follower does neither: the leader's sweep finds the campaign in the database."""
+        if not self.leading or campaign.status not in (CampaignStatus.SCHEDULED, CampaignStatus.RUNNING):
             return
         if campaign.status == CampaignStatus.RUNNING or campaign.send_at <= utcnow() + DUE_MARGIN:
             self._forget_job(campaign.id)

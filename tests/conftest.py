@@ -8,6 +8,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,11 +85,11 @@ def db_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseTe
     asyncio.run(_pg_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-@pytest.fixture
-async def database_url(db_template: DatabaseTemplate, tmp_path: Path) -> AsyncIterator[str]:
-    """A fresh, migrated database for one test."""
+@asynccontextmanager
+async def database_copy(db_template: DatabaseTemplate, directory: Path) -> AsyncIterator[str]:
+    """A fresh, migrated database (a copy of the template), dropped on exit."""
     if not db_template.is_postgres:
-        target = tmp_path / "loyalty.db"
+        target = directory / "loyalty.db"
         shutil.copyfile(db_template.source, target)
         yield f"sqlite+aiosqlite:///{target}"
         return
@@ -97,6 +98,13 @@ async def database_url(db_template: DatabaseTemplate, tmp_path: Path) -> AsyncIt
     await _pg_admin(db_template.source, f'CREATE DATABASE "{name}" TEMPLATE "{template.database}"')
     yield template.set(database=name).render_as_string(hide_password=False)
     await _pg_admin(db_template.source, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def database_url(db_template: DatabaseTemplate, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, migrated database for one test."""
+    async with database_copy(db_template, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

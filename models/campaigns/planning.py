@@ -425,3 +425,14 @@ async def recent_campaigns(session: AsyncSession, limit: int = 15) -> list[Campa
     rows = list(await session.scalars(select(Campaign).order_by(Campaign.id.desc()).limit(limit)))
     by_id = await progress(session, [row.id for row in rows])
     return [CampaignSummary(CampaignView.of(row), by_id[row.id]) for row in rows]
+
+
+async def queue_depth(session: AsyncSession) -> int:
+    """Messages of running campaigns still waiting for their turn (or for quiet hours): what delivery has ahead."""
+    running = select(Campaign.id).where(Campaign.status == CampaignStatus.RUNNING)
+    waiting = (
+        select(func.count())
+        .select_from(CampaignRecipient)
+        .where(CampaignRecipient.status == RecipientStatus.PENDING, CampaignRecipient.campaign_id.in_(running))
+    )
+    return int(await session.scalar(waiting) or 0)

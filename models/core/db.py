@@ -8,7 +8,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -85,8 +85,15 @@ def alembic_config() -> Config:
     return config
 
 
+# PostgreSQL advisory lock keys (one number space per database): who migrates, and who leads (`bot.leadership`).
+MIGRATION_LOCK = 0x4C6F79616C01
+LEADER_LOCK = 0x4C6F79616C02
+
+
 async def migrate(engine: AsyncEngine) -> None:
-    """Bring the schema up to date over the engine's own connection (the database may be a fresh file)."""
+    """Bring the schema up to date over the engine's own connection (the database may be a fresh file). On
+    PostgreSQL several processes may start at once: one migrates while the others wait on a lock held to the end of
+    its transaction, then find the schema current."""
 
     def upgrade(connection: Connection) -> None:
         config = alembic_config()
@@ -94,4 +101,6 @@ async def migrate(engine: AsyncEngine) -> None:
         command.upgrade(config, "head")
 
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         await connection.run_sync(upgrade)

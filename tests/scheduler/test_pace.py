@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from redis.asyncio import Redis
 
 from scheduler.ratelimit import LocalPace, Pace
 from scheduler.shared_pace import SharedPace
@@ -27,10 +28,10 @@ MEASURED = RATE * 1.05
 async def shared(redis_url: str) -> AsyncIterator[list[Pace]]:
     """Three paces on one Redis key, as three processes of one bot hold them, each with its own connection."""
     prefix = f"test:{uuid.uuid4().hex}"
-    paces: list[Pace] = [SharedPace.from_url(RATE, redis_url, prefix=prefix) for _ in range(PROCESSES)]
-    yield paces
-    for pace in paces:
-        await pace.close()
+    clients = [Redis.from_url(redis_url) for _ in range(PROCESSES)]
+    yield [SharedPace(RATE, client, prefix=prefix) for client in clients]
+    for client in clients:
+        await client.aclose()
 
 
 async def send_for(paces: list[Pace], seconds: float, wanted: int) -> list[float]:
@@ -103,11 +104,11 @@ class TestSharedThroughRedis:
         assert await shared[2].paused_for() > 1.8
 
     async def test_separate_bots_keep_separate_paces(self, redis_url: str) -> None:
-        one = SharedPace.from_url(10, redis_url, prefix=f"test:{uuid.uuid4().hex}")
-        other = SharedPace.from_url(10, redis_url, prefix=f"test:{uuid.uuid4().hex}")
+        client = Redis.from_url(redis_url)
+        one = SharedPace(10, client, prefix=f"test:{uuid.uuid4().hex}")
+        other = SharedPace(10, client, prefix=f"test:{uuid.uuid4().hex}")
         try:
             await one.pause(5)
             assert await other.paused_for() == 0
         finally:
-            await one.close()
-            await other.close()
+            await client.aclose()
