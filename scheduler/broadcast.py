@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import math
 import os
 import socket
 import uuid
@@ -64,8 +65,11 @@ TOO_MANY_REQUESTS = "429"  # the sends counter's outcome for Telegram's "retry a
 
 PAGE = 500  # queue rows read at once
 MAX_CLAIM = 100  # rows claimed in one transaction at the highest rates
-IN_FLIGHT = 64  # messages waiting for Telegram's answer at once, all campaigns together
+IN_FLIGHT = 64  # messages waiting for Telegram's answer at once, all campaigns together, at the highest rates
+IN_FLIGHT_SECONDS = 0.1  # below that, a tenth of a second's worth: enough to keep the pace, and what a stall at
+# Telegram's end lets pile up and arrive at once stays small
 MAX_GRANT = 16  # sends asked of the pace at once
+AHEAD = 2  # claims kept ready ahead of the sending, so that it never waits for the database
 LEASE = timedelta(seconds=30)  # how long a claim holds if its process stops renewing it (it died)
 RENEW_EVERY = 10.0  # seconds between renewals of the lease on the rows being sent
 FLUSH_EVERY = 0.2  # seconds between writes of outcomes (what a crash can leave unknown)
@@ -108,11 +112,13 @@ def pace_for(context: JobContext) -> Pace:
 class DeliveryEngine:
     """Runs one delivery per running campaign; they share the pace and the cap on messages in flight."""
 
-    def __init__(self, context: JobContext, *, in_flight: int = IN_FLIGHT, pace: Pace | None = None) -> None:
+    def __init__(self, context: JobContext, *, in_flight: int | None = None, pace: Pace | None = None) -> None:
         self.context = context
         rate = context.broadcast_rate
         self.pace = pace or pace_for(context)
         self.owner = process_name()
+        if in_flight is None:
+            in_flight = max(4, min(IN_FLIGHT, math.ceil(rate * IN_FLIGHT_SECONDS)))
         self.slots = asyncio.Semaphore(in_flight)
         # At low rates a crash leaves at most a message or two claimed but unsent; at high rates claims are batched.
         self.claim_size = max(1, min(MAX_CLAIM, int(rate / 10)))
@@ -274,7 +280,7 @@ class CampaignDelivery:
             if page:
                 after = page[-1].id
                 for chunk in _chunks(page, engine.claim_size):
-                    await self._until(lambda: len(self._undispatched) < engine.claim_size)
+                    await self._until(lambda: len(self._undispatched) < AHEAD * engine.claim_size)
                     await self._wait(engine.pace.wait_unpaused())
                     await self._wait_for_quiet_hours()
                     async with transaction(context.sessionmaker) as session:

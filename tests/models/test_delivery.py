@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.campaigns.automations import campaign_audience, todays_campaign
 from models.campaigns.planning import (
@@ -28,11 +29,13 @@ from models.campaigns.queue import (
     quiet_until,
     record,
     recover_interrupted,
+    renew_lease,
     start_campaign,
 )
 from models.core import clock
 from models.core.base import utcnow
 from models.core.programme import Automation, FrequencyCap, LocalText, Marketing, Programme, QuietHours
+from models.core.uow import transaction
 from models.members.consent import accept_terms, refuse_terms
 from models.members.privacy import forget
 from models.members.registry import Member, set_marketing_consent
@@ -319,6 +322,80 @@ class TestClaims:
         assert counts[RecipientStatus.UNKNOWN] == 2
         remaining = await due_page(session, campaign.id, after=0, now=utcnow(), limit=10)
         assert len(remaining) == 1
+
+
+class TestLeases:
+    """Several processes deliver one campaign: each claims rows under its own lease, and only the rows of a process
+    that stopped renewing its lease (it died) are ever taken for lost."""
+
+    async def test_a_starting_process_leaves_alone_the_rows_a_live_process_is_sending(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        campaign = await frozen(session, no_limits(programme), 3)
+        now = utcnow()
+        await claim_next(session, no_limits(programme), campaign, 2, now, lease(now, "process-a"))
+        async with step(session):
+            assert await recover_interrupted(session, now + timedelta(seconds=29)) == 0
+        assert (await progress(session, [campaign.id]))[campaign.id][RecipientStatus.SENDING] == 2
+
+    async def test_rows_of_a_process_that_stopped_renewing_become_unknown(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        programme = no_limits(programme)
+        campaign = await frozen(session, programme, 4)
+        now = utcnow()
+        await claim_next(session, programme, campaign, 2, now, lease(now, "process-a"))
+        await claim_next(session, programme, campaign, 2, now, lease(now, "process-b"))
+        async with step(session):
+            await renew_lease(session, campaign.id, lease(now, "process-b", seconds=60))
+        async with step(session):
+            assert await recover_interrupted(session, now + timedelta(seconds=45)) == 2
+        counts = (await progress(session, [campaign.id]))[campaign.id]
+        assert (counts[RecipientStatus.UNKNOWN], counts[RecipientStatus.SENDING]) == (2, 2)
+        owners = await session.scalars(
+            select(CampaignRecipient.claimed_by).where(CampaignRecipient.status == RecipientStatus.SENDING)
+        )
+        assert set(owners) == {"process-b"}
+
+    async def test_the_campaign_waits_for_another_process_s_rows_then_finishes_once(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        programme = no_limits(programme)
+        campaign = await frozen(session, programme, 2)
+        now = utcnow()
+        claimed = await claim_next(session, programme, campaign, 1, now, lease(now, "process-a"))
+        [mine] = await claim_next(session, programme, campaign, 1, now, lease(now, "process-b"))
+        async with step(session):
+            await record(session, [Outcome(mine.id, mine.member_id, RecipientStatus.SENT, message_id=1)])
+        async with step(session):
+            state = await queue_state(session, campaign.id, now)
+        assert not state.finished
+        assert state.next_due == now + timedelta(seconds=30)  # when process-a's lease runs out
+        async with step(session):
+            state = await queue_state(session, campaign.id, now + timedelta(seconds=31))
+        assert (state.finished, state.finished_here) == (True, True)
+        async with step(session):
+            again = await queue_state(session, campaign.id, now + timedelta(seconds=32))
+        assert (again.finished, again.finished_here) == (True, False)
+        counts = (await progress(session, [campaign.id]))[campaign.id]
+        assert counts[RecipientStatus.UNKNOWN] == len(claimed) == 1
+
+    async def test_two_processes_claiming_the_same_page_never_share_a_row(
+        self, sessionmaker: async_sessionmaker[AsyncSession], programme: Programme
+    ) -> None:
+        programme = no_limits(programme)
+        async with sessionmaker() as session:
+            campaign = await frozen(session, programme, 40)
+            page = await due_page(session, campaign.id, after=0, now=utcnow(), limit=40)
+
+        async def one_process(owner: str) -> list[int]:
+            async with transaction(sessionmaker) as session:
+                claimed = await claim(session, programme, campaign, page, utcnow(), lease(owner=owner))
+            return [row.id for row in claimed]
+
+        first, second = await asyncio.gather(one_process("process-a"), one_process("process-b"))
+        assert not set(first) & set(second)
+        assert len(first) + len(second) == 40
 
 
 class TestQuietHours:

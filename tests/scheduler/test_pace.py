@@ -65,7 +65,7 @@ class TestOneProcess:
     async def test_a_busy_caller_keeps_close_to_the_rate(self) -> None:
         granted = await send_for([LocalPace(RATE)], 2.0, wanted=8)
         assert busiest_second(granted) <= RATE  # stamped by the very clock the pace reads
-        assert len(granted) >= 0.9 * RATE * 2
+        assert len(granted) >= 0.8 * RATE * 2
 
     async def test_a_pause_holds_every_caller(self) -> None:
         pace = LocalPace(1_000)
@@ -85,7 +85,7 @@ class TestSharedThroughRedis:
     async def test_one_at_a_time_they_share_it_too(self, shared: list[Pace]) -> None:
         granted = await send_for(shared, 2.0, wanted=1)
         assert busiest_second(granted) <= MEASURED
-        assert len(granted) >= 0.9 * RATE * 2
+        assert len(granted) >= 0.8 * RATE * 2
 
     async def test_a_429_seen_by_one_process_pauses_all_of_them(self, shared: list[Pace]) -> None:
         first, *others = shared
