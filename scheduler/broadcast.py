@@ -69,7 +69,7 @@ IN_FLIGHT = 64  # messages waiting for Telegram's answer at once, all campaigns 
 IN_FLIGHT_SECONDS = 0.1  # below that, a tenth of a second's worth: enough to keep the pace, and what a stall at
 # Telegram's end lets pile up and arrive at once stays small
 MAX_GRANT = 16  # sends asked of the pace at once
-AHEAD = 2  # claims kept ready ahead of the sending, so that it never waits for the database
+AHEAD = 1  # claims kept ready ahead of the sending, so that it never waits for the database
 LEASE = timedelta(seconds=30)  # how long a claim holds if its process stops renewing it (it died)
 RENEW_EVERY = 10.0  # seconds between renewals of the lease on the rows being sent
 FLUSH_EVERY = 0.2  # seconds between writes of outcomes (what a crash can leave unknown)
