@@ -1,7 +1,8 @@
 """Memory of one bot process: idle after start-up, and at its peak after work (RSS and VmHWM from /proc).
 
 `.venv/bin/python -m bench.memory` starts `python -m bot` (polling the fake Bot API server, which runs here, on a
-fresh SQLite file with `--members` members who agreed to marketing), then reports:
+fresh SQLite file, to which `--members` members who agreed to marketing are added once it has started), then
+reports:
 - idle: VmRSS a few seconds after "bot started", before any update;
 - after a campaign to every member at BROADCAST_RATE=1000, as a manager sends it (`/campaign all now | ...`);
 - after `/campaign_stats` of that campaign, which draws its chart (the only user of matplotlib and numpy);
@@ -20,7 +21,7 @@ import time
 from pathlib import Path
 
 from bot.sandbox.telegram import FakeTelegram
-from models.core.db import create_engine, create_sessionmaker, migrate
+from models.core.db import create_engine, create_sessionmaker
 from tests.support.app import OWNER
 from tests.support.audiences import add_members, programme_file
 from tests.support.paths import ROOT
@@ -40,8 +41,8 @@ def memory_mb(pid: int) -> dict[str, float]:
 
 
 async def seeded(database_url: str, members: int) -> None:
+    """Members written straight into the database that the bot has just migrated (to its own schema)."""
     engine = create_engine(database_url)
-    await migrate(engine)
     async with create_sessionmaker(engine)() as session:
         await add_members(session, members)
     await engine.dispose()
@@ -63,7 +64,6 @@ def report(step: str, pid: int) -> None:
 async def main(arguments: argparse.Namespace) -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-memory-"))
     database_url = f"sqlite+aiosqlite:///{folder / 'bench.db'}"
-    await seeded(database_url, arguments.members)
     log = folder / "bot.log"
     async with FakeTelegram() as telegram:
         environment = {
@@ -82,6 +82,7 @@ async def main(arguments: argparse.Namespace) -> None:
             )
         try:
             await until_logged(log, "bot started", 180)
+            await seeded(database_url, arguments.members)
             await asyncio.sleep(IDLE_SECONDS)
             report("idle, after start-up", bot.pid)
             mark = len(telegram.sent)
