@@ -225,6 +225,7 @@ class CampaignDelivery:
             return
         flusher = asyncio.create_task(self._flush_periodically())
         dispatcher = asyncio.create_task(self._dispatch(campaign))
+        dispatcher.add_done_callback(self._stop_if_failed)
         finished_here = False
         try:
             finished_here = await self._deliver(campaign)
@@ -233,8 +234,13 @@ class CampaignDelivery:
         finally:
             # Whether finished or stopped: unsent claims are handed back, answers awaited, everything stored.
             dispatcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError, _Stopped):
+            failure: Exception | None = None
+            try:
                 await dispatcher
+            except (asyncio.CancelledError, _Stopped):
+                pass
+            except Exception as error:  # the pace's Redis unreachable, say: raised once everything is stored
+                failure = error
             self._outcomes.extend(Outcome(row.id, row.member_id, self.release_as) for row in self._undispatched)
             self._undispatched.clear()
             await self._drain()
@@ -242,8 +248,15 @@ class CampaignDelivery:
             self._flush_now.set()
             await flusher
             await self._flush()
+            if failure is not None:
+                raise failure
         if finished_here:
             await self._report(campaign)
+
+    def _stop_if_failed(self, dispatcher: asyncio.Task[None]) -> None:
+        """The dispatcher failed (the pace's Redis did not answer): stop claiming; the rest resumes later."""
+        if not dispatcher.cancelled() and dispatcher.exception() is not None:
+            self.stop(RecipientStatus.PENDING)
 
     async def _begin(self) -> CampaignView | None:
         """Start the campaign if its time came, and freeze its audience (resuming a freeze cut short)."""
