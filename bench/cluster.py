@@ -31,8 +31,8 @@ from models.core.base import utcnow
 from models.core.db import create_engine, create_sessionmaker, migrate
 from models.core.programme import load_programme
 from models.core.uow import transaction
-from models.members.enrolment import enrol
 from models.members.numbers import shown
+from models.membership.enrolment import enrol
 from tests.support.cluster import Cluster, running_cluster
 from tests.support.paths import SAMPLE_PROGRAMME
 from tests.support.redis import redis_server
