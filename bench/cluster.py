@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from sqlalchemy.engine import make_url
 
 from bench.updates import command_update
@@ -34,6 +33,7 @@ from models.core.uow import transaction
 from models.members.numbers import shown
 from models.membership.enrolment import enrol
 from tests.support.cluster import Cluster, running_cluster
+from tests.support.databases import pg_admin
 from tests.support.paths import SAMPLE_PROGRAMME
 from tests.support.redis import redis_server
 
@@ -61,19 +61,10 @@ class Result:
         return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
 
 
-async def _admin(url: str, statement: str) -> None:
-    admin = make_url(url).set(drivername="postgresql", database="postgres")
-    connection = await asyncpg.connect(admin.render_as_string(hide_password=False))
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 async def _database(url: str) -> str:
     """A fresh database with MEMBERS members; its URL."""
     name = f"loyalty_bench_{uuid.uuid4().hex[:8]}"
-    await _admin(url, f'CREATE DATABASE "{name}"')
+    await pg_admin(url, f'CREATE DATABASE "{name}"')
     fresh = make_url(url).set(database=name).render_as_string(hide_password=False)
     engine = create_engine(fresh)
     await migrate(engine)
@@ -134,7 +125,7 @@ async def measure(url: str, redis_url: str, processes: int, seconds: float) -> R
                 ) as cluster:
                     return await _load(cluster, seconds)
     finally:
-        await _admin(url, f'DROP DATABASE IF EXISTS "{make_url(database).database}" WITH (FORCE)')
+        await pg_admin(url, f'DROP DATABASE IF EXISTS "{make_url(database).database}" WITH (FORCE)')
 
 
 async def main(sizes: list[int], seconds: float) -> None:

@@ -31,9 +31,9 @@ from models.members.registry import Member
 from models.membership.enrolment import enrol
 from models.points.purchases import Purchase
 from scheduler.runner import DAILY_JOBS
-from tests.conftest import DatabaseTemplate, database_copy
 from tests.support.app import OWNER
 from tests.support.cluster import Cluster, running_cluster
+from tests.support.databases import DatabaseTemplate, database_copy
 
 pytestmark = [
     pytest.mark.skipif(
