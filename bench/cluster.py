@@ -51,6 +51,8 @@ class Result:
     updates: int
     seconds: float
     latencies: list[float]
+    bot_cpu: float  # CPU seconds the bot processes used while measured, all together
+    driver_cpu: float  # CPU seconds of this process (the clients and the fake Bot API) meanwhile
 
     @property
     def per_second(self) -> float:
@@ -96,12 +98,24 @@ def _mix(n: int) -> dict[str, Any]:
     return command_update(member, text, language="en", update_id=next(update_ids))
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def _load(cluster: Cluster, seconds: float) -> Result:
     """CONCURRENCY clients posting updates back to back; what finished after the warm-up counts."""
     counter = itertools.count()
     latencies: list[float] = []
     measuring_from = time.perf_counter() + WARM_UP_SECONDS
     until = measuring_from + seconds
+    pids = [bot.process.pid for bot in cluster.processes if bot.process is not None]
+    cpu_at_start: list[float] = []
+
+    async def mark_start() -> None:
+        await asyncio.sleep(WARM_UP_SECONDS)
+        cpu_at_start.extend([sum(map(_cpu_seconds, pids)), time.process_time()])
 
     async def client() -> None:
         while (started := time.perf_counter()) < until:
@@ -110,8 +124,10 @@ async def _load(cluster: Cluster, seconds: float) -> Result:
             if started >= measuring_from:
                 latencies.append(time.perf_counter() - started)
 
-    await asyncio.gather(*(client() for _ in range(CONCURRENCY)))
-    return Result(len(cluster.processes), len(latencies), seconds, latencies)
+    await asyncio.gather(mark_start(), *(client() for _ in range(CONCURRENCY)))
+    bot_cpu = sum(map(_cpu_seconds, pids)) - cpu_at_start[0]
+    driver_cpu = time.process_time() - cpu_at_start[1]
+    return Result(len(cluster.processes), len(latencies), seconds, latencies, bot_cpu, driver_cpu)
 
 
 async def measure(url: str, redis_url: str, processes: int, seconds: float) -> Result:
@@ -137,12 +153,15 @@ async def main(sizes: list[int], seconds: float) -> None:
             results.append(result)
             print(
                 f"{size} process(es): {result.per_second:.0f} updates/s, median {result.percentile(0.5):.1f} ms, "
-                f"p95 {result.percentile(0.95):.1f} ms ({result.updates} updates in {seconds:.0f} s)",
+                f"p95 {result.percentile(0.95):.1f} ms ({result.updates} updates in {seconds:.0f} s); CPU per update: "
+                f"bot processes {result.bot_cpu / result.updates * 1000:.1f} ms, "
+                f"clients and fake Bot API {result.driver_cpu / result.updates * 1000:.1f} ms; "
+                f"cores used: bot {result.bot_cpu / seconds:.2f}, driver {result.driver_cpu / seconds:.2f}",
                 flush=True,
             )
     base = results[0].per_second
     print("ratio to one process: " + ", ".join(f"{r.processes}: {r.per_second / base:.2f}" for r in results))
-    print(f"cores: {os.cpu_count()}")
+    print(f"cores: {os.cpu_count()}; load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
