@@ -28,7 +28,7 @@ from models.core.errors import DomainError
 from models.core.updates import UpdateWork
 from models.members import registry
 from models.points import standing
-from models.till import staff
+from models.team import staff
 
 log = logging.getLogger(__name__)
 

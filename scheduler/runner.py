@@ -19,7 +19,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from models.core import clock, job_runs
 from models.core.base import utcnow
-from models.core.uow import transaction
+from models.core.uow import UnitOfWork, transaction
 from scheduler import housekeeping, nightly_analytics, nightly_expiry
 from scheduler.context import JobContext
 
@@ -70,8 +70,8 @@ async def catch_up(context: JobContext, jobs: tuple[DailyJob, ...] = DAILY_JOBS)
     never ran waits for its time: a new installation has nothing to catch up on."""
     local_now = clock.local(context.programme, utcnow())
     for job in jobs:
-        async with transaction(context.sessionmaker) as session:
-            last = await job_runs.last_day(session, job.id)
+        async with UnitOfWork(context.sessionmaker) as unit:  # reading: no write lock taken on SQLite
+            last = await job_runs.last_day(unit.session, job.id)
         due = job.due_day(local_now)
         if last is not None and last < due:
             try:

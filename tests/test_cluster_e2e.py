@@ -26,14 +26,14 @@ from models.core.db import create_engine, create_sessionmaker
 from models.core.job_runs import JobRun
 from models.core.programme import Programme
 from models.core.uow import transaction
-from models.members.enrolment import enrol
 from models.members.numbers import shown
 from models.members.registry import Member
-from models.till.purchases import Purchase
+from models.membership.enrolment import enrol
+from models.points.purchases import Purchase
 from scheduler.runner import DAILY_JOBS
-from tests.conftest import DatabaseTemplate, database_copy
 from tests.support.app import OWNER
 from tests.support.cluster import Cluster, running_cluster
+from tests.support.databases import DatabaseTemplate, database_copy
 
 pytestmark = [
     pytest.mark.skipif(
