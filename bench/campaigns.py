@@ -137,7 +137,9 @@ async def deliver(
     sessionmaker = create_sessionmaker(engine)
     bot = create_bot(settings)
     redis = Redis.from_url(redis_url) if redis_url else None
-    context = JobContext(programme, engine, sessionmaker, bot, Texts(), settings.broadcast_rate, frozenset(), redis)
+    context = JobContext(
+        programme, engine, sessionmaker, bot, Texts(), settings.broadcast_rate, frozenset(), redis=redis
+    )
     delivery = DeliveryEngine(context)
     began = time.monotonic()
     delivery.start(campaign_id)
