@@ -143,6 +143,9 @@ class App:
         await publish_all_staff_menus(self.bot, self.texts, self.sessionmaker, self.programme, self.settings.admin_ids)
         self.outbox.start()  # first of all, what a stopped process left unsent (every process sends it)
         self.campaigns.leading = False  # until elected: a follower leaves campaigns to the leader
+        # Every process keeps the timetable, paused until it leads: a follower elected after a job's time (the
+        # leader died just before it) runs that job once on resuming (coalesced, within its misfire grace).
+        self.scheduler.start(paused=True)
         await self.leadership.start()
         log.info("bot started")
 
@@ -151,10 +154,7 @@ class App:
         no process led."""
         LEADER.set(1)
         self.campaigns.leading = True
-        if not self.scheduler.running:
-            self.scheduler.start()
-        else:
-            self.scheduler.resume()
+        self.scheduler.resume()
         await self.campaigns.start()
         task = asyncio.create_task(catch_up(self.jobs), name="catch-up")
         self._catching_up.add(task)
@@ -164,8 +164,7 @@ class App:
         """No longer the leader: start no job; deliveries already under way finish their claimed rows."""
         LEADER.set(0)
         self.campaigns.leading = False
-        if self.scheduler.running:
-            self.scheduler.pause()
+        self.scheduler.pause()
 
     async def _on_shutdown(self) -> None:
         if self.scheduler.running:
