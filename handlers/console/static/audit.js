@@ -1,7 +1,7 @@
 // The audit trail: who did what and when, filtered.
 
 import { api } from "./api.js";
-import { h, notice, periodPicker, table } from "./dom.js";
+import { h, labelled, notice, periodPicker, table } from "./dom.js";
 import { when } from "./programme.js";
 
 export function audit() {
@@ -27,8 +27,8 @@ export function audit() {
   const form = h(
     "form",
     { class: "filters" },
-    h("label", { class: "field" }, h("span", { class: "field-name" }, "Who"), actor),
-    h("label", { class: "field" }, h("span", { class: "field-name" }, "Action"), action),
+    labelled("Who", actor),
+    labelled("Action", action),
     period.element,
     h("button", { type: "submit" }, "Filter"),
   );

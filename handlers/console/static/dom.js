@@ -29,6 +29,14 @@ export function table(rows, columns, empty = "Nothing here yet.") {
   );
 }
 
+let inputs = 0;
+
+/** An input with its name above it; tied by id, so that a select's options do not join its name. */
+export function labelled(name, input) {
+  input.id ||= `input-${(inputs += 1)}`;
+  return h("div", { class: "field" }, h("label", { class: "field-name", for: input.id }, name), input);
+}
+
 /** A status line that says what happened: role=status, or role=alert for errors. */
 export function notice(message, kind = "ok") {
   return h("p", { class: `notice ${kind}`, role: kind === "error" ? "alert" : "status" }, message);
@@ -59,8 +67,8 @@ export function periodPicker(days, onChange) {
   const element = h(
     "div",
     { class: "period", role: "group", "aria-label": "Period" },
-    h("label", {}, "From ", from),
-    h("label", {}, "To ", to),
+    labelled("From", from),
+    labelled("To", to),
   );
   return { element, range: () => ({ from: from.value, to: to.value }) };
 }

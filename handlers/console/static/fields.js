@@ -1,7 +1,7 @@
 // Forms generated from a description of the programme's JSON: each field renders from its value, reads back into a
 // copy of it (keys the description does not name are kept as they were), and knows where its errors go.
 
-import { h } from "./dom.js";
+import { h, labelled } from "./dom.js";
 
 /** Field descriptions: what kind of input each value of the programme's JSON gets. */
 export const text = (options = {}) => ({ type: "text", ...options });
@@ -58,7 +58,8 @@ function inputField(description, value, path, context) {
       value: shown,
     });
   }
-  const element = h("label", { class: "field" }, h("span", { class: "field-name" }, label(key, description)), input, slot);
+  // The error sits outside the label, so that it describes the input (aria-describedby) without renaming it.
+  const element = h("div", { class: "input" }, labelled(label(key, description), input), slot);
   return { element, read: () => parse(description, input.value) };
 }
 

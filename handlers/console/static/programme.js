@@ -5,9 +5,9 @@ import { choice, clock, day, decimal, field, group, integer, local, repeat, text
 import { daysAgo, h, notice, table } from "./dom.js";
 
 const offerTitle = (offer, fresh) => {
-  const name = offer.title?.en || offer.id || "New offer";
+  const name = offer.title?.en || offer.id;
   const retired = offer.available_until && offer.available_until < daysAgo(0);
-  return fresh ? `New offer: ${name}` : retired ? `${name} (retired)` : name;
+  return fresh ? "New offer" : retired ? `${name} (retired)` : name;
 };
 
 /** What each section of the programme's JSON looks like in the form (the model in models/core/programme.py). */
@@ -167,7 +167,7 @@ function clearErrors(context, summary) {
   summary.replaceChildren();
   for (const slot of context.errors.values()) {
     slot.textContent = "";
-    slot.closest(".field")?.querySelector("input, select")?.removeAttribute("aria-invalid");
+    slot.closest(".input")?.querySelector("input, select")?.removeAttribute("aria-invalid");
   }
 }
 
@@ -185,7 +185,7 @@ function showErrors(error, context, summary) {
       continue;
     }
     slot.textContent = slot.textContent ? `${slot.textContent} ${message}` : message;
-    slot.closest(".field")?.querySelector("input, select")?.setAttribute("aria-invalid", "true");
+    slot.closest(".input")?.querySelector("input, select")?.setAttribute("aria-invalid", "true");
     for (let fold = slot.closest("details"); fold; fold = fold.parentElement?.closest("details")) fold.open = true;
   }
   [...context.errors.values()].find((slot) => slot.textContent)?.scrollIntoView({ block: "center" });

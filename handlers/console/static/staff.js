@@ -1,7 +1,7 @@
 // Staff: who they are and their roles; an owner changes a role, removes someone, or invites by a one-time link.
 
 import { api } from "./api.js";
-import { h, notice, table } from "./dom.js";
+import { h, labelled, notice, table } from "./dom.js";
 
 const ROLES = ["cashier", "admin"]; // owners are the bot's ADMIN_IDS: not given or taken here
 
@@ -66,8 +66,8 @@ function invitation() {
     "form",
     { class: "invite" },
     h("h3", {}, "Invite by link"),
-    h("label", { class: "field" }, h("span", { class: "field-name" }, "Role"), role),
-    h("label", { class: "field" }, h("span", { class: "field-name" }, "Branch"), branch),
+    labelled("Role", role),
+    labelled("Branch", branch),
     h("button", { type: "submit" }, "Create an invitation link"),
     result,
   );

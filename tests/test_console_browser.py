@@ -1,0 +1,235 @@
+"""The owner's console in headless Chromium at a phone's size, against the real bot polling the fake Bot API: what an
+owner does in the page reaches customers and cashiers in the chat, without a restart."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+import pytest
+from playwright.async_api import Browser, Page, Response, expect
+
+from bot.sandbox.telegram import FakeTelegram, FakeUser
+from models.members.numbers import shown
+from tests.journeys import eventually, join, press, send
+from tests.support.app import OWNER
+from tests.support.browser import CHROMIUM, chromium
+from tests.support.paths import ROOT
+from tests.support.webapp import init_data
+
+# A developer without the browser may skip these; CI installs it (.ci/run), so there a missing browser fails.
+pytestmark = [
+    pytest.mark.skipif(
+        not CHROMIUM.exists() and not os.environ.get("CI"),
+        reason="needs the distribution's chromium at /usr/bin/chromium (apt-get install chromium)",
+    ),
+    pytest.mark.timeout(240),
+]
+SCREENSHOT = ROOT / "docs" / "console.png"
+PHONE = {"width": 390, "height": 844}
+WAIT_MS = 15_000
+ANNA = FakeUser(id=5101, first_name="Anna", language_code="en")
+BORIS = FakeUser(id=5102, first_name="Boris", language_code="en")
+CARL = FakeUser(id=7101, first_name="Carl", language_code="en")
+
+
+@dataclass
+class Trouble:
+    """What went wrong in the page: console errors, uncaught exceptions, requests that failed or were refused."""
+
+    errors: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+    def watch(self, page: Page) -> None:
+        page.on("console", lambda message: self.errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("requestfailed", lambda request: self.refused.append(f"{request.url}: {request.failure}"))
+        page.on("response", self._answered)
+
+    def _answered(self, response: Response) -> None:
+        if response.status >= 400:
+            self.refused.append(f"{response.request.method} {response.url}: {response.status}")
+
+
+@asynccontextmanager
+async def console_page(browser: Browser, base_url: str, telegram: FakeTelegram, user: FakeUser) -> AsyncIterator[
+    tuple[Page, Trouble]
+]:
+    """The console opened by `user` as Telegram opens a Mini App: signed initData in the URL's hash."""
+    page = await browser.new_page(viewport=PHONE)
+    trouble = Trouble()
+    trouble.watch(page)
+    signed = init_data(telegram.token, user.id, first_name=user.first_name)
+    await page.goto(f"{base_url}/console/#tgWebAppData={quote(signed, safe='')}")
+    expect.set_options(timeout=WAIT_MS)
+    await expect(page.get_by_role("tablist", name="Sections")).to_be_visible()
+    try:
+        yield page, trouble
+    finally:
+        await page.close()
+
+
+async def api_get(base_url: str, telegram: FakeTelegram, user: FakeUser, path: str) -> Any:
+    """One API call as `user`, from outside the page: what the server holds, not what the page shows."""
+    headers = {"Authorization": f"tma {init_data(telegram.token, user.id, first_name=user.first_name)}"}
+    async with aiohttp.ClientSession() as session, session.get(f"{base_url}/console/api/{path}", headers=headers) as got:
+        assert got.status == 200, await got.text()
+        return await got.json()
+
+
+async def open_tab(page: Page, name: str) -> None:
+    await page.get_by_role("tab", name=name).click()
+    await expect(page.get_by_role("heading", name=name, level=2)).to_be_visible()
+
+
+async def offers_of(telegram: FakeTelegram, customer: FakeUser, showing: str) -> str:
+    """The customer's /offers, asked again until it shows `showing` (other processes pick a new version up within
+    seconds; this one at once, but the test does not rely on it)."""
+
+    async def offers() -> str | None:
+        text = (await send(telegram, customer, "/offers")).text or ""
+        return text if showing in text else None
+
+    return await eventually(offers, f"/offers never showed {showing!r}")
+
+
+async def test_an_offer_added_in_the_console_reaches_a_customers_offers_without_a_restart(console: Any) -> None:
+    telegram = console.telegram
+    await join(telegram, ANNA)
+    assert "Hot chocolate on the house" not in ((await send(telegram, ANNA, "/offers")).text or "")
+    async with chromium() as browser, console_page(browser, console.url, telegram, OWNER) as (page, trouble):
+        await open_tab(page, "Programme")
+        await page.get_by_role("button", name="Add an offer").click()
+        offer = page.get_by_role("group", name="New offer")
+        await offer.get_by_label("Id", exact=True).fill("hot_chocolate")
+        await offer.get_by_label("Kind").select_option("gift")
+        await offer.get_by_role("group", name="Title").get_by_label("English").fill("Hot chocolate on the house")
+        await offer.get_by_role("group", name="Title").get_by_label("Russian").fill("Горячий шоколад от заведения")
+        await offer.get_by_role("group", name="Description").get_by_label("English").fill("Any evening this week.")
+        await offer.get_by_role("group", name="Description").get_by_label("Russian").fill("Любой вечер этой недели.")
+        await offer.get_by_label("Value", exact=True).fill("250")
+        await page.get_by_role("button", name="Save as a new version").click()
+        await expect(page.get_by_role("status")).to_have_text("Saved as version 2.")
+        assert trouble.errors == []
+        assert trouble.refused == []
+
+    text = await offers_of(telegram, ANNA, "Hot chocolate on the house")
+    assert "Any evening this week." in text
+    saved = await api_get(console.url, telegram, OWNER, "programme")
+    assert saved["version"] == 2
+    assert [offer["id"] for offer in saved["programme"]["offers"]][-1] == "hot_chocolate"
+
+
+async def test_an_invalid_value_is_shown_next_to_its_field_and_nothing_is_saved(console: Any) -> None:
+    telegram = console.telegram
+    before = await api_get(console.url, telegram, OWNER, "programme")
+    async with chromium() as browser, console_page(browser, console.url, telegram, OWNER) as (page, trouble):
+        await open_tab(page, "Programme")
+        await page.get_by_text("A cappuccino on us", exact=True).click()
+        cappuccino = page.get_by_role("group", name="A cappuccino on us")
+        cost = cappuccino.get_by_label("Points cost", exact=True)
+        await cost.fill("-5")
+        await page.get_by_role("button", name="Save as a new version").click()
+
+        await expect(page.get_by_role("alert").first).to_contain_text("Nothing was saved")
+        await expect(cost).to_have_attribute("aria-invalid", "true")
+        await expect(cost).to_have_accessible_description(re.compile("greater than or equal to 0"))
+        await expect(cappuccino.get_by_label("Valid days", exact=True)).not_to_have_attribute("aria-invalid", "true")
+        # The refusal was the server's (the same model as the programme file), and the only one.
+        assert trouble.refused == [f"PUT {console.url}/console/api/programme: 422"]
+        assert [error for error in trouble.errors if "422" not in error] == []
+
+    after = await api_get(console.url, telegram, OWNER, "programme")
+    assert after == before
+    assert len(await api_get(console.url, telegram, OWNER, "programme/versions")) == 1
+
+
+async def test_an_owner_invites_a_cashier_by_link_who_then_records_a_sale(console: Any) -> None:
+    telegram = console.telegram
+    member = await join(telegram, ANNA)
+    async with chromium() as browser:
+        async with console_page(browser, console.url, telegram, OWNER) as (page, trouble):
+            await open_tab(page, "Staff")
+            await page.get_by_label("Role", exact=True).select_option("cashier")
+            await page.get_by_role("button", name="Create an invitation link").click()
+            link = await page.get_by_label("Invitation link").input_value()
+            me = await api_get(console.url, telegram, OWNER, "me")
+            assert link.startswith(f"https://t.me/{me['bot_username']}?start=staff_")
+            assert trouble.errors == []
+            assert trouble.refused == []
+
+        # Carl opens the link in Telegram: the bot asks him to confirm, and then he is a cashier.
+        question = await send(telegram, CARL, f"/start {link.split('start=')[1]}")
+        mark = len(telegram.sent)
+        await press(telegram, CARL, question, question.buttons()[0]["text"])
+        await telegram.wait_for(CARL.id, contains="cashier", after=mark)
+        sale = await send(telegram, CARL, f"/sale {shown(member)} 450", expect="Sale of 450")
+        assert f"member №{shown(member)}" in (sale.text or "")
+
+        # In the console the cashier sees only the member search, and finds Anna's value card there.
+        async with console_page(browser, console.url, telegram, CARL) as (page, trouble):
+            tabs = page.get_by_role("tablist", name="Sections").get_by_role("tab")
+            await expect(tabs).to_have_text(["Members"])
+            await page.get_by_label("Find a member").fill(shown(member))
+            await page.get_by_role("button", name="Find").click()
+            await page.get_by_role("button", name=shown(member)).click()
+            await expect(page.get_by_role("article", name="Value card")).to_contain_text(shown(member))
+            assert trouble.errors == []
+            assert trouble.refused == []
+
+    staff = await api_get(console.url, telegram, OWNER, "staff")
+    assert {"user_id": CARL.id, "role": "cashier"}.items() <= next(p for p in staff if p["user_id"] == CARL.id).items()
+
+
+async def test_a_csv_export_downloads_and_parses_with_the_expected_rows(console: Any) -> None:
+    telegram = console.telegram
+    anna, boris = await join(telegram, ANNA), await join(telegram, BORIS)
+    await send(telegram, OWNER, f"/sale {shown(anna)} 450", expect="Sale of 450")
+    async with chromium() as browser, console_page(browser, console.url, telegram, OWNER) as (page, trouble):
+        await open_tab(page, "Exports")
+        async with page.expect_download() as members_file:
+            await page.get_by_role("button", name="Members (CSV)").click()
+        members = list(csv.DictReader(io.StringIO((await (await members_file.value).path()).read_text("utf-8"))))
+        async with page.expect_download() as purchases_file:
+            await page.get_by_role("button", name="Purchases (CSV)").click()
+        raw_purchases = (await (await purchases_file.value).path()).read_text("utf-8")
+        assert trouble.errors == []
+        assert trouble.refused == []
+
+    assert sorted(int(row["member_id"]) for row in members) == sorted([anna, boris])
+    assert {row["number"] for row in members} == {shown(anna), shown(boris)}
+    assert {row["name"] for row in members} == {"Anna", "Boris"}
+    purchases = list(csv.DictReader(io.StringIO(raw_purchases)))
+    assert [(int(row["member_id"]), row["amount"]) for row in purchases] == [(anna, "450.00")]
+    assert ',"450.00",' not in raw_purchases  # numbers are written as numbers
+
+
+async def test_the_dashboard_draws_its_charts_at_a_phones_size_without_errors(console: Any) -> None:
+    telegram = console.telegram
+    anna = await join(telegram, ANNA)
+    await join(telegram, BORIS)
+    await send(telegram, OWNER, f"/sale {shown(anna)} 450", expect="Sale of 450")
+    async with chromium() as browser, console_page(browser, console.url, telegram, OWNER) as (page, trouble):
+        tabs = page.get_by_role("tablist", name="Sections").get_by_role("tab")
+        await expect(tabs).to_have_text(["Dashboard", "Programme", "Members", "Staff", "Audit", "Exports"])
+        charts = page.locator("figure.chart svg[role=img]")
+        await expect(charts).to_have_count(5)
+        new_members = page.get_by_role("img", name="New members per week")
+        await expect(new_members.locator("rect")).not_to_have_count(0)
+        await expect(new_members.locator("title").last).to_contain_text("New")
+        await expect(page.get_by_role("img", name="Sales per day").locator("circle")).not_to_have_count(0)
+        await expect(page.get_by_role("definition").first).not_to_have_text("—")
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"]  # nothing wider than the phone
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        await page.screenshot(path=str(SCREENSHOT), full_page=True)
+        assert trouble.errors == []
+        assert trouble.refused == []
