@@ -21,6 +21,11 @@ const SECTIONS = [
   { id: "exports", title: "Exports", roles: ["owner"], build: exports },
 ];
 
+const REFUSALS = {
+  401: "Open the console again from the bot's menu in Telegram: this page was not opened there, or over an hour ago.",
+  403: "The console is for the programme's staff.",
+};
+
 /** Telegram's theme as CSS variables: from its script when present, else from the tgWebAppThemeParams hash parameter. */
 function applyTheme() {
   let theme = window.Telegram?.WebApp?.themeParams;
@@ -44,7 +49,7 @@ function start() {
   api
     .get("me")
     .then((me) => shell(me, main))
-    .catch((error) => main.replaceChildren(notice(error.status === 401 || error.status === 403 ? "Open the console from the bot's menu in Telegram: only staff may use it." : error.message, "error")));
+    .catch((error) => main.replaceChildren(notice(REFUSALS[error.status] ?? error.message, "error")));
 }
 
 function shell(me, main) {
