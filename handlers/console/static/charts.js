@@ -41,6 +41,9 @@ export function chart({ title, labels, series, kind = "bar" }) {
       svg("text", { x: PAD.left - 4, y: at + 4, "text-anchor": "end", class: "tick" }, compact.format(top * fraction)),
     );
   }
+  if (labels.length === 0) {
+    drawing.append(svg("text", { x: WIDTH / 2, y: HEIGHT / 2, "text-anchor": "middle", class: "tick" }, "Nothing in this period"));
+  }
   const every = Math.ceil(labels.length / 6);
   labels.forEach((label, index) => {
     if (index % every !== 0) return;

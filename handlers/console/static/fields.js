@@ -97,12 +97,13 @@ function groupField(description, value, path, context) {
     element,
     read() {
       const result = { ...(value ?? {}) };
-      for (const [name, part] of parts) {
-        const read = part.read();
+      const reads = parts.map(([name, part]) => [name, part.read()]);
+      // An optional group left blank (no quiet hours) is absent, not a group of empty values.
+      if (description.optional && reads.every(([, read]) => read === null || read === "")) return null;
+      for (const [name, read] of reads) {
         if (read === null && description.fields[name].optional) delete result[name];
         else result[name] = read;
       }
-      if (description.optional && Object.keys(description.fields).every((name) => !(name in result))) return null;
       return result;
     },
   };
