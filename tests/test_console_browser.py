@@ -39,6 +39,7 @@ WAIT_MS = 15_000
 ANNA = FakeUser(id=5101, first_name="Anna", language_code="en")
 BORIS = FakeUser(id=5102, first_name="Boris", language_code="en")
 CARL = FakeUser(id=7101, first_name="Carl", language_code="en")
+DINA = FakeUser(id=7102, first_name="Dina", language_code="en")
 
 
 @dataclass
@@ -238,5 +239,27 @@ async def test_the_dashboard_draws_its_charts_at_a_phones_size_without_errors(co
         assert width <= PHONE["width"]  # nothing wider than the phone
         SCREENSHOT.parent.mkdir(exist_ok=True)
         await page.screenshot(path=str(SCREENSHOT), full_page=True)
+        assert trouble.errors == []
+        assert trouble.refused == []
+
+
+async def test_an_admin_sees_the_programme_and_the_audit_trail_but_changes_nothing(console: Any) -> None:
+    telegram = console.telegram
+    await send(telegram, OWNER, f"/staff add {DINA.id} admin", expect="admin")
+    async with chromium() as browser, console_page(browser, console.url, telegram, DINA) as (page, trouble):
+        tabs = page.get_by_role("tablist", name="Sections").get_by_role("tab")
+        await expect(tabs).to_have_text(["Dashboard", "Programme", "Members", "Audit"])
+        await open_tab(page, "Programme")
+        await expect(page.get_by_text("Only an owner can change the programme.")).to_be_visible()
+        await page.get_by_text("A cappuccino on us", exact=True).click()
+        await expect(
+            page.get_by_role("group", name="A cappuccino on us").get_by_label("Points cost", exact=True)
+        ).to_be_disabled()
+        for absent in ("Save as a new version", "Add an offer", "Retire", "Restore 1"):
+            await expect(page.get_by_role("button", name=absent)).to_have_count(0)
+        await expect(page.get_by_role("button", name="Download TOML")).to_be_visible()
+
+        await open_tab(page, "Audit")
+        await expect(page.get_by_role("table").get_by_role("row").nth(1)).to_contain_text("Olga")  # the appointment
         assert trouble.errors == []
         assert trouble.refused == []
