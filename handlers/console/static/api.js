@@ -22,7 +22,8 @@ export class ApiError extends Error {
 
 function address(path, query) {
   const url = new URL(path, BASE);
-  for (const [key, value] of Object.entries(query ?? {})) if (value !== "" && value != null) url.searchParams.set(key, value);
+  for (const [key, value] of Object.entries(query ?? {}))
+    if (value !== "" && value != null) url.searchParams.set(key, value);
   return url;
 }
 

@@ -26,7 +26,7 @@ const REFUSALS = {
   403: "The console is for the programme's staff.",
 };
 
-/** Telegram's theme as CSS variables: from its script when present, else from the tgWebAppThemeParams hash parameter. */
+/** Telegram's theme as CSS variables: from its script when present, else from the hash's tgWebAppThemeParams. */
 function applyTheme() {
   let theme = window.Telegram?.WebApp?.themeParams;
   if (!theme) {
@@ -37,7 +37,8 @@ function applyTheme() {
     }
   }
   for (const [key, value] of Object.entries(theme ?? {})) {
-    if (typeof value === "string") document.documentElement.style.setProperty(`--tg-theme-${key.replaceAll("_", "-")}`, value);
+    if (typeof value === "string")
+      document.documentElement.style.setProperty(`--tg-theme-${key.replaceAll("_", "-")}`, value);
   }
 }
 
@@ -58,7 +59,11 @@ function shell(me, main) {
   const tabs = h("nav", { class: "tabs", role: "tablist", "aria-label": "Sections" });
   const panel = h("section", { class: "panel", role: "tabpanel" });
   const buttons = allowed.map((section) =>
-    h("button", { type: "button", role: "tab", id: `tab-${section.id}`, "aria-selected": "false", onclick: () => show(section) }, section.title),
+    h(
+      "button",
+      { type: "button", role: "tab", id: `tab-${section.id}`, "aria-selected": "false", onclick: () => show(section) },
+      section.title,
+    ),
   );
   function show(section) {
     buttons.forEach((button) => button.setAttribute("aria-selected", String(button.id === `tab-${section.id}`)));

@@ -11,14 +11,23 @@ export function audit() {
   const results = h("div", {});
   async function load() {
     try {
-      const rows = await api.get("audit", { actor: actor.value.trim(), action: action.value.trim(), ...period.range(), limit: 200 });
+      const rows = await api.get("audit", {
+        actor: actor.value.trim(),
+        action: action.value.trim(),
+        ...period.range(),
+        limit: 200,
+      });
       results.replaceChildren(
-        table(rows, [
-          ["When", (row) => when(row.at)],
-          ["Who", (row) => row.actor_name || String(row.actor ?? "—")],
-          ["What", (row) => row.action],
-          ["Details", (row) => (typeof row.details === "string" ? row.details : JSON.stringify(row.details ?? ""))],
-        ], "Nothing recorded for these filters."),
+        table(
+          rows,
+          [
+            ["When", (row) => when(row.at)],
+            ["Who", (row) => row.actor_name || String(row.actor ?? "—")],
+            ["What", (row) => row.action],
+            ["Details", (row) => (typeof row.details === "string" ? row.details : JSON.stringify(row.details ?? ""))],
+          ],
+          "Nothing recorded for these filters.",
+        ),
       );
     } catch (error) {
       results.replaceChildren(notice(error.message, "error"));

@@ -42,7 +42,9 @@ export function chart({ title, labels, series, kind = "bar" }) {
     );
   }
   if (labels.length === 0) {
-    drawing.append(svg("text", { x: WIDTH / 2, y: HEIGHT / 2, "text-anchor": "middle", class: "tick" }, "Nothing in this period"));
+    drawing.append(
+      svg("text", { x: WIDTH / 2, y: HEIGHT / 2, "text-anchor": "middle", class: "tick" }, "Nothing in this period"),
+    );
   }
   const every = Math.ceil(labels.length / 6);
   labels.forEach((label, index) => {
@@ -55,7 +57,14 @@ export function chart({ title, labels, series, kind = "bar" }) {
     const colour = PALETTE[number % PALETTE.length];
     if (kind === "line") {
       const points = one.values.map((value, index) => [PAD.left + slot * (index + 0.5), y(value)]);
-      drawing.append(svg("polyline", { points: points.map((p) => p.join(",")).join(" "), fill: "none", stroke: colour, "stroke-width": 2 }));
+      drawing.append(
+        svg("polyline", {
+          points: points.map((p) => p.join(",")).join(" "),
+          fill: "none",
+          stroke: colour,
+          "stroke-width": 2,
+        }),
+      );
       points.forEach(([cx, cy], index) => {
         const dot = svg("circle", { cx, cy, r: 2.5, fill: colour });
         dot.append(svg("title", {}, `${one.name}, ${labels[index]}: ${one.values[index]}`));
@@ -66,7 +75,13 @@ export function chart({ title, labels, series, kind = "bar" }) {
     const barWidth = (slot * 0.8) / series.length;
     one.values.forEach((value, index) => {
       const x = PAD.left + slot * (index + 0.1) + barWidth * number;
-      const bar = svg("rect", { x, y: y(value), width: Math.max(barWidth - 1, 1), height: y(0) - y(value), fill: colour });
+      const bar = svg("rect", {
+        x,
+        y: y(value),
+        width: Math.max(barWidth - 1, 1),
+        height: y(0) - y(value),
+        fill: colour,
+      });
       bar.append(svg("title", {}, `${one.name}, ${labels[index]}: ${value}`));
       drawing.append(bar);
     });

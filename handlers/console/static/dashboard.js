@@ -86,7 +86,9 @@ function salesChart(rows) {
   const days = [...new Set(rows.map((row) => row.day))].sort();
   const branches = [...new Set(rows.map((row) => row.branch ?? ""))].sort();
   const series = branches.map((branch) => {
-    const amounts = new Map(rows.filter((row) => (row.branch ?? "") === branch).map((row) => [row.day, Number(row.amount)]));
+    const amounts = new Map(
+      rows.filter((row) => (row.branch ?? "") === branch).map((row) => [row.day, Number(row.amount)]),
+    );
     return { name: branch || "Sales", values: days.map((day) => amounts.get(day) ?? 0) };
   });
   return chart({ title: "Sales per day", kind: "line", labels: days, series });

@@ -23,8 +23,26 @@ export function table(rows, columns, empty = "Nothing here yet.") {
     h(
       "table",
       {},
-      h("thead", {}, h("tr", {}, columns.map(([heading]) => h("th", { scope: "col" }, heading)))),
-      h("tbody", {}, rows.map((row) => h("tr", {}, columns.map(([, cell]) => h("td", {}, cell(row)))))),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          columns.map(([heading]) => h("th", { scope: "col" }, heading)),
+        ),
+      ),
+      h(
+        "tbody",
+        {},
+        rows.map((row) =>
+          h(
+            "tr",
+            {},
+            columns.map(([, cell]) => h("td", {}, cell(row))),
+          ),
+        ),
+      ),
     ),
   );
 }

@@ -13,7 +13,8 @@ export const choice = (options, extra = {}) => ({ type: "select", options, ...ex
 export const words = (options = {}) => ({ type: "words", ...options });
 export const local = (options = {}) => ({ type: "local", ...options });
 export const group = (fields, options = {}) => ({ type: "group", fields, ...options });
-/** A list of items; `fresh()` is a new item, `title(item)` names one, `retire(item)` (if given) replaces Remove. */
+/** A list of items; `fresh()` is a new item, `title(item, fresh)` names one, and `retire()` (if given) is the date
+ * from which a saved item stops, offered instead of removing it. */
 export const repeat = (item, options) => ({ type: "repeat", item, ...options });
 
 const INTEGER = /^-?\d+$/;
@@ -46,9 +47,13 @@ function inputField(description, value, path, context) {
   let input;
   if (description.type === "select") {
     const options = description.optional ? ["", ...description.options] : description.options;
-    input = h("select", common, options.map((option) => h("option", { value: option, selected: option === (value ?? "") }, option || "—")));
+    input = h(
+      "select",
+      common,
+      options.map((option) => h("option", { value: option, selected: option === (value ?? "") }, option || "—")),
+    );
   } else {
-    const shown = description.type === "words" ? (value ?? []).join(", ") : value ?? "";
+    const shown = description.type === "words" ? (value ?? []).join(", ") : (value ?? "");
     const types = { time: "time", date: "date" };
     input = h("input", {
       ...common,
@@ -66,8 +71,14 @@ function inputField(description, value, path, context) {
 /** The typed value of an input; what cannot be read as its type goes to the server as typed, to be refused there. */
 function parse(description, raw) {
   const value = raw.trim();
-  if (value === "" && (description.optional || description.type === "select")) return description.optional ? null : value;
-  if (description.type === "words") return value === "" ? [] : value.split(",").map((word) => word.trim()).filter(Boolean);
+  if (value === "" && description.optional) return null;
+  if (description.type === "words")
+    return value === ""
+      ? []
+      : value
+          .split(",")
+          .map((word) => word.trim())
+          .filter(Boolean);
   if (description.type === "int" && INTEGER.test(value)) return Number(value);
   if (description.type === "time" && /^\d{2}:\d{2}$/.test(value)) return `${value}:00`;
   return value;
@@ -85,7 +96,8 @@ function groupField(description, value, path, context) {
     field(inner, value?.[name], path ? `${path}.${name}` : name, context),
   ]);
   // A section's heading already names it (legend: null); a nested group or an item of a list has its own legend.
-  const legend = description.legend === null ? null : description.legend ? description.legend(value) : label(key, description);
+  const legend =
+    description.legend === null ? null : description.legend ? description.legend(value) : label(key, description);
   const element = h(
     "fieldset",
     { class: `group ${description.type}`, "aria-label": description.name },
@@ -135,29 +147,38 @@ function repeatField(description, values, path, context) {
   draw((values ?? []).map((item) => ({ item, fresh: false })));
   const add = context.readOnly
     ? null
-    : h("button", {
-        type: "button",
-        onclick: () => {
-          const entries = [...current(), { item: description.fresh(), fresh: true }];
-          list.replaceChildren();
-          draw(entries);
-          list.lastElementChild?.querySelector("input, select")?.focus();
+    : h(
+        "button",
+        {
+          type: "button",
+          onclick: () => {
+            const entries = [...current(), { item: description.fresh(), fresh: true }];
+            list.replaceChildren();
+            draw(entries);
+            list.lastElementChild?.querySelector("input, select")?.focus();
+          },
         },
-      }, description.addLabel);
+        description.addLabel,
+      );
   const element = h("div", { class: "repeat" }, errorSlot(path, context), list, add);
   return { element, read: () => items.map(({ inner }) => inner.read()) };
 }
 
 /** Remove an item; an item the list says may be retired (a saved offer) is closed from yesterday instead. */
 function itemButton(description, inner, fresh, remove) {
-  if (!description.retire || fresh) return h("button", { type: "button", class: "secondary", onclick: remove }, "Remove");
-  return h("button", {
-    type: "button",
-    class: "secondary",
-    onclick: () => {
-      const until = inner.element.querySelector('[name$=".available_until"]');
-      until.value = description.retire();
-      inner.element.closest(".item").classList.add("retired");
+  if (!description.retire || fresh)
+    return h("button", { type: "button", class: "secondary", onclick: remove }, "Remove");
+  return h(
+    "button",
+    {
+      type: "button",
+      class: "secondary",
+      onclick: () => {
+        const until = inner.element.querySelector('[name$=".available_until"]');
+        until.value = description.retire();
+        inner.element.closest(".item").classList.add("retired");
+      },
     },
-  }, "Retire");
+    "Retire",
+  );
 }

@@ -1,113 +1,9 @@
 // The programme: its sections as forms (owners save a new version, admins look), its versions, and its TOML.
 
 import { ApiError, api, download } from "./api.js";
-import { choice, clock, day, decimal, field, group, integer, local, repeat, text, words } from "./fields.js";
-import { daysAgo, h, notice, table } from "./dom.js";
-
-const offerTitle = (offer, fresh) => {
-  const name = offer.title?.en || offer.id;
-  const retired = offer.available_until && offer.available_until < daysAgo(0);
-  return fresh ? "New offer" : retired ? `${name} (retired)` : name;
-};
-
-/** What each section of the programme's JSON looks like in the form (the model in models/core/programme.py). */
-const SECTIONS = {
-  offers: repeat(
-    group({
-      id: text({ label: "Id" }),
-      kind: choice(["reward", "gift", "access", "collection", "discount"]),
-      title: local(),
-      description: local(),
-      points_cost: integer(),
-      business_cost: decimal(),
-      value: decimal(),
-      discount_percent: integer({ optional: true }),
-      segments: words(),
-      tiers: words(),
-      categories: words(),
-      valid_days: integer(),
-      per_member_limit: integer(),
-      limit_days: integer({ optional: true }),
-      points_mode: choice(["spend", "reserve"]),
-      available_from: day(),
-      available_until: day(),
-      occasion: choice(["birthday"], { optional: true }),
-      collection_items: words(),
-      completion_points: integer(),
-      min_purchase: decimal(),
-    }),
-    {
-      addLabel: "Add an offer",
-      title: offerTitle,
-      retire: () => daysAgo(1),
-      fresh: () => ({
-        id: "",
-        kind: "gift",
-        title: { en: "", ru: "" },
-        description: { en: "", ru: "" },
-        points_cost: 0,
-        business_cost: "0",
-        value: "0",
-        valid_days: 14,
-        per_member_limit: 1,
-        points_mode: "spend",
-        completion_points: 0,
-        min_purchase: "0",
-      }),
-    },
-  ),
-  tiers: group({
-    window_days: integer(),
-    levels: repeat(
-      group({
-        name: text(),
-        title: local(),
-        threshold: decimal(),
-        multiplier: decimal(),
-        perks: repeat(local(), { addLabel: "Add a perk", title: (perk) => perk.en || "New perk", fresh: () => ({ en: "", ru: "" }) }),
-      }),
-      {
-        addLabel: "Add a tier",
-        title: (tier) => tier.title?.en || tier.name || "New tier",
-        fresh: () => ({ name: "", title: { en: "", ru: "" }, threshold: "0", multiplier: "1", perks: [] }),
-      },
-    ),
-  }),
-  bonuses: group({
-    welcome: integer(),
-    birthday: integer(),
-    referral_inviter: integer(),
-    referral_invitee: integer(),
-    referral_min_purchase: decimal(),
-  }),
-  earning: group({ points_per_100: decimal({ label: "Points per 100 spent" }), rounding: choice(["down", "half_up"]), max_sale: decimal() }),
-  marketing: group({
-    quiet_hours: group({ start: clock(), end: clock() }, { optional: true }),
-    frequency_cap: group({ messages: integer(), days: integer() }, { optional: true }),
-    effect_days: integer(),
-  }),
-  automations: repeat(
-    group({ kind: choice(["birthday", "expiring_points", "win_back"]), at: clock(), text: local(), offer: text({ optional: true }) }),
-    {
-      addLabel: "Add an automation",
-      title: (automation) => `Automation: ${automation.kind ?? "new"}`,
-      fresh: () => ({ kind: "birthday", at: "10:00:00", text: { en: "", ru: "" } }),
-    },
-  ),
-  expiry: group({ days: integer(), remind_days_before: integer() }),
-  staff: group({ max_sale: decimal(), points_per_day: integer(), refund_window_days: integer() }, { label: "Cashiers' limits" }),
-};
-
-const HEADINGS = {
-  offers: "Offers",
-  tiers: "Tiers",
-  bonuses: "Bonuses",
-  earning: "Earning rate",
-  marketing: "Quiet hours and frequency cap",
-  automations: "Automations",
-  expiry: "Expiry",
-  staff: "Cashiers' limits",
-};
+import { h, notice, table } from "./dom.js";
+import { field } from "./fields.js";
+import { HEADINGS, SECTIONS } from "./programme-sections.js";
 
 export function programme(me) {
   const readOnly = me.role !== "owner";
@@ -139,14 +35,20 @@ function editor(current, readOnly, reload) {
     return [key, part, h("details", { class: "section", open: key === "offers" }, heading, part.element)];
   });
   const summary = h("div", { class: "form-errors", role: "alert" });
-  const header = h("p", { class: "muted" }, `Version ${current.version}, saved ${when(current.created_at)} by ${author(current.created_by)}.`);
+  const header = h(
+    "p",
+    { class: "muted" },
+    `Version ${current.version}, saved ${when(current.created_at)} by ${author(current.created_by)}.`,
+  );
   const form = h(
     "form",
     { class: "programme-form", novalidate: true },
     header,
     summary,
     sections.map(([, , section]) => section),
-    readOnly ? h("p", { class: "muted" }, "Only an owner can change the programme.") : h("div", { class: "save-bar" }, h("button", { type: "submit" }, "Save as a new version")),
+    readOnly
+      ? h("p", { class: "muted" }, "Only an owner can change the programme.")
+      : h("div", { class: "save-bar" }, h("button", { type: "submit" }, "Save as a new version")),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -177,7 +79,8 @@ function showErrors(error, context, summary) {
     summary.replaceChildren(notice(error.message, "error"));
     return;
   }
-  summary.replaceChildren(notice(`Nothing was saved: ${error.errors.length === 1 ? "one value needs" : `${error.errors.length} values need`} fixing.`, "error"));
+  const count = error.errors.length === 1 ? "one value needs" : `${error.errors.length} values need`;
+  summary.replaceChildren(notice(`Nothing was saved: ${count} fixing.`, "error"));
   for (const { field: path, message } of error.errors) {
     const slot = nearestSlot(context, path ?? "");
     if (!slot) {
@@ -213,7 +116,10 @@ function files(readOnly, reload) {
         const saved = await api.postText("programme.toml", await file.text());
         await reload(notice(`Uploaded as version ${saved.version}.`));
       } catch (error) {
-        status.replaceChildren(notice(error.message, "error"), ...error.errors?.map(({ field: path, message }) => notice(`${path}: ${message}`, "error")) ?? []);
+        status.replaceChildren(
+          notice(error.message, "error"),
+          ...(error.errors?.map(({ field: path, message }) => notice(`${path}: ${message}`, "error")) ?? []),
+        );
       }
     },
   });
@@ -221,7 +127,17 @@ function files(readOnly, reload) {
     "section",
     { class: "files", "aria-label": "Programme file" },
     h("h3", {}, "Programme file"),
-    h("button", { type: "button", onclick: () => download("programme.toml", {}, "programme.toml").catch((error) => status.replaceChildren(notice(error.message, "error"))) }, "Download TOML"),
+    h(
+      "button",
+      {
+        type: "button",
+        onclick: () =>
+          download("programme.toml", {}, "programme.toml").catch((error) =>
+            status.replaceChildren(notice(error.message, "error")),
+          ),
+      },
+      "Download TOML",
+    ),
     readOnly ? null : h("label", { class: "upload" }, "Upload TOML ", upload),
     status,
   );
@@ -229,14 +145,18 @@ function files(readOnly, reload) {
 
 function history(versions, currentVersion, readOnly, reload) {
   const restore = (version) =>
-    h("button", {
-      type: "button",
-      class: "secondary",
-      onclick: async () => {
-        const restored = await api.post(`programme/versions/${version}/restore`);
-        await reload(notice(`Version ${version} restored as version ${restored.version}.`));
+    h(
+      "button",
+      {
+        type: "button",
+        class: "secondary",
+        onclick: async () => {
+          const restored = await api.post(`programme/versions/${version}/restore`);
+          await reload(notice(`Version ${version} restored as version ${restored.version}.`));
+        },
       },
-    }, `Restore ${version}`);
+      `Restore ${version}`,
+    );
   return h(
     "section",
     { class: "versions", "aria-label": "Versions" },
@@ -245,7 +165,15 @@ function history(versions, currentVersion, readOnly, reload) {
       ["Version", (row) => String(row.version)],
       ["Saved", (row) => when(row.created_at)],
       ["By", (row) => author(row.created_by)],
-      ["", (row) => (readOnly || row.version === currentVersion ? (row.version === currentVersion ? "current" : "") : restore(row.version))],
+      [
+        "",
+        (row) =>
+          readOnly || row.version === currentVersion
+            ? row.version === currentVersion
+              ? "current"
+              : ""
+            : restore(row.version),
+      ],
     ]),
   );
 }

@@ -16,7 +16,10 @@ export function staff(me) {
           ["Name", (person) => person.name || String(person.user_id)],
           ["Role", (person) => roleSelect(person)],
           ["Branch", (person) => person.branch ?? "—"],
-          ["", (person) => (person.user_id === me.user_id ? "you" : person.role === "owner" ? "" : removeButton(person))],
+          [
+            "",
+            (person) => (person.user_id === me.user_id ? "you" : person.role === "owner" ? "" : removeButton(person)),
+          ],
         ]),
       );
     } catch (error) {
@@ -38,20 +41,29 @@ export function staff(me) {
       "select",
       {
         "aria-label": `Role of ${person.name || person.user_id}`,
-        onchange: () => act(() => api.patch(`staff/${person.user_id}`, { role: select.value }), `${person.name} is now ${select.value === "admin" ? "an" : "a"} ${select.value}.`),
+        onchange: () =>
+          act(
+            () => api.patch(`staff/${person.user_id}`, { role: select.value }),
+            `${person.name} is now ${select.value === "admin" ? "an" : "a"} ${select.value}.`,
+          ),
       },
       ROLES.map((role) => h("option", { value: role, selected: role === person.role }, role)),
     );
     return select;
   }
   function removeButton(person) {
-    return h("button", {
-      type: "button",
-      class: "secondary",
-      onclick: () => {
-        if (confirm(`Remove ${person.name} from the staff?`)) act(() => api.delete(`staff/${person.user_id}`), `${person.name} is no longer staff.`);
+    return h(
+      "button",
+      {
+        type: "button",
+        class: "secondary",
+        onclick: () => {
+          if (confirm(`Remove ${person.name} from the staff?`))
+            act(() => api.delete(`staff/${person.user_id}`), `${person.name} is no longer staff.`);
+        },
       },
-    }, "Remove");
+      "Remove",
+    );
   }
   load();
   return h("div", {}, status, list, invitation());
@@ -59,7 +71,11 @@ export function staff(me) {
 
 /** A one-time link for a role (and branch): whoever opens it in Telegram and confirms becomes staff. */
 function invitation() {
-  const role = h("select", { name: "role" }, ROLES.map((name) => h("option", { value: name }, name)));
+  const role = h(
+    "select",
+    { name: "role" },
+    ROLES.map((name) => h("option", { value: name }, name)),
+  );
   const branch = h("input", { name: "branch", type: "text", placeholder: "any" });
   const result = h("div", { class: "invitation", "aria-live": "polite" });
   const form = h(
@@ -76,17 +92,25 @@ function invitation() {
     try {
       const made = await api.post("invitations", { role: role.value, branch: branch.value.trim() || null });
       const link = h("input", { type: "text", readonly: true, value: made.link, "aria-label": "Invitation link" });
-      const copy = h("button", {
-        type: "button",
-        onclick: async () => {
-          link.select();
-          await navigator.clipboard?.writeText(made.link).catch(() => document.execCommand("copy"));
-          copy.textContent = "Copied";
+      const copy = h(
+        "button",
+        {
+          type: "button",
+          onclick: async () => {
+            link.select();
+            await navigator.clipboard?.writeText(made.link).catch(() => document.execCommand("copy"));
+            copy.textContent = "Copied";
+          },
         },
-      }, "Copy");
+        "Copy",
+      );
       result.replaceChildren(
         h("div", { class: "link-row" }, link, copy),
-        h("p", { class: "muted" }, `Valid once, until ${new Date(made.expires_at).toLocaleString("en-GB")}. Send it to the new ${role.value}.`),
+        h(
+          "p",
+          { class: "muted" },
+          `Valid once, until ${new Date(made.expires_at).toLocaleString("en-GB")}. Send it to the new ${role.value}.`,
+        ),
       );
     } catch (error) {
       result.replaceChildren(notice(error.message, "error"));
