@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiogram import Bot, Dispatcher
@@ -15,6 +16,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import webhook
@@ -24,8 +26,12 @@ from bot.settings import Settings
 from handlers.commands import publish_customer_commands
 from handlers.i18n import Texts
 from handlers.staff.appointments import publish_all_staff_menus
+from models.core.base import utcnow
 from models.core.db import create_engine, create_sessionmaker, migrate
 from models.core.programme import Programme, load_programme
+from models.core.programme_versions import ProgrammeHolder, import_file
+from models.core.programme_versions import current as current_version
+from models.core.uow import UnitOfWork
 from models.members.cards import CardSigner, signing_key
 from scheduler.context import JobContext
 from scheduler.outbox import OutboxSender
@@ -53,10 +59,38 @@ def fsm_storage(settings: Settings) -> BaseStorage:
     return MemoryStorage()
 
 
+def with_settings_zone(settings: Settings) -> Callable[[Programme], Programme]:
+    """TIMEZONE, when set, overrides the programme's zone (and the programme's, when it names none, is TIMEZONE's
+    default); applied to every version put in force."""
+
+    def adjust(programme: Programme) -> Programme:
+        if settings.timezone_set or "timezone" not in programme.model_fields_set:
+            return programme.model_copy(update={"timezone": settings.timezone})
+        return programme
+
+    return adjust
+
+
+async def _programme_versions(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> ProgrammeHolder:
+    """The programme in force: the newest version, after importing the file if it changed since it was imported
+    (two processes starting at once: one imports, the other finds the version taken and reads it)."""
+    text = settings.programme_file.read_text(encoding="utf-8")
+    try:
+        async with UnitOfWork(sessionmaker) as unit:
+            await import_file(unit.session, text, utcnow())
+            await unit.commit()
+    except IntegrityError:
+        log.info("another process imported the programme file first")
+    async with UnitOfWork(sessionmaker) as unit:
+        found = await current_version(unit.session)
+    assert found is not None  # imported above
+    return ProgrammeHolder(found.programme, found.info.version, with_settings_zone(settings))
+
+
 @dataclass
 class App:
     settings: Settings
-    programme: Programme
+    programmes: ProgrammeHolder
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     texts: Texts
@@ -75,7 +109,7 @@ class App:
         self.campaigns = CampaignRunner(self.jobs, self.scheduler)
         self.dispatcher = build_dispatcher(
             settings=self.settings,
-            programme=self.programme,
+            programmes=self.programmes,
             sessionmaker=self.sessionmaker,
             texts=self.texts,
             campaigns=self.campaigns,
@@ -88,9 +122,14 @@ class App:
         self.dispatcher.shutdown.register(self._on_shutdown)
 
     @property
+    def programme(self) -> Programme:
+        """The programme version in force in this process."""
+        return self.programmes.programme
+
+    @property
     def jobs(self) -> JobContext:
         return JobContext(
-            programme=self.programme,
+            programmes=self.programmes,
             engine=self.engine,
             sessionmaker=self.sessionmaker,
             bot=self.bot,
@@ -102,17 +141,16 @@ class App:
 
     @classmethod
     async def create(cls, settings: Settings, flood: FloodLimit = HUMAN_PACE) -> App:
-        """Load the programme (failing loudly if it is wrong), bring the database schema up to date and read the card
-        signing key (made on the first start)."""
-        programme = load_programme(settings.programme_file)
-        if settings.timezone_set or "timezone" not in programme.model_fields_set:
-            programme = programme.model_copy(update={"timezone": settings.timezone})
+        """Load the programme file (failing loudly if it is wrong), bring the database schema up to date, import the
+        file as a programme version if it changed, and read the card signing key (made on the first start)."""
+        load_programme(settings.programme_file)
         engine = create_engine(settings.database_url)
         await migrate(engine)
         sessionmaker = create_sessionmaker(engine)
         async with sessionmaker.begin() as session:
             cards = CardSigner(await signing_key(session))
-        return cls(settings, programme, engine, sessionmaker, Texts(), create_bot(settings), cards, flood)
+        programmes = await _programme_versions(settings, sessionmaker)
+        return cls(settings, programmes, engine, sessionmaker, Texts(), create_bot(settings), cards, flood)
 
     async def _on_startup(self) -> None:
         await publish_customer_commands(self.bot, self.texts)
