@@ -128,7 +128,15 @@ async def deliver(database_url: str, fake_url: str, rate: float, campaign_id: in
     engine = create_engine(database_url)
     sessionmaker = create_sessionmaker(engine)
     bot = create_bot(settings)
-    context = JobContext(ProgrammeHolder(programme, 1, lambda same: same), engine, sessionmaker, bot, Texts(), settings.broadcast_rate, frozenset())
+    context = JobContext(
+        ProgrammeHolder(programme, 1, lambda same: same),
+        engine,
+        sessionmaker,
+        bot,
+        Texts(),
+        settings.broadcast_rate,
+        frozenset(),
+    )
     delivery = DeliveryEngine(context)
     began = time.monotonic()
     delivery.start(campaign_id)

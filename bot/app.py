@@ -15,11 +15,12 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
+from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot import webhook
+from bot import console, webhook
 from bot.dispatcher import build_dispatcher
 from bot.middlewares import HUMAN_PACE, FloodLimit, SettleBeforeSending
 from bot.settings import Settings
@@ -102,6 +103,7 @@ class App:
     campaigns: CampaignRunner = field(init=False)
     outbox: OutboxSender = field(init=False)
     outbox_bell: asyncio.Event = field(init=False, default_factory=asyncio.Event)  # one for the whole process
+    web: web.Application = field(init=False)  # the console's routes (and the webhook's, in webhook mode)
 
     def __post_init__(self) -> None:
         self.outbox = OutboxSender(self.jobs)
@@ -117,6 +119,16 @@ class App:
             flood=self.flood,
             storage=fsm_storage(self.settings),
             wake_outbox=self.outbox.wake,
+        )
+        self.web = web.Application()
+        console.mount(
+            self.web,
+            settings=self.settings,
+            bot=self.bot,
+            texts=self.texts,
+            programmes=self.programmes,
+            sessionmaker=self.sessionmaker,
+            cards=self.cards,
         )
         self.dispatcher.startup.register(self._on_startup)
         self.dispatcher.shutdown.register(self._on_shutdown)
@@ -154,7 +166,9 @@ class App:
 
     async def _on_startup(self) -> None:
         await publish_customer_commands(self.bot, self.texts)
-        await publish_all_staff_menus(self.bot, self.texts, self.sessionmaker, self.programme, self.settings.admin_ids)
+        await publish_all_staff_menus(
+            self.bot, self.texts, self.sessionmaker, self.programme, self.settings.admin_ids, self.settings.console_url
+        )
         self.outbox.start()  # first of all, what a stopped process left unsent
         self.scheduler.start()
         await self.campaigns.start()  # resume or schedule every open campaign
@@ -167,15 +181,18 @@ class App:
         await self.outbox.stop()
 
     async def run(self) -> None:
-        """Serve the webhook when WEBHOOK_URL is set, poll for updates otherwise; until cancelled."""
+        """Serve the webhook when WEBHOOK_URL is set, poll for updates otherwise; until cancelled. The console is
+        served on WEBHOOK_HOST:WEBHOOK_PORT either way."""
         if self.settings.webhook_url:
-            await webhook.serve(self.dispatcher, self.bot, self.settings)
+            await webhook.serve(self.dispatcher, self.bot, self.settings, self.web)
         else:
             await self.run_polling()
 
     async def run_polling(self) -> None:
-        await self.bot.delete_webhook(drop_pending_updates=False)
-        await self.dispatcher.start_polling(self.bot, handle_signals=False, close_bot_session=False)
+        """Poll for updates, serving the console (when it is on) meanwhile."""
+        async with console.serving(self.web, self.settings):
+            await self.bot.delete_webhook(drop_pending_updates=False)
+            await self.dispatcher.start_polling(self.bot, handle_signals=False, close_bot_session=False)
 
     async def close(self) -> None:
         # aiogram's polling stops without waiting for updates still being handled; one that sends after the HTTP

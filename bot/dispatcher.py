@@ -63,6 +63,7 @@ def build_dispatcher(
         campaigns=campaigns,  # handlers schedule and cancel campaigns through it, typed by the port they declare
         cards=cards,
         sales_desk=sales_desk,
+        console_url=settings.console_url,  # None while the console is off
     )
     dispatcher.shutdown.register(sales_desk.close)
     # Before anything reads or writes: groups and channels see nothing, and nothing of theirs is recorded.

@@ -12,6 +12,8 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.elements import ColumnElement
 
 from models.analytics.member_stats import MemberStats
 from models.core import clock
@@ -59,7 +61,7 @@ def bounds(programme: Programme, first: date, last: date) -> tuple[datetime, dat
     )
 
 
-def _local_day(column: object, programme: Programme, now: datetime) -> object:
+def _local_day(column: InstrumentedAttribute[datetime], programme: Programme, now: datetime) -> ColumnElement[int]:
     return local_seconds(epoch_seconds(column), clock.zone(programme), now) // DAY
 
 
@@ -71,7 +73,7 @@ async def _members_per_week(
     current = Member.forgotten_at.is_(None)
     before = int(await session.scalar(select(func.count()).where(Member.joined_at < start, current)) or 0)
     day = _local_day(Member.joined_at, programme, now)
-    joined = dict(
+    joined: dict[int, int] = dict(
         (
             await session.execute(
                 select(day, func.count())

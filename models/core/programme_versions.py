@@ -134,9 +134,10 @@ async def current(session: AsyncSession) -> CurrentProgramme | None:
     return CurrentProgramme(_info(row), parse_toml(row.text))
 
 
-async def current_text(session: AsyncSession) -> str | None:
+async def current_text(session: AsyncSession) -> tuple[str, int] | None:
+    """The text of the version in force and its number, or None before the first is seeded."""
     newest = await latest_version(session)
-    return (await _row(session, newest)).text if newest else None
+    return ((await _row(session, newest)).text, newest) if newest else None
 
 
 async def versions(session: AsyncSession) -> list[VersionInfo]:

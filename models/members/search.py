@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.elements import ColumnElement
 
 from models.core.errors import MemberNumberMistyped
 from models.members import lookup, numbers
@@ -26,8 +28,8 @@ class Found:
     phone: str | None  # masked unless the search allowed full phones
 
 
-def _starting_with(column: object, prefix: str) -> object:
-    return (column >= prefix) & (column < prefix + _AFTER_EVERYTHING)  # type: ignore[operator]
+def _starting_with(column: InstrumentedAttribute[str | None], prefix: str) -> ColumnElement[bool]:
+    return (column >= prefix) & (column < prefix + _AFTER_EVERYTHING)
 
 
 async def search(session: AsyncSession, query: str, *, full_phones: bool, limit: int = LIMIT) -> list[Found]:
@@ -36,6 +38,8 @@ async def search(session: AsyncSession, query: str, *, full_phones: bool, limit:
     query = query.strip()
     if not query:
         return []
+    order: InstrumentedAttribute[int] | InstrumentedAttribute[str | None]
+    condition: ColumnElement[bool]
     if numbers.looks_like(query):
         try:
             condition, order = Member.id == numbers.read(query), Member.id
