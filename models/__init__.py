@@ -7,8 +7,8 @@ themselves import nothing, so that a feature's modules may import each other's i
 
 from models.analytics import habits, member_stats, segments  # noqa: F401 - tables
 from models.campaigns import automations, planning, queue  # noqa: F401 - tables
-from models.core import outbox, updates  # noqa: F401 - tables
+from models.core import outbox, programme_versions, updates  # noqa: F401 - tables
 from models.members import cards, consent, enrolment, erasures, preferences, privacy, registry  # noqa: F401 - tables
 from models.offers import collections, coupons  # noqa: F401 - tables
 from models.points import flags, ledger, standing  # noqa: F401 - tables
-from models.till import audit, limits, purchases, staff  # noqa: F401 - tables
+from models.till import audit, invitations, limits, purchases, staff  # noqa: F401 - tables

@@ -31,6 +31,7 @@ DAILY_JOBS: tuple[DailyJob, ...] = (
     DailyJob("analytics", time(3, 30), nightly_analytics.nightly_analytics),
 )
 CHECKPOINT_SECONDS = 1
+PROGRAMME_REFRESH_SECONDS = 2  # how soon a programme saved in one process is in force in the others
 
 
 def build_scheduler(context: JobContext, jobs: tuple[DailyJob, ...] = DAILY_JOBS) -> AsyncIOScheduler:
@@ -51,6 +52,15 @@ def build_scheduler(context: JobContext, jobs: tuple[DailyJob, ...] = DAILY_JOBS
         housekeeping.checkpoint,
         IntervalTrigger(seconds=CHECKPOINT_SECONDS),
         id="checkpoint",
+        args=[context],
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.add_job(
+        housekeeping.refresh_programme,
+        IntervalTrigger(seconds=PROGRAMME_REFRESH_SECONDS),
+        id="refresh-programme",
         args=[context],
         replace_existing=True,
         coalesce=True,

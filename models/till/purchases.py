@@ -26,6 +26,8 @@ class Purchase(Base):
     __table_args__ = (
         CheckConstraint("amount_cents > 0", name="positive"),
         Index("ix_purchases_member_created", "member_id", "created_at"),
+        # The dashboard's sales per day and the purchases export read a period's rows in this order.
+        Index("ix_purchases_created", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,92 @@
+"""What every console view is given: the services (on the application), the request's unit of work and who asks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, NoReturn
+
+from aiogram import Bot
+from aiohttp import web
+
+from handlers.i18n import Texts, Translator
+from models.core.programme_versions import ProgrammeHolder
+from models.core.uow import UnitOfWork
+from models.members.cards import CardSigner
+from models.till.staff import Actor, Role
+
+
+@dataclass(frozen=True)
+class Console:
+    bot: Bot
+    bot_token: str
+    owners: frozenset[int]
+    texts: Texts
+    programmes: ProgrammeHolder
+    cards: CardSigner
+    console_url: str | None
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking, as their signed initData and the database say."""
+
+    user_id: int
+    name: str
+    role: Role
+    language: str
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.user_id, self.role)
+
+
+CONSOLE = web.AppKey("console", Console)
+UNIT = web.RequestKey("unit", UnitOfWork)
+CALLER = web.RequestKey("caller", Caller)
+
+View = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def console(request: web.Request) -> Console:
+    return request.app[CONSOLE]
+
+
+def caller(request: web.Request) -> Caller:
+    return request[CALLER]
+
+
+def translator(request: web.Request) -> Translator:
+    return console(request).texts[request[CALLER].language] if CALLER in request else console(request).texts["en"]
+
+
+def refuse(status: type[web.HTTPException], message: str) -> NoReturn:
+    """Stop the request with `{"error": message}` and the status."""
+    raise status(text=json.dumps({"error": message}), content_type="application/json")
+
+
+def reply(payload: Any, status: int = 200) -> web.Response:
+    return web.json_response(payload, status=status, dumps=lambda value: json.dumps(value, ensure_ascii=False))
+
+
+def day_param(request: web.Request, name: str) -> date | None:
+    """An optional `YYYY-MM-DD` query parameter; 400 when it is something else."""
+    raw = request.query.get(name)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        refuse(web.HTTPBadRequest, f"{name} must be a date like 2026-11-30")
+
+
+async def json_body(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        refuse(web.HTTPBadRequest, "the body must be JSON")
+    if not isinstance(body, dict):
+        refuse(web.HTTPBadRequest, "the body must be a JSON object")
+    return body
