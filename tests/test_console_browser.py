@@ -10,6 +10,8 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -17,12 +19,16 @@ import aiohttp
 import pytest
 from playwright.async_api import Browser, Page, Response, expect
 
+from bot.app import App
+from bot.sandbox import demo
 from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models.members.numbers import shown
+from scheduler.nightly_analytics import nightly_analytics
 from tests.journeys import eventually, join, press, send
-from tests.support.app import OWNER
+from tests.support.app import OWNER, bot_settings, start_app, stop_app
 from tests.support.browser import CHROMIUM, chromium
 from tests.support.paths import ROOT
+from tests.support.redis import free_port
 from tests.support.webapp import init_data
 
 # A developer without the browser may skip these; CI installs it (.ci/run), so there a missing browser fails.
@@ -34,12 +40,54 @@ pytestmark = [
     pytest.mark.timeout(240),
 ]
 SCREENSHOT = ROOT / "docs" / "console.png"
+CONSOLE_URL = "https://loyalty.example.com/console/"  # what Telegram would open; the test opens the local server
 PHONE = {"width": 390, "height": 844}
 WAIT_MS = 15_000
 ANNA = FakeUser(id=5101, first_name="Anna", language_code="en")
 BORIS = FakeUser(id=5102, first_name="Boris", language_code="en")
 CARL = FakeUser(id=7101, first_name="Carl", language_code="en")
 DINA = FakeUser(id=7102, first_name="Dina", language_code="en")
+
+
+@dataclass(frozen=True)
+class Console:
+    """The real bot polling the fake Bot API, serving its console on `url` (a free local port)."""
+
+    url: str
+    app: App
+    telegram: FakeTelegram
+
+
+@asynccontextmanager
+async def serving_console(telegram: FakeTelegram, database_url: str) -> AsyncIterator[Console]:
+    """The real bot on `database_url`, its console served on a free port of 127.0.0.1 (while CONSOLE_URL, the
+    address Telegram would open, stays public)."""
+    port = free_port()
+    settings = bot_settings(
+        telegram, database_url, console_url=CONSOLE_URL, webhook_host="127.0.0.1", webhook_port=port
+    )
+    app, task = await start_app(settings)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        await eventually(lambda: serves(url), "the console was never served")
+        yield Console(url, app, telegram)
+    finally:
+        await stop_app(app, task)
+
+
+@pytest.fixture
+async def console(telegram: FakeTelegram, database_url: str) -> AsyncIterator[Console]:
+    async with serving_console(telegram, database_url) as served:
+        yield served
+
+
+async def serves(url: str) -> bool | None:
+    """True once the console's page answers (the bot starts its web server as it starts polling)."""
+    try:
+        async with aiohttp.ClientSession() as session, session.get(f"{url}/console/") as got:
+            return got.status == HTTPStatus.OK or None
+    except aiohttp.ClientConnectionError:
+        return None
 
 
 @dataclass
@@ -105,7 +153,7 @@ async def offers_until(telegram: FakeTelegram, customer: FakeUser, title: str, *
     return await eventually(offers, f"/offers never {'showed' if present else 'dropped'} {title!r}")
 
 
-async def test_an_offer_added_in_the_console_reaches_a_customers_offers_without_a_restart(console: Any) -> None:
+async def test_an_offer_added_in_the_console_reaches_a_customers_offers_without_a_restart(console: Console) -> None:
     telegram = console.telegram
     await join(telegram, ANNA)
     assert "Hot chocolate on the house" not in ((await send(telegram, ANNA, "/offers")).text or "")
@@ -136,7 +184,7 @@ async def test_an_offer_added_in_the_console_reaches_a_customers_offers_without_
         assert trouble.refused == []
 
 
-async def test_an_invalid_value_is_shown_next_to_its_field_and_nothing_is_saved(console: Any) -> None:
+async def test_an_invalid_value_is_shown_next_to_its_field_and_nothing_is_saved(console: Console) -> None:
     telegram = console.telegram
     before = await api_get(console.url, telegram, OWNER, "programme")
     async with chromium() as browser, console_page(browser, console.url, telegram, OWNER) as (page, trouble):
@@ -160,7 +208,7 @@ async def test_an_invalid_value_is_shown_next_to_its_field_and_nothing_is_saved(
     assert len(await api_get(console.url, telegram, OWNER, "programme/versions")) == 1
 
 
-async def test_an_owner_invites_a_cashier_by_link_who_then_records_a_sale(console: Any) -> None:
+async def test_an_owner_invites_a_cashier_by_link_who_then_records_a_sale(console: Console) -> None:
     telegram = console.telegram
     member = await join(telegram, ANNA)
     async with chromium() as browser:
@@ -197,7 +245,7 @@ async def test_an_owner_invites_a_cashier_by_link_who_then_records_a_sale(consol
     assert {"user_id": CARL.id, "role": "cashier"}.items() <= next(p for p in staff if p["user_id"] == CARL.id).items()
 
 
-async def test_a_csv_export_downloads_and_parses_with_the_expected_rows(console: Any) -> None:
+async def test_a_csv_export_downloads_and_parses_with_the_expected_rows(console: Console) -> None:
     telegram = console.telegram
     anna, boris = await join(telegram, ANNA), await join(telegram, BORIS)
     await send(telegram, OWNER, f"/sale {shown(anna)} 450", expect="Sale of 450")
@@ -220,7 +268,7 @@ async def test_a_csv_export_downloads_and_parses_with_the_expected_rows(console:
     assert ',"450.00",' not in raw_purchases  # numbers are written as numbers
 
 
-async def test_the_dashboard_draws_its_charts_at_a_phones_size_without_errors(console: Any) -> None:
+async def test_the_dashboard_draws_its_charts_at_a_phones_size_without_errors(console: Console) -> None:
     telegram = console.telegram
     anna = await join(telegram, ANNA)
     await join(telegram, BORIS)
@@ -237,13 +285,34 @@ async def test_the_dashboard_draws_its_charts_at_a_phones_size_without_errors(co
         await expect(page.get_by_role("definition").first).not_to_have_text("—")
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"]  # nothing wider than the phone
-        SCREENSHOT.parent.mkdir(exist_ok=True)
-        await page.screenshot(path=str(SCREENSHOT), full_page=True)
         assert trouble.errors == []
         assert trouble.refused == []
 
 
-async def test_an_admin_sees_the_programme_and_the_audit_trail_but_changes_nothing(console: Any) -> None:
+async def test_the_dashboard_of_a_cafe_with_two_years_of_history(telegram: FakeTelegram, tmp_path: Path) -> None:
+    """The sandbox's demo café (300 members, 24,000 purchases) after a night's analytics: every chart has its
+    points, every figure a value; the picture in the README is this page."""
+    database = tmp_path / "demo.db"
+    await demo.prepare(database)
+    async with serving_console(telegram, f"sqlite+aiosqlite:///{database}") as served:
+        await nightly_analytics(served.app.jobs)
+        async with chromium() as browser, console_page(browser, served.url, telegram, OWNER) as (page, trouble):
+            period = {name: await page.get_by_label(name).input_value() for name in ("From", "To")}
+            figures = await api_get(served.url, telegram, OWNER, f"dashboard?from={period['From']}&to={period['To']}")
+            assert len(figures["members_per_week"]) >= 13  # the 90 days the page starts with
+            for chart in ("Members per week", "New members per week"):  # a point for every week
+                marks = page.get_by_role("img", name=chart, exact=True).locator("title")
+                await expect(marks).to_have_count(len(figures["members_per_week"]))
+            await expect(page.get_by_role("img", name="Segment sizes").locator("rect")).not_to_have_count(0)
+            await expect(page.get_by_role("img", name="Sales per day").locator("circle")).not_to_have_count(0)
+            await expect(page.get_by_role("definition").first).to_have_text(re.compile(r"^\d{3}$"))  # members
+            SCREENSHOT.parent.mkdir(exist_ok=True)
+            await page.screenshot(path=str(SCREENSHOT), full_page=True)
+            assert trouble.errors == []
+            assert trouble.refused == []
+
+
+async def test_an_admin_sees_the_programme_and_the_audit_trail_but_changes_nothing(console: Console) -> None:
     telegram = console.telegram
     await send(telegram, OWNER, f"/staff add {DINA.id} admin", expect="admin")
     async with chromium() as browser, console_page(browser, console.url, telegram, DINA) as (page, trouble):
@@ -260,6 +329,8 @@ async def test_an_admin_sees_the_programme_and_the_audit_trail_but_changes_nothi
         await expect(page.get_by_role("button", name="Download TOML")).to_be_visible()
 
         await open_tab(page, "Audit")
-        await expect(page.get_by_role("table").get_by_role("row").nth(1)).to_contain_text("Olga")  # the appointment
+        await expect(page.get_by_role("table").get_by_role("row").nth(1)).to_contain_text(
+            "staff.add"
+        )  # the appointment
         assert trouble.errors == []
         assert trouble.refused == []

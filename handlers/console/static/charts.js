@@ -66,7 +66,7 @@ export function chart({ title, labels, series, kind = "bar" }) {
         }),
       );
       points.forEach(([cx, cy], index) => {
-        const dot = svg("circle", { cx, cy, r: 2.5, fill: colour });
+        const dot = svg("circle", { cx, cy, r: points.length > 31 ? 1.5 : 2.5, fill: colour });
         dot.append(svg("title", {}, `${one.name}, ${labels[index]}: ${one.values[index]}`));
         drawing.append(dot);
       });
@@ -87,13 +87,51 @@ export function chart({ title, labels, series, kind = "bar" }) {
     });
   });
 
-  const figure = document.createElement("figure");
-  figure.className = "chart";
+  return figure(
+    title,
+    drawing,
+    series.map((one) => one.name),
+  );
+}
+
+/** A figure with one horizontal bar per label, named at its left and numbered at its end: for a few categories
+ * whose names would not fit under upright bars on a phone. */
+export function rows({ title, labels, values }) {
+  const ROW = 22;
+  const NAME = 96;
+  const height = Math.max(labels.length, 1) * ROW + 4;
+  const top = Math.max(1, ...values);
+  const drawing = svg("svg", { viewBox: `0 0 ${WIDTH} ${height}`, role: "img", "aria-label": title });
+  labels.forEach((label, index) => {
+    const y = index * ROW + 2;
+    const width = ((WIDTH - NAME - 48) * values[index]) / top;
+    const bar = svg("rect", { x: NAME, y, width: Math.max(width, 1), height: ROW - 6, fill: PALETTE[0] });
+    bar.append(svg("title", {}, `${label}: ${values[index]}`));
+    drawing.append(
+      svg(
+        "text",
+        { x: NAME - 6, y: y + ROW / 2 - 3, "text-anchor": "end", "dominant-baseline": "middle", class: "tick" },
+        label,
+      ),
+      bar,
+      svg(
+        "text",
+        { x: NAME + width + 4, y: y + ROW / 2 - 3, "dominant-baseline": "middle", class: "tick" },
+        compact.format(values[index]),
+      ),
+    );
+  });
+  return figure(title, drawing, []);
+}
+
+function figure(title, drawing, names) {
+  const element = document.createElement("figure");
+  element.className = "chart";
   const caption = document.createElement("figcaption");
   caption.textContent = title;
-  figure.append(caption, drawing);
-  if (series.length > 1) figure.append(legend(series.map((one) => one.name)));
-  return figure;
+  element.append(caption, drawing);
+  if (names.length > 1) element.append(legend(names));
+  return element;
 }
 
 function legend(names) {

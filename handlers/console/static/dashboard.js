@@ -1,7 +1,7 @@
 // The dashboard: the programme's figures for a period the user picks, as tiles, charts and the campaigns' effects.
 
 import { api } from "./api.js";
-import { chart } from "./charts.js";
+import { chart, rows } from "./charts.js";
 import { h, notice, periodPicker, table } from "./dom.js";
 
 const number = new Intl.NumberFormat("en", { maximumFractionDigits: 2 });
@@ -49,12 +49,12 @@ function render(figures) {
         labels: weeks.map((week) => week.week),
         series: [{ name: "New", values: weeks.map((week) => week.new) }],
       }),
-      chart({
+      rows({
         title: "Segment sizes",
         labels: figures.segments.map((segment) => segment.name),
-        series: [{ name: "Members", values: figures.segments.map((segment) => segment.size) }],
+        values: figures.segments.map((segment) => segment.size),
       }),
-      salesChart(figures.sales_per_day),
+      salesChart(figures),
       campaignChart(figures.campaigns),
     ),
     h("h3", {}, "Campaigns against their holdout"),
@@ -81,14 +81,20 @@ function rate(value) {
   return value === null || value === undefined ? "—" : percent.format(value);
 }
 
-/** Sales per day: one line per branch when there are branches, else one line. */
-function salesChart(rows) {
-  const days = [...new Set(rows.map((row) => row.day))].sort();
-  const branches = [...new Set(rows.map((row) => row.branch ?? ""))].sort();
+/** Sales per day, every day of the period (none: 0): one line per branch when there are branches, else one. */
+function salesChart({ from, to, sales_per_day: sales }) {
+  const days = [];
+  for (
+    let day = new Date(`${from}T00:00:00Z`);
+    day.toISOString().slice(0, 10) <= to;
+    day.setUTCDate(day.getUTCDate() + 1)
+  ) {
+    days.push(day.toISOString().slice(0, 10));
+  }
+  const branches = [...new Set(sales.map((row) => row.branch ?? ""))].sort();
   const series = branches.map((branch) => {
-    const amounts = new Map(
-      rows.filter((row) => (row.branch ?? "") === branch).map((row) => [row.day, Number(row.amount)]),
-    );
+    const mine = sales.filter((row) => (row.branch ?? "") === branch);
+    const amounts = new Map(mine.map((row) => [row.day, Number(row.amount)]));
     return { name: branch || "Sales", values: days.map((day) => amounts.get(day) ?? 0) };
   });
   return chart({ title: "Sales per day", kind: "line", labels: days, series });
