@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import aiohttp
 import pytest
-from playwright.async_api import Browser, Page, Response, expect
+from playwright.async_api import Browser, Page, Response, ViewportSize, expect
 
 from bot.app import App
 from bot.sandbox import demo
@@ -41,7 +41,7 @@ pytestmark = [
 ]
 SCREENSHOT = ROOT / "docs" / "console.png"
 CONSOLE_URL = "https://loyalty.example.com/console/"  # what Telegram would open; the test opens the local server
-PHONE = {"width": 390, "height": 844}
+PHONE = ViewportSize(width=390, height=844)
 WAIT_MS = 15_000
 ANNA = FakeUser(id=5101, first_name="Anna", language_code="en")
 BORIS = FakeUser(id=5102, first_name="Boris", language_code="en")
