@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 from collections.abc import AsyncIterator
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import aiohttp
 import pytest
@@ -110,14 +111,17 @@ class Trouble:
 
 @asynccontextmanager
 async def console_page(
-    browser: Browser, base_url: str, telegram: FakeTelegram, user: FakeUser
+    browser: Browser, base_url: str, telegram: FakeTelegram, user: FakeUser, theme: dict[str, str] | None = None
 ) -> AsyncIterator[tuple[Page, Trouble]]:
-    """The console opened by `user` as Telegram opens a Mini App: signed initData in the URL's hash."""
+    """The console opened by `user` as Telegram's app opens a Mini App: the launch parameters (signed initData, the
+    theme) in the URL's hash, and Telegram's event receiver recording what the page tells it."""
     page = await browser.new_page(viewport=PHONE)
     trouble = Trouble()
     trouble.watch(page)
+    await page.add_init_script("window.TelegramWebviewProxy = {events: [], postEvent(type) { this.events.push(type) }}")
     signed = init_data(telegram.token, user.id, first_name=user.first_name)
-    await page.goto(f"{base_url}/console/#tgWebAppData={quote(signed, safe='')}")
+    launch = {"tgWebAppData": signed, "tgWebAppThemeParams": json.dumps(theme or {})}
+    await page.goto(f"{base_url}/console/#{urlencode(launch, quote_via=quote)}")
     expect.set_options(timeout=WAIT_MS)
     await expect(page.get_by_role("tablist", name="Sections")).to_be_visible()
     try:
@@ -315,7 +319,14 @@ async def test_the_dashboard_of_a_cafe_with_two_years_of_history(telegram: FakeT
 async def test_an_admin_sees_the_programme_and_the_audit_trail_but_changes_nothing(console: Console) -> None:
     telegram = console.telegram
     await send(telegram, OWNER, f"/staff add {DINA.id} admin", expect="admin")
-    async with chromium() as browser, console_page(browser, console.url, telegram, DINA) as (page, trouble):
+    dark = {"bg_color": "#1c1c1d", "text_color": "#ffffff", "button_color": "#2f6ea5"}
+    async with chromium() as browser, console_page(browser, console.url, telegram, DINA, dark) as (page, trouble):
+        # Telegram hears that the page is ready and may take the full height; the page wears the user's theme.
+        await page.wait_for_function("window.TelegramWebviewProxy.events.length >= 2")
+        events = await page.evaluate("window.TelegramWebviewProxy.events")
+        assert events == ["web_app_ready", "web_app_expand"]
+        await expect(page.locator("body")).to_have_css("background-color", "rgb(28, 28, 29)")
+        await expect(page.locator("body")).to_have_css("color", "rgb(255, 255, 255)")
         tabs = page.get_by_role("tablist", name="Sections").get_by_role("tab")
         await expect(tabs).to_have_text(["Dashboard", "Programme", "Members", "Audit"])
         await open_tab(page, "Programme")

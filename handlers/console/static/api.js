@@ -1,15 +1,8 @@
 // Every request to the console's API carries Telegram's initData: the server checks it and reads the role.
 
+import { initData } from "./telegram.js";
+
 const BASE = new URL("api/", document.baseURI);
-
-/** The signed initData: from Telegram's script when it is there, else from the tgWebAppData hash parameter. */
-export function readInitData() {
-  const fromTelegram = window.Telegram?.WebApp?.initData;
-  if (fromTelegram) return fromTelegram;
-  return new URLSearchParams(location.hash.slice(1)).get("tgWebAppData") ?? "";
-}
-
-const initData = readInitData();
 
 /** A refused or failed request: the server's {"error"} or its 422 {"errors": [{field, message}]}. */
 export class ApiError extends Error {

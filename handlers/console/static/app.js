@@ -9,6 +9,7 @@ import { exports } from "./exports.js";
 import { members } from "./members.js";
 import { programme } from "./programme.js";
 import { staff } from "./staff.js";
+import { ready, themeParams } from "./telegram.js";
 
 const EVERYONE = ["owner", "admin", "cashier"];
 const MANAGERS = ["owner", "admin"];
@@ -26,31 +27,22 @@ const REFUSALS = {
   403: "The console is for the programme's staff.",
 };
 
-/** Telegram's theme as CSS variables: from its script when present, else from the hash's tgWebAppThemeParams. */
+/** Telegram's theme as the CSS variables style.css reads (--tg-theme-bg-color, ...). */
 function applyTheme() {
-  let theme = window.Telegram?.WebApp?.themeParams;
-  if (!theme) {
-    try {
-      theme = JSON.parse(new URLSearchParams(location.hash.slice(1)).get("tgWebAppThemeParams") ?? "{}");
-    } catch {
-      theme = {};
-    }
-  }
-  for (const [key, value] of Object.entries(theme ?? {})) {
+  for (const [key, value] of Object.entries(themeParams())) {
     if (typeof value === "string")
       document.documentElement.style.setProperty(`--tg-theme-${key.replaceAll("_", "-")}`, value);
   }
 }
 
 function start() {
-  window.Telegram?.WebApp?.ready();
-  window.Telegram?.WebApp?.expand();
   applyTheme();
   const main = document.getElementById("main");
   api
     .get("me")
     .then((me) => shell(me, main))
-    .catch((error) => main.replaceChildren(notice(REFUSALS[error.status] ?? error.message, "error")));
+    .catch((error) => main.replaceChildren(notice(REFUSALS[error.status] ?? error.message, "error")))
+    .finally(ready);
 }
 
 function shell(me, main) {
