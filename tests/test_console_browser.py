@@ -3,11 +3,13 @@ owner does in the page reaches customers and cashiers in the chat, without a res
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
 import os
 import re
+import tomllib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -345,3 +347,45 @@ async def test_an_admin_sees_the_programme_and_the_audit_trail_but_changes_nothi
         )  # the appointment
         assert trouble.errors == []
         assert trouble.refused == []
+
+
+async def test_the_programme_goes_out_as_toml_and_comes_back_as_a_new_version(console: Console) -> None:
+    telegram = console.telegram
+    async with chromium() as browser, console_page(browser, console.url, telegram, OWNER) as (page, trouble):
+        await open_tab(page, "Programme")
+        async with page.expect_download() as downloaded:
+            await page.get_by_role("button", name="Download TOML").click()
+        text = (await (await downloaded.value).path()).read_text("utf-8")
+        assert tomllib.loads(text)["bonuses"]["welcome"] == 100
+
+        upload = page.get_by_label("Upload TOML")
+        broken = text.replace("welcome = 100", "welcome = -1")
+        await upload.set_input_files(files=[{"name": "p.toml", "mimeType": "text/plain", "buffer": broken.encode()}])
+        await expect(page.get_by_role("alert").last).to_contain_text("bonuses.welcome")
+        changed = text.replace("welcome = 100", "welcome = 120")
+        await upload.set_input_files(files=[{"name": "p.toml", "mimeType": "text/plain", "buffer": changed.encode()}])
+        await expect(page.get_by_role("status")).to_have_text("Uploaded as version 2.")
+        assert trouble.refused == [f"POST {console.url}/console/api/programme.toml: 422"]
+
+    saved = await api_get(console.url, telegram, OWNER, "programme")
+    assert saved["programme"]["bonuses"]["welcome"] == 120
+
+
+async def test_an_owner_changes_a_role_and_removes_someone_from_the_staff(console: Console) -> None:
+    telegram = console.telegram
+    await send(telegram, OWNER, f"/staff add {CARL.id} cashier", expect="cashier")
+    async with chromium() as browser, console_page(browser, console.url, telegram, OWNER) as (page, trouble):
+        await open_tab(page, "Staff")
+        carl = page.get_by_role("row").filter(has_text=f"User {CARL.id}")  # he has not written to the bot yet
+        await carl.get_by_role("combobox", name=f"Role of User {CARL.id}").select_option("admin")
+        await expect(page.get_by_role("status")).to_have_text(f"User {CARL.id} is now an admin.")
+        roles = {person["user_id"]: person["role"] for person in await api_get(console.url, telegram, OWNER, "staff")}
+        assert roles[CARL.id] == "admin"
+
+        page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+        await carl.get_by_role("button", name="Remove").click()
+        await expect(page.get_by_role("status")).to_have_text(f"User {CARL.id} is no longer staff.")
+        await expect(carl).to_have_count(0)
+        assert trouble.errors == []
+        assert trouble.refused == []
+    assert CARL.id not in {p["user_id"] for p in await api_get(console.url, telegram, OWNER, "staff")}

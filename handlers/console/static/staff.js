@@ -5,6 +5,9 @@ import { h, labelled, notice, table } from "./dom.js";
 
 const ROLES = ["cashier", "admin"]; // owners are the bot's ADMIN_IDS: not given or taken here
 
+/** A person's name, or their Telegram id while they have never given the bot a name. */
+const who = (person) => person.name || `User ${person.user_id}`;
+
 export function staff(me) {
   const list = h("div", {});
   const status = h("div", {});
@@ -13,7 +16,7 @@ export function staff(me) {
       const people = await api.get("staff");
       list.replaceChildren(
         table(people, [
-          ["Name", (person) => person.name || String(person.user_id)],
+          ["Name", who],
           ["Role", (person) => roleSelect(person)],
           ["Branch", (person) => person.branch ?? "—"],
           [
@@ -40,11 +43,11 @@ export function staff(me) {
     const select = h(
       "select",
       {
-        "aria-label": `Role of ${person.name || person.user_id}`,
+        "aria-label": `Role of ${who(person)}`,
         onchange: () =>
           act(
             () => api.patch(`staff/${person.user_id}`, { role: select.value }),
-            `${person.name} is now ${select.value === "admin" ? "an" : "a"} ${select.value}.`,
+            `${who(person)} is now ${select.value === "admin" ? "an" : "a"} ${select.value}.`,
           ),
       },
       ROLES.map((role) => h("option", { value: role, selected: role === person.role }, role)),
@@ -58,8 +61,8 @@ export function staff(me) {
         type: "button",
         class: "secondary",
         onclick: () => {
-          if (confirm(`Remove ${person.name} from the staff?`))
-            act(() => api.delete(`staff/${person.user_id}`), `${person.name} is no longer staff.`);
+          if (confirm(`Remove ${who(person)} from the staff?`))
+            act(() => api.delete(`staff/${person.user_id}`), `${who(person)} is no longer staff.`);
         },
       },
       "Remove",
