@@ -20,7 +20,7 @@ from urllib.parse import quote, urlencode
 
 import aiohttp
 import pytest
-from playwright.async_api import Browser, Page, Response, ViewportSize, expect
+from playwright.async_api import Browser, FilePayload, Page, Response, ViewportSize, expect
 
 from bot.app import App
 from bot.sandbox import demo
@@ -349,6 +349,10 @@ async def test_an_admin_sees_the_programme_and_the_audit_trail_but_changes_nothi
         assert trouble.refused == []
 
 
+def toml_file(text: str) -> FilePayload:
+    return FilePayload(name="programme.toml", mimeType="text/plain", buffer=text.encode())
+
+
 async def test_the_programme_goes_out_as_toml_and_comes_back_as_a_new_version(console: Console) -> None:
     telegram = console.telegram
     async with chromium() as browser, console_page(browser, console.url, telegram, OWNER) as (page, trouble):
@@ -360,10 +364,10 @@ async def test_the_programme_goes_out_as_toml_and_comes_back_as_a_new_version(co
 
         upload = page.get_by_label("Upload TOML")
         broken = text.replace("welcome = 100", "welcome = -1")
-        await upload.set_input_files(files=[{"name": "p.toml", "mimeType": "text/plain", "buffer": broken.encode()}])
+        await upload.set_input_files(files=toml_file(broken))
         await expect(page.get_by_role("alert").last).to_contain_text("bonuses.welcome")
         changed = text.replace("welcome = 100", "welcome = 120")
-        await upload.set_input_files(files=[{"name": "p.toml", "mimeType": "text/plain", "buffer": changed.encode()}])
+        await upload.set_input_files(files=toml_file(changed))
         await expect(page.get_by_role("status")).to_have_text("Uploaded as version 2.")
         assert trouble.refused == [f"POST {console.url}/console/api/programme.toml: 422"]
 
