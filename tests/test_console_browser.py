@@ -18,20 +18,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-import aiohttp
 import pytest
 from playwright.async_api import Browser, FilePayload, Page, Response, ViewportSize, expect
 
-from bot.app import App
 from bot.sandbox import demo
 from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models.members.numbers import shown
 from scheduler.nightly_analytics import nightly_analytics
 from tests.journeys import eventually, join, press, send
-from tests.support.app import OWNER, bot_settings, start_app, stop_app
+from tests.support.app import OWNER
 from tests.support.browser import CHROMIUM, chromium
+from tests.support.console import RunningConsole, running_console
 from tests.support.paths import ROOT
-from tests.support.redis import free_port
 from tests.support.webapp import init_data
 
 # A developer without the browser may skip these; CI installs it (.ci/run), so there a missing browser fails.
@@ -43,54 +41,12 @@ pytestmark = [
     pytest.mark.timeout(240),
 ]
 SCREENSHOT = ROOT / "docs" / "console.png"
-CONSOLE_URL = "https://loyalty.example.com/console/"  # what Telegram would open; the test opens the local server
 PHONE = ViewportSize(width=390, height=844)
 WAIT_MS = 15_000
 ANNA = FakeUser(id=5101, first_name="Anna", language_code="en")
 BORIS = FakeUser(id=5102, first_name="Boris", language_code="en")
 CARL = FakeUser(id=7101, first_name="Carl", language_code="en")
 DINA = FakeUser(id=7102, first_name="Dina", language_code="en")
-
-
-@dataclass(frozen=True)
-class Console:
-    """The real bot polling the fake Bot API, serving its console on `url` (a free local port)."""
-
-    url: str
-    app: App
-    telegram: FakeTelegram
-
-
-@asynccontextmanager
-async def serving_console(telegram: FakeTelegram, database_url: str) -> AsyncIterator[Console]:
-    """The real bot on `database_url`, its console served on a free port of 127.0.0.1 (while CONSOLE_URL, the
-    address Telegram would open, stays public)."""
-    port = free_port()
-    settings = bot_settings(
-        telegram, database_url, console_url=CONSOLE_URL, webhook_host="127.0.0.1", webhook_port=port
-    )
-    app, task = await start_app(settings)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        await eventually(lambda: serves(url), "the console was never served")
-        yield Console(url, app, telegram)
-    finally:
-        await stop_app(app, task)
-
-
-@pytest.fixture
-async def console(telegram: FakeTelegram, database_url: str) -> AsyncIterator[Console]:
-    async with serving_console(telegram, database_url) as served:
-        yield served
-
-
-async def serves(url: str) -> bool | None:
-    """True once the console's page answers (the bot starts its web server as it starts polling)."""
-    try:
-        async with aiohttp.ClientSession() as session, session.get(f"{url}/console/") as got:
-            return got.status == HTTPStatus.OK or None
-    except aiohttp.ClientConnectionError:
-        return None
 
 
 @dataclass
@@ -113,7 +69,7 @@ class Trouble:
 
 @asynccontextmanager
 async def console_page(
-    browser: Browser, base_url: str, telegram: FakeTelegram, user: FakeUser, theme: dict[str, str] | None = None
+    browser: Browser, console: RunningConsole, user: FakeUser, theme: dict[str, str] | None = None
 ) -> AsyncIterator[tuple[Page, Trouble]]:
     """The console opened by `user` as Telegram's app opens a Mini App: the launch parameters (signed initData, the
     theme) in the URL's hash, and Telegram's event receiver recording what the page tells it."""
@@ -121,9 +77,9 @@ async def console_page(
     trouble = Trouble()
     trouble.watch(page)
     await page.add_init_script("window.TelegramWebviewProxy = {events: [], postEvent(type) { this.events.push(type) }}")
-    signed = init_data(telegram.token, user.id, first_name=user.first_name)
+    signed = init_data(console.telegram.token, user.id, first_name=user.first_name)
     launch = {"tgWebAppData": signed, "tgWebAppThemeParams": json.dumps(theme or {})}
-    await page.goto(f"{base_url}/console/#{urlencode(launch, quote_via=quote)}")
+    await page.goto(f"{console.url}/console/#{urlencode(launch, quote_via=quote)}")
     expect.set_options(timeout=WAIT_MS)
     await expect(page.get_by_role("tablist", name="Sections")).to_be_visible()
     try:
@@ -132,15 +88,11 @@ async def console_page(
         await page.close()
 
 
-async def api_get(base_url: str, telegram: FakeTelegram, user: FakeUser, path: str) -> Any:
+async def api_get(console: RunningConsole, user: FakeUser, path: str) -> Any:
     """One API call as `user`, from outside the page: what the server holds, not what the page shows."""
-    headers = {"Authorization": f"tma {init_data(telegram.token, user.id, first_name=user.first_name)}"}
-    async with (
-        aiohttp.ClientSession() as session,
-        session.get(f"{base_url}/console/api/{path}", headers=headers) as got,
-    ):
-        assert got.status == 200, await got.text()
-        return await got.json()
+    status, answer = await console.call(user, "GET", f"/console/api/{path}")
+    assert status == HTTPStatus.OK, answer
+    return answer
 
 
 async def open_tab(page: Page, name: str) -> None:
@@ -159,11 +111,13 @@ async def offers_until(telegram: FakeTelegram, customer: FakeUser, title: str, *
     return await eventually(offers, f"/offers never {'showed' if present else 'dropped'} {title!r}")
 
 
-async def test_an_offer_added_in_the_console_reaches_a_customers_offers_without_a_restart(console: Console) -> None:
+async def test_an_offer_added_in_the_console_reaches_a_customer_without_a_restart(
+    console: RunningConsole,
+) -> None:
     telegram = console.telegram
     await join(telegram, ANNA)
     assert "Hot chocolate on the house" not in ((await send(telegram, ANNA, "/offers")).text or "")
-    async with chromium() as browser, console_page(browser, console.url, telegram, OWNER) as (page, trouble):
+    async with chromium() as browser, console_page(browser, console, OWNER) as (page, trouble):
         await open_tab(page, "Programme")
         await page.get_by_role("button", name="Add an offer").click()
         offer = page.get_by_role("group", name="New offer")
@@ -179,7 +133,7 @@ async def test_an_offer_added_in_the_console_reaches_a_customers_offers_without_
 
         text = await offers_until(telegram, ANNA, "Hot chocolate on the house", present=True)
         assert "Any evening this week." in text
-        saved = await api_get(console.url, telegram, OWNER, "programme")
+        saved = await api_get(console, OWNER, "programme")
         assert [offer["id"] for offer in saved["programme"]["offers"]][-1] == "hot_chocolate"
 
         # Restoring the first version takes the offer away again, as a new version.
@@ -190,10 +144,9 @@ async def test_an_offer_added_in_the_console_reaches_a_customers_offers_without_
         assert trouble.refused == []
 
 
-async def test_an_invalid_value_is_shown_next_to_its_field_and_nothing_is_saved(console: Console) -> None:
-    telegram = console.telegram
-    before = await api_get(console.url, telegram, OWNER, "programme")
-    async with chromium() as browser, console_page(browser, console.url, telegram, OWNER) as (page, trouble):
+async def test_an_invalid_value_is_shown_next_to_its_field_and_nothing_is_saved(console: RunningConsole) -> None:
+    before = await api_get(console, OWNER, "programme")
+    async with chromium() as browser, console_page(browser, console, OWNER) as (page, trouble):
         await open_tab(page, "Programme")
         await page.get_by_text("A cappuccino on us", exact=True).click()
         cappuccino = page.get_by_role("group", name="A cappuccino on us")
@@ -209,21 +162,21 @@ async def test_an_invalid_value_is_shown_next_to_its_field_and_nothing_is_saved(
         assert trouble.refused == [f"PUT {console.url}/console/api/programme: 422"]
         assert [error for error in trouble.errors if "422" not in error] == []
 
-    after = await api_get(console.url, telegram, OWNER, "programme")
+    after = await api_get(console, OWNER, "programme")
     assert after == before
-    assert len(await api_get(console.url, telegram, OWNER, "programme/versions")) == 1
+    assert len(await api_get(console, OWNER, "programme/versions")) == 1
 
 
-async def test_an_owner_invites_a_cashier_by_link_who_then_records_a_sale(console: Console) -> None:
+async def test_an_owner_invites_a_cashier_by_link_who_then_records_a_sale(console: RunningConsole) -> None:
     telegram = console.telegram
     member = await join(telegram, ANNA)
     async with chromium() as browser:
-        async with console_page(browser, console.url, telegram, OWNER) as (page, trouble):
+        async with console_page(browser, console, OWNER) as (page, trouble):
             await open_tab(page, "Staff")
             await page.get_by_label("Role", exact=True).select_option("cashier")
             await page.get_by_role("button", name="Create an invitation link").click()
             link = await page.get_by_label("Invitation link").input_value()
-            me = await api_get(console.url, telegram, OWNER, "me")
+            me = await api_get(console, OWNER, "me")
             assert link.startswith(f"https://t.me/{me['bot_username']}?start=staff_")
             assert trouble.errors == []
             assert trouble.refused == []
@@ -237,7 +190,7 @@ async def test_an_owner_invites_a_cashier_by_link_who_then_records_a_sale(consol
         assert f"member №{shown(member)}" in (sale.text or "")
 
         # In the console the cashier sees only the member search, and finds Anna's value card there.
-        async with console_page(browser, console.url, telegram, CARL) as (page, trouble):
+        async with console_page(browser, console, CARL) as (page, trouble):
             tabs = page.get_by_role("tablist", name="Sections").get_by_role("tab")
             await expect(tabs).to_have_text(["Members"])
             await page.get_by_label("Find a member").fill(shown(member))
@@ -247,15 +200,15 @@ async def test_an_owner_invites_a_cashier_by_link_who_then_records_a_sale(consol
             assert trouble.errors == []
             assert trouble.refused == []
 
-    staff = await api_get(console.url, telegram, OWNER, "staff")
+    staff = await api_get(console, OWNER, "staff")
     assert {"user_id": CARL.id, "role": "cashier"}.items() <= next(p for p in staff if p["user_id"] == CARL.id).items()
 
 
-async def test_a_csv_export_downloads_and_parses_with_the_expected_rows(console: Console) -> None:
+async def test_a_csv_export_downloads_and_parses_with_the_expected_rows(console: RunningConsole) -> None:
     telegram = console.telegram
     anna, boris = await join(telegram, ANNA), await join(telegram, BORIS)
     await send(telegram, OWNER, f"/sale {shown(anna)} 450", expect="Sale of 450")
-    async with chromium() as browser, console_page(browser, console.url, telegram, OWNER) as (page, trouble):
+    async with chromium() as browser, console_page(browser, console, OWNER) as (page, trouble):
         await open_tab(page, "Exports")
         async with page.expect_download() as members_file:
             await page.get_by_role("button", name="Members (CSV)").click()
@@ -274,12 +227,12 @@ async def test_a_csv_export_downloads_and_parses_with_the_expected_rows(console:
     assert ',"450.00",' not in raw_purchases  # numbers are written as numbers
 
 
-async def test_the_dashboard_draws_its_charts_at_a_phones_size_without_errors(console: Console) -> None:
+async def test_the_dashboard_draws_its_charts_at_a_phones_size_without_errors(console: RunningConsole) -> None:
     telegram = console.telegram
     anna = await join(telegram, ANNA)
     await join(telegram, BORIS)
     await send(telegram, OWNER, f"/sale {shown(anna)} 450", expect="Sale of 450")
-    async with chromium() as browser, console_page(browser, console.url, telegram, OWNER) as (page, trouble):
+    async with chromium() as browser, console_page(browser, console, OWNER) as (page, trouble):
         tabs = page.get_by_role("tablist", name="Sections").get_by_role("tab")
         await expect(tabs).to_have_text(["Dashboard", "Programme", "Members", "Staff", "Audit", "Exports"])
         charts = page.locator("figure.chart svg[role=img]")
@@ -300,11 +253,11 @@ async def test_the_dashboard_of_a_cafe_with_two_years_of_history(telegram: FakeT
     points, every figure a value; the picture in the README is this page."""
     database = tmp_path / "demo.db"
     await demo.prepare(database)
-    async with serving_console(telegram, f"sqlite+aiosqlite:///{database}") as served:
+    async with running_console(telegram, f"sqlite+aiosqlite:///{database}") as served:
         await nightly_analytics(served.app.jobs)
-        async with chromium() as browser, console_page(browser, served.url, telegram, OWNER) as (page, trouble):
+        async with chromium() as browser, console_page(browser, served, OWNER) as (page, trouble):
             period = {name: await page.get_by_label(name).input_value() for name in ("From", "To")}
-            figures = await api_get(served.url, telegram, OWNER, f"dashboard?from={period['From']}&to={period['To']}")
+            figures = await api_get(served, OWNER, f"dashboard?from={period['From']}&to={period['To']}")
             assert len(figures["members_per_week"]) >= 13  # the 90 days the page starts with
             for chart in ("Members per week", "New members per week"):  # a point for every week
                 marks = page.get_by_role("img", name=chart, exact=True).locator("title")
@@ -318,11 +271,11 @@ async def test_the_dashboard_of_a_cafe_with_two_years_of_history(telegram: FakeT
             assert trouble.refused == []
 
 
-async def test_an_admin_sees_the_programme_and_the_audit_trail_but_changes_nothing(console: Console) -> None:
+async def test_an_admin_sees_the_programme_and_the_audit_trail_but_changes_nothing(console: RunningConsole) -> None:
     telegram = console.telegram
     await send(telegram, OWNER, f"/staff add {DINA.id} admin", expect="admin")
     dark = {"bg_color": "#1c1c1d", "text_color": "#ffffff", "button_color": "#2f6ea5"}
-    async with chromium() as browser, console_page(browser, console.url, telegram, DINA, dark) as (page, trouble):
+    async with chromium() as browser, console_page(browser, console, DINA, dark) as (page, trouble):
         # Telegram hears that the page is ready and may take the full height; the page wears the user's theme.
         await page.wait_for_function("window.TelegramWebviewProxy.events.length >= 2")
         events = await page.evaluate("window.TelegramWebviewProxy.events")
@@ -353,9 +306,8 @@ def toml_file(text: str) -> FilePayload:
     return FilePayload(name="programme.toml", mimeType="text/plain", buffer=text.encode())
 
 
-async def test_the_programme_goes_out_as_toml_and_comes_back_as_a_new_version(console: Console) -> None:
-    telegram = console.telegram
-    async with chromium() as browser, console_page(browser, console.url, telegram, OWNER) as (page, trouble):
+async def test_the_programme_goes_out_as_toml_and_comes_back_as_a_new_version(console: RunningConsole) -> None:
+    async with chromium() as browser, console_page(browser, console, OWNER) as (page, trouble):
         await open_tab(page, "Programme")
         async with page.expect_download() as downloaded:
             await page.get_by_role("button", name="Download TOML").click()
@@ -371,19 +323,19 @@ async def test_the_programme_goes_out_as_toml_and_comes_back_as_a_new_version(co
         await expect(page.get_by_role("status")).to_have_text("Uploaded as version 2.")
         assert trouble.refused == [f"POST {console.url}/console/api/programme.toml: 422"]
 
-    saved = await api_get(console.url, telegram, OWNER, "programme")
+    saved = await api_get(console, OWNER, "programme")
     assert saved["programme"]["bonuses"]["welcome"] == 120
 
 
-async def test_an_owner_changes_a_role_and_removes_someone_from_the_staff(console: Console) -> None:
+async def test_an_owner_changes_a_role_and_removes_someone_from_the_staff(console: RunningConsole) -> None:
     telegram = console.telegram
     await send(telegram, OWNER, f"/staff add {CARL.id} cashier", expect="cashier")
-    async with chromium() as browser, console_page(browser, console.url, telegram, OWNER) as (page, trouble):
+    async with chromium() as browser, console_page(browser, console, OWNER) as (page, trouble):
         await open_tab(page, "Staff")
         carl = page.get_by_role("row").filter(has_text=f"User {CARL.id}")  # he has not written to the bot yet
         await carl.get_by_role("combobox", name=f"Role of User {CARL.id}").select_option("admin")
         await expect(page.get_by_role("status")).to_have_text(f"User {CARL.id} is now an admin.")
-        roles = {person["user_id"]: person["role"] for person in await api_get(console.url, telegram, OWNER, "staff")}
+        roles = {person["user_id"]: person["role"] for person in await api_get(console, OWNER, "staff")}
         assert roles[CARL.id] == "admin"
 
         page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
@@ -392,4 +344,4 @@ async def test_an_owner_changes_a_role_and_removes_someone_from_the_staff(consol
         await expect(carl).to_have_count(0)
         assert trouble.errors == []
         assert trouble.refused == []
-    assert CARL.id not in {p["user_id"] for p in await api_get(console.url, telegram, OWNER, "staff")}
+    assert CARL.id not in {p["user_id"] for p in await api_get(console, OWNER, "staff")}
