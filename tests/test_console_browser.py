@@ -232,16 +232,26 @@ async def test_the_dashboard_draws_its_charts_at_a_phones_size_without_errors(co
     anna = await join(telegram, ANNA)
     await join(telegram, BORIS)
     await send(telegram, OWNER, f"/sale {shown(anna)} 450", expect="Sale of 450")
+    await send(telegram, OWNER, "/campaign all now | Autumn menu is here", expect="Campaign #1")
+
+    async def started() -> bool | None:  # the scheduler starts it just after the answer
+        return bool((await api_get(console, OWNER, "dashboard"))["campaigns"]) or None
+
+    await eventually(started, "the campaign never started")
     async with chromium() as browser, console_page(browser, console, OWNER) as (page, trouble):
         tabs = page.get_by_role("tablist", name="Sections").get_by_role("tab")
         await expect(tabs).to_have_text(["Dashboard", "Programme", "Members", "Staff", "Audit", "Exports"])
-        charts = page.locator("figure.chart svg[role=img]")
-        await expect(charts).to_have_count(5)
+        await expect(page.locator("figure.chart svg[role=img]")).to_have_count(5)
+        tiles = page.get_by_role("definition")
+        await expect(tiles.nth(0)).to_have_text("2")  # members
+        await expect(tiles.nth(1)).to_have_text("50%")  # Anna bought, Boris did not
         new_members = page.get_by_role("img", name="New members per week")
-        await expect(new_members.locator("rect")).not_to_have_count(0)
-        await expect(new_members.locator("title").last).to_contain_text("New")
-        await expect(page.get_by_role("img", name="Sales per day").locator("circle")).not_to_have_count(0)
-        await expect(page.get_by_role("definition").first).not_to_have_text("—")
+        await expect(new_members.locator("title").last).to_have_text(re.compile(r"^New, .*: 2$"))
+        sales = page.get_by_role("img", name="Sales per day").locator("title")
+        await expect(sales.last).to_have_text(re.compile(r"^Sales, .*: 450$"))  # today's point ends the line
+        await expect(page.get_by_role("img", name="Segment sizes").locator("rect")).not_to_have_count(0)
+        campaigns = page.get_by_role("table").get_by_role("row")
+        await expect(campaigns.nth(1)).to_contain_text("Autumn")
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"]  # nothing wider than the phone
         assert trouble.errors == []
