@@ -182,10 +182,10 @@ async def test_an_owner_invites_a_cashier_by_link_who_then_records_a_sale(consol
             assert trouble.refused == []
 
         # Carl opens the link in Telegram: the bot asks him to confirm, and then he is a cashier.
-        question = await send(telegram, CARL, f"/start {link.split('start=')[1]}")
+        question = await send(telegram, CARL, f"/start {link.split('start=')[1]}", expect="invited")
         mark = len(telegram.sent)
-        await press(telegram, CARL, question, question.buttons()[0]["text"])
-        await telegram.wait_for(CARL.id, contains="cashier", after=mark)
+        await press(telegram, CARL, question, "Join as")
+        await telegram.wait_for(CARL.id, contains="You are now a cashier", after=mark)
         sale = await send(telegram, CARL, f"/sale {shown(member)} 450", expect="Sale of 450")
         assert f"member №{shown(member)}" in (sale.text or "")
 
