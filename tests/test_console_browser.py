@@ -355,3 +355,17 @@ async def test_an_owner_changes_a_role_and_removes_someone_from_the_staff(consol
         assert trouble.errors == []
         assert trouble.refused == []
     assert CARL.id not in {p["user_id"] for p in await api_get(console, OWNER, "staff")}
+
+
+async def test_a_page_opened_outside_telegram_or_by_a_customer_shows_nothing_but_how_to_get_in(
+    console: RunningConsole,
+) -> None:
+    await join(console.telegram, ANNA)
+    async with chromium() as browser:
+        page = await browser.new_page(viewport=PHONE)
+        await page.goto(f"{console.url}/console/")  # no initData: a link opened in an ordinary browser
+        await expect(page.get_by_role("alert")).to_contain_text("Open the console again from the bot's menu")
+        await page.goto(f"{console.url}/console/#tgWebAppData={quote(init_data(console.telegram.token, ANNA.id))}")
+        await page.reload()  # a new hash alone does not load the page again
+        await expect(page.get_by_role("alert")).to_have_text("The console is for the programme's staff.")
+        await expect(page.get_by_role("tab")).to_have_count(0)
