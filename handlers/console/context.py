@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+import time
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NoReturn
 
@@ -18,6 +19,26 @@ from models.members.cards import CardSigner
 from models.till.staff import Actor, Role
 
 
+class Remembered:
+    """Answers kept for a few seconds by key: figures over whole tables are not worth computing again for every
+    request when a minute-old value tells the same story."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._kept: dict[Hashable, tuple[float, Any]] = {}
+
+    def get(self, key: Hashable) -> Any | None:
+        found = self._kept.get(key)
+        if found is None or found[0] < time.monotonic():
+            return None
+        return found[1]
+
+    def put(self, key: Hashable, value: Any) -> None:
+        now = time.monotonic()
+        self._kept = {k: kept for k, kept in self._kept.items() if kept[0] >= now}
+        self._kept[key] = (now + self.seconds, value)
+
+
 @dataclass(frozen=True)
 class Console:
     bot: Bot
@@ -27,6 +48,7 @@ class Console:
     programmes: ProgrammeHolder
     cards: CardSigner
     console_url: str | None
+    figures: Remembered = field(default_factory=lambda: Remembered(FIGURES_SECONDS))
 
 
 @dataclass(frozen=True)
@@ -42,6 +64,8 @@ class Caller:
     def actor(self) -> Actor:
         return Actor(self.user_id, self.role)
 
+
+FIGURES_SECONDS = 30.0  # how old the dashboard's figures may be
 
 CONSOLE = web.AppKey("console", Console)
 UNIT = web.RequestKey("unit", UnitOfWork)

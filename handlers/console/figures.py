@@ -1,18 +1,19 @@
-"""The dashboard's figures for a period, and the CSV exports (streamed: a million rows never sit in memory)."""
+"""The dashboard's figures for a period (kept for FIGURES_SECONDS, the whole programme's part for all periods), and
+the CSV exports (streamed: a million rows never sit in memory)."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from aiohttp import web
 
 from handlers.console.auth import allowed
 from handlers.console.context import UNIT, console, day_param, refuse, reply
-from models.analytics.dashboard import MAX_DAYS, bounds, dashboard
+from models.analytics.dashboard import MAX_DAYS, Population, bounds, dashboard, population
 from models.campaigns.effect import period_effects
 from models.core import clock
 from models.core.base import utcnow
@@ -43,47 +44,53 @@ async def show_dashboard(request: web.Request) -> web.Response:
     assert last is not None
     if (last - first).days >= MAX_DAYS:
         refuse(web.HTTPBadRequest, f"a period of at most {MAX_DAYS} days, please")
+    kept = console(request).figures
+    if (answer := kept.get((first, last))) is None:
+        answer = await _dashboard(request, first, last)
+        kept.put((first, last), answer)
+    return reply(answer)
+
+
+async def _dashboard(request: web.Request, first: date, last: date) -> dict[str, Any]:
     programme, session, now = console(request).programmes.programme, request[UNIT].session, utcnow()
-    figures = await dashboard(session, programme, first, last, now)
+    kept = console(request).figures
+    if (everyone := kept.get(Population)) is None:
+        everyone = await population(session)
+        kept.put(Population, everyone)
+    figures = await dashboard(session, programme, everyone, first, last, now)
     effects = await period_effects(session, programme, *bounds(programme, first, last), now)
-    return reply(
-        {
-            "from": first.isoformat(),
-            "to": last.isoformat(),
-            "members_per_week": [
-                {"week": w.week.isoformat(), "members": w.members, "new": w.new} for w in figures.members_per_week
-            ],
-            "active_share": figures.active_share,
-            "points_outstanding": figures.points_outstanding,
-            "points_value": None,  # the programme sets no money value per point yet
-            "redemption_rate": figures.redemption_rate,
-            "segments": [{"name": name, "size": size} for name, size in figures.segments],
-            "sales_per_day": [
-                {"day": d.day.isoformat(), "branch": d.branch, "amount": d.amount_cents / 100, "count": d.count}
-                for d in figures.sales_per_day
-            ],
-            "campaigns": [
-                {
-                    "id": c.id,
-                    "title": c.title,
-                    "sent": c.sent,
-                    "holdout": c.holdout,
-                    "effect": None
-                    if c.treated_rate is None or c.holdout_rate is None
-                    else {
-                        "treated_rate": c.treated_rate,
-                        "holdout_rate": c.holdout_rate,
-                        "lift": c.treated_rate - c.holdout_rate,
-                    },
-                }
-                for c in effects
-            ],
-        }
-    )
-
-
-def _instant(value: datetime | None) -> str:
-    return value.isoformat() if value else ""
+    return {
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "members_per_week": [
+            {"week": w.week.isoformat(), "members": w.members, "new": w.new} for w in figures.members_per_week
+        ],
+        "active_share": figures.active_share,
+        "points_outstanding": figures.points_outstanding,
+        "points_value": None,  # the programme sets no money value per point yet
+        "redemption_rate": figures.redemption_rate,
+        "segments": [{"name": name, "size": size} for name, size in figures.segments],
+        "sales_per_day": [
+            {"day": d.day.isoformat(), "branch": d.branch, "amount": d.amount_cents / 100, "count": d.count}
+            for d in figures.sales_per_day
+        ],
+        "campaigns": [
+            {
+                "id": c.id,
+                "title": c.title,
+                "sent": c.sent,
+                "holdout": c.holdout,
+                "effect": None
+                if c.treated_rate is None or c.holdout_rate is None
+                else {
+                    "treated_rate": c.treated_rate,
+                    "holdout_rate": c.holdout_rate,
+                    "lift": c.treated_rate - c.holdout_rate,
+                },
+            }
+            for c in effects
+        ],
+    }
 
 
 def _cents(value: int) -> str:
@@ -91,16 +98,17 @@ def _cents(value: int) -> str:
 
 
 Row = Sequence[Any]
-# How each export's database row becomes its CSV row: numbers stay numbers, money in currency units.
+# How each export's database row becomes its CSV row: numbers stay numbers (None is an empty field), money in
+# currency units, instants as the database formatted them.
 FORMATS: dict[str, tuple[Export, Callable[[Row], Row]]] = {
     "members": (
         MEMBERS,
-        lambda r: (r[0], shown(r[0]), r[1] or "", r[2] or "", r[3], _instant(r[4]), r[5], r[6], int(bool(r[7]))),
+        lambda r: (r[0], shown(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], int(bool(r[7]))),
     ),
-    "ledger": (LEDGER, lambda r: (r[0], r[1], _instant(r[2]), r[3], r[4], r[5], r[6], r[7] or "", _instant(r[8]))),
+    "ledger": (LEDGER, lambda r: r),
     "purchases": (
         PURCHASES,
-        lambda r: (r[0], r[1], _instant(r[2]), _cents(r[3]), r[4] or "", r[5] or "", r[6] or "", _instant(r[7])),
+        lambda r: (r[0], r[1], r[2], _cents(r[3]), r[4], r[5], r[6], r[7]),
     ),
 }
 

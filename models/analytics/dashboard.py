@@ -17,7 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from models.analytics.member_stats import MemberStats
 from models.core import clock
-from models.core.portable import DAY, day_number, epoch_seconds, local_seconds
+from models.core.portable import DAY, EPOCH_DAY, day_number, epoch_seconds, local_seconds
 from models.core.programme import Programme
 from models.members.registry import Member
 from models.points.ledger import LedgerEntry
@@ -39,6 +39,13 @@ class DaySales:
     branch: str | None
     amount_cents: int
     count: int
+
+
+@dataclass(frozen=True)
+class Population:
+    members: int  # current (not erased)
+    points_outstanding: int
+    segments: list[tuple[str, int]]  # largest first
 
 
 @dataclass(frozen=True)
@@ -68,17 +75,16 @@ def _local_day(column: InstrumentedAttribute[datetime], programme: Programme, no
 async def _members_per_week(
     session: AsyncSession, programme: Programme, first: date, last: date, now: datetime
 ) -> list[WeekMembers]:
+    """Members who had joined by the end of each week (those who left since included: they were members then), and
+    those who joined in it; index ranges of `joined_at` only."""
     monday = first - timedelta(days=first.weekday())
     start, end = bounds(programme, monday, last)
-    current = Member.forgotten_at.is_(None)
-    before = int(await session.scalar(select(func.count()).where(Member.joined_at < start, current)) or 0)
+    before = int(await session.scalar(select(func.count()).where(Member.joined_at < start)) or 0)
     day = _local_day(Member.joined_at, programme, now)
     joined: dict[int, int] = dict(
         (
             await session.execute(
-                select(day, func.count())
-                .where(Member.joined_at >= start, Member.joined_at < end, current)
-                .group_by(day)
+                select(day, func.count()).where(Member.joined_at >= start, Member.joined_at < end).group_by(day)
             )
         ).all()
     )
@@ -103,21 +109,31 @@ async def _sales_per_day(
         .group_by(day)
         .order_by(day)
     )
-    return [DaySales(date.fromordinal(date(1970, 1, 1).toordinal() + int(n)), None, int(s), int(c)) for n, s, c in rows]
+    return [DaySales(EPOCH_DAY + timedelta(days=int(n)), None, int(s), int(c)) for n, s, c in rows]
 
 
-async def dashboard(session: AsyncSession, programme: Programme, first: date, last: date, now: datetime) -> Dashboard:
-    """The figures for the business days `first` to `last`, both included."""
-    start, end = bounds(programme, first, last)
-    current = Member.forgotten_at.is_(None)
+async def population(session: AsyncSession) -> Population:
+    """The figures of the whole programme now, whatever the period: each a pass over a whole table or index, so
+    the console keeps them for a little while (see `handlers.console.figures`)."""
     members, outstanding = (
-        await session.execute(select(func.count(), func.coalesce(func.sum(Member.balance), 0)).where(current))
-    ).one()
-    buyers = await session.scalar(
-        select(func.count(func.distinct(Purchase.member_id))).where(
-            Purchase.created_at >= start, Purchase.created_at < end, Purchase.refunded_at.is_(None)
+        await session.execute(
+            select(func.count(), func.coalesce(func.sum(Member.balance), 0)).where(Member.forgotten_at.is_(None))
         )
+    ).one()
+    # Erasing a member erases their stats row, so the segment index alone counts current members.
+    segments = await session.execute(
+        select(MemberStats.segment, func.count()).group_by(MemberStats.segment).order_by(func.count().desc())
     )
+    return Population(int(members), int(outstanding), [(str(name), int(count)) for name, count in segments])
+
+
+async def dashboard(
+    session: AsyncSession, programme: Programme, everyone: Population, first: date, last: date, now: datetime
+) -> Dashboard:
+    """The figures for the business days `first` to `last`, both included, against the programme's population."""
+    start, end = bounds(programme, first, last)
+    in_period = (Purchase.created_at >= start, Purchase.created_at < end, Purchase.refunded_at.is_(None))
+    buyers = await session.scalar(select(func.count(func.distinct(Purchase.member_id))).where(*in_period))
     issued, redeemed = (
         await session.execute(
             select(
@@ -126,20 +142,13 @@ async def dashboard(session: AsyncSession, programme: Programme, first: date, la
             ).where(LedgerEntry.created_at >= start, LedgerEntry.created_at < end)
         )
     ).one()
-    segments = await session.execute(
-        select(MemberStats.segment, func.count())
-        .join(Member, Member.id == MemberStats.member_id)
-        .where(current)
-        .group_by(MemberStats.segment)
-        .order_by(func.count().desc())
-    )
     return Dashboard(
         first=first,
         last=last,
         members_per_week=await _members_per_week(session, programme, first, last, now),
-        active_share=int(buyers or 0) / members if members else 0.0,
-        points_outstanding=int(outstanding),
+        active_share=int(buyers or 0) / everyone.members if everyone.members else 0.0,
+        points_outstanding=everyone.points_outstanding,
         redemption_rate=-int(redeemed) / int(issued) if issued else 0.0,
-        segments=[(str(name), int(count)) for name, count in segments],
+        segments=everyone.segments,
         sales_per_day=await _sales_per_day(session, programme, start, end, now),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from models.core.exports import Export
+from models.core.portable import iso_instant
 from models.members.registry import Member
 
 MEMBERS = Export(
@@ -14,7 +15,7 @@ MEMBERS = Export(
         Member.first_name,
         Member.phone,
         Member.language,
-        Member.joined_at,
+        iso_instant(Member.joined_at),
         Member.tier,
         Member.balance,
         Member.marketing_consent,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from models.core.exports import Export
+from models.core.portable import iso_instant
 from models.points.ledger import LedgerEntry
 
 LEDGER = Export(
@@ -22,13 +23,13 @@ LEDGER = Export(
     query=select(
         LedgerEntry.id,
         LedgerEntry.member_id,
-        LedgerEntry.created_at,
+        iso_instant(LedgerEntry.created_at),
         LedgerEntry.kind,
         LedgerEntry.amount,
         LedgerEntry.balance_after,
         LedgerEntry.reason,
         LedgerEntry.actor_id,
-        LedgerEntry.expires_at,
+        iso_instant(LedgerEntry.expires_at),
     ).order_by(LedgerEntry.id),
     period_column=LedgerEntry.created_at,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from models.core.exports import Export
+from models.core.portable import iso_instant
 from models.till.purchases import Purchase
 
 PURCHASES = Export(
@@ -12,12 +13,12 @@ PURCHASES = Export(
     query=select(
         Purchase.id,
         Purchase.member_id,
-        Purchase.created_at,
+        iso_instant(Purchase.created_at),
         Purchase.amount_cents,
         Purchase.category,
         Purchase.receipt,
         Purchase.staff_id,
-        Purchase.refunded_at,
+        iso_instant(Purchase.refunded_at),
     ).order_by(Purchase.id),
     period_column=Purchase.created_at,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 from bot.sandbox.telegram import FakeUser
@@ -126,6 +127,7 @@ class TestFigures:
             (boris, "400.00", "tea", "R-3"),
         ]
         assert all(p["staff_id"] == str(CASHIER.id) and p["refunded_at"] == "" for p in purchases)
+        assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", p["created_at"]) for p in purchases)
         _, members_csv = await console.call(OWNER, "GET", "/console/api/export/members.csv")
         members = parsed(members_csv)
         assert [(int(m["member_id"]), m["number"], m["name"], m["phone"]) for m in members] == [
