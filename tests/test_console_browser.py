@@ -20,9 +20,12 @@ from urllib.parse import quote, urlencode
 
 import pytest
 from playwright.async_api import Browser, FilePayload, Page, Response, ViewportSize, expect
+from sqlalchemy import select
 
 from bot.sandbox import demo
 from bot.sandbox.telegram import FakeTelegram, FakeUser
+from models.campaigns.planning import Campaign
+from models.core.uow import transaction
 from models.members.numbers import shown
 from scheduler.nightly_analytics import nightly_analytics
 from tests.journeys import eventually, join, press, send
@@ -235,7 +238,8 @@ async def test_the_dashboard_draws_its_charts_at_a_phones_size_without_errors(co
     await send(telegram, OWNER, "/campaign all now | Autumn menu is here", expect="Campaign #1")
 
     async def started() -> bool | None:  # the scheduler starts it just after the answer
-        return bool((await api_get(console, OWNER, "dashboard"))["campaigns"]) or None
+        async with transaction(console.app.sessionmaker) as session:
+            return await session.scalar(select(Campaign.started_at.is_not(None)).where(Campaign.id == 1)) or None
 
     await eventually(started, "the campaign never started")
     async with chromium() as browser, console_page(browser, console, OWNER) as (page, trouble):
