@@ -144,36 +144,34 @@ function files(readOnly, reload) {
 }
 
 function history(versions, currentVersion, readOnly, reload) {
-  const restore = (version) =>
-    h(
+  const status = h("div", {});
+  const restore = async (version) => {
+    try {
+      const restored = await api.post(`programme/versions/${version}/restore`);
+      await reload(notice(`Version ${version} restored as version ${restored.version}.`));
+    } catch (error) {
+      status.replaceChildren(notice(error.message, "error"));
+    }
+  };
+  const action = (row) => {
+    if (row.version === currentVersion) return "current";
+    if (readOnly) return "";
+    return h(
       "button",
-      {
-        type: "button",
-        class: "secondary",
-        onclick: async () => {
-          const restored = await api.post(`programme/versions/${version}/restore`);
-          await reload(notice(`Version ${version} restored as version ${restored.version}.`));
-        },
-      },
-      `Restore ${version}`,
+      { type: "button", class: "secondary", onclick: () => restore(row.version) },
+      `Restore ${row.version}`,
     );
+  };
   return h(
     "section",
     { class: "versions", "aria-label": "Versions" },
     h("h3", {}, "Versions"),
+    status,
     table(versions, [
       ["Version", (row) => String(row.version)],
       ["Saved", (row) => when(row.created_at)],
       ["By", (row) => author(row.created_by)],
-      [
-        "",
-        (row) =>
-          readOnly || row.version === currentVersion
-            ? row.version === currentVersion
-              ? "current"
-              : ""
-            : restore(row.version),
-      ],
+      ["", action],
     ]),
   );
 }
