@@ -46,7 +46,7 @@ def upgrade() -> None:
     op.create_index(op.f("ix_members_joined_at"), "members", ["joined_at"])
     op.create_index(op.f("ix_members_first_name"), "members", ["first_name"])
     op.create_index("ix_purchases_created", "purchases", ["created_at", "member_id", "amount_cents", "refunded_at"])
-    op.create_index("ix_ledger_entries_created", "ledger_entries", ["created_at"])
+    op.create_index("ix_ledger_entries_created", "ledger_entries", ["created_at", "kind", "amount"])
 
 
 def downgrade() -> None:

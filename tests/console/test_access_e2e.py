@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from bot.sandbox.telegram import FakeUser
+from bot.app import App
+from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models.core import programme_versions
 from models.core.uow import UnitOfWork
 from tests.journeys import eventually, join, send
@@ -128,3 +129,13 @@ class TestWhoIsAsking:
             return console.telegram.menu_buttons[CASHIER.id] == {"type": "default"} or None
 
         await eventually(withdrawn, "the menu button still opens the console")
+
+
+class TestConsoleOff:
+    async def test_without_console_url_an_owner_is_told_how_to_turn_it_on(
+        self, app: App, telegram: FakeTelegram
+    ) -> None:
+        answer = await send(telegram, OWNER, "/console")
+        assert "The console is off: set CONSOLE_URL" in (answer.text or "")
+        assert answer.reply_markup is None
+        assert OWNER.id not in telegram.menu_buttons
