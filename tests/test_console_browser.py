@@ -309,9 +309,18 @@ async def test_an_admin_sees_the_programme_and_the_audit_trail_but_changes_nothi
         await expect(page.get_by_role("button", name="Download TOML")).to_be_visible()
 
         await open_tab(page, "Audit")
-        await expect(page.get_by_role("table").get_by_role("row").nth(1)).to_contain_text(
-            "staff.add"
-        )  # the appointment
+        rows = page.get_by_role("table").get_by_role("row")
+        await expect(rows.nth(1)).to_contain_text("staff.add")  # Dina's appointment
+        await page.get_by_label("Action").fill("programme")
+        await page.get_by_role("button", name="Filter").click()
+        await expect(page.get_by_text("Nothing recorded for these filters.")).to_be_visible()
+        await page.get_by_label("Action").fill("staff")
+        await page.get_by_label("Who").fill(str(OWNER.id))
+        await page.get_by_role("button", name="Filter").click()
+        cells = rows.nth(1).get_by_role("cell")  # when, who, what, details
+        await expect(cells.nth(1)).to_have_text(str(OWNER.id))
+        await expect(cells.nth(2)).to_have_text("staff.add")
+        await expect(cells.nth(3)).to_contain_text(f"{DINA.id}; role=admin")
         assert trouble.errors == []
         assert trouble.refused == []
 

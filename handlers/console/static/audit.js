@@ -6,7 +6,7 @@ import { when } from "./programme.js";
 
 export function audit() {
   const actor = h("input", { type: "text", name: "actor", inputmode: "numeric", placeholder: "user id" });
-  const action = h("input", { type: "text", name: "action", placeholder: "e.g. sale" });
+  const action = h("input", { type: "text", name: "action", placeholder: "staff, programme, member…" }); // matched by its start
   const period = periodPicker(30, () => load());
   const results = h("div", {});
   async function load() {

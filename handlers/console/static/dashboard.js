@@ -19,7 +19,8 @@ export function dashboard() {
     }
   }
   load();
-  return h("div", {}, period.element, body);
+  const freshness = h("p", { class: "muted" }, "Figures may be up to half a minute old.");
+  return h("div", {}, period.element, body, freshness);
 }
 
 function render(figures) {
