@@ -125,7 +125,11 @@ async def test_an_offer_added_in_the_console_reaches_a_customer_without_a_restar
         await page.get_by_role("button", name="Add an offer").click()
         offer = page.get_by_role("group", name="New offer")
         await offer.get_by_label("Id", exact=True).fill("hot_chocolate")
+        await offer.get_by_label("Kind").select_option("discount")  # the form shows what this kind uses
+        await expect(offer.get_by_label("Discount percent")).to_be_visible()
+        await expect(offer.get_by_label("Collection items")).to_be_hidden()
         await offer.get_by_label("Kind").select_option("gift")
+        await expect(offer.get_by_label("Discount percent")).to_be_hidden()
         await offer.get_by_role("group", name="Title").get_by_label("English").fill("Hot chocolate on the house")
         await offer.get_by_role("group", name="Title").get_by_label("Russian").fill("Горячий шоколад от заведения")
         await offer.get_by_role("group", name="Description").get_by_label("English").fill("Any evening this week.")

@@ -105,20 +105,29 @@ function groupField(description, value, path, context) {
     path ? errorSlot(path, context) : null,
     parts.map(([, part]) => part.element),
   );
-  return {
-    element,
-    read() {
-      const result = { ...(value ?? {}) };
-      const reads = parts.map(([name, part]) => [name, part.read()]);
-      // An optional group left blank (no quiet hours) is absent, not a group of empty values.
-      if (description.optional && reads.every(([, read]) => read === null || read === "")) return null;
-      for (const [name, read] of reads) {
-        if (read === null && description.fields[name].optional) delete result[name];
-        else result[name] = read;
-      }
-      return result;
-    },
-  };
+  function read() {
+    const result = { ...(value ?? {}) };
+    const reads = parts.map(([name, part]) => [name, part.read()]);
+    // An optional group left blank (no quiet hours) is absent, not a group of empty values.
+    if (description.optional && reads.every(([, one]) => one === null || one === "")) return null;
+    for (const [name, one] of reads) {
+      if (one === null && description.fields[name].optional) delete result[name];
+      else result[name] = one;
+    }
+    return result;
+  }
+  // A field that only some items use (`when`: a discount's percent) shows only while the item uses it; hidden, it
+  // keeps its value.
+  const conditional = parts.filter(([name]) => description.fields[name].when);
+  function showWhatApplies() {
+    const now = read();
+    for (const [name, part] of conditional) part.element.hidden = !description.fields[name].when(now);
+  }
+  if (conditional.length) {
+    element.addEventListener("change", showWhatApplies);
+    showWhatApplies();
+  }
+  return { element, read };
 }
 
 function repeatField(description, values, path, context) {

@@ -4,6 +4,14 @@
 import { daysAgo } from "./dom.js";
 import { choice, clock, day, decimal, group, integer, local, repeat, text, words } from "./fields.js";
 
+/** Shown only for offers of these kinds (the model refuses the others' values, or ignores them). */
+const kind =
+  (...kinds) =>
+  (offer) =>
+    kinds.includes(offer.kind);
+
+const notCollection = (offer) => offer.kind !== "collection"; // a collection fills up from purchases
+
 const offerTitle = (offer, fresh) => {
   const name = offer.title?.en || offer.id;
   const retired = offer.available_until && offer.available_until < daysAgo(0);
@@ -18,23 +26,23 @@ export const SECTIONS = {
       kind: choice(["reward", "gift", "access", "collection", "discount"]),
       title: local(),
       description: local(),
-      points_cost: integer(),
+      points_cost: integer({ when: notCollection }),
       business_cost: decimal(),
       value: decimal(),
-      discount_percent: integer({ optional: true }),
+      discount_percent: integer({ optional: true, when: kind("discount") }),
       segments: words(),
       tiers: words(),
       categories: words(),
       valid_days: integer(),
       per_member_limit: integer(),
       limit_days: integer({ optional: true }),
-      points_mode: choice(["spend", "reserve"]),
+      points_mode: choice(["spend", "reserve"], { when: notCollection }),
       available_from: day(),
       available_until: day(),
-      occasion: choice(["birthday"], { optional: true }),
-      collection_items: words(),
-      completion_points: integer(),
-      min_purchase: decimal(),
+      occasion: choice(["birthday"], { optional: true, when: notCollection }),
+      collection_items: words({ when: kind("collection") }),
+      completion_points: integer({ when: kind("collection") }),
+      min_purchase: decimal({ when: kind("collection") }),
     }),
     {
       addLabel: "Add an offer",

@@ -89,6 +89,7 @@ function showErrors(error, context, summary) {
     }
     slot.textContent = slot.textContent ? `${slot.textContent} ${message}` : message;
     slot.closest(".input")?.querySelector("input, select")?.setAttribute("aria-invalid", "true");
+    slot.closest("[hidden]")?.removeAttribute("hidden"); // a field the item's kind hides, yet the error is there
     for (let fold = slot.closest("details"); fold; fold = fold.parentElement?.closest("details")) fold.open = true;
   }
   [...context.errors.values()].find((slot) => slot.textContent)?.scrollIntoView({ block: "center" });
