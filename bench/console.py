@@ -37,11 +37,11 @@ from bot import console
 from bot.app import App
 from bot.sandbox.telegram import FakeTelegram
 from bot.settings import Settings
-from models.analytics.recompute import recompute_all
 from models.core.db import create_engine, create_sessionmaker
 from models.core.programme import load_programme
 from models.core.uow import transaction
 from models.members.numbers import shown
+from models.offers.recompute import recompute_all
 from tests.support.console import free_port
 from tests.support.webapp import init_data
 
