@@ -26,7 +26,7 @@ from handlers.ports import CampaignTimetable
 from models.core.programme_versions import ProgrammeHolder
 from models.core.uow import UnitOfWork
 from models.members.cards import CardSigner
-from models.till import staff
+from models.team import staff
 from models.till.desk import SalesDesk
 
 

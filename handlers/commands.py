@@ -13,7 +13,7 @@ from aiogram.types import (
 )
 
 from handlers.i18n import Texts
-from models.till.staff import Role
+from models.team.staff import Role
 
 CUSTOMER_COMMANDS = (
     "start",

@@ -13,8 +13,8 @@ from pydantic import ValidationError
 
 from handlers.console.context import CALLER, UNIT, Caller, View, console, refuse
 from models.members.registry import pick_language
-from models.till import staff
-from models.till.staff import Role
+from models.team import staff
+from models.team.staff import Role
 
 MAX_AGE = timedelta(hours=1)
 SCHEME = "tma "

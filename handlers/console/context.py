@@ -16,7 +16,7 @@ from handlers.i18n import Texts, Translator
 from models.core.programme_versions import ProgrammeHolder
 from models.core.uow import UnitOfWork
 from models.members.cards import CardSigner
-from models.till.staff import Actor, Role
+from models.team.staff import Actor, Role
 
 
 class Remembered:

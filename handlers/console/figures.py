@@ -20,9 +20,8 @@ from models.core.base import utcnow
 from models.core.exports import Export, batches
 from models.members.exports import MEMBERS
 from models.members.numbers import shown
-from models.points.exports import LEDGER
-from models.till.exports import PURCHASES
-from models.till.staff import Role
+from models.points.exports import LEDGER, PURCHASES
+from models.team.staff import Role
 
 DEFAULT_DAYS = 30
 

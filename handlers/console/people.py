@@ -10,8 +10,8 @@ from handlers.console.auth import allowed
 from handlers.console.context import UNIT, caller, console, json_body, refuse, reply
 from handlers.staff.appointments import publish_menu, withdraw_menu
 from models.core.base import utcnow
-from models.till import invitations, staff
-from models.till.staff import Role
+from models.team import invitations, staff
+from models.team.staff import Role
 
 
 @allowed(Role.CASHIER)

@@ -9,8 +9,8 @@ from handlers.console.auth import allowed
 from handlers.console.context import UNIT, caller, console, json_body, refuse, reply
 from models.core import programme_versions as versions
 from models.core.base import utcnow
-from models.till import programme_edits
-from models.till.staff import Role
+from models.team import programme_edits
+from models.team.staff import Role
 
 TOML_TYPE = "application/toml"
 

@@ -12,8 +12,8 @@ from models.analytics.dashboard import bounds
 from models.core.base import utcnow
 from models.members import numbers, search
 from models.members.numbers import shown
-from models.till import audit
-from models.till.staff import Role
+from models.team import audit
+from models.team.staff import Role
 from models.till.value_card import value_card
 
 AUDIT_LIMIT, AUDIT_MAX = 100, 1000

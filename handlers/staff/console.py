@@ -8,7 +8,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, W
 
 from handlers.filters import HasRole
 from handlers.i18n import Texts, Translator
-from models.till.staff import Role
+from models.team.staff import Role
 
 
 async def open_console(message: Message, t: Translator, console_url: str | None) -> None:

@@ -12,7 +12,7 @@ from handlers.i18n import Texts, Translator
 from handlers.staff.appointments import publish_menu
 from models.core.base import utcnow
 from models.core.programme import Programme
-from models.till import invitations
+from models.team import invitations
 
 
 async def show_invitation(

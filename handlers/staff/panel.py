@@ -15,8 +15,8 @@ from handlers.states import TillStates
 from models.core.amounts import AMOUNT_EXAMPLE
 from models.core.base import utcnow
 from models.members.numbers import shown
+from models.team.staff import Role
 from models.till.sales import source_of
-from models.till.staff import Role
 
 
 async def panel_pressed(query: CallbackQuery, callback_data: PanelButton, t: Translator, state: FSMContext) -> None:

@@ -13,17 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.formatting import money
 from handlers.i18n import Translator
 from handlers.notices import optional
-from models.analytics.recompute import refresh_member
 from models.core.base import utcnow
 from models.core.errors import DomainError
 from models.core.programme import Programme
 from models.core.updates import UpdateWork
 from models.members.cards import CardSigner
 from models.members.numbers import shown
+from models.offers.recompute import refresh_member
+from models.team.staff import Actor, Role
 from models.till import redemption
 from models.till.desk import SalesDesk
 from models.till.sales import SaleRequest, source_of
-from models.till.staff import Actor, Role
 
 
 @dataclass(frozen=True)

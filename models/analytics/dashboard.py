@@ -21,7 +21,7 @@ from models.core.portable import DAY, EPOCH_DAY, day_number, epoch_seconds, loca
 from models.core.programme import Programme
 from models.members.registry import Member
 from models.points.ledger import LedgerEntry
-from models.till.purchases import Purchase
+from models.points.purchases import Purchase
 
 MAX_DAYS = 366  # the longest period one request may ask for
 

@@ -26,7 +26,7 @@ from models.campaigns.planning import (
 )
 from models.core.programme import Programme
 from models.offers.coupons import Coupon
-from models.till.purchases import Purchase
+from models.points.purchases import Purchase
 
 GROUPS = (RecipientStatus.SENT, RecipientStatus.HELD_OUT)
 DAY = timedelta(days=1)

@@ -205,6 +205,10 @@ class Programme(_Rules):
                 raise ValueError(f"automation {automation.kind!r} names unknown offer {automation.offer!r}")
         return self
 
+    @property
+    def collections(self) -> list[Offer]:
+        return [offer for offer in self.offers if offer.kind == "collection"]
+
     def tier(self, name: str) -> Tier:
         return next((level for level in self.tiers.levels if level.name == name), self.tiers.levels[0])
 

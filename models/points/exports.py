@@ -1,4 +1,5 @@
-"""The ledger export: every entry made in a period, in the order it was written."""
+"""The ledger and purchases exports: every entry (or purchase, refunded ones saying when) made in a period, in the
+order they were written."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from sqlalchemy import select
 from models.core.exports import Export
 from models.core.portable import iso_instant
 from models.points.ledger import LedgerEntry
+from models.points.purchases import Purchase
 
 LEDGER = Export(
     header=(
@@ -32,4 +34,19 @@ LEDGER = Export(
         iso_instant(LedgerEntry.expires_at),
     ).order_by(LedgerEntry.id),
     period_column=LedgerEntry.created_at,
+)
+
+PURCHASES = Export(
+    header=("purchase_id", "member_id", "created_at", "amount", "category", "receipt", "staff_id", "refunded_at"),
+    query=select(
+        Purchase.id,
+        Purchase.member_id,
+        iso_instant(Purchase.created_at),
+        Purchase.amount_cents,
+        Purchase.category,
+        Purchase.receipt,
+        Purchase.staff_id,
+        iso_instant(Purchase.refunded_at),
+    ).order_by(Purchase.id),
+    period_column=Purchase.created_at,
 )

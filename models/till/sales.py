@@ -41,11 +41,11 @@ from models.members import lookup
 from models.members.cards import CardSigner
 from models.members.registry import Member
 from models.points import ledger
+from models.points.purchases import Purchase, rolling_spend
 from models.points.standing import tier_for
-from models.till import audit
+from models.team import audit
+from models.team.staff import Actor
 from models.till.limits import Tally, breach_trail
-from models.till.purchases import Purchase, rolling_spend
-from models.till.staff import Actor
 
 
 def points_for(programme: Programme, amount_cents: int, tier: Tier) -> int:

@@ -4,8 +4,11 @@ members). Refusals change nothing."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 
+import aiohttp
 import pytest
 
 from bot.app import App
@@ -13,8 +16,8 @@ from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models.core import programme_versions
 from models.core.uow import UnitOfWork
 from tests.journeys import eventually, join, send
-from tests.support.app import OWNER
-from tests.support.console import RunningConsole
+from tests.support.app import OWNER, bot_settings
+from tests.support.console import CONSOLE_URL, RunningConsole, free_port
 from tests.support.webapp import init_data
 
 ADMIN = FakeUser(id=7201, first_name="Adam", language_code="en")
@@ -139,3 +142,37 @@ class TestConsoleOff:
         assert "The console is off: set CONSOLE_URL" in (answer.text or "")
         assert answer.reply_markup is None
         assert OWNER.id not in telegram.menu_buttons
+
+
+class TestWebhookMode:
+    async def test_the_webhooks_server_serves_the_console_too(self, telegram: FakeTelegram, database_url: str) -> None:
+        port = free_port()
+        settings = bot_settings(
+            telegram,
+            database_url,
+            webhook_url="https://bot.example.test/telegram/updates",
+            webhook_secret="s3cret",
+            webhook_host="127.0.0.1",
+            webhook_port=port,
+            console_url=CONSOLE_URL,
+        )
+        app = await App.create(settings)
+        task = asyncio.create_task(app.run())
+        try:
+
+            async def registered() -> bool | None:
+                return telegram.webhook is not None or None
+
+            await eventually(registered, "the webhook was never registered")
+            headers = {"Authorization": "tma " + init_data(telegram.token, OWNER.id, OWNER.first_name)}
+            async with (
+                aiohttp.ClientSession() as http,
+                http.get(f"http://127.0.0.1:{port}/console/api/me", headers=headers) as response,
+            ):
+                assert response.status == 200
+                assert (await response.json())["role"] == "owner"
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await app.close()

@@ -12,7 +12,7 @@ from bot.sandbox.telegram import FakeUser
 from models.core.base import utcnow
 from models.core.uow import transaction
 from models.members.numbers import shown
-from models.till.invitations import StaffInvitation
+from models.team.invitations import StaffInvitation
 from tests.journeys import answer_to, join, press, send, tap
 from tests.support.app import OWNER
 from tests.support.console import RunningConsole

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.core import programme_versions as versions
 from models.core.programme import Programme
-from models.till import audit
-from models.till.staff import Actor
+from models.team import audit
+from models.team.staff import Actor
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from models.core.base import Base
 from models.core.errors import InvitationExpired, InvitationUnknown, InvitationUsed
 from models.core.programme import Programme
 from models.core.uow import writing
-from models.till import audit, staff
-from models.till.staff import Actor, Role, StaffView
+from models.team import audit, staff
+from models.team.staff import Actor, Role, StaffView
 
 INVITATION_TTL = timedelta(hours=24)
 PAYLOAD_PREFIX = "staff_"  # /start staff_<token>

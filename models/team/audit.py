@@ -14,7 +14,7 @@ from models.core.base import Base
 from models.members.registry import Member
 
 if TYPE_CHECKING:
-    from models.till.staff import Actor
+    from models.team.staff import Actor
 
 
 class AuditEvent(Base):
