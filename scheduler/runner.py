@@ -30,8 +30,21 @@ DAILY_JOBS: tuple[DailyJob, ...] = (
     DailyJob("expire-points", time(0, 10), nightly_expiry.expire_points),
     DailyJob("analytics", time(3, 30), nightly_analytics.nightly_analytics),
 )
+
+
+@dataclass(frozen=True)
+class IntervalJob:
+    id: str
+    seconds: float
+    run: Job
+
+
 CHECKPOINT_SECONDS = 1
-PROGRAMME_REFRESH_SECONDS = 2  # how soon a programme saved in one process is in force in the others
+INTERVAL_JOBS: tuple[IntervalJob, ...] = (
+    IntervalJob("checkpoint", CHECKPOINT_SECONDS, housekeeping.checkpoint),
+    # How soon a programme version saved in one process is in force in the others.
+    IntervalJob("refresh-programme", 2, housekeeping.refresh_programme),
+)
 
 
 def build_scheduler(context: JobContext, jobs: tuple[DailyJob, ...] = DAILY_JOBS) -> AsyncIOScheduler:
@@ -48,22 +61,14 @@ def build_scheduler(context: JobContext, jobs: tuple[DailyJob, ...] = DAILY_JOBS
             misfire_grace_time=3600,
             max_instances=1,
         )
-    scheduler.add_job(
-        housekeeping.checkpoint,
-        IntervalTrigger(seconds=CHECKPOINT_SECONDS),
-        id="checkpoint",
-        args=[context],
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-    )
-    scheduler.add_job(
-        housekeeping.refresh_programme,
-        IntervalTrigger(seconds=PROGRAMME_REFRESH_SECONDS),
-        id="refresh-programme",
-        args=[context],
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-    )
+    for every in INTERVAL_JOBS:
+        scheduler.add_job(
+            every.run,
+            IntervalTrigger(seconds=every.seconds),
+            id=every.id,
+            args=[context],
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
     return scheduler

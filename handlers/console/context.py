@@ -95,6 +95,14 @@ def reply(payload: Any, status: int = 200) -> web.Response:
     return web.json_response(payload, status=status, dumps=lambda value: json.dumps(value, ensure_ascii=False))
 
 
+def path_number(request: web.Request, name: str, what: str) -> int:
+    """A whole number from the path; 404 naming `what` when it is not one."""
+    raw = request.match_info[name]
+    if not raw.isdecimal():
+        refuse(web.HTTPNotFound, f"no such {what}")
+    return int(raw)
+
+
 def day_param(request: web.Request, name: str) -> date | None:
     """An optional `YYYY-MM-DD` query parameter; 400 when it is something else."""
     raw = request.query.get(name)

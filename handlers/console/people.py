@@ -7,7 +7,7 @@ from aiogram.utils.deep_linking import create_start_link
 from aiohttp import web
 
 from handlers.console.auth import allowed
-from handlers.console.context import UNIT, caller, console, json_body, refuse, reply
+from handlers.console.context import UNIT, caller, console, json_body, path_number, refuse, reply
 from handlers.staff.appointments import publish_menu, withdraw_menu
 from models.core.base import utcnow
 from models.team import invitations, staff
@@ -31,17 +31,10 @@ async def staff_list(request: web.Request) -> web.Response:
     )
 
 
-def _user_id(request: web.Request) -> int:
-    raw = request.match_info["user_id"]
-    if not raw.isdecimal():
-        refuse(web.HTTPNotFound, "no such staff member")
-    return int(raw)
-
-
 @allowed(Role.OWNER)
 async def change_role(request: web.Request) -> web.Response:
     body = await json_body(request)
-    services, user_id = console(request), _user_id(request)
+    services, user_id = console(request), path_number(request, "user_id", "staff member")
     person = await staff.change_role(
         request[UNIT].session,
         services.programmes.programme,
@@ -57,7 +50,7 @@ async def change_role(request: web.Request) -> web.Response:
 
 @allowed(Role.OWNER)
 async def remove(request: web.Request) -> web.Response:
-    services, user_id = console(request), _user_id(request)
+    services, user_id = console(request), path_number(request, "user_id", "staff member")
     session = request[UNIT].session
     role = await staff.role_of(session, user_id, services.owners)
     if role is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from handlers.console.auth import allowed
-from handlers.console.context import UNIT, caller, console, json_body, refuse, reply
+from handlers.console.context import UNIT, caller, console, json_body, path_number, refuse, reply
 from models.core import programme_versions as versions
 from models.core.base import utcnow
 from models.team import programme_edits
@@ -49,11 +49,9 @@ async def history(request: web.Request) -> web.Response:
 
 @allowed(Role.OWNER)
 async def restore(request: web.Request) -> web.Response:
-    number = request.match_info["version"]
-    if not number.isdecimal():
-        refuse(web.HTTPNotFound, "no such version")
+    number = path_number(request, "version", "programme version")
     try:
-        saved = await programme_edits.restore(request[UNIT].session, caller(request).actor, int(number), utcnow())
+        saved = await programme_edits.restore(request[UNIT].session, caller(request).actor, number, utcnow())
     except versions.UnknownVersion:
         refuse(web.HTTPNotFound, f"there is no version {number}")
     return await _saved(request, saved)

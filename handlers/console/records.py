@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from handlers.console.auth import allowed
-from handlers.console.context import UNIT, caller, console, day_param, refuse, reply, translator
+from handlers.console.context import UNIT, caller, console, day_param, path_number, refuse, reply, translator
 from handlers.member_panel import render_card
 from models.analytics.dashboard import bounds
 from models.core.base import utcnow
@@ -74,13 +74,11 @@ async def find_members(request: web.Request) -> web.Response:
 
 @allowed(Role.CASHIER)
 async def member_card(request: web.Request) -> web.Response:
-    raw = request.match_info["member_id"]
-    if not raw.isdecimal():
-        refuse(web.HTTPNotFound, "no such member")
+    member_id = path_number(request, "member_id", "member")
     services, t = console(request), translator(request)
     programme = services.programmes.programme
     card = await value_card(
-        request[UNIT].session, programme, services.cards, caller(request).actor, member=shown(int(raw)), now=utcnow()
+        request[UNIT].session, programme, services.cards, caller(request).actor, member=shown(member_id), now=utcnow()
     )
     return reply(
         {
