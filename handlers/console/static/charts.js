@@ -4,7 +4,7 @@ const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 360;
 const HEIGHT = 180;
 const PAD = { left: 40, right: 8, top: 8, bottom: 24 };
-export const PALETTE = ["var(--accent)", "#e8a33d", "#52a36b", "#c75b7a", "#7a6fd0", "#3fa7b5"];
+const PALETTE = ["var(--accent)", "#e8a33d", "#52a36b", "#c75b7a", "#7a6fd0", "#3fa7b5"];
 
 function svg(tag, attributes = {}, text) {
   const element = document.createElementNS(SVG, tag);

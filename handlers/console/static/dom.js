@@ -66,7 +66,7 @@ export function plainText(html) {
 }
 
 /** YYYY-MM-DD of a date in the browser's zone. */
-export function isoDay(date) {
+function isoDay(date) {
   const pad = (n) => String(n).padStart(2, "0");
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
 }
