@@ -41,6 +41,7 @@ from models.campaigns.planning import CampaignDraft, create_campaign, get_campai
 from models.core.base import utcnow
 from models.core.db import create_engine, create_sessionmaker, migrate
 from models.core.programme import load_programme
+from models.core.programme_versions import ProgrammeHolder
 from models.core.uow import transaction
 from models.team.staff import Actor, Role
 from scheduler.broadcast import DeliveryEngine
@@ -138,7 +139,14 @@ async def deliver(
     bot = create_bot(settings)
     redis = Redis.from_url(redis_url) if redis_url else None
     context = JobContext(
-        programme, engine, sessionmaker, bot, Texts(), settings.broadcast_rate, frozenset(), redis=redis
+        ProgrammeHolder(programme, 1, lambda same: same),
+        engine,
+        sessionmaker,
+        bot,
+        Texts(),
+        settings.broadcast_rate,
+        frozenset(),
+        redis=redis,
     )
     delivery = DeliveryEngine(context)
     began = time.monotonic()

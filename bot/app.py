@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiogram import Bot, Dispatcher
@@ -14,14 +15,16 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import DisabledEventIsolation, MemoryStorage
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from redis.asyncio import Redis
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot import webhook
+from bot import console, webhook
 from bot.dispatcher import build_dispatcher
-from bot.health import Health, schema_head
+from bot.health import Health, add_health_routes, schema_head
 from bot.leadership import Leadership
 from bot.metrics import LEADER
 from bot.middlewares import SettleBeforeSending
@@ -30,12 +33,16 @@ from bot.throttle import HUMAN_PACE, FloodLimit, MemoryBuckets, RedisBuckets
 from handlers.commands import publish_customer_commands
 from handlers.i18n import Texts
 from handlers.staff.appointments import publish_all_staff_menus
+from models.core.base import utcnow
 from models.core.db import create_engine, create_sessionmaker, migrate
 from models.core.programme import Programme, load_programme
+from models.core.programme_versions import ProgrammeHolder, import_file
+from models.core.programme_versions import current as current_version
+from models.core.uow import UnitOfWork
 from models.members.cards import CardSigner, signing_key
 from scheduler.context import JobContext
 from scheduler.outbox import OutboxSender
-from scheduler.runner import build_scheduler, catch_up
+from scheduler.runner import build_process_scheduler, build_scheduler, catch_up
 from scheduler.timetable import SWEEP_JOB, SWEEP_SECONDS, CampaignRunner
 
 log = logging.getLogger(__name__)
@@ -66,10 +73,38 @@ def event_isolation(redis: Redis | None) -> BaseEventIsolation:
     return DisabledEventIsolation() if redis is None else RedisEventIsolation(redis, lock_kwargs=USER_LOCK)
 
 
+def with_settings_zone(settings: Settings) -> Callable[[Programme], Programme]:
+    """TIMEZONE, when set, overrides the programme's zone (and the programme's, when it names none, is TIMEZONE's
+    default); applied to every version put in force."""
+
+    def adjust(programme: Programme) -> Programme:
+        if settings.timezone_set or "timezone" not in programme.model_fields_set:
+            return programme.model_copy(update={"timezone": settings.timezone})
+        return programme
+
+    return adjust
+
+
+async def _programme_versions(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> ProgrammeHolder:
+    """The programme in force: the newest version, after importing the file if it changed since it was imported
+    (two processes starting at once: one imports, the other finds the version taken and reads it)."""
+    text = settings.programme_file.read_text(encoding="utf-8")
+    try:
+        async with UnitOfWork(sessionmaker) as unit:
+            await import_file(unit.session, text, utcnow())
+            await unit.commit()
+    except IntegrityError:
+        log.info("another process imported the programme file first")
+    async with UnitOfWork(sessionmaker) as unit:
+        found = await current_version(unit.session)
+    assert found is not None  # imported above
+    return ProgrammeHolder(found.programme, found.info.version, with_settings_zone(settings))
+
+
 @dataclass
 class App:
     settings: Settings
-    programme: Programme
+    programmes: ProgrammeHolder
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     texts: Texts
@@ -85,10 +120,13 @@ class App:
     leadership: Leadership = field(init=False)
     health: Health = field(init=False)
     _catching_up: set[asyncio.Task[None]] = field(init=False, default_factory=set)
+    process_jobs: AsyncIOScheduler = field(init=False)  # what every process runs, leader or not
+    web: web.Application = field(init=False)  # the console's routes (and the webhook's, in webhook mode)
 
     def __post_init__(self) -> None:
         self.outbox = OutboxSender(self.jobs)
-        self.scheduler = build_scheduler(self.jobs)
+        self.scheduler = build_scheduler(self.jobs)  # the leader's
+        self.process_jobs = build_process_scheduler(self.jobs)
         self.campaigns = CampaignRunner(self.jobs, self.scheduler)
         if self.redis is not None:  # several processes: the leader also picks up campaigns the others were given
             self.scheduler.add_job(self.campaigns.sweep, IntervalTrigger(seconds=SWEEP_SECONDS), **SWEEP_JOB)
@@ -96,7 +134,7 @@ class App:
         self.health = Health(self.engine, self.sessionmaker, self.redis, schema_head())
         self.dispatcher = build_dispatcher(
             settings=self.settings,
-            programme=self.programme,
+            programmes=self.programmes,
             sessionmaker=self.sessionmaker,
             texts=self.texts,
             campaigns=self.campaigns,
@@ -107,13 +145,29 @@ class App:
             isolation=event_isolation(self.redis),
             wake_outbox=self.outbox.wake,
         )
+        self.web = web.Application()
+        console.mount(
+            self.web,
+            settings=self.settings,
+            bot=self.bot,
+            texts=self.texts,
+            programmes=self.programmes,
+            sessionmaker=self.sessionmaker,
+            cards=self.cards,
+        )
+        add_health_routes(self.web, self.health)
         self.dispatcher.startup.register(self._on_startup)
         self.dispatcher.shutdown.register(self._on_shutdown)
 
     @property
+    def programme(self) -> Programme:
+        """The programme version in force in this process."""
+        return self.programmes.programme
+
+    @property
     def jobs(self) -> JobContext:
         return JobContext(
-            programme=self.programme,
+            programmes=self.programmes,
             engine=self.engine,
             sessionmaker=self.sessionmaker,
             bot=self.bot,
@@ -126,25 +180,30 @@ class App:
 
     @classmethod
     async def create(cls, settings: Settings, flood: FloodLimit = HUMAN_PACE) -> App:
-        """Load the programme (failing loudly if it is wrong), bring the database schema up to date and read the card
-        signing key (made on the first start)."""
-        programme = load_programme(settings.programme_file)
-        if settings.timezone_set or "timezone" not in programme.model_fields_set:
-            programme = programme.model_copy(update={"timezone": settings.timezone})
+        """Load the programme file (failing loudly if it is wrong), bring the database schema up to date, import the
+        file as a programme version if it changed, and read the card signing key (made on the first start)."""
+        load_programme(settings.programme_file)
         engine = create_engine(settings.database_url)
         await migrate(engine)
         sessionmaker = create_sessionmaker(engine)
         async with sessionmaker.begin() as session:
             cards = CardSigner(await signing_key(session))
+        programmes = await _programme_versions(settings, sessionmaker)
         redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
-        return cls(settings, programme, engine, sessionmaker, Texts(), create_bot(settings), cards, flood, redis)
+        return cls(settings, programmes, engine, sessionmaker, Texts(), create_bot(settings), cards, flood, redis)
 
     async def _on_startup(self) -> None:
         await publish_customer_commands(self.bot, self.texts)
-        await publish_all_staff_menus(self.bot, self.texts, self.sessionmaker, self.programme, self.settings.admin_ids)
+        await publish_all_staff_menus(
+            self.bot, self.texts, self.sessionmaker, self.programme, self.settings.admin_ids, self.settings.console_url
+        )
         self.outbox.start()  # first of all, what a stopped process left unsent (every process sends it)
         self.campaigns.join_running()  # every process sends a share of each running campaign
+        self.process_jobs.start()
         self.campaigns.leading = False  # until elected: a follower leaves campaigns to the leader
+        # Every process keeps the leader's timetable, paused until it leads: a follower elected after a job's time
+        # (the leader died just before it) runs that job once on resuming (coalesced, within its misfire grace).
+        self.scheduler.start(paused=True)
         await self.leadership.start()
         log.info("bot started")
 
@@ -153,10 +212,7 @@ class App:
         no process led."""
         LEADER.set(1)
         self.campaigns.leading = True
-        if not self.scheduler.running:
-            self.scheduler.start()
-        else:
-            self.scheduler.resume()
+        self.scheduler.resume()
         await self.campaigns.start()
         task = asyncio.create_task(catch_up(self.jobs), name="catch-up")
         self._catching_up.add(task)
@@ -166,26 +222,30 @@ class App:
         """No longer the leader: start no job; deliveries already under way finish their claimed rows."""
         LEADER.set(0)
         self.campaigns.leading = False
-        if self.scheduler.running:
-            self.scheduler.pause()
+        self.scheduler.pause()
 
     async def _on_shutdown(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)  # first, so that no job starts a delivery while they stop
+        if self.process_jobs.running:
+            self.process_jobs.shutdown(wait=False)
         await self.leadership.stop()
         await self.campaigns.stop()
         await self.outbox.stop()
 
     async def run(self) -> None:
-        """Serve the webhook when WEBHOOK_URL is set, poll for updates otherwise; until cancelled."""
+        """Serve the webhook when WEBHOOK_URL is set, poll for updates otherwise; until cancelled. The console is
+        served on WEBHOOK_HOST:WEBHOOK_PORT either way."""
         if self.settings.webhook_url:
-            await webhook.serve(self.dispatcher, self.bot, self.settings, self.health)
+            await webhook.serve(self.dispatcher, self.bot, self.settings, self.web)
         else:
             await self.run_polling()
 
     async def run_polling(self) -> None:
-        await self.bot.delete_webhook(drop_pending_updates=False)
-        await self.dispatcher.start_polling(self.bot, handle_signals=False, close_bot_session=False)
+        """Poll for updates, serving the console (when it is on) meanwhile."""
+        async with console.serving(self.web, self.settings):
+            await self.bot.delete_webhook(drop_pending_updates=False)
+            await self.dispatcher.start_polling(self.bot, handle_signals=False, close_bot_session=False)
 
     async def close(self) -> None:
         # aiogram's polling stops without waiting for updates still being handled; one that sends after the HTTP

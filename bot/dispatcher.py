@@ -10,13 +10,13 @@ from aiogram.fsm.storage.memory import DisabledEventIsolation, MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.metrics import UpdateMetrics
-from bot.middlewares import ContextMiddleware, PrivateChatsOnly, UnitOfWorkMiddleware
+from bot.middlewares import ContextMiddleware, CurrentProgramme, PrivateChatsOnly, UnitOfWorkMiddleware
 from bot.settings import Settings
 from bot.throttle import HUMAN_PACE, Buckets, FloodLimit, IsStaff, ThrottleMiddleware
 from handlers import build_router
 from handlers.i18n import Texts
 from handlers.ports import CampaignTimetable
-from models.core.programme import Programme
+from models.core.programme_versions import ProgrammeHolder
 from models.core.uow import UnitOfWork
 from models.members.cards import CardSigner
 from models.team import staff
@@ -36,7 +36,7 @@ def staff_check(sessionmaker: async_sessionmaker[AsyncSession], owners: frozense
 def build_dispatcher(
     *,
     settings: Settings,
-    programme: Programme,
+    programmes: ProgrammeHolder,
     sessionmaker: async_sessionmaker[AsyncSession],
     texts: Texts,
     campaigns: CampaignTimetable,
@@ -47,23 +47,25 @@ def build_dispatcher(
     buckets: Buckets | None = None,
     wake_outbox: Callable[[], None] = lambda: None,
 ) -> Dispatcher:
-    """Everything a handler may ask for by name is put into the dispatcher's workflow data here."""
-    sales_desk = SalesDesk(sessionmaker, programme, cards)
+    """Everything a handler may ask for by name is put into the dispatcher's workflow data here (and `programme`,
+    the version in force, into each update's data by `CurrentProgramme`)."""
+    sales_desk = SalesDesk(sessionmaker, programmes, cards)
     dispatcher = Dispatcher(
         storage=storage or MemoryStorage(),
         events_isolation=isolation or DisabledEventIsolation(),
         owners=settings.admin_ids,  # handlers get the owners' ids, not the whole configuration
-        programme=programme,
         sessionmaker=sessionmaker,
         texts=texts,
         campaigns=campaigns,  # handlers schedule and cancel campaigns through it, typed by the port they declare
         cards=cards,
         sales_desk=sales_desk,
+        console_url=settings.console_url,  # None while the console is off
     )
     dispatcher.shutdown.register(sales_desk.close)
     # Outermost, so that every update is counted and timed, whatever the next ones make of it.
     dispatcher.update.outer_middleware(UpdateMetrics())
     # Before anything reads or writes: groups and channels see nothing, and nothing of theirs is recorded.
+    dispatcher.update.outer_middleware(CurrentProgramme(programmes))
     dispatcher.update.outer_middleware(PrivateChatsOnly(texts))
     is_staff = staff_check(sessionmaker, settings.admin_ids)
     dispatcher.update.outer_middleware(ThrottleMiddleware(texts, flood, is_staff, buckets))

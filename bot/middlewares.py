@@ -1,6 +1,6 @@
-"""Outer middlewares, in the order they run: private chats only, flood throttle (`bot.throttle`), one unit of work
-per update, who is asking; and the request middleware that commits an update's effects before
-anything is said about them."""
+"""Outer middlewares, in the order they run: the programme in force, private chats only, flood throttle
+(`bot.throttle`: a customer's pace or a till's), one unit of work per update, who is asking; and the request
+middleware that commits an update's effects before anything is said about them."""
 
 from __future__ import annotations
 
@@ -25,12 +25,24 @@ from bot.throttle import Handler
 from handlers.i18n import Texts
 from models.core.base import utcnow
 from models.core.errors import DomainError
+from models.core.programme_versions import ProgrammeHolder
 from models.core.updates import UpdateWork
 from models.members import registry
 from models.points import standing
 from models.team import staff
 
 log = logging.getLogger(__name__)
+
+
+class CurrentProgramme(BaseMiddleware):
+    """Each update is handled under the programme version in force when it arrives, however long it takes."""
+
+    def __init__(self, programmes: ProgrammeHolder) -> None:
+        self.programmes = programmes
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        data["programme"] = self.programmes.programme
+        return await handler(event, data)
 
 
 class PrivateChatsOnly(BaseMiddleware):

@@ -22,7 +22,6 @@ from aiogram.types import Update
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.health import Health, add_health_routes
 from bot.settings import Settings
 from handlers.errors import trace
 
@@ -89,16 +88,15 @@ class UpdateEndpoint:
         return web.Response()
 
 
-def web_app(endpoint: UpdateEndpoint, webhook_url: str, health: Health) -> web.Application:
-    """The aiohttp application serving the path of WEBHOOK_URL, and the health endpoints."""
-    app = web.Application()
+def web_app(endpoint: UpdateEndpoint, webhook_url: str, app: web.Application) -> web.Application:
+    """`app` (which may serve other paths, such as the console's) serving the path of WEBHOOK_URL too."""
     app.router.add_post(urlsplit(webhook_url).path or "/", endpoint.handle)
-    add_health_routes(app, health)
     return app
 
 
-async def serve(dispatcher: Dispatcher, bot: Bot, settings: Settings, health: Health) -> None:
-    """Listen on WEBHOOK_HOST:WEBHOOK_PORT, register the webhook with Telegram, and serve until cancelled.
+async def serve(dispatcher: Dispatcher, bot: Bot, settings: Settings, app: web.Application) -> None:
+    """Listen on WEBHOOK_HOST:WEBHOOK_PORT with `app` and the webhook's path, register the webhook with Telegram, and
+    serve until cancelled.
 
     When cancelled (SIGTERM) the port closes first, so that a load balancer sends new updates to the other
     processes, and updates being handled finish (within SHUTDOWN_SECONDS) before the dispatcher shuts down."""
@@ -108,7 +106,7 @@ async def serve(dispatcher: Dispatcher, bot: Bot, settings: Settings, health: He
     secret = settings.webhook_secret.get_secret_value()
     endpoint = UpdateEndpoint(dispatcher, bot, secret)
     runner = web.AppRunner(
-        web_app(endpoint, settings.webhook_url, health),
+        web_app(endpoint, settings.webhook_url, app),
         access_log=None,
         handle_signals=False,
         shutdown_timeout=SHUTDOWN_SECONDS,

@@ -26,7 +26,19 @@ from handlers.customer import (
     terms,
 )
 from handlers.i18n import Texts
-from handlers.staff import appointments, campaigns, flags, panel, redeem, refund, sale, stats, value_card
+from handlers.staff import (
+    appointments,
+    campaigns,
+    console,
+    flags,
+    invitations,
+    panel,
+    redeem,
+    refund,
+    sale,
+    stats,
+    value_card,
+)
 
 RouterFactory = Callable[[Texts], Router]
 
@@ -34,6 +46,7 @@ RouterFactory = Callable[[Texts], Router]
 FEATURES: tuple[RouterFactory, ...] = (
     errors.router,
     chat_status.router,  # the member blocked or restarted the bot (no message, nothing to answer)
+    invitations.router,  # a staff invitation link is for anyone, member or not, whatever terms they agreed to
     privacy.router,  # /stop, /mydata, /forget stay open to members who have not agreed to new terms
     terms.router,  # then members who have not agreed to the terms in force are asked to, before anything else
     enrolment.router,
@@ -51,6 +64,7 @@ FEATURES: tuple[RouterFactory, ...] = (
     flags.router,
     campaigns.router,
     stats.router,
+    console.router,
     help.router,
     preferences.router,
 )

@@ -45,7 +45,23 @@ DAILY_JOBS: tuple[DailyJob, ...] = (
     DailyJob("expire-points", time(0, 10), nightly_expiry.expire_points),
     DailyJob("analytics", time(3, 30), nightly_analytics.nightly_analytics),
 )
+
+
+@dataclass(frozen=True)
+class IntervalJob:
+    id: str
+    seconds: float
+    run: Job
+
+
 CHECKPOINT_SECONDS = 1
+# Jobs every process runs (the others are the leader's).
+INTERVAL_JOBS: tuple[IntervalJob, ...] = (
+    IntervalJob("checkpoint", CHECKPOINT_SECONDS, housekeeping.checkpoint),
+    # How soon a programme version saved in one process is in force in the others.
+    IntervalJob("refresh-programme", 2, housekeeping.refresh_programme),
+)
+
 # How often the leader looks for a daily run that was missed (its time passed while no process led, or the clock
 # jumped): three small reads.
 CATCH_UP_SECONDS = 10
@@ -103,13 +119,20 @@ def build_scheduler(context: JobContext, jobs: tuple[DailyJob, ...] = DAILY_JOBS
         coalesce=True,
         max_instances=1,
     )
-    scheduler.add_job(
-        housekeeping.checkpoint,
-        IntervalTrigger(seconds=CHECKPOINT_SECONDS),
-        id="checkpoint",
-        args=[context],
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-    )
+    return scheduler
+
+
+def build_process_scheduler(context: JobContext) -> AsyncIOScheduler:
+    """The jobs every process runs, leader or not (INTERVAL_JOBS)."""
+    scheduler = AsyncIOScheduler(timezone=clock.zone(context.programme))
+    for every in INTERVAL_JOBS:
+        scheduler.add_job(
+            every.run,
+            IntervalTrigger(seconds=every.seconds),
+            id=every.id,
+            args=[context],
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
     return scheduler

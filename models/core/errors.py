@@ -193,3 +193,17 @@ class CouponForeign(DomainError):
     """The coupon belongs to a different member than the one at the till."""
 
     code = "coupon-foreign"
+
+
+class InvitationUnknown(DomainError):
+    """A staff invitation link that was never made (mistyped, or cut short when copied)."""
+
+    code = "invitation-unknown"
+
+
+class InvitationUsed(DomainError):
+    code = "invitation-used"
+
+
+class InvitationExpired(DomainError):
+    code = "invitation-expired"

@@ -229,12 +229,14 @@ class Cluster:
         except aiohttp.ClientError:
             return 599
 
-    async def settle(self, quiet: float = 0.5, timeout: float = 60) -> None:  # noqa: ASYNC109 - like wait_idle
-        """Wait until every pushed update was answered 2xx and the bot made no call for `quiet` seconds."""
+    async def settle(self, quiet: float = 0.5, timeout: float = 180) -> None:  # noqa: ASYNC109 - like wait_idle
+        """Wait until every pushed update was answered 2xx and the bot made no call for `quiet` seconds (a generous
+        timeout: one user's updates are handled one at a time, and the machine running the tests may be busy)."""
         deadline = time.monotonic() + timeout
         while self._posting or self.telegram.unfetched:
             if time.monotonic() > deadline:
-                raise AssertionError(f"{len(self._posting)} updates still not accepted after {timeout}s")
+                logs = self.logs()[-10_000:]
+                raise AssertionError(f"{len(self._posting)} updates still not accepted after {timeout}s:\n{logs}")
             await asyncio.sleep(0.05)
         await self.telegram.wait_idle(quiet=quiet, timeout=max(1.0, deadline - time.monotonic()))
 
