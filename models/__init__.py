@@ -10,5 +10,5 @@ from models.campaigns import automations, planning, queue  # noqa: F401 - tables
 from models.core import outbox, updates  # noqa: F401 - tables
 from models.members import cards, consent, enrolment, erasures, preferences, privacy, registry  # noqa: F401 - tables
 from models.offers import collections, coupons  # noqa: F401 - tables
-from models.points import flags, ledger, standing  # noqa: F401 - tables
+from models.points import flags, ledger, standing, tiers  # noqa: F401 - tables
 from models.till import audit, limits, purchases, staff  # noqa: F401 - tables

@@ -193,3 +193,31 @@ class CouponForeign(DomainError):
     """The coupon belongs to a different member than the one at the till."""
 
     code = "coupon-foreign"
+
+
+class UnknownBranch(DomainError):
+    """A branch id the programme does not define; `branches` lists the ones it does."""
+
+    code = "unknown-branch"
+
+
+class BranchNeeded(DomainError):
+    """A cashier appointed without a branch in a programme with branches: their sales must say where they were."""
+
+    code = "branch-needed"
+
+
+class AdjustmentReasonMissing(DomainError):
+    code = "adjust-reason-missing"
+
+
+class BadAdjustment(DomainError):
+    """Not `+points` or `-points`."""
+
+    code = "bad-adjustment"
+
+
+class AdjustmentBelowZero(DomainError):
+    """A negative adjustment larger than the balance: a balance never goes below zero."""
+
+    code = "adjust-below-zero"

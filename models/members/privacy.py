@@ -33,6 +33,7 @@ from models.offers.coupons import Coupon
 from models.points import ledger
 from models.points.flags import EntryFlag
 from models.points.ledger import LedgerEntry
+from models.points.tiers import TierWatch
 from models.till.audit import AuditEvent
 from models.till.purchases import Purchase
 
@@ -119,6 +120,7 @@ PERSONAL_DATA: dict[str, Rows] = {
     "favourite_categories": Rows(MemberFavourite, erase=True),
     "interests": Rows(MemberInterest, erase=True),
     "birthday_changes": Rows(BirthdayChange, erase=True),
+    "tier_watch": Rows(TierWatch, erase=True),
 }
 
 

@@ -23,11 +23,11 @@ from models.core.uow import writing
 from models.members import numbers
 from models.members.registry import lock_member
 from models.points import ledger
-from models.points.standing import tier_for
+from models.points.tiers import tier_for
 from models.till import audit
 from models.till.limits import Tally
 from models.till.purchases import Purchase, spend_in_window
-from models.till.staff import Actor
+from models.till.staff import Actor, place
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ async def refund(
     """
     await writing(session)
     number = parse_receipt(receipt)
+    actor = await place(session, programme, actor)
     purchase = await session.scalar(select(Purchase).where(Purchase.receipt == number))
     if purchase is None:
         raise UnknownReceipt(receipt=number)
@@ -75,6 +76,7 @@ async def refund(
             reason=f"#{number}",
             now=now,
             actor_id=actor.telegram_id,
+            branch=actor.branch,
         )
     await session.flush()
     unrecovered = reversal.unrecovered + await _reverse_bonuses(session, programme, actor, purchase, number, now)
@@ -141,6 +143,7 @@ async def _reverse_bonuses(
             reason=f"#{receipt}",
             now=now,
             actor_id=actor.telegram_id,
+            branch=actor.branch,
         )
         unrecovered += reversal.unrecovered
         if reversal.posted is not None:

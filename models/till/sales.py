@@ -2,7 +2,8 @@
 
 Earning rule: points = amount x `earning.points_per_100` / 100 x the multiplier of the tier the member holds *before*
 the sale, computed exactly and rounded once at the end by `earning.rounding` ("down" by default: 5 points per 100
-on 199.99 is 9 points). The sale then counts towards the tier, so a promotion takes effect from the next sale.
+on 199.99 is 9 points). The sale then counts towards the tier, so a promotion takes effect from the next sale; a sale
+only ever moves a member up (drops wait for the nightly review and its grace, `models.points.tiers`).
 
 `record_sales` does the work of any number of sales in one transaction with a fixed number of statements (the rows
 of all their members read at once, every purchase, entry, balance and audit line written in one statement each):
@@ -41,11 +42,11 @@ from models.members import lookup
 from models.members.cards import CardSigner
 from models.members.registry import Member
 from models.points import ledger
-from models.points.standing import tier_for
+from models.points.tiers import at_sale, moved, rank
 from models.till import audit
 from models.till.limits import Tally, breach_trail
 from models.till.purchases import Purchase, rolling_spend
-from models.till.staff import Actor
+from models.till.staff import Actor, placed
 
 
 def points_for(programme: Programme, amount_cents: int, tier: Tier) -> int:
@@ -75,11 +76,6 @@ def source_of(kind: str, chat_id: int, message_id: int) -> str:
     answer replies to (`ask`: the panel's question, so that the question answered twice records once). Telegram's
     update ids are no key: they restart at a random value after a week without updates."""
     return f"{kind}:{chat_id}:{message_id}"
-
-
-def moved_up(programme: Programme, old: str, new: Tier) -> bool:
-    levels = programme.tiers.levels
-    return levels.index(new) > levels.index(programme.tier(old))
 
 
 @dataclass(frozen=True)
@@ -263,13 +259,14 @@ async def record_sales(
     spend = {member_id: int(extra[0]) for member_id, extra in facts.items()}
     paid = {f"referral:{member_id}" for member_id, extra in facts.items() if extra[1]}
     recorded = set(await session.scalars(_RECORDED, {"keys": [sale.key for sale in read]}))
-    tally = await Tally.load(session, programme, (sale.request.actor for sale in read), now)
+    actors = await placed(session, programme, (sale.request.actor for sale in read))
+    tally = await Tally.load(session, programme, actors.values(), now)
     batch = _Batch([], [], [], {member_id: holders[member_id].tier for member_id in spend}, [])
     decided: list[tuple[_Read, int, bool, int]] = []  # sale, points, promoted, balance after it
     replayed: list[_Read] = []
     for sale in read:
         holder = holders.get(sale.member_id)
-        actor = sale.request.actor
+        actor = actors[sale.request.actor.telegram_id]
         if holder is None or holder.forgotten:
             outcomes[sale.index] = UnknownMember(member=sale.request.member) if holder is None else MemberForgotten()
             continue
@@ -302,6 +299,7 @@ async def record_sales(
                 "key": sale.key,
                 "staff_id": actor.telegram_id,
                 "created_at": now,
+                "branch": actor.branch,
             }
         )
         if points:
@@ -315,18 +313,20 @@ async def record_sales(
                 rule=f"earning x{tier.multiplier}",
                 actor_id=actor.telegram_id,
                 expires_at=programme.expiry.of_points_earned(now),
+                branch=actor.branch,
             )
             batch.owners.append(sale.index)
         _pay(book, batch, sale, due, paid, programme.expiry.of_points_earned(now), now)
         spend[sale.member_id] += sale.amount_cents
-        new_tier = tier_for(programme, spend[sale.member_id])
-        promoted = moved_up(programme, batch.tiers[sale.member_id], new_tier)
+        old_tier = programme.tier(batch.tiers[sale.member_id])
+        new_tier = at_sale(programme, old_tier.name, spend[sale.member_id])
+        promoted = rank(programme, new_tier) > rank(programme, old_tier)
         batch.tiers[sale.member_id] = new_tier.name
         detail = f"amount_cents={sale.amount_cents} points={points} category={sale.category or '-'}"
         line = audit.line(actor, "sale", now=now, member_id=sale.member_id, subject=sale.key, detail=detail)
         batch.audits.append(line)
-        if promoted and holder.telegram_id is not None:
-            batch.messages.append(outbox.Message(holder.telegram_id, outbox.PROMOTED, {"tier": new_tier.name}))
+        if promoted:
+            batch.messages += moved(programme, holder.telegram_id, holder.language, old_tier, new_tier)
         decided.append((sale, points, promoted, book.balance(sale.member_id)))
     posted = await book.write()
     notices: dict[int, list[ledger.Notice]] = {}

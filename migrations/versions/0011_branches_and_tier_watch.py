@@ -1,0 +1,45 @@
+"""branches and tiers that move both ways: where each staff action happened, and members watched before a drop
+
+Staff are appointed to a programme `[[branches]]` id (`staff.branch`); sales (`purchases.branch`), ledger entries
+staff make and audit lines record the branch; all NULL for a programme without branches. `tier_watch` holds the
+members whose spend fell below their tier: since when, and whether they were warned.
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-12-02
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import models.core.base
+
+revision: str = "0011"
+down_revision: str | Sequence[str] | None = "0010"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# Plain ALTER TABLE ADD COLUMN: a batch operation could rebuild a table and lose its append-only triggers.
+BRANCH_COLUMNS = ("staff", "purchases", "ledger_entries", "audit_log")
+
+
+def upgrade() -> None:
+    for table in BRANCH_COLUMNS:
+        op.add_column(table, sa.Column("branch", sa.String(length=32), nullable=True))
+    op.create_table(
+        "tier_watch",
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("below_since", models.core.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("warned_at", models.core.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_tier_watch_member_id_members")),
+        sa.PrimaryKeyConstraint("member_id", name=op.f("pk_tier_watch")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("tier_watch")
+    for table in reversed(BRANCH_COLUMNS):
+        with op.batch_alter_table(table, schema=None, recreate="never") as batch_op:
+            batch_op.drop_column("branch")
