@@ -207,8 +207,16 @@ class BranchNeeded(DomainError):
     code = "branch-needed"
 
 
-class AdjustmentReasonMissing(DomainError):
-    code = "adjust-reason-missing"
+class AdjustmentNeedsAdmin(DomainError):
+    """A cashier asked to adjust points by hand: admins and owners do that."""
+
+    code = "adjust-needs-admin"
+
+
+class AdjustmentNeedsReason(DomainError):
+    """No reason given (or one too long): the member is told why their points moved."""
+
+    code = "adjust-needs-reason"
 
 
 class BadAdjustment(DomainError):

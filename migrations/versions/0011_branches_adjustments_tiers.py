@@ -1,8 +1,8 @@
-"""branches and tiers that move both ways: where each staff action happened, and members watched before a drop
+"""branches, manual adjustments, tiers that move both ways
 
 Staff are appointed to a programme `[[branches]]` id (`staff.branch`); sales (`purchases.branch`), ledger entries
 staff make and audit lines record the branch; all NULL for a programme without branches. `tier_watch` holds the
-members whose spend fell below their tier: since when, and whether they were warned.
+members whose spend fell below their tier: since when, and whether they were warned. `adjustment_days` counts the points each admin adjusted by hand per business day.
 
 Revision ID: 0011
 Revises: 0010
@@ -36,9 +36,18 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_tier_watch_member_id_members")),
         sa.PrimaryKeyConstraint("member_id", name=op.f("pk_tier_watch")),
     )
+    op.create_table(
+        "adjustment_days",
+        sa.Column("staff_id", sa.BigInteger(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("points", sa.Integer(), nullable=False),
+        sa.CheckConstraint("points >= 0", name=op.f("ck_adjustment_days_points_nonnegative")),
+        sa.PrimaryKeyConstraint("staff_id", "day", name=op.f("pk_adjustment_days")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("adjustment_days")
     op.drop_table("tier_watch")
     for table in reversed(BRANCH_COLUMNS):
         with op.batch_alter_table(table, schema=None, recreate="never") as batch_op:
