@@ -24,7 +24,6 @@ from models.till.purchases import Purchase
 from scheduler.nightly_tiers import review
 from scheduler.runner import DAILY_JOBS
 from tests.journeys import join, send
-
 from tests.support.app import OWNER, bot_settings, start_app, stop_app
 from tests.support.paths import SAMPLE_PROGRAMME
 from tests.test_till_e2e import ANNA
