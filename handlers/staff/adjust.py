@@ -60,6 +60,6 @@ async def adjust_command(
 
 def router(texts: Texts) -> Router:
     router = Router(name="adjust")
-    router.message.filter(HasRole(Role.CASHIER))  # a cashier is answered by the domain's refusal, with what to do
+    router.message.filter(HasRole(Role.ADMIN))  # a cashier is told what to do instead (`fallback.too_low`)
     router.message.register(adjust_command, Command("adjust"))
     return router

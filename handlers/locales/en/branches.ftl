@@ -11,7 +11,8 @@ cmd-adjust = Add or take away points by hand: /adjust member +50 reason
 adjust-usage = To add or take away points by hand: /adjust member +points|-points reason
     Example: /adjust 104-1 +50 coffee spilt, we are sorry
     The reason is required: the member reads it with the entry.
-error-adjust-needs-admin = Only admins and the owner adjust points by hand. To correct a sale, refund it (/refund #receipt) and record it again; to give points, record the sale (/sale) or ask an admin.
+role-too-low-adjust = Only admins and the owner adjust points by hand. To correct a sale, refund it (/refund #receipt) and record it again; to give points, record the sale (/sale) or ask an admin.
+error-adjust-needs-admin = { role-too-low-adjust }
 error-adjust-needs-reason = Say why, in a few words (up to { $max } characters): the member reads it. Example: /adjust 104-1 +50 coffee spilt, we are sorry
 error-bad-adjustment = "{ $given }" is not an adjustment. Type + or - and a whole number: +50 to add, -50 to take away.
 error-adjust-below-zero = The balance is { $balance }: taking away { $asked } would make it negative. Take away at most { $balance }.
