@@ -1,2 +1,3 @@
-"""The till: staff and their roles, cashiers' limits, the audit trail, sales (one at a time or group-committed by
-the desk), redemptions, refunds, purchases, and the value card staff see of a member."""
+"""The till: staff and their roles, branches, cashiers' limits, the audit trail, sales (one at a time or
+group-committed by the desk), redemptions, refunds, manual adjustments, purchases, and the value card staff see of a
+member."""
