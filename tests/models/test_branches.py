@@ -23,10 +23,9 @@ from models.till.purchases import Purchase
 from models.till.redemption import redeem_points
 from models.till.refunds import refund
 from models.till.staff import Actor, Limits, Role
-from tests.models.till import CARDS, NOW, OWNER, new_member, sale
+from tests.models.till import CARDS, NOW, OWNER, appoint, new_member, sale
 from tests.support.units import step
 
-OWNERS = frozenset({OWNER.telegram_id})
 CENTRE = Actor(700101, Role.CASHIER)
 AIRPORT = Actor(700102, Role.CASHIER)
 
@@ -41,29 +40,11 @@ def chain(programme: Programme) -> Programme:
     return programme.model_copy(update={"branches": branches})
 
 
-async def appoint(
-    session: AsyncSession, programme: Programme, actor: Actor, branch: str | None, **limits: str
-) -> staff.StaffView:
-    async with step(session):
-        return await staff.appoint(
-            session,
-            programme,
-            owner=OWNER,
-            owners=OWNERS,
-            user_id=actor.telegram_id,
-            role=actor.role.value,
-            max_sale=limits.get("max_sale"),
-            points_per_day=limits.get("points_per_day"),
-            now=NOW,
-            branch=branch,
-        )
-
-
 class TestAppointing:
     async def test_cashier_is_appointed_to_a_branch_typed_in_any_case(
         self, session: AsyncSession, chain: Programme
     ) -> None:
-        person = await appoint(session, chain, CENTRE, "Centre")
+        person = await appoint(session, chain, CENTRE, branch="Centre")
         assert person.branch == "centre"
         assert await session.scalar(select(staff.StaffMember.branch)) == "centre"
 
@@ -71,7 +52,7 @@ class TestAppointing:
         self, session: AsyncSession, chain: Programme
     ) -> None:
         with pytest.raises(UnknownBranch) as refused:
-            await appoint(session, chain, CENTRE, "harbour")
+            await appoint(session, chain, CENTRE, branch="harbour")
         assert refused.value.details == {"given": "harbour", "branches": "centre, airport"}
         assert await session.scalar(select(staff.StaffMember)) is None
 
@@ -79,14 +60,28 @@ class TestAppointing:
         self, session: AsyncSession, chain: Programme
     ) -> None:
         with pytest.raises(BranchNeeded):
-            await appoint(session, chain, CENTRE, None)
-        admin = await appoint(session, chain, Actor(700103, Role.ADMIN), None)
+            await appoint(
+                session,
+                chain,
+                CENTRE,
+            )
+        admin = await appoint(
+            session,
+            chain,
+            Actor(700103, Role.ADMIN),
+        )
         assert admin.branch is None
 
     async def test_a_programme_without_branches_knows_none(self, session: AsyncSession, programme: Programme) -> None:
-        assert (await appoint(session, programme, CENTRE, None)).branch is None
+        assert (
+            await appoint(
+                session,
+                programme,
+                CENTRE,
+            )
+        ).branch is None
         with pytest.raises(UnknownBranch) as refused:
-            await appoint(session, programme, CENTRE, "centre")
+            await appoint(session, programme, CENTRE, branch="centre")
         assert refused.value.details["branches"] == "-"
 
 
@@ -94,7 +89,7 @@ class TestRecording:
     async def test_sale_redemption_and_refund_record_the_cashiers_branch(
         self, session: AsyncSession, chain: Programme
     ) -> None:
-        await appoint(session, chain, CENTRE, "centre")
+        await appoint(session, chain, CENTRE, branch="centre")
         member = await new_member(session, chain, 1)
         await sale(session, chain, member, "1000", receipt="C-1", actor=CENTRE)
         async with step(session):
@@ -112,15 +107,19 @@ class TestRecording:
         assert ("refund", "centre") in actions
 
     async def test_without_branches_nothing_records_one(self, session: AsyncSession, programme: Programme) -> None:
-        await appoint(session, programme, CENTRE, None)
+        await appoint(
+            session,
+            programme,
+            CENTRE,
+        )
         member = await new_member(session, programme, 1)
         await sale(session, programme, member, "1000", actor=CENTRE)
         assert await session.scalar(select(Purchase.branch)) is None
         assert set(await session.scalars(select(LedgerEntry.branch))) == {None}
 
     async def test_figures_per_branch(self, session: AsyncSession, chain: Programme) -> None:
-        await appoint(session, chain, CENTRE, "centre")
-        await appoint(session, chain, AIRPORT, "airport")
+        await appoint(session, chain, CENTRE, branch="centre")
+        await appoint(session, chain, AIRPORT, branch="airport")
         member = await new_member(session, chain, 1)
         await sale(session, chain, member, "1000", actor=CENTRE, source="msg:1:1")
         await sale(session, chain, member, "300", actor=CENTRE, source="msg:1:2")
@@ -138,13 +137,13 @@ class TestLimits:
     async def test_a_branch_sets_its_cashiers_limits_unless_their_own_are_set(
         self, session: AsyncSession, chain: Programme
     ) -> None:
-        assert (await appoint(session, chain, AIRPORT, "airport")).limits == Limits(2_000_000, 60)
-        assert (await appoint(session, chain, CENTRE, "centre")).limits == Limits(2_000_000, 5000)
-        own = await appoint(session, chain, AIRPORT, "airport", points_per_day="80")
+        assert (await appoint(session, chain, AIRPORT, branch="airport")).limits == Limits(2_000_000, 60)
+        assert (await appoint(session, chain, CENTRE, branch="centre")).limits == Limits(2_000_000, 5000)
+        own = await appoint(session, chain, AIRPORT, branch="airport", points_per_day="80")
         assert own.limits == Limits(2_000_000, 80)
 
     async def test_the_daily_limit_counts_the_branch_s_own_day(self, session: AsyncSession, chain: Programme) -> None:
-        await appoint(session, chain, AIRPORT, "airport")
+        await appoint(session, chain, AIRPORT, branch="airport")
         member = await new_member(session, chain, 1)
         late = NOW.replace(hour=14)  # midnight has passed in Vladivostok (UTC+10), not in Moscow
         assert day_at(chain, "airport", late) == day_at(chain, None, late) + timedelta(days=1)
