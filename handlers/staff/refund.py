@@ -14,6 +14,7 @@ from models.core.base import utcnow
 from models.core.programme import Programme
 from models.core.updates import UpdateWork
 from models.members.numbers import shown
+from models.offers.stamp_rewards import COUPONS
 from models.till.refunds import refund
 from models.till.staff import Role
 
@@ -30,7 +31,9 @@ async def refund_command(
     if len(words) != 1:
         await message.answer(t("refund-usage"))
         return
-    done = await refund(work.session, programme, actor_of(message, role), receipt=words[0], now=utcnow())
+    done = await refund(
+        work.session, programme, actor_of(message, role), receipt=words[0], now=utcnow(), coupons=COUPONS
+    )
     if not done.created:
         await message.answer(t("refund-already", receipt=done.receipt))
         return
