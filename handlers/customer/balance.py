@@ -1,4 +1,4 @@
-"""Points, tier, the way to the next tier and the next lot to expire."""
+"""Points and what they are worth at the till, tier, the way to the next tier, the next lot to expire, stamp cards."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.filters import IsMember
 from handlers.formatting import money
 from handlers.i18n import Texts, Translator
+from handlers.till_lines import stamp_lines, worth_line
 from models.core.base import utcnow
 from models.core.programme import Programme
 from models.members.registry import MemberView
 from models.points.standing import standing
+from models.till import stamps
 
 
 async def show_balance(
@@ -21,7 +23,8 @@ async def show_balance(
 ) -> None:
     now = utcnow()
     summary = await standing(session, programme, member.id, now)
-    lines = [t("balance-points", points=summary.points), t("balance-tier", tier=summary.tier.title.in_(t.language))]
+    lines = [t("balance-points", points=summary.points), *worth_line(t, programme, summary.points)]
+    lines.append(t("balance-tier", tier=summary.tier.title.in_(t.language)))
     if summary.next_tier is not None:
         lines.append(
             t(
@@ -37,6 +40,8 @@ async def show_balance(
         lines.append(
             t("balance-next-expiry", points=summary.next_expiry.remaining, date=summary.next_expiry.expires_at.date())
         )
+    cards = await stamps.progress_of(session, programme, member.id)
+    lines += stamp_lines(t, programme, ((card.card.id, card.have) for card in cards))
     await message.answer("\n".join(lines))
 
 

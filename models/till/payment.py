@@ -57,9 +57,9 @@ def points_to_pay(programme: Programme, amount_cents: int, balance: int, asked: 
     if programme.point_value is None:
         raise CannotPayWithPoints(reason="off")
     allowed = min(balance, most_points(programme, amount_cents))
+    if allowed == 0:
+        raise CannotPayWithPoints(reason="nothing", balance=balance)
     if asked is None:
-        if allowed == 0:
-            raise CannotPayWithPoints(reason="nothing", balance=balance, share=share_percent(programme))
         return allowed
     if asked > balance:
         raise CannotPayWithPoints(reason="balance", balance=balance, asked=asked, allowed=allowed)
