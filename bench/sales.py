@@ -27,6 +27,7 @@ from models.core.db import checkpoint, create_engine, create_sessionmaker, migra
 from models.core.programme import Programme, load_programme
 from models.members.cards import CardSigner
 from models.members.numbers import shown
+from models.offers.stamp_rewards import COUPONS
 from models.till.desk import SalesDesk
 from models.till.sales import SaleRequest, record_sale
 from models.till.staff import Actor, Role
@@ -103,6 +104,7 @@ async def _domain_sale(
             receipt=receipt,
             source="bench",  # the receipt keys it
             now=NOW,
+            coupons=COUPONS,
         )
 
 
@@ -133,7 +135,7 @@ async def domain_rate(
     """Sales/s through the domain layer: a transaction per sale (`record_sale`), or group commit (`SalesDesk`)."""
     engine = create_engine(f"sqlite+aiosqlite:///{path}", pool_size=min(cashiers, 20), max_overflow=0)
     sessionmaker = create_sessionmaker(engine)
-    desk = SalesDesk(sessionmaker, programme, CARDS, clock=lambda: NOW)
+    desk = SalesDesk(sessionmaker, programme, CARDS, coupons=COUPONS, clock=lambda: NOW)
     stop = asyncio.Event()
     checkpoints = asyncio.create_task(_checkpoint_every_second(engine, stop))
     try:

@@ -25,6 +25,7 @@ from handlers.ports import CampaignTimetable
 from models.core.programme import Programme
 from models.core.uow import UnitOfWork
 from models.members.cards import CardSigner
+from models.offers import stamp_rewards
 from models.till import staff
 from models.till.desk import SalesDesk
 
@@ -52,7 +53,7 @@ def build_dispatcher(
     wake_outbox: Callable[[], None] = lambda: None,
 ) -> Dispatcher:
     """Everything a handler may ask for by name is put into the dispatcher's workflow data here."""
-    sales_desk = SalesDesk(sessionmaker, programme, cards)
+    sales_desk = SalesDesk(sessionmaker, programme, cards, coupons=stamp_rewards.COUPONS)
     dispatcher = Dispatcher(
         storage=storage or MemoryStorage(),
         owners=settings.admin_ids,  # handlers get the owners' ids, not the whole configuration

@@ -19,6 +19,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.callbacks import NotMe
 from handlers.formatting import money
 from handlers.i18n import Texts, Translator
+from handlers.till_lines import notice_lines
 from models.core import outbox
 from models.core.programme import Programme, Tier
 
@@ -73,10 +74,15 @@ Rendered = tuple[str, InlineKeyboardMarkup | None]
 Renderer = Callable[[Translator, Programme, dict[str, Any]], Rendered]
 
 
-def _entry(t: Translator, _: Programme, p: dict[str, Any]) -> Rendered:
-    """A new ledger entry, to its member, with its reason and a "this wasn't me" button."""
+def _entry(t: Translator, programme: Programme, p: dict[str, Any]) -> Rendered:
+    """A new ledger entry, to its member, with its reason and a "this wasn't me" button; then what else its cause
+    says (a sale's stamps, the points that paid it: `handlers.till_lines`). A sale that moved no points has no entry,
+    only that."""
+    more = notice_lines(t, programme, p)
+    if p["entry_id"] is None:
+        return "\n".join(more), None
     text = entry_text(t, kind=p["kind"], amount=p["amount"], reason=p["reason"], balance=p["balance"])
-    return text, not_me_keyboard(t, p["entry_id"])
+    return "\n".join([text, *more]), not_me_keyboard(t, p["entry_id"])
 
 
 def perks(t: Translator, tier: Tier) -> str:

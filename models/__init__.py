@@ -11,4 +11,4 @@ from models.core import outbox, updates  # noqa: F401 - tables
 from models.members import cards, consent, enrolment, erasures, preferences, privacy, registry  # noqa: F401 - tables
 from models.offers import collections, coupons  # noqa: F401 - tables
 from models.points import flags, ledger, standing, tiers  # noqa: F401 - tables
-from models.till import adjustments, audit, limits, purchases, staff  # noqa: F401 - tables
+from models.till import adjustments, audit, limits, purchases, staff, stamps  # noqa: F401 - tables

@@ -28,6 +28,7 @@ from models.core.base import utcnow
 from models.core.uow import transaction
 from models.members.enrolment import enrol
 from models.members.numbers import shown
+from models.offers.stamp_rewards import COUPONS
 from models.till.sales import record_sale
 from models.till.staff import Actor, Role, StaffMember
 from tests.dbstate import dump
@@ -139,6 +140,7 @@ async def world(telegram: FakeTelegram, database_url: str) -> AsyncIterator[Worl
                 receipt="R-0",
                 source="msg:1:1",
                 now=now,
+                coupons=COUPONS,
             )
         chats = {}
         for user in (CUSTOMER, STRANGER, *STAFF.values()):

@@ -81,6 +81,24 @@ class UnknownReceipt(DomainError):
     code = "unknown-receipt"
 
 
+class BadPay(DomainError):
+    """`pay=` with something other than a number of points or `max`."""
+
+    code = "bad-pay"
+
+
+class CannotPayWithPoints(DomainError):
+    """Points cannot pay this much of the bill (`reason`: off, balance, share or nothing); `details` say what can."""
+
+    code = "cannot-pay"
+
+
+class BadQuantity(DomainError):
+    """A stamp quantity (`x2`) outside 1..`max`."""
+
+    code = "bad-quantity"
+
+
 class LimitExceeded(DomainError):
     """A cashier asked for more than their limit allows; owners are told."""
 

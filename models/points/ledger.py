@@ -481,7 +481,7 @@ async def live_lots(session: AsyncSession, member_id: int, now: datetime) -> lis
     return [Lot(entry_id, left, expires) for entry_id, left, expires in rows if expires is not None]
 
 
-def _take(lots: list[Lot], points: int) -> tuple[tuple[int, int], ...]:
+def take_from(lots: list[Lot], points: int) -> tuple[tuple[int, int], ...]:
     """Which lots give `points`, in the order given: (lot, points taken); refuses when they hold too few."""
     allocations = []
     left = points
@@ -539,7 +539,7 @@ async def debit(
         rule=rule,
         actor_id=actor_id,
         reverses_id=reverses_id,
-        lots=_take(lots, points),
+        lots=take_from(lots, points),
         branch=branch,
     )
     return (await book.write())[0]
@@ -561,18 +561,18 @@ class Notice:
     posted: Posted
 
 
-def entry_message(notice: Notice) -> outbox.Message:
-    """The outbox message that tells a member of a new entry."""
+def entry_message(notice: Notice, extra: dict[str, Any] | None = None) -> outbox.Message:
+    """The outbox message that tells a member of a new entry; `extra` is what else its cause has to say (a sale's
+    stamps, say), rendered after it."""
     posted = notice.posted
     payload = {"entry_id": posted.entry_id, "kind": posted.kind, "amount": posted.amount, "reason": posted.reason}
-    return outbox.Message(
-        notice.telegram_id, outbox.ENTRY, payload | {"balance": posted.balance, "language": notice.language}
-    )
+    payload |= {"balance": posted.balance, "language": notice.language}
+    return outbox.Message(notice.telegram_id, outbox.ENTRY, payload | (extra or {}))
 
 
-async def announce(session: AsyncSession, posted: Posted) -> Notice | None:
-    """Queue the new entry's notice to its member in the outbox; None when there is nobody to tell (a replay, a
-    forgotten member)."""
+async def announce(session: AsyncSession, posted: Posted, extra: dict[str, Any] | None = None) -> Notice | None:
+    """Queue the new entry's notice to its member in the outbox (with `extra`, see `entry_message`); None when there
+    is nobody to tell (a replay, a forgotten member)."""
     if not posted.created:
         return None
     row = (
@@ -585,7 +585,7 @@ async def announce(session: AsyncSession, posted: Posted) -> Notice | None:
     if row is None or row.telegram_id is None:
         return None
     found = Notice(row.telegram_id, row.language, posted)
-    await outbox.post(session, [entry_message(found)], posted.created_at)
+    await outbox.post(session, [entry_message(found, extra)], posted.created_at)
     return found
 
 

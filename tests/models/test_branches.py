@@ -14,6 +14,7 @@ from models.analytics.stats import BranchFigures, branch_figures
 from models.core.errors import BranchNeeded, LimitExceeded, UnknownBranch
 from models.core.programme import Branch, Programme
 from models.members.numbers import shown
+from models.offers.stamp_rewards import COUPONS
 from models.points.ledger import LedgerEntry
 from models.till import staff
 from models.till.audit import AuditEvent
@@ -97,7 +98,7 @@ class TestRecording:
                 session, chain, CARDS, CENTRE, member=shown(member), points="20", source="msg:7:1", now=NOW
             )
         async with step(session):
-            await refund(session, chain, CENTRE, receipt="C-1", now=NOW)
+            await refund(session, chain, CENTRE, receipt="C-1", now=NOW, coupons=COUPONS)
         assert await session.scalar(select(Purchase.branch)) == "centre"
         kinds = dict((await session.execute(select(LedgerEntry.kind, LedgerEntry.branch))).all())
         assert kinds == {"welcome": None, "sale": "centre", "redeem": "centre", "refund": "centre"}

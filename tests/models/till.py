@@ -15,6 +15,7 @@ from models.core.programme import Programme
 from models.members.cards import CardSigner
 from models.members.enrolment import enrol
 from models.members.numbers import shown
+from models.offers.stamp_rewards import COUPONS
 from models.till import staff
 from models.till.sales import SaleResult, record_sale
 from models.till.staff import Actor, Role
@@ -86,6 +87,8 @@ async def sale(
     actor: Actor = OWNER,
     source: str = "msg:1:1",
     now: datetime = NOW,
+    quantity: str | None = None,
+    pay: int = 0,
 ) -> SaleResult:
     try:
         return await record_sale(
@@ -99,6 +102,9 @@ async def sale(
             receipt=receipt,
             source=source,
             now=now,
+            coupons=COUPONS,
+            quantity=quantity,
+            pay_points=pay,
         )
     finally:
         await session.commit()
