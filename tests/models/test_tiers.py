@@ -13,8 +13,10 @@ from models.core import outbox
 from models.core.outbox import OutboxMessage
 from models.core.programme import Programme
 from models.members.registry import Member
+from models.offers.stamp_rewards import COUPONS
 from models.points.tiers import Review, TierWatch, review_tiers
-from tests.models.till import NOW, new_member, sale
+from models.till.refunds import refund
+from tests.models.till import NOW, OWNER, new_member, sale
 from tests.support.units import step
 
 GONE = NOW + timedelta(days=31)  # the first night the sale at NOW is out of the 30-day window
@@ -74,6 +76,32 @@ class TestAtTheSale:
         assert later.tier.name == "silver"
         assert not later.promoted
         assert await tier_of(session, member) == "silver"
+
+
+class TestRefunds:
+    async def test_a_refund_takes_away_at_once_the_tier_its_purchase_reached(
+        self, session: AsyncSession, tiers: Programme
+    ) -> None:
+        member = await new_member(session, tiers, 1)
+        await sale(session, tiers, member, "10000", receipt="A1")
+        async with step(session):
+            await refund(session, tiers, OWNER, receipt="A1", now=NOW, coupons=COUPONS)
+        assert await tier_of(session, member) == "bronze"
+        assert (await told(session, outbox.TIER_DROPPED))[-1] == (
+            outbox.TIER_DROPPED,
+            {"tier": "bronze", "from": "silver", "language": "en"},
+        )
+
+    async def test_a_refund_leaves_the_grace_of_a_member_already_below(
+        self, session: AsyncSession, tiers: Programme
+    ) -> None:
+        member = await silver_member(session, tiers)
+        await sale(session, tiers, member, "500", receipt="B1", now=GONE)
+        await review(session, tiers, GONE)  # below silver since tonight
+        async with step(session):
+            await refund(session, tiers, OWNER, receipt="B1", now=GONE + timedelta(days=1), coupons=COUPONS)
+        assert await tier_of(session, member) == "silver"
+        assert await told(session, outbox.TIER_DROPPED) == []
 
 
 class TestNightlyReview:
