@@ -25,8 +25,8 @@ from handlers.ports import CampaignTimetable
 from models.core.programme import Programme
 from models.core.uow import UnitOfWork
 from models.members.cards import CardSigner
-from models.offers import stamp_rewards
-from models.till import staff
+from models.team import staff
+from models.till import stamp_rewards
 from models.till.desk import SalesDesk
 
 

@@ -13,7 +13,7 @@ from bot.app import App
 from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models.core.uow import transaction
 from models.members.numbers import shown
-from models.till.staff import StaffMember
+from models.team.staff import StaffMember
 from tests.journeys import join, send
 from tests.support.app import OWNER, bot_settings, start_app, stop_app
 from tests.support.paths import SAMPLE_PROGRAMME

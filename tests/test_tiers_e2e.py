@@ -19,8 +19,8 @@ from models.core.base import utcnow
 from models.core.clock import business_day
 from models.core.uow import transaction
 from models.members.numbers import shown
+from models.points.purchases import Purchase
 from models.points.tiers import TierWatch
-from models.till.purchases import Purchase
 from scheduler.nightly_tiers import review
 from scheduler.runner import DAILY_JOBS
 from tests.journeys import join, send

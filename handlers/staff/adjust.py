@@ -15,8 +15,8 @@ from models.core.base import utcnow
 from models.core.programme import Programme
 from models.members.cards import CardSigner
 from models.members.numbers import shown
+from models.team.staff import Role
 from models.till.adjustments import adjust
-from models.till.staff import Role
 
 
 async def adjust_command(

@@ -266,7 +266,7 @@ class Programme(_Rules):
     )
     stamp_cards: list[StampCard] = []
     promotions: list[Promotion] = []
-    # The places of a business in several (models.till.branches).
+    # The places of a business in several (models.team.branches).
     branches: list[Branch] = Field(
         default=[], description="none for a business in one place: then nobody names a branch"
     )
@@ -302,6 +302,10 @@ class Programme(_Rules):
             if automation.offer is not None and automation.offer not in ids:
                 raise ValueError(f"automation {automation.kind!r} names unknown offer {automation.offer!r}")
         return self
+
+    @property
+    def collections(self) -> list[Offer]:
+        return [offer for offer in self.offers if offer.kind == "collection"]
 
     @model_validator(mode="after")
     def _till_rules_resolve(self) -> Programme:

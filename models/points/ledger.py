@@ -66,7 +66,7 @@ class LedgerEntry(Base):
     expires_at: Mapped[datetime | None]
     balance_after: Mapped[int]
     created_at: Mapped[datetime]
-    branch: Mapped[str | None] = mapped_column(String(32))  # where staff made it (see `models.till.branches`)
+    branch: Mapped[str | None] = mapped_column(String(32))  # where staff made it (see `models.team.branches`)
 
 
 class LotAllocation(Base):

@@ -23,7 +23,7 @@ from models.core.clock import business_day
 from models.core.programme import Programme, Tier
 from models.core.uow import Checkpoint, no_checkpoint, writing
 from models.members.registry import Member
-from models.till.purchases import Purchase
+from models.points.purchases import Purchase
 
 
 class TierWatch(Base):

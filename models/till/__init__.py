@@ -1,3 +1,2 @@
-"""The till: staff and their roles, branches, cashiers' limits, the audit trail, sales (one at a time or
-group-committed by the desk), redemptions, refunds, manual adjustments, purchases, and the value card staff see of a
-member."""
+"""The till: cashiers' limits, sales (one at a time or group-committed by the desk), redemptions, refunds, manual
+adjustments, and the value card staff see of a member with what the analytics and offers say of them (insights)."""

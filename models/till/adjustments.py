@@ -33,10 +33,10 @@ from models.members import lookup
 from models.members.cards import CardSigner
 from models.members.registry import lock_member
 from models.points import ledger
-from models.till import audit
-from models.till.branches import day_at
+from models.team import audit
+from models.team.branches import day_at
+from models.team.staff import Actor, Role, place
 from models.till.limits import keep_breach
-from models.till.staff import Actor, Role, place
 
 KIND = "adjust"
 CHANGE = re.compile(r"^([+-])(\d{1,9})$")

@@ -20,9 +20,9 @@ from models.core.errors import LimitExceeded
 from models.core.portable import dialect_insert, dialect_of
 from models.core.programme import Programme
 from models.core.uow import writing
-from models.till import audit
-from models.till.branches import day_at
-from models.till.staff import Actor, Limits, Role, StaffMember, limits_from
+from models.team import audit
+from models.team.branches import day_at
+from models.team.staff import Actor, Limits, Role, StaffMember, limits_from
 
 
 class StaffDay(Base):
@@ -105,7 +105,7 @@ class Tally:
     async def load(cls, session: AsyncSession, programme: Programme, actors: Iterable[Actor], now: datetime) -> Tally:
         """Read the limits of these staff and what they have used today, holding their counters (PostgreSQL).
 
-        `actors` carry their branch (`models.till.staff.placed`) where the programme has branches: a cashier's
+        `actors` carry their branch (`models.team.staff.placed`) where the programme has branches: a cashier's
         limits are their branch's unless set for them, and their day is the business day at their branch.
         """
         days: dict[date, list[int]] = {}

@@ -12,7 +12,7 @@ card starts again from zero (the business absorbs it, as a refund never takes po
 entry keyed by its sale (`StampEntry`), so a replayed sale adds nothing and the refund knows what its sale gave.
 
 Coupons belong to the offers package, which imports the till; the till reaches them through `RewardCoupons`, which
-the composition root hands in (`models.offers.stamp_rewards.COUPONS`).
+the composition root hands in (`models.till.stamp_rewards.COUPONS`).
 """
 
 from __future__ import annotations

@@ -21,9 +21,9 @@ from models.core.programme import Programme
 from models.members.numbers import shown
 from models.members.registry import Member
 from models.points.ledger import LedgerEntry
+from models.team.audit import AuditEvent
+from models.team.staff import Actor, Role
 from models.till.adjustments import Adjustment, adjust
-from models.till.audit import AuditEvent
-from models.till.staff import Actor, Role
 from tests.models.till import CARDS, CASHIER, NOW, OWNER, appoint, new_member
 from tests.support.units import step
 

@@ -14,16 +14,16 @@ from models.analytics.stats import BranchFigures, branch_figures
 from models.core.errors import BranchNeeded, LimitExceeded, UnknownBranch
 from models.core.programme import Branch, Programme
 from models.members.numbers import shown
-from models.offers.stamp_rewards import COUPONS
 from models.points.ledger import LedgerEntry
-from models.till import staff
-from models.till.audit import AuditEvent
-from models.till.branches import day_at
+from models.points.purchases import Purchase
+from models.team import staff
+from models.team.audit import AuditEvent
+from models.team.branches import day_at
+from models.team.staff import Actor, Limits, Role
 from models.till.limits import StaffDay
-from models.till.purchases import Purchase
 from models.till.redemption import redeem_points
 from models.till.refunds import refund
-from models.till.staff import Actor, Limits, Role
+from models.till.stamp_rewards import COUPONS
 from tests.models.till import CARDS, NOW, OWNER, appoint, new_member, sale
 from tests.support.units import step
 

@@ -22,13 +22,13 @@ from models.core.errors import AdjustmentBelowZero, InsufficientPoints
 from models.core.programme import Programme
 from models.members.numbers import shown
 from models.members.registry import Member
-from models.offers.stamp_rewards import COUPONS
 from models.points.check import verify
 from models.points.expiry import expire_due
 from models.points.ledger import spendable
 from models.till.adjustments import adjust
 from models.till.redemption import redeem_points
 from models.till.refunds import refund
+from models.till.stamp_rewards import COUPONS
 from tests.models.till import CARDS, NOW, OWNER, new_member, sale
 from tests.support.units import step
 

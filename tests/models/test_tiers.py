@@ -13,9 +13,9 @@ from models.core import outbox
 from models.core.outbox import OutboxMessage
 from models.core.programme import Programme
 from models.members.registry import Member
-from models.offers.stamp_rewards import COUPONS
 from models.points.tiers import Review, TierWatch, review_tiers
 from models.till.refunds import refund
+from models.till.stamp_rewards import COUPONS
 from tests.models.till import NOW, OWNER, new_member, sale
 from tests.support.units import step
 

@@ -23,12 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.core.errors import CannotPayWithPoints
 from models.core.programme import Programme, StampCard
 from models.offers.coupons import Coupon, is_live, redeem_coupon
-from models.offers.stamp_rewards import COUPONS
 from models.points import ledger
 from models.points.check import verify
 from models.points.expiry import expire_due
 from models.till.payment import most_points, pay_key
 from models.till.refunds import refund
+from models.till.stamp_rewards import COUPONS
 from models.till.stamps import StampCardState, StampEntry
 from tests.models.till import CARDS, NOW, OWNER, new_member, sale
 from tests.support.units import step

@@ -18,8 +18,8 @@ from models.core.errors import BadStaffRole, NotStaff, OwnerFromSettings
 from models.core.programme import Programme
 from models.core.uow import writing
 from models.members.registry import Member
-from models.till import audit
-from models.till.branches import parse_branch
+from models.team import audit
+from models.team.branches import parse_branch
 
 
 class Role(StrEnum):

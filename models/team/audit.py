@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.core.base import Base
 
 if TYPE_CHECKING:
-    from models.till.staff import Actor
+    from models.team.staff import Actor
 
 
 class AuditEvent(Base):
@@ -27,7 +27,7 @@ class AuditEvent(Base):
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
     subject: Mapped[str | None] = mapped_column(String(120))  # a business key, a receipt, a staff user id
     detail: Mapped[str | None] = mapped_column(String(200))  # never a phone number or a name
-    branch: Mapped[str | None] = mapped_column(String(32))  # where the actor works (see `models.till.branches`)
+    branch: Mapped[str | None] = mapped_column(String(32))  # where the actor works (see `models.team.branches`)
 
 
 def line(

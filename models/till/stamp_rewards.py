@@ -1,4 +1,5 @@
-"""The coupons that reward completed stamp cards (`models.till.stamps`), issued and withdrawn in a batch's statements.
+"""The coupons that reward completed stamp cards (`models.till.stamps`): offers' coupons, issued and withdrawn in a
+batch's statements.
 
 A card's reward is the catalogue offer it names, earned by stamps rather than chosen: it is issued free of points,
 whatever the offer's own limits, and a member may hold several at once. A refund that undoes a completion withdraws
