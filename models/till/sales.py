@@ -298,15 +298,14 @@ async def record_sales(
             outcomes[index] = refusal
     book = ledger.Book(session, now)
     since = now - timedelta(days=programme.tiers.window_days)
-    facts = await book.lock((sale.member_id for sale in read), _HOLD_FOR_SALE, since=since)
+    spenders = [sale.member_id for sale in read if sale.request.pay_points]
+    facts = await book.lock((sale.member_id for sale in read), _HOLD_FOR_SALE, spending=spenders, since=since)
     holders = book.holders
     spend = {member_id: int(extra[0]) for member_id, extra in facts.items()}
     paid = {f"referral:{member_id}" for member_id, extra in facts.items() if extra[1]}
     recorded = set(await session.scalars(_RECORDED, {"keys": [sale.key for sale in read]}))
     tally = await Tally.load(session, programme, (sale.request.actor for sale in read), now)
     batch = _Batch([], [], [], {member_id: holders[member_id].tier for member_id in spend}, [], [])
-    lots = payment.Lots(session, now)
-    await lots.load(sale.member_id for sale in read if sale.request.pay_points)
     stamps = StampBook(programme, now)
     await stamps.load(session, (sale.member_id for sale in read if stamps.cards_for(sale.category)))
     segments = await _segments(session, programme, spend)
@@ -371,7 +370,7 @@ async def record_sales(
                 now=now,
                 rule="point_value",
                 actor_id=actor.telegram_id,
-                lots=await _lots_for(book, batch, lots, sale.member_id, paying),
+                lots=await _lots_for(book, batch, sale.member_id, paying),
             )
             batch.owners.append((sale.index, "pay"))
         if points:
@@ -444,16 +443,14 @@ async def _segments(session: AsyncSession, programme: Programme, member_ids: Ite
     return dict((await session.execute(_SEGMENTS, {"members": sorted(member_ids)})).all())
 
 
-async def _lots_for(
-    book: ledger.Book, batch: _Batch, lots: payment.Lots, member_id: int, points: int
-) -> tuple[tuple[int, int], ...]:
+async def _lots_for(book: ledger.Book, batch: _Batch, member_id: int, points: int) -> tuple[tuple[int, int], ...]:
     """The lots that pay `points`. Points the batch credited earlier are lots only once written: when the lots read
     fall short, the postings so far are written and the member's lots read again (rare: one member, two sales)."""
-    taken = lots.take(member_id, points)
+    taken = book.take(member_id, points)
     if taken is None:
         batch.written += await book.write()
-        await lots.load([member_id])
-        taken = lots.take(member_id, points)
+        await book.settle([member_id], spending=[member_id])
+        taken = book.take(member_id, points)
     assert taken is not None, "the held balance covers it, so the lots do"
     return taken
 
