@@ -208,8 +208,8 @@ class TakenBack:
 async def take_back(
     session: AsyncSession, programme: Programme, coupons: RewardCoupons, sale_key: str, now: datetime
 ) -> list[TakenBack]:
-    """Take back the stamps a refunded sale gave (see the module for withdrawn rewards); once, by the sale's key. The
-    caller holds the member's row and refunds a sale once."""
+    """Take back the stamps a refunded sale gave (see the module for the rewards withdrawn). The caller holds the
+    member's row and calls it once per sale refunded."""
     given = (
         await session.scalars(select(StampEntry).where(StampEntry.sale_key == sale_key, StampEntry.stamps > 0))
     ).all()
