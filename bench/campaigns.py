@@ -36,7 +36,7 @@ from models.core.base import utcnow
 from models.core.db import create_engine, create_sessionmaker, migrate
 from models.core.programme import load_programme
 from models.core.uow import transaction
-from models.till.staff import Actor, Role
+from models.team.staff import Actor, Role
 from scheduler.broadcast import DeliveryEngine
 from scheduler.context import JobContext
 from tests.support.audiences import FIRST_TELEGRAM_ID, add_members, busiest_second, programme_file

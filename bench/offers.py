@@ -34,10 +34,10 @@ from bot.app import App
 from bot.middlewares import FloodLimit
 from bot.sandbox.telegram import FakeTelegram
 from bot.settings import Settings
-from models.analytics.recompute import recompute_all
 from models.core.db import create_engine, create_sessionmaker
 from models.core.programme import load_programme
 from models.offers.coupons import release_expired
+from models.offers.recompute import recompute_all
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAMME = ROOT / "programme.toml"

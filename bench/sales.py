@@ -32,9 +32,9 @@ from models.core.programme import Programme, StampCard, load_programme
 from models.members.cards import CardSigner
 from models.members.numbers import shown
 from models.offers.stamp_rewards import COUPONS
+from models.team.staff import Actor, Role
 from models.till.desk import SalesDesk
 from models.till.sales import SaleRequest, record_sale
-from models.till.staff import Actor, Role
 from scheduler.runner import CHECKPOINT_SECONDS
 
 ROOT = Path(__file__).resolve().parent.parent

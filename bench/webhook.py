@@ -34,7 +34,7 @@ from bot.settings import Settings
 from models.core.base import utcnow
 from models.core.db import create_engine, migrate
 from models.core.uow import transaction
-from models.members.enrolment import enrol
+from models.membership.enrolment import enrol
 
 ROOT = Path(__file__).resolve().parent.parent
 PAST_UPDATES = 1_000_000

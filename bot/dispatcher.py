@@ -26,7 +26,7 @@ from models.core.programme import Programme
 from models.core.uow import UnitOfWork
 from models.members.cards import CardSigner
 from models.offers import stamp_rewards
-from models.till import staff
+from models.team import staff
 from models.till.desk import SalesDesk
 
 

@@ -31,7 +31,7 @@ from models.core.errors import DomainError
 from models.core.updates import UpdateWork
 from models.members import registry
 from models.points import standing
-from models.till import staff
+from models.team import staff
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 log = logging.getLogger(__name__)

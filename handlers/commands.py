@@ -6,7 +6,7 @@ from aiogram import Bot
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
 from handlers.i18n import Texts
-from models.till.staff import Role
+from models.team.staff import Role
 
 CUSTOMER_COMMANDS = (
     "start",

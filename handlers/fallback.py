@@ -8,7 +8,7 @@ from aiogram.types import CallbackQuery, Message
 from handlers.commands import CUSTOMER_COMMANDS, STAFF_COMMANDS
 from handlers.i18n import Texts, Translator
 from models.members.registry import MemberView
-from models.till.staff import Role
+from models.team.staff import Role
 
 
 def command_name(text: str) -> str:

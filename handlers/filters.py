@@ -6,7 +6,7 @@ from aiogram.filters import Filter
 from aiogram.types import TelegramObject
 
 from models.members.registry import MemberView
-from models.till.staff import Role
+from models.team.staff import Role
 
 
 class IsMember(Filter):

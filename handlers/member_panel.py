@@ -20,7 +20,7 @@ from models.core.clock import business_day
 from models.core.programme import Programme
 from models.members.cards import CardSigner
 from models.members.numbers import shown
-from models.till.staff import Actor
+from models.team.staff import Actor
 from models.till.value_card import MemberCard, value_card
 
 # A panel's buttons work for this long: an old panel left open on a till phone should not record sales.

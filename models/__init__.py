@@ -1,6 +1,8 @@
 """The domain, one package per feature; knows nothing of Telegram.
 
-`core` (base, database, errors, programme, time), `members`, `points`, `till`, `offers`, `analytics` and `campaigns`.
+Bottom first, each importing only those before it (tests/test_layers.py checks): `core` (base, database, errors,
+programme, time), `members` (the register), `team` (staff and the audit trail), `points`, `analytics`, `offers`,
+`till`, `campaigns`, and `membership` (joining and erasure, across every feature's tables).
 Importing `models` loads every table module, so that the metadata (and Alembic) sees the whole schema; the packages
 themselves import nothing, so that a feature's modules may import each other's in any order.
 """
@@ -8,7 +10,9 @@ themselves import nothing, so that a feature's modules may import each other's i
 from models.analytics import habits, member_stats, segments  # noqa: F401 - tables
 from models.campaigns import automations, planning, queue  # noqa: F401 - tables
 from models.core import outbox, updates  # noqa: F401 - tables
-from models.members import cards, consent, enrolment, erasures, preferences, privacy, registry  # noqa: F401 - tables
+from models.members import cards, consent, erasures, preferences, registry  # noqa: F401 - tables
+from models.membership import enrolment, privacy  # noqa: F401 - tables
 from models.offers import collections, coupons  # noqa: F401 - tables
-from models.points import flags, ledger, standing  # noqa: F401 - tables
-from models.till import audit, limits, purchases, staff, stamps  # noqa: F401 - tables
+from models.points import flags, ledger, purchases, standing  # noqa: F401 - tables
+from models.team import audit, staff  # noqa: F401 - tables
+from models.till import limits, stamps  # noqa: F401 - tables

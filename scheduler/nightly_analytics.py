@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from models.analytics.recompute import recompute_all
 from models.core.base import utcnow
 from models.core.uow import transaction
 from models.offers.coupons import release_expired
+from models.offers.recompute import recompute_all
 from scheduler.context import JobContext
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from handlers.notices import render, tell
 from models.core import outbox
 from models.core.base import utcnow
 from models.core.uow import transaction
-from models.till.staff import languages
+from models.team.staff import languages
 from scheduler.context import JobContext
 
 log = logging.getLogger(__name__)

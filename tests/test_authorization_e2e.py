@@ -25,11 +25,11 @@ from handlers.filters import HasRole
 from handlers.i18n import Texts
 from models.core.base import utcnow
 from models.core.uow import transaction
-from models.members.enrolment import enrol
 from models.members.numbers import shown
+from models.membership.enrolment import enrol
 from models.offers.stamp_rewards import COUPONS
+from models.team.staff import Actor, Role, StaffMember
 from models.till.sales import record_sale
-from models.till.staff import Actor, Role, StaffMember
 from tests.dbstate import dump
 from tests.stepper import Stepper, stepper
 from tests.support.app import OWNER

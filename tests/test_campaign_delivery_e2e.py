@@ -33,7 +33,7 @@ from models.core.base import utcnow
 from models.core.programme import Automation, LocalText
 from models.core.uow import transaction
 from models.members.registry import Member
-from models.till.staff import Actor, Role
+from models.team.staff import Actor, Role
 from tests.journeys import send
 from tests.support.app import OWNER, bot_settings, start_app, stop_app
 from tests.support.audiences import FIRST_TELEGRAM_ID, busiest_second, programme_file, seed, typical_second

@@ -18,8 +18,8 @@ from bot.sandbox.telegram import FakeTelegram, FakeUser, Sent
 from models.campaigns.planning import Campaign, CampaignRecipient, RecipientStatus
 from models.core.base import utcnow
 from models.core.uow import transaction
-from models.till.purchases import Purchase
-from models.till.staff import StaffMember
+from models.points.purchases import Purchase
+from models.team.staff import StaffMember
 from tests.journeys import press, send
 from tests.support.app import OWNER, bot_settings, start_app, stop_app
 from tests.support.audiences import FIRST_TELEGRAM_ID, programme_file, seed, set_segment

@@ -21,7 +21,7 @@ from models.core.outbox import OutboxMessage
 from models.core.updates import HandledUpdate
 from models.members.numbers import shown
 from models.offers.coupons import Coupon
-from models.till.purchases import Purchase
+from models.points.purchases import Purchase
 from tests.journeys import eventually, join, send
 from tests.support.app import OWNER, bot_settings, start_app, stop_app
 from tests.support.audiences import programme_file

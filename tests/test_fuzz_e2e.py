@@ -29,9 +29,9 @@ from handlers.i18n import Texts
 from handlers.keyboards import MENU_ROWS
 from models.core.base import utcnow
 from models.core.uow import transaction
-from models.members.enrolment import enrol
 from models.members.registry import Member
-from models.till.staff import StaffMember
+from models.membership.enrolment import enrol
+from models.team.staff import StaffMember
 from tests.dbstate import dump, reflect, without_members
 from tests.stepper import Stepper, stepper
 from tests.support.app import OWNER

@@ -13,7 +13,7 @@ from bot.app import App
 from bot.middlewares import HUMAN_PACE, TILL_PACE, FloodLimit
 from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models.members.numbers import shown
-from models.till.purchases import Purchase
+from models.points.purchases import Purchase
 from tests.journeys import eventually, join, send
 from tests.support.app import OWNER, bot_settings, start_app, stop_app
 

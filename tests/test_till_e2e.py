@@ -16,13 +16,13 @@ from handlers.commands import STAFF_COMMANDS
 from models.core.base import utcnow
 from models.core.uow import transaction
 from models.core.updates import HandledUpdate
-from models.members.enrolment import enrol
 from models.members.numbers import shown
 from models.members.registry import Member
+from models.membership.enrolment import enrol
 from models.points import ledger
 from models.points.ledger import LedgerEntry
-from models.till.audit import AuditEvent
-from models.till.purchases import Purchase
+from models.points.purchases import Purchase
+from models.team.audit import AuditEvent
 from scheduler.nightly_expiry import expire_points
 from scheduler.runner import DAILY_JOBS
 from tests.journeys import answer_to, eventually, join, press, send

@@ -20,10 +20,10 @@ from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models.core.base import utcnow
 from models.core.uow import transaction
 from models.core.updates import HandledUpdate
-from models.members.enrolment import enrol
 from models.members.numbers import shown
 from models.members.registry import ConsentEvent, set_marketing_consent
-from models.till.purchases import Purchase
+from models.membership.enrolment import enrol
+from models.points.purchases import Purchase
 from tests.dbstate import dump, settled_dump
 from tests.support.app import NO_FLOOD_LIMIT, OWNER, bot_settings
 

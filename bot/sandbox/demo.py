@@ -14,7 +14,7 @@ from models.core.base import utcnow
 from models.core.db import create_engine, create_sessionmaker, migrate
 from models.core.programme import load_programme
 from models.core.uow import transaction
-from models.till import staff
+from models.team import staff
 
 log = logging.getLogger(__name__)
 

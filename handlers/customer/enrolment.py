@@ -16,11 +16,12 @@ from handlers.keyboards import main_menu, share_phone
 from handlers.member_panel import show_member_panel
 from models.core.base import utcnow
 from models.core.programme import Programme
-from models.members import enrolment, registry
+from models.members import registry
 from models.members.cards import CardSigner
 from models.members.numbers import shown
 from models.members.registry import MemberView
-from models.till.staff import Actor, Role
+from models.membership import enrolment
+from models.team.staff import Actor, Role
 
 REFERRAL_PREFIX = "ref_"
 REFERRAL_CODE = re.compile(rf"[{enrolment.REFERRAL_ALPHABET}]{{8}}")

@@ -10,7 +10,7 @@ from handlers.commands import CUSTOMER_COMMANDS, STAFF_COMMANDS
 from handlers.i18n import Texts, Translator
 from handlers.keyboards import main_menu
 from models.members.registry import MemberView
-from models.till.staff import Role
+from models.team.staff import Role
 
 
 async def show_help(message: Message, t: Translator, member: MemberView | None, role: Role | None) -> None:

@@ -12,8 +12,8 @@ from handlers.customer.enrolment import REFERRAL_PREFIX
 from handlers.filters import IsMember
 from handlers.i18n import Texts, Translator
 from models.core.programme import Programme
-from models.members.invitations import invitations
 from models.members.registry import MemberView
+from models.membership.invitations import invitations
 
 
 async def show_invite(

@@ -28,9 +28,10 @@ from handlers.i18n import Texts, Translator
 from handlers.replies import edit
 from models.core.base import utcnow
 from models.core.programme import Programme
-from models.members import privacy, registry
+from models.members import registry
 from models.members.numbers import shown
 from models.members.registry import MemberView
+from models.membership import privacy
 
 log = logging.getLogger(__name__)
 

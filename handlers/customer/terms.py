@@ -20,7 +20,7 @@ from models.core.base import utcnow
 from models.core.programme import Programme
 from models.members import consent
 from models.members.registry import MemberView
-from models.till.staff import Role
+from models.team.staff import Role
 
 
 class TermsOutdated(Filter):

@@ -18,8 +18,8 @@ from models.core.amounts import parse_id
 from models.core.base import utcnow
 from models.core.programme import Programme
 from models.core.uow import UnitOfWork
-from models.till import staff
-from models.till.staff import Role, StaffView
+from models.team import staff
+from models.team.staff import Role, StaffView
 
 log = logging.getLogger(__name__)
 ACTIONS = ("add", "remove")

@@ -47,7 +47,7 @@ from models.campaigns.queue import couponed
 from models.core.base import utcnow
 from models.core.programme import Programme
 from models.core.updates import UpdateWork
-from models.till.staff import Actor, Role
+from models.team.staff import Actor, Role
 
 HOLDOUT_CHOICES = (0, 5, 10, 20)
 Event = Message | CallbackQuery

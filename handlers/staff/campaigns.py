@@ -40,7 +40,7 @@ from models.core.amounts import parse_id
 from models.core.base import utcnow
 from models.core.programme import Programme
 from models.core.updates import UpdateWork
-from models.till.staff import Role
+from models.team.staff import Role
 
 
 async def campaign_command(

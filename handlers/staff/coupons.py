@@ -9,7 +9,7 @@ from handlers.staff.till import Till
 from models.core.base import utcnow
 from models.members.numbers import shown
 from models.offers.coupons import Redeemed, redeem_coupon
-from models.till.staff import Actor
+from models.team.staff import Actor
 
 
 def redeemed_text(t: Translator, used: Redeemed) -> str:

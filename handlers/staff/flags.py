@@ -14,7 +14,7 @@ from models.core.clock import business_day
 from models.core.programme import Programme
 from models.members.numbers import shown
 from models.points.flags import recent_flags
-from models.till.staff import Role
+from models.team.staff import Role
 
 
 async def flags_command(message: Message, t: Translator, session: AsyncSession, programme: Programme) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from handlers.customer.offers import category_name
 from handlers.i18n import Translator
 from models.analytics.habits import SLOT_HOURS
-from models.analytics.insights import Insights
 from models.core.clock import business_day
 from models.core.programme import Programme
+from models.till.insights import Insights
 
 
 def insight_lines(t: Translator, programme: Programme, insights: Insights | None) -> list[str]:

@@ -17,9 +17,9 @@ from models.core.amounts import AMOUNT_EXAMPLE, PAY_MAX
 from models.core.base import utcnow
 from models.core.programme import Programme
 from models.members.numbers import shown
+from models.team.staff import Role
 from models.till.payment import share_percent
 from models.till.sales import source_of
-from models.till.staff import Role
 
 
 def ask(t: Translator, programme: Programme, action: str, member: str) -> str:

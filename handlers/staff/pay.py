@@ -10,8 +10,8 @@ from handlers.callbacks import PayAnswer
 from handlers.filters import HasRole
 from handlers.i18n import Texts
 from handlers.staff.till import SaleWords, Till, TillMiddleware
+from models.team.staff import Actor, Role
 from models.till.sales import source_of
-from models.till.staff import Actor, Role
 
 
 async def pay_answered(

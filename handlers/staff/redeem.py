@@ -12,7 +12,7 @@ from handlers.staff.coupons import use_coupon
 from handlers.staff.till import Till, TillMiddleware, actor_of, said
 from models.members import numbers
 from models.offers.coupons import looks_like_code
-from models.till.staff import Role
+from models.team.staff import Role
 
 
 async def redeem_command(message: Message, command: CommandObject, role: Role, till: Till) -> None:

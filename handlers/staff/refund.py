@@ -16,8 +16,8 @@ from models.core.programme import Programme
 from models.core.updates import UpdateWork
 from models.members.numbers import shown
 from models.offers.stamp_rewards import COUPONS
+from models.team.staff import Role
 from models.till.refunds import refund
-from models.till.staff import Role
 
 
 async def refund_command(

@@ -9,7 +9,7 @@ from aiogram.types import Message
 from handlers.filters import HasRole
 from handlers.i18n import Texts
 from handlers.staff.till import Till, TillMiddleware, actor_of, read_sale, said
-from models.till.staff import Role
+from models.team.staff import Role
 
 
 async def sale_command(message: Message, command: CommandObject, role: Role, till: Till) -> None:

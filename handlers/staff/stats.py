@@ -13,7 +13,7 @@ from handlers.i18n import Texts, Translator
 from models.analytics.stats import WINDOW_DAYS, programme_figures
 from models.core.base import utcnow
 from models.core.programme import Programme
-from models.till.staff import Role
+from models.team.staff import Role
 
 
 async def show_stats(message: Message, t: Translator, session: AsyncSession, programme: Programme) -> None:

@@ -20,7 +20,6 @@ from handlers.formatting import money
 from handlers.i18n import Translator
 from handlers.notices import optional
 from handlers.till_lines import paid_line, promotion_line, reward_lines, stamp_lines
-from models.analytics.recompute import refresh_member
 from models.core.amounts import looks_like_quantity
 from models.core.base import utcnow
 from models.core.errors import DomainError
@@ -28,11 +27,12 @@ from models.core.programme import Programme
 from models.core.updates import UpdateWork
 from models.members.cards import CardSigner
 from models.members.numbers import shown
+from models.offers.recompute import refresh_member
 from models.points import promotions
+from models.team.staff import Actor, Role
 from models.till import payment, redemption
 from models.till.desk import SalesDesk
 from models.till.sales import SaleRequest, SaleResult, source_of
-from models.till.staff import Actor, Role
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from handlers.member_panel import show_member_panel
 from handlers.staff.till import actor_of
 from models.core.programme import Programme
 from models.members.cards import CardSigner
-from models.till.staff import Role
+from models.team.staff import Role
 
 
 async def member_command(

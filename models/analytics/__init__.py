@@ -1,2 +1,2 @@
-"""Analytics: habits from purchases, RFM scores and segments, each member's stats row and its recomputation,
-the programme's figures, and what staff are told of one member."""
+"""Analytics: habits from purchases, RFM scores and segments, each member's stats row, and the programme's figures.
+Recomputing them, which also ranks each member's offers, is `models.offers.recompute`."""

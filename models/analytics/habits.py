@@ -50,8 +50,7 @@ from models.core import clock
 from models.core.portable import DAY, bit, day_number, epoch_seconds, local_seconds
 from models.core.programme import Offer, Programme
 from models.members.registry import Member
-from models.offers.collections import collections
-from models.till.purchases import Purchase
+from models.points.purchases import Purchase
 
 RHYTHM_PURCHASES = 127
 FIELD_BITS = 7
@@ -200,7 +199,7 @@ async def fill(session: AsyncSession, programme: Programme, clock: Clock, batch:
     )
     await session.execute(habit_groups.insert().from_select([c.name for c in habit_groups.c], groups))
     g = habit_groups.c
-    bought = [func.sum(case((_counts_for(offer), 1), else_=0)) for offer in collections(programme)]
+    bought = [func.sum(case((_counts_for(offer), 1), else_=0)) for offer in programme.collections]
     rollup = select(
         g.member_id,
         func.sum(g.n),
@@ -296,6 +295,6 @@ def _counts_for(offer: Offer) -> ColumnElement[bool]:
 def collections_text(programme: Programme, bought: Sequence[ColumnElement[int]]) -> ColumnElement[str]:
     """JSON text of how many categories of each collection offer the member bought (`bought`, in offer order)."""
     text: ColumnElement[str] = literal_column("'{'", String)
-    for position, (offer, count) in enumerate(zip(collections(programme), bought, strict=True)):
+    for position, (offer, count) in enumerate(zip(programme.collections, bought, strict=True)):
         text = text + literal(f'{"," if position else ""}"{offer.id}":', String) + cast(count, String)
     return text + literal_column("'}'", String)

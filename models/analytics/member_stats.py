@@ -1,4 +1,4 @@
-"""Per-member analytics, one row per member, recomputed nightly and after each sale (see `models.analytics.recompute`).
+"""Per-member analytics, one row per member, recomputed nightly and after each sale (see `models.offers.recompute`).
 
 The rules, all computed in SQL from purchases that were not refunded, in the business time zone:
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.analytics.member_stats import MemberStats
 from models.members.registry import Member
 from models.points.ledger import LedgerEntry
-from models.till.purchases import Purchase
+from models.points.purchases import Purchase
 
 WINDOW_DAYS = 30
 

@@ -16,7 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from models.campaigns.planning import CampaignRecipient, CampaignView, Progress, RecipientStatus, get_campaign, progress
 from models.core.programme import Programme
 from models.offers.coupons import Coupon
-from models.till.purchases import Purchase
+from models.points.purchases import Purchase
 
 GROUPS = (RecipientStatus.SENT, RecipientStatus.HELD_OUT)
 DAY = timedelta(days=1)

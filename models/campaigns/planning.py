@@ -52,8 +52,8 @@ from models.core.errors import (
 from models.core.programme import Programme
 from models.core.uow import writing
 from models.members.registry import Member
-from models.till import audit
-from models.till.staff import Actor
+from models.team import audit
+from models.team.staff import Actor
 
 PERSONAL = "personal"  # the offer value that gives each recipient their own best offer
 MAX_HOLDOUT_PERCENT = 50

@@ -297,6 +297,10 @@ class Programme(_Rules):
                 raise ValueError(f"{where}.tier: unknown tier {promotion.tier!r}")
         return self
 
+    @property
+    def collections(self) -> list[Offer]:
+        return [offer for offer in self.offers if offer.kind == "collection"]
+
     def tier(self, name: str) -> Tier:
         return next((level for level in self.tiers.levels if level.name == name), self.tiers.levels[0])
 

@@ -1,3 +1,3 @@
-"""Members: the register and enrolment with recorded consent, renewed terms, preferences, privacy (export and
-erasure, and the keyed hash of erased members' Telegram ids that refuses a second welcome bonus), finding a member as
-staff name them, signed card tokens, and what invitations brought."""
+"""Members: the register with recorded consent and renewed terms, preferences, the keyed hash of erased members'
+Telegram ids that refuses a second welcome bonus, finding a member as staff name them, and signed card tokens.
+Joining and erasure, which reach into other features' tables, are `models.membership`'s."""

@@ -18,7 +18,7 @@ from models.core.base import Base
 from models.core.programme import Offer, Programme
 from models.members import numbers
 from models.points import ledger
-from models.till.purchases import Purchase
+from models.points.purchases import Purchase
 
 
 class Badge(Base):
@@ -45,15 +45,9 @@ class Progress:
         return self.items >= self.total
 
 
-def collections(programme: Programme) -> list[Offer]:
-    return [offer for offer in programme.offers if offer.kind == "collection"]
-
-
 def progress_of(programme: Programme, done: dict[str, int]) -> list[Progress]:
     """Each collection with the member's count (as stored with their analytics)."""
-    return [
-        Progress(offer, min(done.get(offer.id, 0), len(offer.collection_items))) for offer in collections(programme)
-    ]
+    return [Progress(offer, min(done.get(offer.id, 0), len(offer.collection_items))) for offer in programme.collections]
 
 
 async def badges_of(session: AsyncSession, member_id: int) -> list[str]:

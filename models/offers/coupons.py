@@ -36,8 +36,8 @@ from models.members import lookup, numbers
 from models.members.cards import CardSigner
 from models.members.registry import lock_member
 from models.points import ledger
-from models.till import audit
-from models.till.staff import Actor
+from models.team import audit
+from models.team.staff import Actor
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread at the till
 CODE_LENGTH = 8

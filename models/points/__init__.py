@@ -1,2 +1,3 @@
-"""Points: the append-only ledger and its lots, expiry, a member's standing (balance, tier, next expiry), their
-history, "this wasn't me" flags, and the check that verifies every balance from the entries."""
+"""Points: the append-only ledger and its lots, expiry, the purchases that tiers (and analytics) are computed from,
+a member's standing (balance, tier, next expiry), their history, "this wasn't me" flags, and the check that verifies
+every balance from the entries."""

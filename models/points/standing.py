@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.core.programme import Programme, Tier
 from models.members.registry import Member, MemberView
 from models.points import ledger
-from models.till.purchases import spend_in_window
+from models.points.purchases import spend_in_window
 
 
 @dataclass(frozen=True)

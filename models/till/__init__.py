@@ -1,2 +1,2 @@
-"""The till: staff and their roles, cashiers' limits, the audit trail, sales (one at a time or group-committed by
-the desk), redemptions, refunds, purchases, and the value card staff see of a member."""
+"""The till: cashiers' limits, sales (one at a time or group-committed by the desk), redemptions, refunds, and the
+value card staff see of a member with what the analytics and offers say of them (insights)."""

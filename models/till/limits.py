@@ -21,8 +21,8 @@ from models.core.errors import LimitExceeded
 from models.core.portable import dialect_insert, dialect_of
 from models.core.programme import Programme
 from models.core.uow import writing
-from models.till import audit
-from models.till.staff import Actor, Limits, Role, StaffMember, limits_from
+from models.team import audit
+from models.team.staff import Actor, Limits, Role, StaffMember, limits_from
 
 
 class StaffDay(Base):

@@ -25,7 +25,7 @@ from models.members import lookup
 from models.members.cards import CardSigner
 from models.members.registry import Member
 from models.points import ledger
-from models.till.staff import Actor
+from models.team.staff import Actor
 
 
 def pay_key(sale_key: str) -> str:

@@ -15,9 +15,9 @@ from models.members import lookup
 from models.members.cards import CardSigner
 from models.members.registry import lock_member
 from models.points import ledger
-from models.till import audit
+from models.team import audit
+from models.team.staff import Actor
 from models.till.limits import Tally, keep_breach
-from models.till.staff import Actor
 
 
 @dataclass(frozen=True)

@@ -25,12 +25,12 @@ from models.core.uow import writing
 from models.members import numbers
 from models.members.registry import lock_member
 from models.points import ledger
+from models.points.purchases import Purchase, spend_in_window
 from models.points.standing import tier_for
-from models.till import audit
+from models.team import audit
+from models.team.staff import Actor
 from models.till.limits import Tally
 from models.till.payment import pay_key
-from models.till.purchases import Purchase, spend_in_window
-from models.till.staff import Actor
 from models.till.stamps import RewardCoupons, TakenBack, take_back
 
 

@@ -45,11 +45,12 @@ from models.members import lookup
 from models.members.cards import CardSigner
 from models.members.registry import Member
 from models.points import ledger, promotions
+from models.points.purchases import Purchase, rolling_spend
 from models.points.standing import tier_for
-from models.till import audit, payment
+from models.team import audit
+from models.team.staff import Actor
+from models.till import payment
 from models.till.limits import Tally, breach_trail
-from models.till.purchases import Purchase, rolling_spend
-from models.till.staff import Actor
 from models.till.stamps import Progress, RewardCoupons, StampBook
 
 

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.analytics.insights import Insights, member_insights
 from models.core.errors import DomainError, MemberForgotten, UnknownMember
 from models.core.programme import Programme, Tier
 from models.core.uow import writing
@@ -21,9 +20,10 @@ from models.members import lookup
 from models.members.cards import CardSigner
 from models.members.registry import Member, mask_phone
 from models.points import ledger
-from models.till import audit
-from models.till.purchases import Purchase
-from models.till.staff import Actor, Role
+from models.points.purchases import Purchase
+from models.team import audit
+from models.team.staff import Actor, Role
+from models.till.insights import Insights, member_insights
 
 RECENT_PURCHASES = 5
 
@@ -48,7 +48,7 @@ class MemberCard:
     lifetime_spend_cents: int
     purchases: int
     last_purchases: tuple[PurchaseLine, ...]
-    insights: Insights | None = None  # segment, RFM, rhythm, favourites, coupons (models.analytics.insights)
+    insights: Insights | None = None  # segment, RFM, rhythm, favourites, coupons (models.till.insights)
 
 
 async def value_card(

@@ -12,9 +12,9 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.core.programme import Programme
-from models.members.enrolment import enrol
+from models.membership.enrolment import enrol
 from models.offers.facts import MemberFacts
-from models.till.purchases import Purchase
+from models.points.purchases import Purchase
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # a Monday
 CATEGORIES = ("coffee", "tea", "pastry", "breakfast", "seasonal", "beans")

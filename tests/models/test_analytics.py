@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.analytics.member_stats import MemberFavourite, MemberStats, RfmCutoff
-from models.analytics.recompute import recompute_all, refresh_member
 from models.analytics.scoring import segment_of
 from models.core.portable import offset_changes
 from models.core.programme import Programme
@@ -18,6 +17,7 @@ from models.members.registry import Member
 from models.offers.coupons import Coupon, issue_coupon
 from models.offers.facts import load_facts
 from models.offers.ranking import Fit, Ranker, rhythm
+from models.offers.recompute import recompute_all, refresh_member
 from tests.models.offers_data import NOW, buy, facts_with, new_member, plant, planted_habits
 from tests.support.units import step
 

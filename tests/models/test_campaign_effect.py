@@ -13,8 +13,8 @@ from models.campaigns.queue import Outcome, claim, due_page, freeze_audience, re
 from models.core.base import utcnow
 from models.core.programme import Marketing, Programme
 from models.offers.coupons import Coupon
-from models.till.purchases import Purchase
-from models.till.staff import Actor, Role
+from models.points.purchases import Purchase
+from models.team.staff import Actor, Role
 from tests.support.audiences import add_members
 from tests.support.units import step
 

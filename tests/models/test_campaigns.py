@@ -35,7 +35,7 @@ from models.core.errors import (
 )
 from models.core.programme import Programme
 from models.members.consent import accept_terms, refuse_terms
-from models.till.staff import Actor, Role
+from models.team.staff import Actor, Role
 from tests.support.audiences import add_members, set_segment
 from tests.support.units import step
 

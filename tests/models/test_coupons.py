@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.analytics.recompute import refresh_member
 from models.core.errors import (
     CouponExpired,
     CouponForeign,
@@ -24,9 +23,10 @@ from models.members.numbers import shown
 from models.offers.collections import Badge, award_completed
 from models.offers.coupons import Coupon, issue_coupon, live_coupons, normalise_code, redeem_coupon, release_expired
 from models.offers.ranking import activate_offer, best_offer, offers_page
+from models.offers.recompute import refresh_member
 from models.points import ledger
 from models.points.ledger import LedgerEntry
-from models.till.staff import Actor, Role
+from models.team.staff import Actor, Role
 from tests.models.offers_data import NOW, buy, new_member
 from tests.support.units import step
 

@@ -33,10 +33,10 @@ from models.core import clock
 from models.core.base import utcnow
 from models.core.programme import Automation, FrequencyCap, LocalText, Marketing, Programme, QuietHours
 from models.members.consent import accept_terms, refuse_terms
-from models.members.privacy import forget
 from models.members.registry import Member, set_marketing_consent
+from models.membership.privacy import forget
 from models.points import ledger
-from models.till.staff import Actor, Role
+from models.team.staff import Actor, Role
 from tests.support.audiences import add_members, set_segment
 from tests.support.units import step
 

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.core.errors import NotYourContact
 from models.core.programme import Programme
-from models.members.enrolment import Enrolment, enrol
 from models.members.registry import ConsentEvent, Member, save_own_phone, set_marketing_consent
+from models.membership.enrolment import Enrolment, enrol
 from models.points import ledger
 from tests.support.units import step
 

@@ -9,15 +9,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.analytics.recompute import refresh_member
 from models.core import outbox
 from models.core.errors import LimitExceeded, RefundNeedsManager
 from models.core.programme import Programme
 from models.members.numbers import shown
 from models.members.registry import Member
 from models.offers.collections import badges_of
+from models.offers.recompute import refresh_member
 from models.offers.stamp_rewards import COUPONS
-from models.till import staff
+from models.team import staff
 from models.till.redemption import redeem_points
 from models.till.refunds import refund
 from tests.models.till import CARDS, CASHIER, NOW, OWNER, appoint, new_member, sale

@@ -17,7 +17,7 @@ from models.members.numbers import shown
 from models.members.registry import Member, lock_member
 from models.points.check import verify
 from models.points.ledger import LedgerEntry
-from models.till import staff
+from models.team import staff
 from models.till.limits import StaffDay
 from models.till.redemption import redeem_points
 from models.till.sales import SaleResult

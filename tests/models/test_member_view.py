@@ -13,7 +13,7 @@ from models.members.registry import Member
 from models.offers.stamp_rewards import COUPONS
 from models.points.flags import flag_entry, recent_flags
 from models.points.history import history
-from models.till.audit import AuditEvent
+from models.team.audit import AuditEvent
 from models.till.refunds import refund
 from models.till.value_card import value_card
 from tests.models.till import CARDS, CASHIER, NOW, OWNER, new_member, sale

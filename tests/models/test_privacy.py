@@ -13,10 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from models.core.base import Base
 from models.core.errors import DomainError, MemberForgotten
 from models.core.programme import Programme
-from models.members import erasures, preferences, privacy
-from models.members.enrolment import enrol
+from models.members import erasures, preferences
 from models.members.numbers import shown
 from models.members.registry import ConsentEvent, Member, save_own_phone, set_marketing_consent
+from models.membership import privacy
+from models.membership.enrolment import enrol
 from models.offers import coupons
 from models.points import check
 from models.points.ledger import LedgerEntry
@@ -56,7 +57,7 @@ class TestExport:
             for table in Base.metadata.sorted_tables
             if any(fk.column.table.name == "members" for fk in table.foreign_keys)
         }
-        assert holding - covered == set(), "add these tables to models.members.privacy.PERSONAL_DATA"
+        assert holding - covered == set(), "add these tables to models.membership.privacy.PERSONAL_DATA"
 
     async def test_export_has_profile_consents_ledger_purchases_and_settings(
         self, session: AsyncSession, programme: Programme

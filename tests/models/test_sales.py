@@ -26,12 +26,12 @@ from models.members.numbers import shown
 from models.members.registry import Member
 from models.offers.stamp_rewards import COUPONS
 from models.points import ledger
-from models.till.audit import AuditEvent
-from models.till.purchases import Purchase
+from models.points.purchases import Purchase
+from models.team.audit import AuditEvent
+from models.team.staff import Actor
 from models.till.redemption import redeem_points
 from models.till.refunds import refund
 from models.till.sales import points_for
-from models.till.staff import Actor
 from tests.models.till import CARDS, CASHIER, NOW, OWNER, appoint, new_member, sale
 from tests.support.units import step
 

@@ -17,10 +17,10 @@ from models.members.numbers import shown
 from models.members.registry import Member
 from models.offers.stamp_rewards import COUPONS
 from models.points.check import verify
+from models.points.purchases import Purchase
 from models.till import desk as desk_module
 from models.till import sales
 from models.till.desk import SalesDesk
-from models.till.purchases import Purchase
 from models.till.sales import SaleRequest, SaleResult
 from models.till.stamps import RewardCoupons
 from tests.models.till import CARDS, NOW, OWNER, new_member

@@ -8,9 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.core.errors import BadAmount, BadStaffRole, NotStaff, OwnerFromSettings
 from models.core.programme import Programme
-from models.till import staff
-from models.till.audit import AuditEvent
-from models.till.staff import Limits, Role, role_of
+from models.team import staff
+from models.team.audit import AuditEvent
+from models.team.staff import Limits, Role, role_of
 from tests.models.till import NOW, OWNER
 from tests.support.units import step
 

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from models.core.db import checkpoint
 from models.core.programme import Programme
-from models.members.enrolment import enrol
 from models.members.registry import Member
+from models.membership.enrolment import enrol
 from models.points import ledger
 from models.points.ledger import LedgerEntry
 

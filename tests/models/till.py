@@ -13,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.core.programme import Programme
 from models.members.cards import CardSigner
-from models.members.enrolment import enrol
 from models.members.numbers import shown
+from models.membership.enrolment import enrol
 from models.offers.stamp_rewards import COUPONS
-from models.till import staff
+from models.team import staff
+from models.team.staff import Actor, Role
 from models.till.sales import SaleResult, record_sale
-from models.till.staff import Actor, Role
 from tests.support.units import step
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.core.base import Base
 
 if TYPE_CHECKING:
-    from models.till.staff import Actor
+    from models.team.staff import Actor
 
 
 class AuditEvent(Base):

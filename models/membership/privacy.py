@@ -33,8 +33,8 @@ from models.offers.coupons import Coupon
 from models.points import ledger
 from models.points.flags import EntryFlag
 from models.points.ledger import LedgerEntry
-from models.till.audit import AuditEvent
-from models.till.purchases import Purchase
+from models.points.purchases import Purchase
+from models.team.audit import AuditEvent
 from models.till.stamps import StampCardState, StampEntry
 
 JSONValue = Any

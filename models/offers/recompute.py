@@ -6,6 +6,9 @@ since the last run (for everyone the first time, or when asked for a full run). 
 day, so the nightly run then computes the RFM score boundaries over every buyer (window functions), and rescores,
 segments and ranks the offers of every member. It works in batches, one short transaction each, so that a sale at
 the till waits at most a moment for SQLite's single writer.
+
+It lives with the offers, above the analytics, because it is the one step that combines them: the analytics it
+writes, then each member's best offer and collection payouts from them.
 """
 
 from __future__ import annotations
@@ -42,13 +45,13 @@ from models.core.portable import DAY, date_to_day, day_to_date, json_text, upser
 from models.core.programme import Programme
 from models.core.uow import Checkpoint, no_checkpoint, writing
 from models.members.registry import Member
-from models.offers.collections import award_completed, collections, take_back_broken
+from models.offers.collections import award_completed, take_back_broken
 from models.offers.coupons import Coupon
 from models.offers.facts import load_facts
 from models.offers.picks import BestOffers, store_best_offers
 from models.offers.ranking import Fit, Ranker
 from models.points import ledger
-from models.till.purchases import Purchase
+from models.points.purchases import Purchase
 
 RANGE = 50_000  # members per transaction when every member is rescored and ranked
 CATCH_UP = 2_000  # members per transaction when only some have their habits read again
@@ -104,7 +107,7 @@ def _stats_rows(programme: Programme, clock: Clock, cutoffs: Cutoffs | None, bat
     for column in list(top.c)[1:]:
         joined = joined + literal(",", String) + func.coalesce(column, "")
     favourites = func.rtrim(func.ltrim(joined, ","), ",")
-    nothing = habits.collections_text(programme, [literal(0, Integer)] * len(collections(programme)))
+    nothing = habits.collections_text(programme, [literal(0, Integer)] * len(programme.collections))
     values: dict[str, object] = {
         "member_id": Member.id,
         "recency_days": recency,

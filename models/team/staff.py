@@ -18,7 +18,7 @@ from models.core.errors import BadStaffRole, NotStaff, OwnerFromSettings
 from models.core.programme import Programme
 from models.core.uow import writing
 from models.members.registry import Member
-from models.till import audit
+from models.team import audit
 
 
 class Role(StrEnum):
