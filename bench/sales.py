@@ -31,7 +31,6 @@ from models.core.db import checkpoint, create_engine, create_sessionmaker, migra
 from models.core.programme import Programme, StampCard, load_programme
 from models.members.cards import CardSigner
 from models.members.numbers import shown
-from models.offers.stamp_rewards import COUPONS
 from models.team.staff import Actor, Role
 from models.till.desk import SalesDesk
 from models.till.sales import SaleRequest, record_sale
@@ -122,7 +121,6 @@ async def _domain_sale(
             receipt=receipt,
             source="bench",  # the receipt keys it
             now=NOW,
-            coupons=COUPONS,
         )
 
 
@@ -164,7 +162,7 @@ async def domain_rate(
     plain or with the till's mechanics (`programme` then has stamp cards)."""
     engine = create_engine(f"sqlite+aiosqlite:///{path}", pool_size=min(cashiers, 20), max_overflow=0)
     sessionmaker = create_sessionmaker(engine)
-    desk = SalesDesk(sessionmaker, programme, CARDS, coupons=COUPONS, clock=lambda: NOW)
+    desk = SalesDesk(sessionmaker, programme, CARDS, clock=lambda: NOW)
     stop = asyncio.Event()
     checkpoints = asyncio.create_task(_checkpoint_every_second(engine, stop))
     try:

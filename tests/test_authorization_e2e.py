@@ -27,7 +27,6 @@ from models.core.base import utcnow
 from models.core.uow import transaction
 from models.members.numbers import shown
 from models.membership.enrolment import enrol
-from models.offers.stamp_rewards import COUPONS
 from models.team.staff import Actor, Role, StaffMember
 from models.till.sales import record_sale
 from tests.dbstate import dump
@@ -139,7 +138,6 @@ async def world(telegram: FakeTelegram, database_url: str) -> AsyncIterator[Worl
                 receipt="R-0",
                 source="msg:1:1",
                 now=now,
-                coupons=COUPONS,
             )
         chats = {}
         for user in (CUSTOMER, STRANGER, *STAFF.values()):

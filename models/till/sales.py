@@ -51,7 +51,7 @@ from models.team import audit
 from models.team.staff import Actor
 from models.till import payment
 from models.till.limits import Tally, breach_trail
-from models.till.stamps import Progress, RewardCoupons, StampBook
+from models.till.stamps import Progress, StampBook
 
 
 def points_for(programme: Programme, amount_cents: int, tier: Tier, promotion: Promotion | None = None) -> int:
@@ -280,15 +280,12 @@ async def record_sales(
     cards: CardSigner,
     requests: Sequence[SaleRequest],
     now: datetime,
-    *,
-    coupons: RewardCoupons,
 ) -> list[SaleResult | DomainError]:
     """The work of several sales inside the caller's transaction, in order; each gets its result or its refusal.
 
     A sale's key is `sale:<receipt>`, or `sale:<source>` without a receipt: a key recorded before (or earlier
     in the same batch) is answered with `created=False` and changes nothing. A refused sale changes nothing; a limit
-    breach leaves an audit line. The caller commits (or rolls back everything). `coupons` issues the rewards of the
-    stamp cards the sales complete.
+    breach leaves an audit line. The caller commits (or rolls back everything).
     """
     outcomes: list[SaleResult | DomainError | None] = [None] * len(requests)
     read: list[_Read] = []
@@ -405,7 +402,7 @@ async def record_sales(
         used = promotion if points else None
         decided.append(_Decided(sale, points, paying, promoted, book.balance(sale.member_id), progress, used))
     posted = batch.written + await book.write()
-    codes = await stamps.write(session, coupons)
+    codes = await stamps.write(session)
     notices = _tell(programme, book, batch, posted, decided, codes, now)
     handled = [updates.record(r.handled_update, now) for r in requests if r.handled_update is not None]
     await _write(session, batch, holders, tally, handled, now)
@@ -551,7 +548,6 @@ async def record_sale(
     receipt: str | None,
     source: str,
     now: datetime,
-    coupons: RewardCoupons,
     quantity: str | None = None,
     pay_points: int = 0,
 ) -> SaleResult:
@@ -562,7 +558,7 @@ async def record_sale(
     """
     await writing(session)
     request = SaleRequest(actor, member, amount, category, receipt, source, None, quantity, pay_points)
-    (outcome,) = await record_sales(session, programme, cards, [request], now, coupons=coupons)
+    (outcome,) = await record_sales(session, programme, cards, [request], now)
     if isinstance(outcome, DomainError):
         raise outcome
     return outcome

@@ -22,7 +22,6 @@ from models.core.errors import InsufficientPoints
 from models.core.programme import Programme
 from models.members.numbers import shown
 from models.members.registry import Member
-from models.offers.stamp_rewards import COUPONS
 from models.points.check import verify
 from models.points.expiry import expire_due
 from models.points.ledger import spendable
@@ -182,9 +181,7 @@ class Run:
                 return False
             member, points = self.sales[op.receipt]
             async with step(self.session):
-                back = await refund(
-                    self.session, self.programme, OWNER, receipt=op.receipt, now=self.now, coupons=COUPONS
-                )
+                back = await refund(self.session, self.programme, OWNER, receipt=op.receipt, now=self.now)
             if back.created:
                 assert back.points_back + back.unrecovered == points
                 self.model.take(member, back.points_back, self.now, first=f"sale:{op.receipt}")

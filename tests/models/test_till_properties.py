@@ -23,7 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.core.errors import CannotPayWithPoints
 from models.core.programme import Programme, StampCard
 from models.offers.coupons import Coupon, is_live, redeem_coupon
-from models.offers.stamp_rewards import COUPONS
 from models.points import ledger
 from models.points.check import verify
 from models.points.expiry import expire_due
@@ -173,7 +172,7 @@ class Run:
 
     async def refund(self, receipt: str) -> None:
         async with step(self.session):
-            await refund(self.session, self.programme, OWNER, receipt=receipt, now=self.now, coupons=COUPONS)
+            await refund(self.session, self.programme, OWNER, receipt=receipt, now=self.now)
 
     async def use_reward(self) -> None:
         code = await self.session.scalar(

@@ -15,7 +15,6 @@ from models.core.programme import Programme
 from models.members.cards import CardSigner
 from models.members.numbers import shown
 from models.membership.enrolment import enrol
-from models.offers.stamp_rewards import COUPONS
 from models.team import staff
 from models.team.staff import Actor, Role
 from models.till.sales import SaleResult, record_sale
@@ -94,7 +93,6 @@ async def sale(
             receipt=receipt,
             source=source,
             now=now,
-            coupons=COUPONS,
             quantity=quantity,
             pay_points=pay,
         )
