@@ -26,7 +26,6 @@ from models.core.programme import Programme
 from models.core.uow import UnitOfWork
 from models.members.cards import CardSigner
 from models.team import staff
-from models.till import stamp_rewards
 from models.till.desk import SalesDesk
 
 
@@ -53,7 +52,7 @@ def build_dispatcher(
     wake_outbox: Callable[[], None] = lambda: None,
 ) -> Dispatcher:
     """Everything a handler may ask for by name is put into the dispatcher's workflow data here."""
-    sales_desk = SalesDesk(sessionmaker, programme, cards, coupons=stamp_rewards.COUPONS)
+    sales_desk = SalesDesk(sessionmaker, programme, cards)
     dispatcher = Dispatcher(
         storage=storage or MemoryStorage(),
         owners=settings.admin_ids,  # handlers get the owners' ids, not the whole configuration

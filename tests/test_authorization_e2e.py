@@ -30,7 +30,6 @@ from models.members.numbers import shown
 from models.membership.enrolment import enrol
 from models.team.staff import Actor, Role, StaffMember
 from models.till.sales import record_sale
-from models.till.stamp_rewards import COUPONS
 from tests.dbstate import dump
 from tests.stepper import Stepper, stepper
 from tests.support.app import OWNER
@@ -140,7 +139,6 @@ async def world(telegram: FakeTelegram, database_url: str) -> AsyncIterator[Worl
                 receipt="R-0",
                 source="msg:1:1",
                 now=now,
-                coupons=COUPONS,
             )
         chats = {}
         for user in (CUSTOMER, STRANGER, *STAFF.values()):

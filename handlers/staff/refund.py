@@ -17,7 +17,6 @@ from models.core.updates import UpdateWork
 from models.members.numbers import shown
 from models.team.staff import Role
 from models.till.refunds import refund
-from models.till.stamp_rewards import COUPONS
 
 
 async def refund_command(
@@ -32,9 +31,7 @@ async def refund_command(
     if len(words) != 1:
         await message.answer(t("refund-usage"))
         return
-    done = await refund(
-        work.session, programme, actor_of(message, role), receipt=words[0], now=utcnow(), coupons=COUPONS
-    )
+    done = await refund(work.session, programme, actor_of(message, role), receipt=words[0], now=utcnow())
     if not done.created:
         await message.answer(t("refund-already", receipt=done.receipt))
         return

@@ -222,13 +222,14 @@ _ADD_ENTRIES = insert(_ENTRIES).returning(_ENTRIES.c.key, _ENTRIES.c.id)
 _ADD_ALLOCATIONS = insert(table_of(LotAllocation))
 _MEMBERS = table_of(Member)
 _SET_BALANCES = update(_MEMBERS).where(_MEMBERS.c.id == bindparam("member")).values(balance=bindparam("balance"))
-# The held members' lots past their date with points left, in the order they expire.
-_DUE = (
+# The held members' lots with points left, in the order they expire: those past their date (to write off) and, of
+# the members about to spend, the others too (what the book's debits take, `Book.take`). One statement either way.
+_LOTS = (
     select(LedgerEntry.member_id, LedgerEntry.id, LEFT_IN_LOT, LedgerEntry.expires_at)
     .where(
         LedgerEntry.member_id.in_(bindparam("members", expanding=True)),
+        past_its_date(bindparam("now")) | LedgerEntry.member_id.in_(bindparam("spending", expanding=True)),
         has_points_left(),
-        past_its_date(bindparam("now")),
     )
     .order_by(LedgerEntry.member_id, LedgerEntry.expires_at, LedgerEntry.id)
 )
@@ -252,15 +253,16 @@ class Book:
         self.now = now
         self.holders: dict[int, Holder] = {}
         self.expired: list[Notice] = []  # the expiries `settle` wrote, announced in the outbox
+        self._lots: dict[int, list[Lot]] = {}  # the held members' live lots as `settle` read them, less what is taken
         self._balances: dict[int, int] = {}
         self._pending: list[_Pending] = []
         self._rows: dict[int, Member] = {}  # rows the caller loaded, kept in step with the balances written
 
     async def lock(
-        self, member_ids: Iterable[int], query: Select[Any] = _HOLD, **params: Any
+        self, member_ids: Iterable[int], query: Select[Any] = _HOLD, *, spending: Iterable[int] = (), **params: Any
     ) -> dict[int, tuple[Any, ...]]:
         """Hold these members' rows (FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transaction holds them all) and
-        write their due expiries.
+        write their due expiries (reading the live lots of those `spending`, see `settle`).
 
         `query` is a `hold_query` (the plain one by default) and `params` the values of its own parameters; the
         values it reads beyond the holder come back by member, for the members locked now.
@@ -276,7 +278,7 @@ class Book:
             )
             self._balances[member_id] = balance
             extras[member_id] = tuple(more)
-        await self.settle(extras)
+        await self.settle(extras, spending)
         return extras
 
     async def hold(self, member: Member) -> None:
@@ -295,18 +297,27 @@ class Book:
         self._rows[member.id] = member
         await self.settle([member.id])
 
-    async def settle(self, member_ids: Iterable[int] | None = None) -> list[Notice]:
+    async def settle(self, member_ids: Iterable[int] | None = None, spending: Iterable[int] = ()) -> list[Notice]:
         """Write off what is left in the held members' lots past their date (all held members by default): one entry
-        per lot, keyed as the nightly run keys it, announced to the member. Returns the notices."""
+        per lot, keyed as the nightly run keys it, announced to the member. Returns the notices. The live lots of the
+        members `spending` are read with them, for `take`."""
         wanted = sorted(self.holders if member_ids is None else member_ids)
         if any(p.member_id in wanted for p in self._pending):
             raise RuntimeError("write the postings before settling their members' expiries")
-        due = (await self.session.execute(_DUE, {"members": wanted, "now": self.now})).all()
+        due = []
+        for member_id in wanted:
+            self._lots[member_id] = []
+        params = {"members": wanted, "now": self.now, "spending": sorted(set(spending) & set(wanted))}
+        for member_id, lot_id, left, expires_at in await self.session.execute(_LOTS, params):
+            assert expires_at is not None  # a lot (`has_points_left`) has an expiry
+            if expires_at <= self.now:
+                due.append((member_id, lot_id, left, expires_at))
+            else:
+                self._lots[member_id].append(Lot(lot_id, left, expires_at))
         if not due:
             return []
         expiries = []
         for member_id, lot_id, left, expires_at in due:
-            assert expires_at is not None  # a lot (`has_points_left`) has an expiry
             balance = self._balances[member_id] - left
             self._balances[member_id] = balance
             expiries.append(
@@ -337,6 +348,20 @@ class Book:
 
     def balance(self, member_id: int) -> int:
         return self._balances[member_id]
+
+    def take(self, member_id: int, points: int) -> tuple[tuple[int, int], ...] | None:
+        """The live lots that give `points` (oldest expiry first), taken from what `settle` read, for a debit to `post`;
+        None when they hold too few: points credited by this book count only once written and settled again."""
+        lots = self._lots.get(member_id, [])
+        try:
+            taken = take_from(lots, points)
+        except InsufficientPoints:
+            return None
+        used = dict(taken)
+        self._lots[member_id] = [
+            Lot(lot.entry_id, lot.remaining - used.get(lot.entry_id, 0), lot.expires_at) for lot in lots
+        ]
+        return taken
 
     def post(
         self,

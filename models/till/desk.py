@@ -22,7 +22,6 @@ from models.core.programme import Programme
 from models.core.uow import transaction
 from models.members.cards import CardSigner
 from models.till.sales import SaleRequest, SaleResult, record_sales
-from models.till.stamps import RewardCoupons
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 256
@@ -39,14 +38,12 @@ class SalesDesk:
         programme: Programme,
         cards: CardSigner,
         *,
-        coupons: RewardCoupons,
         max_batch: int = MAX_BATCH,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.programme = programme
         self.cards = cards
-        self.coupons = coupons
         self.max_batch = max_batch
         self.clock = clock
         self._queue: list[_Waiting] = []
@@ -74,9 +71,8 @@ class SalesDesk:
     async def _write(self, batch: list[_Waiting], retry: bool = True) -> None:
         try:
             async with transaction(self.sessionmaker) as session:
-                requests = [request for request, _ in batch]
                 outcomes = await record_sales(
-                    session, self.programme, self.cards, requests, self.clock(), coupons=self.coupons
+                    session, self.programme, self.cards, [request for request, _ in batch], self.clock()
                 )
         except Exception as exc:  # a key taken by another process meanwhile, a lost connection...
             if len(batch) > 1 or retry:

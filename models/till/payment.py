@@ -11,16 +11,15 @@ exactly the quoted points, refusing if the member's points changed meanwhile.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.core.amounts import parse_amount, parse_category, parse_pay, parse_quantity, parse_receipt
-from models.core.errors import CannotPayWithPoints, InsufficientPoints, MemberForgotten, OwnMembership, UnknownMember
+from models.core.errors import CannotPayWithPoints, MemberForgotten, OwnMembership, UnknownMember
 from models.core.programme import Programme
 from models.members import lookup
 from models.members.cards import CardSigner
@@ -121,51 +120,3 @@ async def quote(
     points = points_to_pay(programme, amount_cents, balance, asked)
     covered = worth_cents(programme, points) or 0
     return Quote(member_id, amount_cents, points, covered, balance)
-
-
-# The spendable lots of the members in a batch who pay with points, oldest expiry first (`ledger.live_lots` for many).
-_LIVE_LOTS = (
-    select(ledger.LedgerEntry.member_id, ledger.LedgerEntry.id, ledger.LEFT_IN_LOT, ledger.LedgerEntry.expires_at)
-    .where(
-        ledger.LedgerEntry.member_id.in_(bindparam("members", expanding=True)),
-        ledger.has_points_left(),
-        ~ledger.past_its_date(bindparam("now")),
-    )
-    .order_by(ledger.LedgerEntry.member_id, ledger.LedgerEntry.expires_at, ledger.LedgerEntry.id)
-)
-
-
-class Lots:
-    """The lots a batch of sales spends points from, read once for all its paying members and used up as they pay."""
-
-    def __init__(self, session: AsyncSession, now: datetime) -> None:
-        self.session = session
-        self.now = now
-        self._lots: dict[int, list[ledger.Lot]] = {}
-
-    async def load(self, member_ids: Iterable[int]) -> None:
-        """(Re)read these members' lots: after the batch's earlier postings are written, their new lots count too."""
-        wanted = sorted(set(member_ids))
-        if not wanted:
-            return
-        for member_id in wanted:
-            self._lots[member_id] = []
-        for member_id, lot_id, left, expires_at in await self.session.execute(
-            _LIVE_LOTS, {"members": wanted, "now": self.now}
-        ):
-            assert expires_at is not None  # a lot (`has_points_left`) has an expiry
-            self._lots[member_id].append(ledger.Lot(lot_id, left, expires_at))
-
-    def take(self, member_id: int, points: int) -> tuple[tuple[int, int], ...] | None:
-        """The lots that give `points`, oldest first, used up; None when the lots read hold too few (points the batch
-        itself credited are not among them until written)."""
-        lots = self._lots.get(member_id, [])
-        try:
-            taken = ledger.take_from(lots, points)
-        except InsufficientPoints:
-            return None
-        used = dict(taken)
-        self._lots[member_id] = [
-            ledger.Lot(lot.entry_id, lot.remaining - used.get(lot.entry_id, 0), lot.expires_at) for lot in lots
-        ]
-        return taken

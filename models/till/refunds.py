@@ -31,7 +31,7 @@ from models.team import audit
 from models.team.staff import Actor, place
 from models.till.limits import Tally
 from models.till.payment import pay_key
-from models.till.stamps import RewardCoupons, TakenBack, take_back
+from models.till.stamps import TakenBack, take_back
 
 
 @dataclass(frozen=True)
@@ -55,14 +55,13 @@ async def refund(
     *,
     receipt: str,
     now: datetime,
-    coupons: RewardCoupons,
 ) -> RefundResult:
     """Mark the receipt's purchase refunded and take its points back (see `ledger.reverse`); once.
 
     Points the member already spent are not clawed back below zero: `unrecovered` says how many, the cashier is
     told and so are owners (through the outbox). The bonuses the sale alone earned are reversed too (see the module).
     A tier the purchase was needed for is taken away (see `_tier_without`). RefundNeedsManager when a cashier asks
-    for more than they may. `coupons` withdraws the reward coupons of stamp cards the sale completed.
+    for more than they may.
     """
     await writing(session)
     number = parse_receipt(receipt)
@@ -102,7 +101,7 @@ async def refund(
             actor_id=actor.telegram_id,
             branch=actor.branch,
         )
-    stamps = [] if purchase.key is None else await take_back(session, programme, coupons, purchase.key, now)
+    stamps = [] if purchase.key is None else await take_back(session, programme, purchase.key, now)
     await session.flush()
     unrecovered = reversal.unrecovered + await _reverse_bonuses(session, programme, actor, purchase, number, now)
     if unrecovered:

@@ -52,7 +52,7 @@ from models.team import audit
 from models.team.staff import Actor, placed
 from models.till import payment
 from models.till.limits import Tally, breach_trail
-from models.till.stamps import Progress, RewardCoupons, StampBook
+from models.till.stamps import Progress, StampBook
 
 
 def points_for(programme: Programme, amount_cents: int, tier: Tier, promotion: Promotion | None = None) -> int:
@@ -276,15 +276,12 @@ async def record_sales(
     cards: CardSigner,
     requests: Sequence[SaleRequest],
     now: datetime,
-    *,
-    coupons: RewardCoupons,
 ) -> list[SaleResult | DomainError]:
     """The work of several sales inside the caller's transaction, in order; each gets its result or its refusal.
 
     A sale's key is `sale:<receipt>`, or `sale:<source>` without a receipt: a key recorded before (or earlier
     in the same batch) is answered with `created=False` and changes nothing. A refused sale changes nothing; a limit
-    breach leaves an audit line. The caller commits (or rolls back everything). `coupons` issues the rewards of the
-    stamp cards the sales complete.
+    breach leaves an audit line. The caller commits (or rolls back everything).
     """
     outcomes: list[SaleResult | DomainError | None] = [None] * len(requests)
     read: list[_Read] = []
@@ -295,7 +292,8 @@ async def record_sales(
             outcomes[index] = refusal
     book = ledger.Book(session, now)
     since = now - timedelta(days=programme.tiers.window_days)
-    facts = await book.lock((sale.member_id for sale in read), _HOLD_FOR_SALE, since=since)
+    spenders = [sale.member_id for sale in read if sale.request.pay_points]
+    facts = await book.lock((sale.member_id for sale in read), _HOLD_FOR_SALE, spending=spenders, since=since)
     holders = book.holders
     spend = {member_id: int(extra[0]) for member_id, extra in facts.items()}
     paid = {f"referral:{member_id}" for member_id, extra in facts.items() if extra[1]}
@@ -303,8 +301,6 @@ async def record_sales(
     actors = await placed(session, programme, (sale.request.actor for sale in read))
     tally = await Tally.load(session, programme, actors.values(), now)
     batch = _Batch([], [], [], {member_id: holders[member_id].tier for member_id in spend}, [], [])
-    lots = payment.Lots(session, now)
-    await lots.load(sale.member_id for sale in read if sale.request.pay_points)
     stamps = StampBook(programme, now)
     await stamps.load(session, (sale.member_id for sale in read if stamps.cards_for(sale.category)))
     segments = await _segments(session, programme, spend)
@@ -370,7 +366,7 @@ async def record_sales(
                 now=now,
                 rule="point_value",
                 actor_id=actor.telegram_id,
-                lots=await _lots_for(book, batch, lots, sale.member_id, paying),
+                lots=await _lots_for(book, batch, sale.member_id, paying),
                 branch=actor.branch,
             )
             batch.owners.append((sale.index, "pay"))
@@ -407,7 +403,7 @@ async def record_sales(
         used = promotion if points else None
         decided.append(_Decided(sale, points, paying, promoted, book.balance(sale.member_id), progress, used))
     posted = batch.written + await book.write()
-    codes = await stamps.write(session, coupons)
+    codes = await stamps.write(session)
     notices = _tell(programme, book, batch, posted, decided, codes, now)
     handled = [updates.record(r.handled_update, now) for r in requests if r.handled_update is not None]
     await _write(session, batch, holders, tally, handled, now)
@@ -446,16 +442,14 @@ async def _segments(session: AsyncSession, programme: Programme, member_ids: Ite
     return dict((await session.execute(_SEGMENTS, {"members": sorted(member_ids)})).all())
 
 
-async def _lots_for(
-    book: ledger.Book, batch: _Batch, lots: payment.Lots, member_id: int, points: int
-) -> tuple[tuple[int, int], ...]:
+async def _lots_for(book: ledger.Book, batch: _Batch, member_id: int, points: int) -> tuple[tuple[int, int], ...]:
     """The lots that pay `points`. Points the batch credited earlier are lots only once written: when the lots read
     fall short, the postings so far are written and the member's lots read again (rare: one member, two sales)."""
-    taken = lots.take(member_id, points)
+    taken = book.take(member_id, points)
     if taken is None:
         batch.written += await book.write()
-        await lots.load([member_id])
-        taken = lots.take(member_id, points)
+        await book.settle([member_id], spending=[member_id])
+        taken = book.take(member_id, points)
     assert taken is not None, "the held balance covers it, so the lots do"
     return taken
 
@@ -555,7 +549,6 @@ async def record_sale(
     receipt: str | None,
     source: str,
     now: datetime,
-    coupons: RewardCoupons,
     quantity: str | None = None,
     pay_points: int = 0,
 ) -> SaleResult:
@@ -566,7 +559,7 @@ async def record_sale(
     """
     await writing(session)
     request = SaleRequest(actor, member, amount, category, receipt, source, None, quantity, pay_points)
-    (outcome,) = await record_sales(session, programme, cards, [request], now, coupons=coupons)
+    (outcome,) = await record_sales(session, programme, cards, [request], now)
     if isinstance(outcome, DomainError):
         raise outcome
     return outcome

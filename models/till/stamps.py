@@ -11,25 +11,27 @@ coupons are withdrawn (the sale's own first, then the newest); a reward already 
 card starts again from zero (the business absorbs it, as a refund never takes points below zero). Every change is an
 entry keyed by its sale (`StampEntry`), so a replayed sale adds nothing and the refund knows what its sale gave.
 
-Coupons belong to the offers package, which imports the till; the till reaches them through `RewardCoupons`, which
-the composition root hands in (`models.till.stamp_rewards.COUPONS`).
+A card's reward is the catalogue offer it names, earned by stamps rather than chosen: its coupon is issued free of
+points, whatever the offer's own limits, and a member may hold several at once. Withdrawing one marks it released, as
+a lapsed coupon is.
 """
 
 from __future__ import annotations
 
 import functools
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Insert, String, bindparam, insert, select
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Insert, String, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.core.base import Base, table_of
 from models.core.portable import dialect_insert, dialect_of
 from models.core.programme import Programme, StampCard
+from models.offers.coupons import CODE_ALPHABET, CODE_LENGTH, Coupon, CouponView, expiry_of, is_live
 
 
 class StampCardState(Base):
@@ -75,18 +77,6 @@ class Reward:
     key: str
 
 
-class RewardCoupons(Protocol):
-    """Issuing and withdrawing the coupons that reward completed cards (implemented by the offers package)."""
-
-    async def issue(
-        self, session: AsyncSession, programme: Programme, rewards: Sequence[Reward], now: datetime
-    ) -> dict[str, str]:
-        """Issue these coupons in one statement; their codes as printed, by key."""
-
-    async def withdraw(self, session: AsyncSession, keys: Sequence[str], at_most: int, now: datetime) -> list[str]:
-        """Withdraw up to `at_most` of these coupons that are still unused, in the order given; their keys."""
-
-
 @dataclass(frozen=True)
 class Progress:
     """A card as the member sees it: `have` of `card.stamps`, and the coupons the sale just completed (keys)."""
@@ -125,6 +115,53 @@ _STATES = select(StampCardState.member_id, StampCardState.card, StampCardState.s
     StampCardState.member_id.in_(bindparam("members", expanding=True))
 )
 _ADD_ENTRIES = insert(table_of(StampEntry))
+_ADD_COUPONS = insert(Coupon)
+
+
+async def _fresh_codes(session: AsyncSession, count: int) -> list[str]:
+    """`count` new coupon codes, none of them taken (checked in one query, drawn again on the rare clash)."""
+    codes: list[str] = []
+    while len(codes) < count:
+        drawn = {"".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)) for _ in range(count - len(codes))}
+        taken = set(await session.scalars(select(Coupon.code).where(Coupon.code.in_(drawn))))
+        codes += sorted(drawn - taken - set(codes))
+    return codes
+
+
+async def _issue(
+    session: AsyncSession, programme: Programme, rewards: Sequence[Reward], now: datetime
+) -> dict[str, str]:
+    """The rewards' coupons, in one statement; their codes as printed, by key."""
+    codes = await _fresh_codes(session, len(rewards))
+    rows: list[dict[str, object]] = []
+    for reward, code in zip(rewards, codes, strict=True):
+        offer = programme.offer(reward.offer_id)
+        assert offer is not None  # the programme checks every card's reward at start
+        rows.append(
+            {
+                "code": code,
+                "key": reward.key,
+                "member_id": reward.member_id,
+                "offer_id": offer.id,
+                "kind": offer.kind,
+                "points": 0,
+                "reserved": False,
+                "issued_at": now,
+                "expires_at": expiry_of(offer, programme, now),
+            }
+        )
+    await session.execute(_ADD_COUPONS, rows)
+    return {reward.key: CouponView.printed(code) for reward, code in zip(rewards, codes, strict=True)}
+
+
+async def _withdraw(session: AsyncSession, keys: Sequence[str], at_most: int, now: datetime) -> list[str]:
+    """Withdraw up to `at_most` of these reward coupons that are still unused, in the order given; their keys."""
+    live = select(Coupon.key).where(Coupon.key.in_(keys), is_live(now)).with_for_update()  # type: ignore[arg-type]
+    unused = set(await session.scalars(live))  # held: a cashier cannot use one while it is withdrawn
+    chosen = [key for key in keys if key in unused][:at_most]
+    if chosen:
+        await session.execute(update(Coupon).where(Coupon.key.in_(chosen)).values(released_at=now))
+    return chosen
 
 
 @dataclass
@@ -180,7 +217,7 @@ class StampBook:
             shown.append(Progress(card, stamps - rewards * card.stamps, tuple(completed)))
         return tuple(shown)
 
-    async def write(self, session: AsyncSession, coupons: RewardCoupons) -> dict[str, str]:
+    async def write(self, session: AsyncSession) -> dict[str, str]:
         """Store the counts and entries and issue the rewards due; the rewards' codes by key."""
         if not self._entries:
             return {}
@@ -191,7 +228,7 @@ class StampBook:
         ]
         await session.execute(_save_states(dialect_of(session)), states)
         await session.execute(_ADD_ENTRIES, self._entries)
-        codes = await coupons.issue(session, self.programme, self._due, self.now) if self._due else {}
+        codes = await _issue(session, self.programme, self._due, self.now) if self._due else {}
         self._entries, self._due, self._changed = [], [], set()
         return codes
 
@@ -205,11 +242,9 @@ class TakenBack:
     withdrawn: tuple[str, ...]
 
 
-async def take_back(
-    session: AsyncSession, programme: Programme, coupons: RewardCoupons, sale_key: str, now: datetime
-) -> list[TakenBack]:
-    """Take back the stamps a refunded sale gave (see the module for withdrawn rewards); once, by the sale's key. The
-    caller holds the member's row and refunds a sale once."""
+async def take_back(session: AsyncSession, programme: Programme, sale_key: str, now: datetime) -> list[TakenBack]:
+    """Take back the stamps a refunded sale gave (see the module for the rewards withdrawn). The caller holds the
+    member's row and calls it once per sale refunded."""
     given = (
         await session.scalars(select(StampEntry).where(StampEntry.sale_key == sale_key, StampEntry.stamps > 0))
     ).all()
@@ -224,7 +259,7 @@ async def take_back(
         withdrawn: list[str] = []
         if excess > 0:
             own = [_reward_key(card.id, sale_key, number) for number in range(1, entry.rewards + 1)]
-            withdrawn = await coupons.withdraw(session, [*own, *await _newest_rewards(session, entry)], excess, now)
+            withdrawn = await _withdraw(session, [*own, *await _newest_rewards(session, entry)], excess, now)
         rewards = state.rewards - len(withdrawn)
         stamps = max(stamps, rewards * card.stamps)  # a reward already used: the card starts again from zero
         if stamps != state.stamps or withdrawn:

@@ -23,7 +23,6 @@ from models.team.staff import Actor, Limits, Role
 from models.till.limits import StaffDay
 from models.till.redemption import redeem_points
 from models.till.refunds import refund
-from models.till.stamp_rewards import COUPONS
 from tests.models.till import CARDS, NOW, OWNER, appoint, new_member, sale
 from tests.support.units import step
 
@@ -98,7 +97,7 @@ class TestRecording:
                 session, chain, CARDS, CENTRE, member=shown(member), points="20", source="msg:7:1", now=NOW
             )
         async with step(session):
-            await refund(session, chain, CENTRE, receipt="C-1", now=NOW, coupons=COUPONS)
+            await refund(session, chain, CENTRE, receipt="C-1", now=NOW)
         assert await session.scalar(select(Purchase.branch)) == "centre"
         kinds = dict((await session.execute(select(LedgerEntry.kind, LedgerEntry.branch))).all())
         assert kinds == {"welcome": None, "sale": "centre", "redeem": "centre", "refund": "centre"}

@@ -19,7 +19,6 @@ from models.offers.recompute import refresh_member
 from models.team import staff
 from models.till.redemption import redeem_points
 from models.till.refunds import refund
-from models.till.stamp_rewards import COUPONS
 from tests.models.till import CARDS, CASHIER, NOW, OWNER, appoint, new_member, sale
 
 SIX = ["seasonal", "coffee", "tea", "pastry", "breakfast", "beans"]
@@ -62,7 +61,7 @@ class TestReferralFarming:
         inviter, newcomer = await invited(session, programme)
         await sale(session, programme, newcomer, "300", receipt="R1")
         await session.commit()
-        done = await refund(session, programme, OWNER, receipt="R1", now=NOW, coupons=COUPONS)
+        done = await refund(session, programme, OWNER, receipt="R1", now=NOW)
         assert (done.unrecovered, await balance(session, inviter), await balance(session, newcomer)) == (0, 100, 100)
         assert await shortfall_reports(session) == []
 
@@ -75,7 +74,7 @@ class TestReferralFarming:
             session, programme, CARDS, OWNER, member=shown(inviter), points="200", source="m:1", now=NOW
         )
         await session.commit()
-        done = await refund(session, programme, OWNER, receipt="R1", now=NOW, coupons=COUPONS)
+        done = await refund(session, programme, OWNER, receipt="R1", now=NOW)
         assert done.unrecovered == 100  # the inviter kept 50 of 250 after spending 200; 100 of their 150 are gone
         assert await balance(session, inviter) == 0
         assert await shortfall_reports(session) == [
@@ -126,7 +125,7 @@ class TestCollectionFarming:
             await sale(session, programme, member, "150", category=category, receipt=f"B{n}")
         await refresh_member(session, programme, member, NOW)
         await session.commit()
-        done = await refund(session, programme, OWNER, receipt="B0", now=NOW, coupons=COUPONS)
+        done = await refund(session, programme, OWNER, receipt="B0", now=NOW)
         assert (done.points_back, done.unrecovered) == (7, 0)
         refreshed = await refresh_member(session, programme, member, NOW)  # what follows the refund
         assert [notice.posted.amount for notice in refreshed.notices] == [-300]
@@ -148,14 +147,14 @@ class TestRefundLimits:
         await sale(session, programme, member, "100", receipt="NEW", now=NOW - timedelta(days=13))
         await session.commit()
         with pytest.raises(RefundNeedsManager) as refused:
-            await refund(session, programme, CASHIER, receipt="BIG", now=NOW, coupons=COUPONS)
+            await refund(session, programme, CASHIER, receipt="BIG", now=NOW)
         assert refused.value.details["reason"] == "max_sale"
         with pytest.raises(RefundNeedsManager) as refused:
-            await refund(session, programme, CASHIER, receipt="OLD", now=NOW, coupons=COUPONS)
+            await refund(session, programme, CASHIER, receipt="OLD", now=NOW)
         assert refused.value.details == {"reason": "window", "days": 14}
-        assert (await refund(session, programme, CASHIER, receipt="NEW", now=NOW, coupons=COUPONS)).created
+        assert (await refund(session, programme, CASHIER, receipt="NEW", now=NOW)).created
         for receipt in ("BIG", "OLD"):
-            assert (await refund(session, programme, OWNER, receipt=receipt, now=NOW, coupons=COUPONS)).created
+            assert (await refund(session, programme, OWNER, receipt=receipt, now=NOW)).created
 
     async def test_a_refund_that_cannot_take_back_its_points_is_reported_to_owners(
         self, session: AsyncSession, programme: Programme
@@ -163,7 +162,7 @@ class TestRefundLimits:
         member = await new_member(session, programme, 1)
         await sale(session, programme, member, "1000", receipt="A1")
         await redeem_points(session, programme, CARDS, OWNER, member=shown(member), points="120", source="m:1", now=NOW)
-        done = await refund(session, programme, OWNER, receipt="A1", now=NOW, coupons=COUPONS)
+        done = await refund(session, programme, OWNER, receipt="A1", now=NOW)
         assert done.unrecovered == 20
         assert await shortfall_reports(session) == [
             {"receipt": "A1", "member": shown(member), "points": 20, "by": OWNER.telegram_id}

@@ -28,7 +28,6 @@ from models.points.ledger import spendable
 from models.till.adjustments import adjust
 from models.till.redemption import redeem_points
 from models.till.refunds import refund
-from models.till.stamp_rewards import COUPONS
 from tests.models.till import CARDS, NOW, OWNER, new_member, sale
 from tests.support.units import step
 
@@ -183,9 +182,7 @@ class Run:
                 return False
             member, points = self.sales[op.receipt]
             async with step(self.session):
-                back = await refund(
-                    self.session, self.programme, OWNER, receipt=op.receipt, now=self.now, coupons=COUPONS
-                )
+                back = await refund(self.session, self.programme, OWNER, receipt=op.receipt, now=self.now)
             if back.created:
                 assert back.points_back + back.unrecovered == points
                 self.model.take(member, back.points_back, self.now, first=f"sale:{op.receipt}")

@@ -31,7 +31,6 @@ from models.team.staff import Actor
 from models.till.redemption import redeem_points
 from models.till.refunds import refund
 from models.till.sales import points_for
-from models.till.stamp_rewards import COUPONS
 from tests.models.till import CARDS, CASHIER, NOW, OWNER, appoint, new_member, sale
 from tests.support.units import step
 
@@ -136,7 +135,7 @@ class TestSale:
         member = await new_member(session, programme, 1)
         await sale(session, programme, member, "10000", receipt="A1")
         async with step(session):
-            await refund(session, programme, OWNER, receipt="#A1", now=NOW, coupons=COUPONS)
+            await refund(session, programme, OWNER, receipt="#A1", now=NOW)
         stored = await session.get_one(Member, member)
         assert stored.tier == "bronze"
 
@@ -226,9 +225,9 @@ class TestRefund:
         member = await new_member(session, programme, 1)
         await sale(session, programme, member, "1000", receipt="A1")
         async with step(session):
-            done = await refund(session, programme, OWNER, receipt="A1", now=NOW, coupons=COUPONS)
+            done = await refund(session, programme, OWNER, receipt="A1", now=NOW)
         async with step(session):
-            again = await refund(session, programme, OWNER, receipt="#A1", now=NOW, coupons=COUPONS)
+            again = await refund(session, programme, OWNER, receipt="#A1", now=NOW)
         assert (done.created, done.points_back, done.unrecovered, done.balance) == (True, 50, 0, 100)
         assert not again.created
         assert await balance(session, member) == 100
@@ -246,14 +245,14 @@ class TestRefund:
                 session, programme, CARDS, OWNER, member=shown(member), points="120", source="msg:1:5", now=NOW
             )
         async with step(session):
-            done = await refund(session, programme, OWNER, receipt="A1", now=NOW, coupons=COUPONS)
+            done = await refund(session, programme, OWNER, receipt="A1", now=NOW)
         assert (done.points_back, done.unrecovered, done.balance) == (30, 20, 0)
         assert await ledger.entries_sum(session, member) == 0
 
     async def test_unknown_receipt_is_refused(self, session: AsyncSession, programme: Programme) -> None:
         with pytest.raises(UnknownReceipt):
             async with step(session):
-                await refund(session, programme, OWNER, receipt="#nope", now=NOW, coupons=COUPONS)
+                await refund(session, programme, OWNER, receipt="#nope", now=NOW)
 
 
 class TestRedeem:

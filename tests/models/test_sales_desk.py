@@ -21,13 +21,11 @@ from models.till import desk as desk_module
 from models.till import sales
 from models.till.desk import SalesDesk
 from models.till.sales import SaleRequest, SaleResult
-from models.till.stamp_rewards import COUPONS
-from models.till.stamps import RewardCoupons
 from tests.models.till import CARDS, NOW, OWNER, new_member
 
 
 def desk_for(sessionmaker: async_sessionmaker[AsyncSession], programme: Programme) -> SalesDesk:
-    return SalesDesk(sessionmaker, programme, CARDS, coupons=COUPONS, clock=lambda: NOW)
+    return SalesDesk(sessionmaker, programme, CARDS, clock=lambda: NOW)
 
 
 async def settle_all(desk: SalesDesk, requests: list[SaleRequest]) -> list[SaleResult | BaseException]:
@@ -108,12 +106,10 @@ class TestSalesDesk:
             cards: CardSigner,
             requests: Sequence[SaleRequest],
             now: datetime,
-            *,
-            coupons: RewardCoupons,
         ) -> list[SaleResult | DomainError]:
             if next(failures, False):
                 raise ConnectionError("connection lost mid-batch")
-            return await real(session, programme, cards, requests, now, coupons=coupons)
+            return await real(session, programme, cards, requests, now)
 
         monkeypatch.setattr(desk_module, "record_sales", flaky)
         desk = desk_for(sessionmaker, programme)

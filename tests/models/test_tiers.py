@@ -15,7 +15,6 @@ from models.core.programme import Programme
 from models.members.registry import Member
 from models.points.tiers import Review, TierWatch, review_tiers
 from models.till.refunds import refund
-from models.till.stamp_rewards import COUPONS
 from tests.models.till import NOW, OWNER, new_member, sale
 from tests.support.units import step
 
@@ -85,7 +84,7 @@ class TestRefunds:
         member = await new_member(session, tiers, 1)
         await sale(session, tiers, member, "10000", receipt="A1")
         async with step(session):
-            await refund(session, tiers, OWNER, receipt="A1", now=NOW, coupons=COUPONS)
+            await refund(session, tiers, OWNER, receipt="A1", now=NOW)
         assert await tier_of(session, member) == "bronze"
         assert (await told(session, outbox.TIER_DROPPED))[-1] == (
             outbox.TIER_DROPPED,
@@ -99,7 +98,7 @@ class TestRefunds:
         await sale(session, tiers, member, "500", receipt="B1", now=GONE)
         await review(session, tiers, GONE)  # below silver since tonight
         async with step(session):
-            await refund(session, tiers, OWNER, receipt="B1", now=GONE + timedelta(days=1), coupons=COUPONS)
+            await refund(session, tiers, OWNER, receipt="B1", now=GONE + timedelta(days=1))
         assert await tier_of(session, member) == "silver"
         assert await told(session, outbox.TIER_DROPPED) == []
 

@@ -28,7 +28,6 @@ from models.points.check import verify
 from models.points.expiry import expire_due
 from models.till.payment import most_points, pay_key
 from models.till.refunds import refund
-from models.till.stamp_rewards import COUPONS
 from models.till.stamps import StampCardState, StampEntry
 from tests.models.till import CARDS, NOW, OWNER, new_member, sale
 from tests.support.units import step
@@ -173,7 +172,7 @@ class Run:
 
     async def refund(self, receipt: str) -> None:
         async with step(self.session):
-            await refund(self.session, self.programme, OWNER, receipt=receipt, now=self.now, coupons=COUPONS)
+            await refund(self.session, self.programme, OWNER, receipt=receipt, now=self.now)
 
     async def use_reward(self) -> None:
         code = await self.session.scalar(

@@ -18,7 +18,6 @@ from models.membership.enrolment import enrol
 from models.team import staff
 from models.team.staff import Actor, Role
 from models.till.sales import SaleResult, record_sale
-from models.till.stamp_rewards import COUPONS
 from tests.support.units import step
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -102,7 +101,6 @@ async def sale(
             receipt=receipt,
             source=source,
             now=now,
-            coupons=COUPONS,
             quantity=quantity,
             pay_points=pay,
         )
