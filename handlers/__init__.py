@@ -26,7 +26,19 @@ from handlers.customer import (
     terms,
 )
 from handlers.i18n import Texts
-from handlers.staff import appointments, campaigns, flags, panel, pay, redeem, refund, sale, stats, value_card
+from handlers.staff import (
+    adjust,
+    appointments,
+    campaigns,
+    flags,
+    panel,
+    pay,
+    redeem,
+    refund,
+    sale,
+    stats,
+    value_card,
+)
 
 RouterFactory = Callable[[Texts], Router]
 
@@ -45,6 +57,7 @@ FEATURES: tuple[RouterFactory, ...] = (
     sale.router,
     redeem.router,
     refund.router,
+    adjust.router,
     value_card.router,
     panel.router,
     pay.router,

@@ -11,7 +11,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from models.core import clock
-from scheduler import housekeeping, nightly_analytics, nightly_expiry
+from scheduler import housekeeping, nightly_analytics, nightly_expiry, nightly_tiers
 from scheduler.context import JobContext
 
 Job = Callable[[JobContext], Awaitable[object]]
@@ -29,6 +29,7 @@ DAILY_JOBS: tuple[DailyJob, ...] = (
     DailyJob("forget-old-updates", time(4, 30), housekeeping.forget_old_updates),
     DailyJob("expire-points", time(0, 10), nightly_expiry.expire_points),
     DailyJob("analytics", time(3, 30), nightly_analytics.nightly_analytics),
+    DailyJob("tiers", time(3, 0), nightly_tiers.review),  # members move down a tier only here, after the grace
 )
 CHECKPOINT_SECONDS = 1
 

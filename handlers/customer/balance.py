@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.filters import IsMember
 from handlers.formatting import money
 from handlers.i18n import Texts, Translator
+from handlers.notices import perks
 from handlers.till_lines import stamp_lines, worth_line
 from models.core.base import utcnow
 from models.core.programme import Programme
@@ -25,6 +26,8 @@ async def show_balance(
     summary = await standing(session, programme, member.id, now)
     lines = [t("balance-points", points=summary.points), *worth_line(t, programme, summary.points)]
     lines.append(t("balance-tier", tier=summary.tier.title.in_(t.language)))
+    if summary.tier.perks:
+        lines.append(t("balance-perks", perks=perks(t, summary.tier)))
     if summary.next_tier is not None:
         lines.append(
             t(
@@ -34,6 +37,10 @@ async def show_balance(
                 currency=programme.currency,
             )
         )
+        added = [perk for perk in summary.next_tier.perks if perk not in summary.tier.perks]
+        if added:
+            next_title = summary.next_tier.title.in_(t.language)
+            lines.append(t("balance-next-perks", tier=next_title, perks=", ".join(p.in_(t.language) for p in added)))
     else:
         lines.append(t("balance-top-tier"))
     if summary.next_expiry is not None:

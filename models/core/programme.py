@@ -52,6 +52,9 @@ class StaffLimits(_Rules):
     refund_window_days: int = Field(
         default=14, gt=0, description="how old a sale a cashier may refund; older ones need an admin or owner"
     )
+    adjust_points_per_day: int = Field(
+        default=1_000, gt=0, description="points an admin may add or take away by hand (/adjust) in one business day"
+    )
 
 
 class Bonuses(_Rules):
@@ -83,6 +86,10 @@ class Tier(_Rules):
 
 class Tiers(_Rules):
     window_days: int = Field(default=365, gt=0)
+    grace_days: int = Field(
+        default=0, ge=0, description="how long a member keeps a tier after their spend has fallen below it"
+    )
+    warn_days: int = Field(default=0, ge=0, description="how many days before a drop the member is warned")
     levels: list[Tier] = Field(min_length=1)
 
     @field_validator("levels")
@@ -173,6 +180,21 @@ class Automation(_Rules):
     offer: str | None = None
 
 
+class Branch(_Rules):
+    """One place where the business serves customers; staff are appointed to one (`/staff add ... <branch>`)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$", description="what staff type, e.g. centre")
+    name: str = Field(min_length=1, max_length=64)
+    timezone: str | None = Field(default=None, description="IANA name, when it differs from the programme's")
+    max_sale: Decimal | None = Field(default=None, gt=0, description="this branch's cashiers' largest sale")
+    points_per_day: int | None = Field(default=None, gt=0, description="this branch's cashiers' daily points")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return None if value is None else known_zone(value)
+
+
 class StampCard(_Rules):
     """A "sixth coffee free" card: each purchase of `category` of at least `min_purchase` adds a stamp (`x2` at the
     till adds two); the `stamps`-th completes the card, issues the `reward` offer as a coupon and starts a new card."""
@@ -244,6 +266,10 @@ class Programme(_Rules):
     )
     stamp_cards: list[StampCard] = []
     promotions: list[Promotion] = []
+    # The places of a business in several (models.team.branches).
+    branches: list[Branch] = Field(
+        default=[], description="none for a business in one place: then nobody names a branch"
+    )
 
     @field_validator("point_value")
     @classmethod
@@ -269,10 +295,17 @@ class Programme(_Rules):
                 raise ValueError(f"offer {offer.id!r} names unknown categories {unknown}")
             if bad_tiers := [t for t in offer.tiers if t not in tier_names]:
                 raise ValueError(f"offer {offer.id!r} names unknown tiers {bad_tiers}")
+        branch_ids = [branch.id for branch in self.branches]
+        if len(set(branch_ids)) != len(branch_ids):
+            raise ValueError("branch ids must be unique")
         for automation in self.automations:
             if automation.offer is not None and automation.offer not in ids:
                 raise ValueError(f"automation {automation.kind!r} names unknown offer {automation.offer!r}")
         return self
+
+    @property
+    def collections(self) -> list[Offer]:
+        return [offer for offer in self.offers if offer.kind == "collection"]
 
     @model_validator(mode="after")
     def _till_rules_resolve(self) -> Programme:
@@ -297,15 +330,14 @@ class Programme(_Rules):
                 raise ValueError(f"{where}.tier: unknown tier {promotion.tier!r}")
         return self
 
-    @property
-    def collections(self) -> list[Offer]:
-        return [offer for offer in self.offers if offer.kind == "collection"]
-
     def tier(self, name: str) -> Tier:
         return next((level for level in self.tiers.levels if level.name == name), self.tiers.levels[0])
 
     def offer(self, offer_id: str) -> Offer | None:
         return next((offer for offer in self.offers if offer.id == offer_id), None)
+
+    def branch(self, branch_id: str | None) -> Branch | None:
+        return next((branch for branch in self.branches if branch.id == branch_id), None)
 
 
 def load_programme(path: Path) -> Programme:

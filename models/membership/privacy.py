@@ -34,6 +34,7 @@ from models.points import ledger
 from models.points.flags import EntryFlag
 from models.points.ledger import LedgerEntry
 from models.points.purchases import Purchase
+from models.points.tiers import TierWatch
 from models.team.audit import AuditEvent
 from models.till.stamps import StampCardState, StampEntry
 
@@ -122,6 +123,7 @@ PERSONAL_DATA: dict[str, Rows] = {
     "favourite_categories": Rows(MemberFavourite, erase=True),
     "interests": Rows(MemberInterest, erase=True),
     "birthday_changes": Rows(BirthdayChange, erase=True),
+    "tier_watch": Rows(TierWatch, erase=True),
 }
 
 

@@ -37,7 +37,7 @@ from models.members.cards import CardSigner
 from models.members.registry import lock_member
 from models.points import ledger
 from models.team import audit
-from models.team.staff import Actor
+from models.team.staff import Actor, place
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread at the till
 CODE_LENGTH = 8
@@ -281,6 +281,7 @@ async def _redeem(
     if marked.rowcount != 1:  # type: ignore[attr-defined]
         raise CouponUsed(code=code, date=business_day(programme, now).isoformat())
     await session.refresh(coupon)
+    actor = await place(session, programme, actor)  # the audit line records the branch
     offer = programme.offer(coupon.offer_id)
     gift = await _pay_birthday(session, programme, coupon, now) if offer and offer.occasion == "birthday" else None
     notice = None if gift is None else await ledger.announce(session, gift)

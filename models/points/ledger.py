@@ -66,6 +66,7 @@ class LedgerEntry(Base):
     expires_at: Mapped[datetime | None]
     balance_after: Mapped[int]
     created_at: Mapped[datetime]
+    branch: Mapped[str | None] = mapped_column(String(32))  # where staff made it (see `models.team.branches`)
 
 
 class LotAllocation(Base):
@@ -179,6 +180,7 @@ class _Pending:
     balance_after: int
     created_at: datetime
     lots: tuple[tuple[int, int], ...] = ()  # a debit's (lot, points taken from it)
+    branch: str | None = None
 
 
 def hold_query(*also: ColumnElement[Any], referrers: bool = False) -> Select[Any]:
@@ -375,10 +377,12 @@ class Book:
         expires_at: datetime | None = None,
         reverses_id: int | None = None,
         lots: tuple[tuple[int, int], ...] = (),
+        branch: str | None = None,
     ) -> None:
         """Add an entry for a held member; refuses (changing nothing) one that would take the balance below zero.
 
-        A debit names the lots it takes (`lots`, pairs of lot and points); `spend` chooses them.
+        A debit names the lots it takes (`lots`, pairs of lot and points); `spend` chooses them. `branch` is where
+        staff made it, if anywhere.
         """
         balance = self._balances[member_id]
         if balance + amount < 0:
@@ -398,6 +402,7 @@ class Book:
                 balance + amount,
                 now,
                 lots,
+                branch,
             )
         )
 
@@ -424,6 +429,7 @@ class Book:
                     "reverses_id": p.reverses_id,
                     "balance_after": p.balance_after,
                     "created_at": p.created_at,
+                    "branch": p.branch,
                 }
                 for p in pending
             ],
@@ -467,6 +473,7 @@ async def credit(
     expires_at: datetime,
     rule: str | None = None,
     actor_id: int | None = None,
+    branch: str | None = None,
 ) -> Posted:
     """Add a lot of points that lives until `expires_at`; a key seen before returns its entry unchanged."""
     if points <= 0:
@@ -484,6 +491,7 @@ async def credit(
         rule=rule,
         actor_id=actor_id,
         expires_at=expires_at,
+        branch=branch,
     )
     return (await book.write())[0]
 
@@ -529,6 +537,7 @@ async def debit(
     reverses_id: int | None = None,
     first: int | None = None,
     held: Member | None = None,
+    branch: str | None = None,
 ) -> Posted:
     """Spend points from the oldest lots that can still be spent at `now`; refuses (changing nothing) when they are
     short.
@@ -556,6 +565,7 @@ async def debit(
         actor_id=actor_id,
         reverses_id=reverses_id,
         lots=take_from(lots, points),
+        branch=branch,
     )
     return (await book.write())[0]
 
@@ -621,6 +631,7 @@ async def reverse(
     reason: str,
     now: datetime,
     actor_id: int | None,
+    branch: str | None = None,
 ) -> Reversal:
     """Take back the points of a credit, never making the balance negative.
 
@@ -651,6 +662,7 @@ async def reverse(
         reverses_id=original.id,
         first=original.id,
         held=held,
+        branch=branch,
     )
     return Reversal(posted, original.amount - take)
 

@@ -23,12 +23,12 @@ from models.core.errors import RefundNeedsManager, UnknownReceipt
 from models.core.programme import Programme
 from models.core.uow import writing
 from models.members import numbers
-from models.members.registry import lock_member
+from models.members.registry import Member, lock_member
 from models.points import ledger
 from models.points.purchases import Purchase, spend_in_window
-from models.points.standing import tier_for
+from models.points.tiers import moved, rank, tier_for
 from models.team import audit
-from models.team.staff import Actor
+from models.team.staff import Actor, place
 from models.till.limits import Tally
 from models.till.payment import pay_key
 from models.till.stamps import TakenBack, take_back
@@ -60,10 +60,12 @@ async def refund(
 
     Points the member already spent are not clawed back below zero: `unrecovered` says how many, the cashier is
     told and so are owners (through the outbox). The bonuses the sale alone earned are reversed too (see the module).
-    The tier is recomputed (it may drop). RefundNeedsManager when a cashier asks for more than they may.
+    A tier the purchase was needed for is taken away (see `_tier_without`). RefundNeedsManager when a cashier asks
+    for more than they may.
     """
     await writing(session)
     number = parse_receipt(receipt)
+    actor = await place(session, programme, actor)
     purchase = await session.scalar(select(Purchase).where(Purchase.receipt == number))
     if purchase is None:
         raise UnknownReceipt(receipt=number)
@@ -97,6 +99,7 @@ async def refund(
             reason=f"#{number}",
             now=now,
             actor_id=actor.telegram_id,
+            branch=actor.branch,
         )
     stamps = [] if purchase.key is None else await take_back(session, programme, purchase.key, now)
     await session.flush()
@@ -104,8 +107,7 @@ async def refund(
     if unrecovered:
         payload = {"receipt": number, "member": numbers.shown(row.id), "points": unrecovered, "by": actor.telegram_id}
         await outbox.post(session, [outbox.Message(outbox.OWNERS, outbox.REFUND_SHORTFALL, payload)], now)
-    spend = await spend_in_window(session, row.id, days=programme.tiers.window_days, now=now)
-    row.tier = tier_for(programme, spend).name
+    await _tier_without(session, programme, row, purchase, now)
     back = 0 if reversal.posted is None else -reversal.posted.amount
     given = sum(posted.amount for posted in returned)
     detail = f"amount_cents={purchase.amount_cents} points_back={back} unrecovered={unrecovered} returned={given}"
@@ -137,6 +139,20 @@ def _refund_extras(returned: int, stamps: list[TakenBack]) -> dict[str, object]:
         if withdrawn := sum(len(taken.withdrawn) for taken in stamps):
             extra["withdrawn"] = withdrawn
     return extra
+
+
+async def _tier_without(
+    session: AsyncSession, programme: Programme, member: Member, purchase: Purchase, now: datetime
+) -> None:
+    """Take away, at once and announced, a tier the refunded purchase was needed for: there is no grace for a tier
+    never earned. A member already below their tier for other reasons keeps the grace the nightly review gives."""
+    window = programme.tiers.window_days
+    spend = await spend_in_window(session, member.id, days=window, now=now)
+    counted = purchase.amount_cents if purchase.created_at >= now - timedelta(days=window) else 0
+    held, due = programme.tier(member.tier), tier_for(programme, spend)
+    if rank(programme, due) < rank(programme, held) and tier_for(programme, spend + counted) != due:
+        member.tier = due.name
+        await outbox.post(session, moved(programme, member.telegram_id, member.language, held, due), now)
 
 
 async def _within_cashiers_reach(
@@ -180,6 +196,7 @@ async def _reverse_bonuses(
             reason=f"#{receipt}",
             now=now,
             actor_id=actor.telegram_id,
+            branch=actor.branch,
         )
         unrecovered += reversal.unrecovered
         if reversal.posted is not None:

@@ -4,8 +4,9 @@ Earning rule: points = the part of the amount paid in money x `earning.points_pe
 the tier the member holds *before* the sale x the multiplier of the promotion that applies (at most one, see
 `models.points.promotions`), computed exactly and rounded once at the end by `earning.rounding` ("down" by default:
 5 points per 100 on 199.99 is 9 points). The sale then counts towards the tier (its whole amount), so a tier reached
-takes effect from the next sale. A sale may pay part of the bill with points (`models.till.payment`) and add stamps
-to stamp cards (`models.till.stamps`); the member hears of it all in one notice.
+takes effect from the next sale; a sale only ever moves a member up (drops wait for the nightly review and its grace,
+`models.points.tiers`). A sale may pay part of the bill with points (`models.till.payment`) and add stamps to stamp
+cards (`models.till.stamps`); the member hears of it all in one notice.
 
 `record_sales` does the work of any number of sales in one transaction with a fixed number of statements (the rows
 of all their members read at once, every purchase, entry, balance and audit line written in one statement each):
@@ -46,9 +47,9 @@ from models.members.cards import CardSigner
 from models.members.registry import Member
 from models.points import ledger, promotions
 from models.points.purchases import Purchase, rolling_spend
-from models.points.standing import tier_for
+from models.points.tiers import at_sale, moved, rank
 from models.team import audit
-from models.team.staff import Actor
+from models.team.staff import Actor, placed
 from models.till import payment
 from models.till.limits import Tally, breach_trail
 from models.till.stamps import Progress, StampBook
@@ -86,11 +87,6 @@ def source_of(kind: str, chat_id: int, message_id: int) -> str:
     answer replies to (`ask`: the panel's question, so that the question answered twice records once). Telegram's
     update ids are no key: they restart at a random value after a week without updates."""
     return f"{kind}:{chat_id}:{message_id}"
-
-
-def moved_up(programme: Programme, old: str, new: Tier) -> bool:
-    levels = programme.tiers.levels
-    return levels.index(new) > levels.index(programme.tier(old))
 
 
 @dataclass(frozen=True)
@@ -302,7 +298,8 @@ async def record_sales(
     spend = {member_id: int(extra[0]) for member_id, extra in facts.items()}
     paid = {f"referral:{member_id}" for member_id, extra in facts.items() if extra[1]}
     recorded = set(await session.scalars(_RECORDED, {"keys": [sale.key for sale in read]}))
-    tally = await Tally.load(session, programme, (sale.request.actor for sale in read), now)
+    actors = await placed(session, programme, (sale.request.actor for sale in read))
+    tally = await Tally.load(session, programme, actors.values(), now)
     batch = _Batch([], [], [], {member_id: holders[member_id].tier for member_id in spend}, [], [])
     stamps = StampBook(programme, now)
     await stamps.load(session, (sale.member_id for sale in read if stamps.cards_for(sale.category)))
@@ -311,7 +308,7 @@ async def record_sales(
     replayed: list[_Read] = []
     for sale in read:
         holder = holders.get(sale.member_id)
-        actor = sale.request.actor
+        actor = actors[sale.request.actor.telegram_id]
         if holder is None or holder.forgotten:
             outcomes[sale.index] = UnknownMember(member=sale.request.member) if holder is None else MemberForgotten()
             continue
@@ -355,6 +352,7 @@ async def record_sales(
                 "key": sale.key,
                 "staff_id": actor.telegram_id,
                 "created_at": now,
+                "branch": actor.branch,
             }
         )
         reason = f"#{sale.receipt}" if sale.receipt else ""
@@ -369,6 +367,7 @@ async def record_sales(
                 rule="point_value",
                 actor_id=actor.telegram_id,
                 lots=await _lots_for(book, batch, sale.member_id, paying),
+                branch=actor.branch,
             )
             batch.owners.append((sale.index, "pay"))
         if points:
@@ -383,13 +382,15 @@ async def record_sales(
                 rule=rule,
                 actor_id=actor.telegram_id,
                 expires_at=programme.expiry.of_points_earned(now),
+                branch=actor.branch,
             )
             batch.owners.append((sale.index, "sale"))
         _pay(book, batch, sale, due, paid, programme.expiry.of_points_earned(now), now)
         progress = stamps.add(sale.member_id, sale.category, sale.amount_cents, sale.quantity, sale.key)
         spend[sale.member_id] += sale.amount_cents
-        new_tier = tier_for(programme, spend[sale.member_id])
-        promoted = moved_up(programme, batch.tiers[sale.member_id], new_tier)
+        old_tier = programme.tier(batch.tiers[sale.member_id])
+        new_tier = at_sale(programme, old_tier.name, spend[sale.member_id])
+        promoted = rank(programme, new_tier) > rank(programme, old_tier)
         batch.tiers[sale.member_id] = new_tier.name
         detail = (
             f"amount_cents={sale.amount_cents} points={points} paid={paying} quantity={sale.quantity}"
@@ -397,8 +398,8 @@ async def record_sales(
         )
         line = audit.line(actor, "sale", now=now, member_id=sale.member_id, subject=sale.key, detail=detail)
         batch.audits.append(line)
-        if promoted and holder.telegram_id is not None:
-            batch.messages.append(outbox.Message(holder.telegram_id, outbox.PROMOTED, {"tier": new_tier.name}))
+        if promoted:
+            batch.messages += moved(programme, holder.telegram_id, holder.language, old_tier, new_tier)
         used = promotion if points else None
         decided.append(_Decided(sale, points, paying, promoted, book.balance(sale.member_id), progress, used))
     posted = batch.written + await book.write()
