@@ -303,6 +303,10 @@ class Programme(_Rules):
                 raise ValueError(f"automation {automation.kind!r} names unknown offer {automation.offer!r}")
         return self
 
+    @property
+    def collections(self) -> list[Offer]:
+        return [offer for offer in self.offers if offer.kind == "collection"]
+
     @model_validator(mode="after")
     def _till_rules_resolve(self) -> Programme:
         """Stamp cards and promotions name categories, offers and tiers that exist; each is named in the error."""
@@ -325,10 +329,6 @@ class Programme(_Rules):
             if promotion.tier is not None and promotion.tier not in tier_names:
                 raise ValueError(f"{where}.tier: unknown tier {promotion.tier!r}")
         return self
-
-    @property
-    def collections(self) -> list[Offer]:
-        return [offer for offer in self.offers if offer.kind == "collection"]
 
     def tier(self, name: str) -> Tier:
         return next((level for level in self.tiers.levels if level.name == name), self.tiers.levels[0])

@@ -52,7 +52,7 @@ from models.team import audit
 from models.team.staff import Actor, placed
 from models.till import payment
 from models.till.limits import Tally, breach_trail
-from models.till.stamps import Progress, StampBook
+from models.till.stamps import Progress, StampBook, packed_cards
 
 
 def points_for(programme: Programme, amount_cents: int, tier: Tier, promotion: Promotion | None = None) -> int:
@@ -74,6 +74,10 @@ def referral_paid(member: SQLColumnExpression[int]) -> Exists:
 # paid), and which of its keys were recorded before.
 _HOLD_FOR_SALE = ledger.hold_query(
     rolling_spend(Member.id, bindparam("since")), referral_paid(Member.id), referrers=True
+)
+# The same with each member's stamp cards, for a programme that runs some.
+_HOLD_WITH_STAMPS = ledger.hold_query(
+    rolling_spend(Member.id, bindparam("since")), referral_paid(Member.id), packed_cards(Member.id), referrers=True
 )
 _SEGMENTS = select(MemberStats.member_id, MemberStats.segment).where(
     MemberStats.member_id.in_(bindparam("members", expanding=True))
@@ -293,7 +297,8 @@ async def record_sales(
     book = ledger.Book(session, now)
     since = now - timedelta(days=programme.tiers.window_days)
     spenders = [sale.member_id for sale in read if sale.request.pay_points]
-    facts = await book.lock((sale.member_id for sale in read), _HOLD_FOR_SALE, spending=spenders, since=since)
+    hold = _HOLD_WITH_STAMPS if programme.stamp_cards else _HOLD_FOR_SALE
+    facts = await book.lock((sale.member_id for sale in read), hold, spending=spenders, since=since)
     holders = book.holders
     spend = {member_id: int(extra[0]) for member_id, extra in facts.items()}
     paid = {f"referral:{member_id}" for member_id, extra in facts.items() if extra[1]}
@@ -302,7 +307,8 @@ async def record_sales(
     tally = await Tally.load(session, programme, actors.values(), now)
     batch = _Batch([], [], [], {member_id: holders[member_id].tier for member_id in spend}, [], [])
     stamps = StampBook(programme, now)
-    await stamps.load(session, (sale.member_id for sale in read if stamps.cards_for(sale.category)))
+    for member_id, extra in facts.items():
+        stamps.unpack(member_id, extra[2] if programme.stamp_cards else None)
     segments = await _segments(session, programme, spend)
     decided: list[_Decided] = []
     replayed: list[_Read] = []

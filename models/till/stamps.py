@@ -20,11 +20,25 @@ from __future__ import annotations
 
 import functools
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Insert, String, bindparam, insert, select, update
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Insert,
+    ScalarSelect,
+    SQLColumnExpression,
+    String,
+    bindparam,
+    cast,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -115,6 +129,15 @@ _STATES = select(StampCardState.member_id, StampCardState.card, StampCardState.s
     StampCardState.member_id.in_(bindparam("members", expanding=True))
 )
 _ADD_ENTRIES = insert(table_of(StampEntry))
+
+
+def packed_cards(member: SQLColumnExpression[int]) -> ScalarSelect[str | None]:
+    """SQL: the member's cards as `card:stamps:rewards`, comma-separated, to read with their row in the statement
+    that holds it (`models.till.sales`), rather than in one more of its own; `StampBook.unpack` reads it."""
+    state = StampCardState.card + ":" + cast(StampCardState.stamps, String) + ":" + cast(StampCardState.rewards, String)
+    return select(func.aggregate_strings(state, ",")).where(StampCardState.member_id == member).scalar_subquery()
+
+
 _ADD_COUPONS = insert(Coupon)
 
 
@@ -166,8 +189,9 @@ async def _withdraw(session: AsyncSession, keys: Sequence[str], at_most: int, no
 
 @dataclass
 class StampBook:
-    """The stamp cards of the members in one transaction (whose rows it holds), changed in memory and written at once:
-    one read and at most three statements (the counts, the entries, the reward coupons) however many sales."""
+    """The stamp cards of the members in one transaction (whose rows it holds, their cards read with them), changed
+    in memory and written at once: at most three statements (the counts, the entries, the reward coupons) however
+    many sales."""
 
     programme: Programme
     now: datetime
@@ -179,12 +203,11 @@ class StampBook:
     def cards_for(self, category: str | None) -> list[StampCard]:
         return [card for card in self.programme.stamp_cards if card.category == category]
 
-    async def load(self, session: AsyncSession, member_ids: Iterable[int]) -> None:
-        wanted = sorted(set(member_ids))
-        if not wanted or not self.programme.stamp_cards:
-            return
-        for member_id, card, stamps, rewards in await session.execute(_STATES, {"members": wanted}):
-            self._states[member_id, card] = (stamps, rewards)
+    def unpack(self, member_id: int, packed: str | None) -> None:
+        """Take in a held member's cards as `packed_cards` read them."""
+        for state in filter(None, (packed or "").split(",")):
+            card, stamps, rewards = state.split(":")
+            self._states[member_id, card] = (int(stamps), int(rewards))
 
     def add(
         self, member_id: int, category: str | None, amount_cents: int, quantity: int, sale_key: str
