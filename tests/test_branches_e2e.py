@@ -63,6 +63,14 @@ class TestBranches:
         assert "Centre: 2 sales, 1 300 RUB; +65 / −0 points" in stats
         assert "Airport: 1 sales, 200 RUB; +10 / −0 points" in stats
 
+    async def test_an_owner_removes_a_cashier_named_with_their_branch(self, chain: App, telegram: FakeTelegram) -> None:
+        await send(telegram, OWNER, f"/staff add {CARL.id} cashier centre", expect="now a cashier")
+        wrong = await send(telegram, OWNER, f"/staff remove {CARL.id} cashier airport")
+        assert f"User {CARL.id} is not a cashier" in (wrong.text or "")
+        assert await staff_count(chain) == 1
+        await send(telegram, OWNER, f"/staff remove {CARL.id} cashier centre", expect="no longer")
+        assert await staff_count(chain) == 0
+
     async def test_an_unknown_branch_is_answered_with_the_branches_and_appoints_nobody(
         self, chain: App, telegram: FakeTelegram
     ) -> None:

@@ -20,6 +20,7 @@ from models.core.base import utcnow
 from models.core.programme import Programme
 from models.core.uow import UnitOfWork
 from models.team import staff
+from models.team.branches import parse_branch
 from models.team.staff import Role, StaffView
 
 log = logging.getLogger(__name__)
@@ -64,10 +65,13 @@ async def staff_command(
     action, role_name = words[0].lower(), words[2]
     owner = actor_of(message, role)
     if action == "remove":
-        if len(words) != 3 or branch is not None:
+        if len(words) != 3:
             await message.answer(t("staff-usage"))
             return
-        gone = await staff.dismiss(session, owner=owner, owners=owners, user_id=user_id, role=role_name, now=utcnow())
+        at = parse_branch(programme, branch, required=False)
+        gone = await staff.dismiss(
+            session, owner=owner, owners=owners, user_id=user_id, role=role_name, now=utcnow(), branch=at
+        )
         await message.answer(t("staff-removed", user=str(user_id), role=gone.role.value))
         try:
             await withdraw_staff_commands(bot, user_id)
@@ -87,8 +91,8 @@ async def staff_command(
         branch=branch,
     )
     lines = [t("staff-added", user=str(user_id), role=person.role.value)]
-    if (at := programme.branch(person.branch)) is not None:
-        lines.append(t("staff-branch", branch=at.name))
+    if (place := programme.branch(person.branch)) is not None:
+        lines.append(t("staff-branch", branch=place.name))
     if person.limits.max_sale_cents is not None and person.limits.points_per_day is not None:
         lines.append(
             t(

@@ -199,16 +199,24 @@ async def appoint(
 
 
 async def dismiss(
-    session: AsyncSession, *, owner: Actor, owners: frozenset[int], user_id: int, role: str, now: datetime
+    session: AsyncSession,
+    *,
+    owner: Actor,
+    owners: frozenset[int],
+    user_id: int,
+    role: str,
+    now: datetime,
+    branch: str | None = None,
 ) -> StaffView:
-    """Take the user's staff role away; they become an ordinary user again. Audited."""
+    """Take the user's staff role away; they become an ordinary user again. Audited. `branch` (an id, see
+    `branches.parse_branch`), when given, must be theirs: the owner meant someone at that branch."""
     await writing(session)
     dismissed = parse_role(role)
     if user_id in owners:
         raise OwnerFromSettings()
     row = await session.get(StaffMember, user_id)
-    if row is None or row.role != dismissed.value:
-        raise NotStaff(user=user_id, role=dismissed.value)
+    if row is None or row.role != dismissed.value or (branch is not None and row.branch != branch):
+        raise NotStaff(user=str(user_id), role=dismissed.value)
     await session.delete(row)
     await audit.record(session, owner, "staff.remove", now=now, subject=str(user_id), detail=f"role={dismissed.value}")
     return StaffView(user_id, dismissed, await _language(session, user_id), Limits(None, None))
