@@ -162,7 +162,7 @@ async def domain_rate(
     plain or with the till's mechanics (`programme` then has stamp cards)."""
     engine = create_engine(f"sqlite+aiosqlite:///{path}", pool_size=min(cashiers, 20), max_overflow=0)
     sessionmaker = create_sessionmaker(engine)
-    desk = SalesDesk(sessionmaker, programme, CARDS, clock=lambda: NOW)
+    desk = SalesDesk(sessionmaker, lambda: programme, CARDS, clock=lambda: NOW)
     stop = asyncio.Event()
     checkpoints = asyncio.create_task(_checkpoint_every_second(engine, stop))
     try:

@@ -30,7 +30,9 @@ from handlers.staff import (
     adjust,
     appointments,
     campaigns,
+    console,
     flags,
+    invitations,
     panel,
     pay,
     redeem,
@@ -46,6 +48,7 @@ RouterFactory = Callable[[Texts], Router]
 FEATURES: tuple[RouterFactory, ...] = (
     errors.router,
     chat_status.router,  # the member blocked or restarted the bot (no message, nothing to answer)
+    invitations.router,  # a staff invitation link is for anyone, member or not, whatever terms they agreed to
     privacy.router,  # /stop, /mydata, /forget stay open to members who have not agreed to new terms
     terms.router,  # then members who have not agreed to the terms in force are asked to, before anything else
     enrolment.router,
@@ -65,6 +68,7 @@ FEATURES: tuple[RouterFactory, ...] = (
     flags.router,
     campaigns.router,
     stats.router,
+    console.router,
     help.router,
     preferences.router,
 )

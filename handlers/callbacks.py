@@ -104,3 +104,9 @@ class OfferActivate(CallbackData, prefix="ofa"):
     """Turn an offer into a coupon (or show the live coupon again)."""
 
     offer: str
+
+
+class StaffInvitationAnswer(CallbackData, prefix="sinv"):
+    """Accepting a staff invitation; `token` is the link's, checked again when pressed."""
+
+    token: str

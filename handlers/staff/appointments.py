@@ -27,22 +27,36 @@ log = logging.getLogger(__name__)
 ACTIONS = ("add", "remove")
 
 
-async def publish_menu(bot: Bot, texts: Texts, person: StaffView) -> None:
-    """A staff member's own "/" menu; someone who never opened the bot has no chat yet, and gets it next start."""
+async def publish_menu(bot: Bot, texts: Texts, person: StaffView, console_url: str | None) -> None:
+    """A staff member's own "/" menu and console button; someone who never opened the bot has no chat yet, and gets
+    them next start."""
     try:
-        await publish_staff_commands(bot, texts, person.telegram_id, person.role, person.language)
+        await publish_staff_commands(bot, texts, person.telegram_id, person.role, person.language, console_url)
     except TelegramAPIError as exc:
         log.info("no staff menu for %s yet: %s", person.telegram_id, type(exc).__name__)
 
 
+async def withdraw_menu(bot: Bot, user_id: int) -> None:
+    """Back to a customer's menu for someone no longer staff."""
+    try:
+        await withdraw_staff_commands(bot, user_id)
+    except TelegramAPIError as exc:
+        log.info("no staff menu to withdraw for %s: %s", user_id, type(exc).__name__)
+
+
 async def publish_all_staff_menus(
-    bot: Bot, texts: Texts, sessionmaker: async_sessionmaker[AsyncSession], programme: Programme, owners: frozenset[int]
+    bot: Bot,
+    texts: Texts,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    programme: Programme,
+    owners: frozenset[int],
+    console_url: str | None,
 ) -> None:
     """At start-up: every owner's and appointed staff member's menu, as their role allows."""
     async with UnitOfWork(sessionmaker) as unit:
         people = await staff.everyone(unit.session, programme, owners)
     for person in people:
-        await publish_menu(bot, texts, person)
+        await publish_menu(bot, texts, person, console_url)
 
 
 async def staff_command(
@@ -55,6 +69,7 @@ async def staff_command(
     session: AsyncSession,
     programme: Programme,
     owners: frozenset[int],
+    console_url: str | None,
 ) -> None:
     words = (command.args or "").split()
     user_id = parse_id(words[1]) if len(words) > 1 else None
@@ -73,10 +88,7 @@ async def staff_command(
             session, owner=owner, owners=owners, user_id=user_id, role=role_name, now=utcnow(), branch=at
         )
         await message.answer(t("staff-removed", user=str(user_id), role=gone.role.value))
-        try:
-            await withdraw_staff_commands(bot, user_id)
-        except TelegramAPIError as exc:
-            log.info("no staff menu to withdraw for %s: %s", user_id, type(exc).__name__)
+        await withdraw_menu(bot, user_id)
         return
     person = await staff.appoint(
         session,
@@ -103,7 +115,7 @@ async def staff_command(
             )
         )
     await message.answer("\n".join(lines))
-    await publish_menu(bot, texts, person)  # the welcome follows through the outbox
+    await publish_menu(bot, texts, person, console_url)  # the welcome follows through the outbox
 
 
 def router(texts: Texts) -> Router:

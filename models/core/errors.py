@@ -247,3 +247,17 @@ class AdjustmentBelowZero(DomainError):
     """A negative adjustment larger than the balance: a balance never goes below zero."""
 
     code = "adjust-below-zero"
+
+
+class InvitationUnknown(DomainError):
+    """A staff invitation link that was never made (mistyped, or cut short when copied)."""
+
+    code = "invitation-unknown"
+
+
+class InvitationUsed(DomainError):
+    code = "invitation-used"
+
+
+class InvitationExpired(DomainError):
+    code = "invitation-expired"

@@ -52,6 +52,8 @@ class LedgerEntry(Base):
         CheckConstraint("amount < 0 OR expires_at IS NOT NULL OR kind = 'reversal'", name="lot_has_expiry"),
         Index("ix_ledger_entries_member_created", "member_id", "id"),
         Index("ix_ledger_entries_expires", "expires_at"),
+        # The dashboard's points issued and redeemed in a period, from the index alone; the ledger export's period.
+        Index("ix_ledger_entries_created", "created_at", "kind", "amount"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -232,3 +232,54 @@ async def everyone(session: AsyncSession, programme: Programme, owners: frozense
         limits = limits_from(programme, role, row.max_sale_cents, row.points_per_day, row.branch)
         views.append(StaffView(row.telegram_id, role, spoken[row.telegram_id], limits, row.branch))
     return views
+
+
+@dataclass(frozen=True)
+class RosterLine:
+    telegram_id: int
+    name: str | None  # their member name, when they are a member too
+    role: Role
+
+
+async def roster(session: AsyncSession, owners: frozenset[int]) -> list[RosterLine]:
+    """Owners, then admins and cashiers in the order they were appointed, with the names they gave as members."""
+    rows = (
+        await session.execute(select(StaffMember.telegram_id, StaffMember.role).order_by(StaffMember.added_at))
+    ).all()
+    people = [(owner, Role.OWNER) for owner in sorted(owners)]
+    people += [(telegram_id, Role(role)) for telegram_id, role in rows if telegram_id not in owners]
+    names = dict(
+        (
+            await session.execute(
+                select(Member.telegram_id, Member.first_name).where(
+                    Member.telegram_id.in_([telegram_id for telegram_id, _ in people])
+                )
+            )
+        ).all()
+    )
+    return [RosterLine(telegram_id, names.get(telegram_id), role) for telegram_id, role in people]
+
+
+async def change_role(
+    session: AsyncSession,
+    programme: Programme,
+    *,
+    owner: Actor,
+    owners: frozenset[int],
+    user_id: int,
+    role: str,
+    now: datetime,
+) -> StaffView:
+    """Give an appointed staff member another role, keeping their own limits; audited."""
+    await writing(session)
+    changed = parse_role(role)
+    if user_id in owners:
+        raise OwnerFromSettings()
+    row = await session.get(StaffMember, user_id)
+    if row is None:
+        raise NotStaff(user=user_id, role=changed.value)
+    before, row.role = row.role, changed.value
+    await session.flush()
+    await audit.record(session, owner, "staff.role", now=now, subject=str(user_id), detail=f"{before} -> {row.role}")
+    limits = limits_from(programme, changed, row.max_sale_cents, row.points_per_day)
+    return StaffView(user_id, changed, await _language(session, user_id), limits)

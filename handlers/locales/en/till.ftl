@@ -128,3 +128,12 @@ flags-line = • { $date }: member №{ $number }, { $sign }{ $points } { $kind 
    *[other] {" "}({ $reason })
 }, by { $actor }
 flags-system = the system
+console-button = Console
+console-open = The console: the programme, staff, figures and exports.
+console-off = The console is off: set CONSOLE_URL (the public HTTPS address of this bot's web server) and restart. README says how.
+staff-invitation = You are invited to join { $programme } as a { $role }. Tap the button to accept.
+staff-invitation-accept = Join as { $role }
+staff-invitation-joined = ✅ You are now a { $role } of { $programme }.
+error-invitation-unknown = This invitation link does not work. Ask the owner for a new one.
+error-invitation-used = This invitation has already been used. Ask the owner for a new link.
+error-invitation-expired = This invitation has expired (links work for 24 hours). Ask the owner for a new one.

@@ -130,3 +130,12 @@ flags-line = • { $date }: участник №{ $number }, { $sign }{ $points 
    *[other] {" "}({ $reason })
 }, провёл { $actor }
 flags-system = система
+console-button = Консоль
+console-open = Консоль: программа, сотрудники, показатели и выгрузки.
+console-off = Консоль выключена: задайте CONSOLE_URL (публичный HTTPS-адрес веб-сервера бота) и перезапустите бота. Как это сделать, описано в README.
+staff-invitation = Вас приглашают в { $programme } на роль { $role }. Нажмите кнопку, чтобы принять приглашение.
+staff-invitation-accept = Стать: { $role }
+staff-invitation-joined = ✅ Теперь вы { $role } в { $programme }.
+error-invitation-unknown = Эта ссылка-приглашение не работает. Попросите владельца прислать новую.
+error-invitation-used = Это приглашение уже использовано. Попросите владельца прислать новую ссылку.
+error-invitation-expired = Срок приглашения истёк (ссылка действует 24 часа). Попросите владельца прислать новую.

@@ -4,8 +4,8 @@ Staff are appointed to a programme `[[branches]]` id (`staff.branch`); sales (`p
 staff make and audit lines record the branch; all NULL for a programme without branches. `tier_watch` holds the
 members whose spend fell below their tier: since when, and whether they were warned. `adjustment_days` counts the points each admin adjusted by hand per business day.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-02
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 import models.core.base
 
-revision: str = "0012"
-down_revision: str | Sequence[str] | None = "0011"
+revision: str = "0013"
+down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
