@@ -3,8 +3,8 @@
 With several processes delivering one campaign, a process that starts may no longer take every row being sent for
 one interrupted by a crash: only rows whose lease ran out (their process died or stalled) become `unknown`.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-02
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 import models.core.base
 
-revision: str = "0013"
-down_revision: str | Sequence[str] | None = "0012"
+revision: str = "0015"
+down_revision: str | Sequence[str] | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
