@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -33,6 +34,7 @@ from typing import Any
 from aiogram import Bot
 from redis.asyncio import Redis
 
+from bench import delivery_trace
 from bot.app import create_bot
 from bot.sandbox.telegram import FakeTelegram
 from bot.settings import Settings
@@ -55,6 +57,7 @@ UNLIMITED = 1e9
 IN_FLIGHT = 64
 TEXT = "Bench"
 MANAGER = Actor(1, Role.OWNER)
+TRACE = "BENCH_CAMPAIGNS_TRACE"  # set (by --trace): each delivering process reports where its time went
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -123,6 +126,8 @@ async def until_finished(delivery: DeliveryEngine, campaign_id: int, seconds: fl
 async def deliver(
     database_url: str, fake_url: str, rate: float, campaign_id: int, seconds: float, redis_url: str | None = None
 ) -> None:
+    if os.environ.get(TRACE):
+        delivery_trace.install()
     baseline = memory_mb("VmRSS")  # the interpreter with the bot's modules loaded (aiogram alone is ~170 MB)
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(
@@ -160,7 +165,10 @@ async def deliver(
     if redis is not None:
         await redis.aclose()
     elapsed = time.monotonic() - began
-    print(json.dumps({"seconds": elapsed, "status": status, "peak_mb": memory_mb("VmHWM"), "baseline_mb": baseline}))
+    result = {"seconds": elapsed, "status": status, "peak_mb": memory_mb("VmHWM"), "baseline_mb": baseline}
+    if os.environ.get(TRACE):
+        result["trace"] = delivery_trace.report()
+    print(json.dumps(result))
 
 
 def delivery_command(database_url: str, fake: FakeServer, rate: float, campaign_id: int, seconds: float) -> list[str]:
@@ -275,6 +283,9 @@ def shared_pace(arguments: argparse.Namespace) -> None:
             bare = per_second(run_baseline(arguments.members, IN_FLIGHT))
             achieved = per_second(server)
             peaks = ", ".join(f"{report['peak_mb']:.0f}" for report in reports)
+            for report in reports:
+                if "trace" in report:
+                    print(f"    {report['seconds']:.1f} s: {json.dumps(report['trace'])}", flush=True)
             print(
                 f"(d) {arguments.processes} processes at BROADCAST_RATE={arguments.rate:.0f}, "
                 f"{server['count']:,} messages: {achieved:.0f} msg/s ({achieved / arguments.rate:.3f} of the rate), "
@@ -309,6 +320,8 @@ def unlimited(database: Database, repeats: int) -> float:
 
 
 def main(arguments: argparse.Namespace) -> None:
+    if arguments.trace:
+        os.environ[TRACE] = "1"  # inherited by the delivering processes
     if arguments.processes > 1:
         shared_pace(arguments)
         return
@@ -352,6 +365,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--processes", type=int, default=1, help="above 1: (d), several processes sharing a pace")
     parser.add_argument("--database-url", default="", help="PostgreSQL for (d)")
     parser.add_argument("--rate", type=float, default=1000, help="BROADCAST_RATE for (d)")
+    parser.add_argument("--trace", action="store_true", help="each delivering process reports where its time went")
     # Roles of the child processes.
     parser.add_argument("--fake", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--deliver", nargs=5, help=argparse.SUPPRESS)

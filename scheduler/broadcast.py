@@ -1,10 +1,11 @@
 """The delivery engine: every running campaign's messages go out through one shared pace (see `scheduler.ratelimit`).
 
-For each campaign, a loop pages through the queue by id and claims small chunks of rows under this process's lease
-(committed before any of their messages leaves), a chunk ahead of the sending, so that the sending never waits for
-the database; a dispatcher hands each claimed row to a sending task once a slot and the pace allow. Outcomes are
-written back in batches by a flusher, which also renews the lease. Several processes may deliver one campaign at
-once: each claims its own rows, and they share the pace through Redis.
+For each campaign, a loop claims the next chunk of due rows in id order under this process's lease (committed before any
+of their messages leaves), a chunk ahead of the sending, so that the sending never waits for the database; rows another
+process is claiming at that moment are passed over, so processes claiming together never collide; a dispatcher hands
+each claimed row to a sending task once a slot and the pace allow. Outcomes are written back in batches by a flusher,
+which also renews the lease. Several processes may deliver one campaign at once: each claims its own rows, and they
+share the pace through Redis.
 
 Telegram's answers decide each row, and only an answer proving that nothing was delivered leads to another try: 429
 pauses every campaign in every process and retries the same message, a refused connection is retried with backoff
@@ -24,9 +25,8 @@ import os
 import socket
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from itertools import islice
 from typing import TypeVar, cast
 
 from aiogram.exceptions import (
@@ -63,13 +63,15 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 TOO_MANY_REQUESTS = "429"  # the sends counter's outcome for Telegram's "retry after"
 
-PAGE = 500  # queue rows read at once
 MAX_CLAIM = 100  # rows claimed in one transaction at the highest rates
 IN_FLIGHT = 64  # messages waiting for Telegram's answer at once, all campaigns together, at the highest rates
 IN_FLIGHT_SECONDS = 0.1  # below that, a tenth of a second's worth: enough to keep the pace, and what a stall at
 # Telegram's end lets pile up and arrive at once stays small
-MAX_GRANT = 16  # sends asked of the pace at once
+MAX_GRANT = 64  # sends asked of the pace at once (at most the messages in flight): one decision for many
 AHEAD = 1  # claims kept ready ahead of the sending, so that it never waits for the database
+AHEAD_AT_MOST_CLAIM = 2  # the same where claims are capped at MAX_CLAIM: there a claim is a tenth of a second of the
+# whole rate, but several processes each send only their share of it, and a claim on a loaded PostgreSQL takes
+# about 0.3 s, so one claim ahead ran dry (BENCHMARKS.md, issue 13); a crash leaves MAX_CLAIM more rows unknown
 LEASE = timedelta(seconds=30)  # how long a claim holds if its process stops renewing it (it died)
 RENEW_EVERY = 10.0  # seconds between renewals of the lease on the rows being sent
 FLUSH_EVERY = 0.2  # seconds between writes of outcomes (what a crash can leave unknown)
@@ -79,12 +81,6 @@ BACKOFF = 0.5  # seconds before the first retry, doubling each time
 REQUEST_TIMEOUT = 30  # seconds Telegram has to answer one message
 DRAIN_TIMEOUT = 10.0  # seconds a stopping campaign waits for its messages in flight
 IDLE_RECHECK = 60.0  # longest sleep before the queue is looked at again
-
-
-def _chunks(rows: Sequence[queue.Queued], size: int) -> Iterator[list[queue.Queued]]:
-    iterator = iter(rows)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
 
 
 def _never_arrived(error: TelegramNetworkError) -> bool:
@@ -122,6 +118,7 @@ class DeliveryEngine:
         self.slots = asyncio.Semaphore(in_flight)
         # At low rates a crash leaves at most a message or two claimed but unsent; at high rates claims are batched.
         self.claim_size = max(1, min(MAX_CLAIM, int(rate / 10)))
+        self.ready_rows = (AHEAD_AT_MOST_CLAIM if self.claim_size == MAX_CLAIM else AHEAD) * self.claim_size
         self._deliveries: dict[int, CampaignDelivery] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._closed = False
@@ -287,21 +284,23 @@ class CampaignDelivery:
         context, engine = self.engine.context, self.engine
         after = 0
         while True:
+            await self._until(lambda: len(self._undispatched) < engine.ready_rows)
+            await self._wait(engine.pace.wait_unpaused())
             await self._wait_for_quiet_hours()
             async with transaction(context.sessionmaker) as session:
-                page = await queue.due_page(session, self.campaign_id, after=after, now=utcnow(), limit=PAGE)
-            if page:
-                after = page[-1].id
-                for chunk in _chunks(page, engine.claim_size):
-                    await self._until(lambda: len(self._undispatched) < AHEAD * engine.claim_size)
-                    await self._wait(engine.pace.wait_unpaused())
-                    await self._wait_for_quiet_hours()
-                    async with transaction(context.sessionmaker) as session:
-                        claimed = await queue.claim(
-                            session, context.programme, campaign, chunk, utcnow(), engine.lease()
-                        )
-                    self._undispatched.extend(claimed)
-                    self._claimed.set()
+                claimed, last = await queue.claim_next(
+                    session,
+                    context.programme,
+                    campaign,
+                    after=after,
+                    now=utcnow(),
+                    limit=engine.claim_size,
+                    lease=engine.lease(),
+                )
+            if last is not None:
+                after = last
+                self._undispatched.extend(claimed)
+                self._claimed.set()
                 continue
             if after:
                 after = 0  # one more pass from the start picks up rows held back or handed back meanwhile

@@ -256,10 +256,14 @@ async def audience_size(session: AsyncSession, campaign_id: int) -> int:
 # The queue
 
 
-async def due_page(session: AsyncSession, campaign_id: int, *, after: int, now: datetime, limit: int) -> list[Queued]:
-    """The next pending recipients after row `after` whose turn has come, in id order; read-only. Whether each may
-    still be messaged is decided by `claim`, at the moment their row is taken."""
-    rows = await session.execute(
+async def due_page(
+    session: AsyncSession, campaign_id: int, *, after: int, now: datetime, limit: int, lock: bool = False
+) -> list[Queued]:
+    """The next pending recipients after row `after` whose turn has come, in id order. Whether each may still be
+    messaged is decided by `claim`, at the moment their row is taken. With `lock` (inside a writing transaction),
+    the rows are locked for this transaction and rows another transaction holds are passed over (PostgreSQL's
+    SKIP LOCKED; SQLite has one writer at a time anyway), so that processes claiming together take different rows."""
+    query = (
         select(CampaignRecipient.id, CampaignRecipient.member_id, Member.telegram_id, Member.language)
         .join(Member, Member.id == CampaignRecipient.member_id)
         .where(
@@ -271,7 +275,30 @@ async def due_page(session: AsyncSession, campaign_id: int, *, after: int, now: 
         .order_by(CampaignRecipient.id)
         .limit(limit)
     )
+    if lock:
+        query = query.with_for_update(skip_locked=True, of=CampaignRecipient)
+    rows = await session.execute(query)
     return [Queued(row_id, member_id, telegram_id, language) for row_id, member_id, telegram_id, language in rows]
+
+
+async def claim_next(
+    session: AsyncSession,
+    programme: Programme,
+    campaign: CampaignView,
+    *,
+    after: int,
+    now: datetime,
+    limit: int,
+    lease: Lease,
+) -> tuple[list[Claimed], int | None]:
+    """Claim (see `claim`) among the next `limit` due rows after row `after` that no other process is claiming at
+    this moment, in one transaction; what was claimed and the last row looked at (None: no due row is left after
+    `after`). Several processes claiming from the same place thus never spend a claim on rows another just took."""
+    await writing(session)
+    rows = await due_page(session, campaign.id, after=after, now=now, limit=limit, lock=True)
+    if not rows:
+        return [], None
+    return await claim(session, programme, campaign, rows, now, lease), rows[-1].id
 
 
 def _skip_reason(programme: Programme, consent: bool, terms: str, reachable: bool, left: bool) -> str | None:

@@ -23,6 +23,7 @@ from models.campaigns.queue import (
     Lease,
     Outcome,
     claim,
+    claim_next,
     due_page,
     freeze_audience,
     queue_state,
@@ -70,7 +71,7 @@ def lease(now: datetime | None = None, owner: str = "process-a", seconds: float 
     return Lease(owner, (now or utcnow()) + timedelta(seconds=seconds))
 
 
-async def claim_next(
+async def claim_first(
     session: AsyncSession,
     programme: Programme,
     campaign: CampaignView,
@@ -205,7 +206,7 @@ class TestClaims:
     ) -> None:
         programme = no_limits(programme)
         campaign = await frozen(session, programme, 1)
-        [row] = await claim_next(session, programme, campaign, 5)
+        [row] = await claim_first(session, programme, campaign, 5)
         await session.execute(update(Member).values(reachable=False))  # a 403 to another campaign meanwhile
         await record(session, [Outcome(row.id, row.member_id, RecipientStatus.SENT, message_id=3)])
         assert await session.scalar(select(Member.reachable).where(Member.id == row.member_id)) is True
@@ -219,7 +220,7 @@ class TestClaims:
         await session.execute(update(Member).where(Member.id == members[0]).values(marketing_consent=False))
         await session.commit()
         async with step(session):
-            claimed = await claim_next(session, programme, campaign, 10)
+            claimed = await claim_first(session, programme, campaign, 10)
         assert [row.member_id for row in claimed] == [members[1]]
         assert (await statuses(session, campaign.id))[members[0]] == RecipientStatus.SKIPPED
 
@@ -278,7 +279,7 @@ class TestClaims:
             async with step(session):
                 await freeze_audience(session, capped, campaign)
             async with step(session):
-                [row] = await claim_next(session, capped, campaign, 5, when)
+                [row] = await claim_first(session, capped, campaign, 5, when)
             async with step(session):
                 await record(session, [Outcome(row.id, member, RecipientStatus.SENT, message_id=1)])
         campaign = await started(session, capped, CampaignDraft("all", "One too many"))
@@ -300,7 +301,7 @@ class TestClaims:
         programme = no_limits(programme)
         campaign = await frozen(session, programme, 2)
         async with step(session):
-            claimed = await claim_next(session, programme, campaign, 5)
+            claimed = await claim_first(session, programme, campaign, 5)
         assert not (await queue_state(session, campaign.id, utcnow())).finished
         async with step(session):
             await record(
@@ -315,7 +316,7 @@ class TestClaims:
         programme = no_limits(programme)
         campaign = await frozen(session, programme, 3)
         async with step(session):
-            await claim_next(session, programme, campaign, 2)
+            await claim_first(session, programme, campaign, 2)
         async with step(session):
             assert await recover_interrupted(session, utcnow() + timedelta(seconds=31)) == 2
         counts = (await progress(session, [campaign.id]))[campaign.id]
@@ -333,7 +334,7 @@ class TestLeases:
     ) -> None:
         campaign = await frozen(session, no_limits(programme), 3)
         now = utcnow()
-        await claim_next(session, no_limits(programme), campaign, 2, now, lease(now, "process-a"))
+        await claim_first(session, no_limits(programme), campaign, 2, now, lease(now, "process-a"))
         async with step(session):
             assert await recover_interrupted(session, now + timedelta(seconds=29)) == 0
         assert (await progress(session, [campaign.id]))[campaign.id][RecipientStatus.SENDING] == 2
@@ -344,8 +345,8 @@ class TestLeases:
         programme = no_limits(programme)
         campaign = await frozen(session, programme, 4)
         now = utcnow()
-        await claim_next(session, programme, campaign, 2, now, lease(now, "process-a"))
-        await claim_next(session, programme, campaign, 2, now, lease(now, "process-b"))
+        await claim_first(session, programme, campaign, 2, now, lease(now, "process-a"))
+        await claim_first(session, programme, campaign, 2, now, lease(now, "process-b"))
         async with step(session):
             await renew_lease(session, campaign.id, lease(now, "process-b", seconds=60))
         async with step(session):
@@ -363,8 +364,8 @@ class TestLeases:
         programme = no_limits(programme)
         campaign = await frozen(session, programme, 2)
         now = utcnow()
-        claimed = await claim_next(session, programme, campaign, 1, now, lease(now, "process-a"))
-        [mine] = await claim_next(session, programme, campaign, 1, now, lease(now, "process-b"))
+        claimed = await claim_first(session, programme, campaign, 1, now, lease(now, "process-a"))
+        [mine] = await claim_first(session, programme, campaign, 1, now, lease(now, "process-b"))
         async with step(session):
             await record(session, [Outcome(mine.id, mine.member_id, RecipientStatus.SENT, message_id=1)])
         async with step(session):
@@ -396,6 +397,43 @@ class TestLeases:
         first, second = await asyncio.gather(one_process("process-a"), one_process("process-b"))
         assert not set(first) & set(second)
         assert len(first) + len(second) == 40
+
+    async def test_processes_claiming_from_the_same_start_take_the_next_free_rows(
+        self, sessionmaker: async_sessionmaker[AsyncSession], programme: Programme
+    ) -> None:
+        """While one process's claim is still open, another claiming from the same place gets the rows after it
+        (not an empty claim spent on the same rows), and no row goes to both."""
+        programme = no_limits(programme)
+        async with sessionmaker() as session:
+            campaign = await frozen(session, programme, 30)
+        first_is_claiming = asyncio.Event()
+
+        async def first() -> list[int]:
+            async with transaction(sessionmaker) as session:
+                claimed, _ = await claim_next(
+                    session, programme, campaign, after=0, now=utcnow(), limit=10, lease=lease(owner="process-a")
+                )
+                first_is_claiming.set()
+                await asyncio.sleep(0.3)  # the other process claims meanwhile
+            return [row.id for row in claimed]
+
+        async def second() -> list[int]:
+            await first_is_claiming.wait()
+            async with transaction(sessionmaker) as session:
+                claimed, last = await claim_next(
+                    session, programme, campaign, after=0, now=utcnow(), limit=10, lease=lease(owner="process-b")
+                )
+            assert last == max(row.id for row in claimed)
+            return [row.id for row in claimed]
+
+        taken_first, taken_second = await asyncio.gather(first(), second())
+        assert len(taken_first) == len(taken_second) == 10
+        assert max(taken_first) < min(taken_second)
+        async with transaction(sessionmaker) as session:
+            rest, _ = await claim_next(session, programme, campaign, after=0, now=utcnow(), limit=30, lease=lease())
+            nothing = await claim_next(session, programme, campaign, after=0, now=utcnow(), limit=30, lease=lease())
+        assert len(rest) == 10
+        assert nothing == ([], None)
 
 
 class TestQuietHours:
@@ -495,7 +533,7 @@ class TestAutomations:
         campaign = await todays_campaign(session, renewed, self.automation("win_back"), now)
         campaign = await start_campaign(session, campaign.id, now) or campaign
         assert await freeze_audience(session, renewed, campaign) == 1
-        assert [row.member_id for row in await claim_next(session, renewed, campaign, 5, now)] == [accepted]
+        assert [row.member_id for row in await claim_first(session, renewed, campaign, 5, now)] == [accepted]
 
     async def test_win_back_skips_members_who_got_one_recently(
         self, session: AsyncSession, programme: Programme
@@ -511,7 +549,7 @@ class TestAutomations:
         async with step(session):
             await freeze_audience(session, programme, campaign)
         async with step(session):
-            reached, missed = await claim_next(session, programme, campaign, 5, now)
+            reached, missed = await claim_first(session, programme, campaign, 5, now)
         async with step(session):
             await record(
                 session,
