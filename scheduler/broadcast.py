@@ -67,7 +67,7 @@ MAX_CLAIM = 100  # rows claimed in one transaction at the highest rates
 IN_FLIGHT = 64  # messages waiting for Telegram's answer at once, all campaigns together, at the highest rates
 IN_FLIGHT_SECONDS = 0.1  # below that, a tenth of a second's worth: enough to keep the pace, and what a stall at
 # Telegram's end lets pile up and arrive at once stays small
-MAX_GRANT = 64  # sends asked of the pace at once (at most the messages in flight): one decision for many
+MAX_GRANT = 16  # sends asked of the pace at once: one decision for several, in a burst small enough
 AHEAD = 1  # claims kept ready ahead of the sending, so that it never waits for the database
 AHEAD_AT_MOST_CLAIM = 2  # the same where claims are capped at MAX_CLAIM: there a claim is a tenth of a second of the
 # whole rate, but several processes each send only their share of it, and a claim on a loaded PostgreSQL takes
