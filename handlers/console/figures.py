@@ -66,7 +66,9 @@ async def _dashboard(request: web.Request, first: date, last: date) -> dict[str,
         ],
         "active_share": figures.active_share,
         "points_outstanding": figures.points_outstanding,
-        "points_value": None,  # the programme sets no money value per point yet
+        "points_value": None
+        if programme.point_value is None
+        else float(figures.points_outstanding * programme.point_value),
         "redemption_rate": figures.redemption_rate,
         "segments": [{"name": name, "size": size} for name, size in figures.segments],
         "sales_per_day": [
