@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, String, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.core.base import Base
+from models.core.base import Base, table_of
 
 if TYPE_CHECKING:
     from models.team.staff import Actor
@@ -50,7 +50,7 @@ def line(
     }
 
 
-ADD = insert(AuditEvent)
+ADD = insert(table_of(AuditEvent))  # the table's, not the ORM's: no per-row bookkeeping for a batch
 
 
 async def record(

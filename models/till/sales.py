@@ -266,6 +266,7 @@ async def record_sales(
     tally = await Tally.load(session, programme, (sale.request.actor for sale in read), now)
     batch = _Batch([], [], [], {member_id: holders[member_id].tier for member_id in spend}, [])
     decided: list[tuple[_Read, int, bool, int]] = []  # sale, points, promoted, balance after it
+    expires = programme.expiry.of_points_earned(now)
     replayed: list[_Read] = []
     for sale in read:
         holder = holders.get(sale.member_id)
@@ -314,10 +315,10 @@ async def record_sales(
                 now=now,
                 rule=f"earning x{tier.multiplier}",
                 actor_id=actor.telegram_id,
-                expires_at=programme.expiry.of_points_earned(now),
+                expires_at=expires,
             )
             batch.owners.append(sale.index)
-        _pay(book, batch, sale, due, paid, programme.expiry.of_points_earned(now), now)
+        _pay(book, batch, sale, due, paid, expires, now)
         spend[sale.member_id] += sale.amount_cents
         new_tier = tier_for(programme, spend[sale.member_id])
         promoted = moved_up(programme, batch.tiers[sale.member_id], new_tier)
