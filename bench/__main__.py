@@ -8,7 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("sales", "webhook", "campaigns", "offers")
+BENCHMARKS = ("sales", "webhook", "campaigns", "offers", "console")
 
 
 def main(names: list[str]) -> int:

@@ -35,6 +35,7 @@ from models.campaigns.planning import CampaignDraft, create_campaign, get_campai
 from models.core.base import utcnow
 from models.core.db import create_engine, create_sessionmaker, migrate
 from models.core.programme import load_programme
+from models.core.programme_versions import ProgrammeHolder
 from models.core.uow import transaction
 from models.team.staff import Actor, Role
 from scheduler.broadcast import DeliveryEngine
@@ -127,7 +128,15 @@ async def deliver(database_url: str, fake_url: str, rate: float, campaign_id: in
     engine = create_engine(database_url)
     sessionmaker = create_sessionmaker(engine)
     bot = create_bot(settings)
-    context = JobContext(programme, engine, sessionmaker, bot, Texts(), settings.broadcast_rate, frozenset())
+    context = JobContext(
+        ProgrammeHolder(programme, 1, lambda same: same),
+        engine,
+        sessionmaker,
+        bot,
+        Texts(),
+        settings.broadcast_rate,
+        frozenset(),
+    )
     delivery = DeliveryEngine(context)
     began = time.monotonic()
     delivery.start(campaign_id)

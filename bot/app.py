@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiogram import Bot, Dispatcher
@@ -14,18 +15,24 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
+from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot import webhook
+from bot import console, webhook
 from bot.dispatcher import build_dispatcher
 from bot.middlewares import HUMAN_PACE, FloodLimit, SettleBeforeSending
 from bot.settings import Settings
 from handlers.commands import publish_customer_commands
 from handlers.i18n import Texts
 from handlers.staff.appointments import publish_all_staff_menus
+from models.core.base import utcnow
 from models.core.db import create_engine, create_sessionmaker, migrate
 from models.core.programme import Programme, load_programme
+from models.core.programme_versions import ProgrammeHolder, import_file
+from models.core.programme_versions import current as current_version
+from models.core.uow import UnitOfWork
 from models.members.cards import CardSigner, signing_key
 from scheduler.context import JobContext
 from scheduler.outbox import OutboxSender
@@ -53,10 +60,38 @@ def fsm_storage(settings: Settings) -> BaseStorage:
     return MemoryStorage()
 
 
+def with_settings_zone(settings: Settings) -> Callable[[Programme], Programme]:
+    """TIMEZONE, when set, overrides the programme's zone (and the programme's, when it names none, is TIMEZONE's
+    default); applied to every version put in force."""
+
+    def adjust(programme: Programme) -> Programme:
+        if settings.timezone_set or "timezone" not in programme.model_fields_set:
+            return programme.model_copy(update={"timezone": settings.timezone})
+        return programme
+
+    return adjust
+
+
+async def _programme_versions(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> ProgrammeHolder:
+    """The programme in force: the newest version, after importing the file if it changed since it was imported
+    (two processes starting at once: one imports, the other finds the version taken and reads it)."""
+    text = settings.programme_file.read_text(encoding="utf-8")
+    try:
+        async with UnitOfWork(sessionmaker) as unit:
+            await import_file(unit.session, text, utcnow())
+            await unit.commit()
+    except IntegrityError:
+        log.info("another process imported the programme file first")
+    async with UnitOfWork(sessionmaker) as unit:
+        found = await current_version(unit.session)
+    assert found is not None  # imported above
+    return ProgrammeHolder(found.programme, found.info.version, with_settings_zone(settings))
+
+
 @dataclass
 class App:
     settings: Settings
-    programme: Programme
+    programmes: ProgrammeHolder
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     texts: Texts
@@ -68,6 +103,7 @@ class App:
     campaigns: CampaignRunner = field(init=False)
     outbox: OutboxSender = field(init=False)
     outbox_bell: asyncio.Event = field(init=False, default_factory=asyncio.Event)  # one for the whole process
+    web: web.Application = field(init=False)  # the console's routes (and the webhook's, in webhook mode)
 
     def __post_init__(self) -> None:
         self.outbox = OutboxSender(self.jobs)
@@ -75,7 +111,7 @@ class App:
         self.campaigns = CampaignRunner(self.jobs, self.scheduler)
         self.dispatcher = build_dispatcher(
             settings=self.settings,
-            programme=self.programme,
+            programmes=self.programmes,
             sessionmaker=self.sessionmaker,
             texts=self.texts,
             campaigns=self.campaigns,
@@ -84,13 +120,28 @@ class App:
             storage=fsm_storage(self.settings),
             wake_outbox=self.outbox.wake,
         )
+        self.web = web.Application()
+        console.mount(
+            self.web,
+            settings=self.settings,
+            bot=self.bot,
+            texts=self.texts,
+            programmes=self.programmes,
+            sessionmaker=self.sessionmaker,
+            cards=self.cards,
+        )
         self.dispatcher.startup.register(self._on_startup)
         self.dispatcher.shutdown.register(self._on_shutdown)
 
     @property
+    def programme(self) -> Programme:
+        """The programme version in force in this process."""
+        return self.programmes.programme
+
+    @property
     def jobs(self) -> JobContext:
         return JobContext(
-            programme=self.programme,
+            programmes=self.programmes,
             engine=self.engine,
             sessionmaker=self.sessionmaker,
             bot=self.bot,
@@ -102,21 +153,22 @@ class App:
 
     @classmethod
     async def create(cls, settings: Settings, flood: FloodLimit = HUMAN_PACE) -> App:
-        """Load the programme (failing loudly if it is wrong), bring the database schema up to date and read the card
-        signing key (made on the first start)."""
-        programme = load_programme(settings.programme_file)
-        if settings.timezone_set or "timezone" not in programme.model_fields_set:
-            programme = programme.model_copy(update={"timezone": settings.timezone})
+        """Load the programme file (failing loudly if it is wrong), bring the database schema up to date, import the
+        file as a programme version if it changed, and read the card signing key (made on the first start)."""
+        load_programme(settings.programme_file)
         engine = create_engine(settings.database_url)
         await migrate(engine)
         sessionmaker = create_sessionmaker(engine)
         async with sessionmaker.begin() as session:
             cards = CardSigner(await signing_key(session))
-        return cls(settings, programme, engine, sessionmaker, Texts(), create_bot(settings), cards, flood)
+        programmes = await _programme_versions(settings, sessionmaker)
+        return cls(settings, programmes, engine, sessionmaker, Texts(), create_bot(settings), cards, flood)
 
     async def _on_startup(self) -> None:
         await publish_customer_commands(self.bot, self.texts)
-        await publish_all_staff_menus(self.bot, self.texts, self.sessionmaker, self.programme, self.settings.admin_ids)
+        await publish_all_staff_menus(
+            self.bot, self.texts, self.sessionmaker, self.programme, self.settings.admin_ids, self.settings.console_url
+        )
         self.outbox.start()  # first of all, what a stopped process left unsent
         self.scheduler.start()
         await self.campaigns.start()  # resume or schedule every open campaign
@@ -129,15 +181,18 @@ class App:
         await self.outbox.stop()
 
     async def run(self) -> None:
-        """Serve the webhook when WEBHOOK_URL is set, poll for updates otherwise; until cancelled."""
+        """Serve the webhook when WEBHOOK_URL is set, poll for updates otherwise; until cancelled. The console is
+        served on WEBHOOK_HOST:WEBHOOK_PORT either way."""
         if self.settings.webhook_url:
-            await webhook.serve(self.dispatcher, self.bot, self.settings)
+            await webhook.serve(self.dispatcher, self.bot, self.settings, self.web)
         else:
             await self.run_polling()
 
     async def run_polling(self) -> None:
-        await self.bot.delete_webhook(drop_pending_updates=False)
-        await self.dispatcher.start_polling(self.bot, handle_signals=False, close_bot_session=False)
+        """Poll for updates, serving the console (when it is on) meanwhile."""
+        async with console.serving(self.web, self.settings):
+            await self.bot.delete_webhook(drop_pending_updates=False)
+            await self.dispatcher.start_polling(self.bot, handle_signals=False, close_bot_session=False)
 
     async def close(self) -> None:
         # aiogram's polling stops without waiting for updates still being handled; one that sends after the HTTP

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.middlewares import (
     HUMAN_PACE,
     ContextMiddleware,
+    CurrentProgramme,
     FloodLimit,
     IsStaff,
     PrivateChatsOnly,
@@ -22,7 +23,7 @@ from bot.settings import Settings
 from handlers import build_router
 from handlers.i18n import Texts
 from handlers.ports import CampaignTimetable
-from models.core.programme import Programme
+from models.core.programme_versions import ProgrammeHolder
 from models.core.uow import UnitOfWork
 from models.members.cards import CardSigner
 from models.team import staff
@@ -42,7 +43,7 @@ def staff_check(sessionmaker: async_sessionmaker[AsyncSession], owners: frozense
 def build_dispatcher(
     *,
     settings: Settings,
-    programme: Programme,
+    programmes: ProgrammeHolder,
     sessionmaker: async_sessionmaker[AsyncSession],
     texts: Texts,
     campaigns: CampaignTimetable,
@@ -51,20 +52,22 @@ def build_dispatcher(
     flood: FloodLimit = HUMAN_PACE,
     wake_outbox: Callable[[], None] = lambda: None,
 ) -> Dispatcher:
-    """Everything a handler may ask for by name is put into the dispatcher's workflow data here."""
-    sales_desk = SalesDesk(sessionmaker, programme, cards)
+    """Everything a handler may ask for by name is put into the dispatcher's workflow data here (and `programme`,
+    the version in force, into each update's data by `CurrentProgramme`)."""
+    sales_desk = SalesDesk(sessionmaker, programmes, cards)
     dispatcher = Dispatcher(
         storage=storage or MemoryStorage(),
         owners=settings.admin_ids,  # handlers get the owners' ids, not the whole configuration
-        programme=programme,
         sessionmaker=sessionmaker,
         texts=texts,
         campaigns=campaigns,  # handlers schedule and cancel campaigns through it, typed by the port they declare
         cards=cards,
         sales_desk=sales_desk,
+        console_url=settings.console_url,  # None while the console is off
     )
     dispatcher.shutdown.register(sales_desk.close)
     # Before anything reads or writes: groups and channels see nothing, and nothing of theirs is recorded.
+    dispatcher.update.outer_middleware(CurrentProgramme(programmes))
     dispatcher.update.outer_middleware(PrivateChatsOnly(texts))
     dispatcher.update.outer_middleware(ThrottleMiddleware(texts, flood, staff_check(sessionmaker, settings.admin_ids)))
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(sessionmaker, wake_outbox))

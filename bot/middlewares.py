@@ -1,6 +1,6 @@
-"""Outer middlewares, in the order they run: private chats only, flood throttle (a customer's pace or a till's),
-one unit of work per update, who is asking; and the request middleware that commits an update's effects before
-anything is said about them."""
+"""Outer middlewares, in the order they run: the programme in force, private chats only, flood throttle (a
+customer's pace or a till's), one unit of work per update, who is asking; and the request middleware that commits an
+update's effects before anything is said about them."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from handlers.i18n import Texts
 from models.core.base import utcnow
 from models.core.errors import DomainError
+from models.core.programme_versions import ProgrammeHolder
 from models.core.updates import UpdateWork
 from models.members import registry
 from models.points import standing
@@ -35,6 +36,17 @@ from models.team import staff
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 log = logging.getLogger(__name__)
+
+
+class CurrentProgramme(BaseMiddleware):
+    """Each update is handled under the programme version in force when it arrives, however long it takes."""
+
+    def __init__(self, programmes: ProgrammeHolder) -> None:
+        self.programmes = programmes
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        data["programme"] = self.programmes.programme
+        return await handler(event, data)
 
 
 class PrivateChatsOnly(BaseMiddleware):

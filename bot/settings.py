@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     webhook_host: str = "0.0.0.0"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     redis_url: str | None = None
+    console_url: str | None = None  # the console's public HTTPS address; unset, the console is off
 
     @field_validator("bot_token")
     @classmethod
@@ -66,6 +67,13 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/") if value else value
+
+    @field_validator("console_url")
+    @classmethod
+    def _https_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("must start with https:// (Telegram opens Mini Apps only over HTTPS)")
+        return value
 
     @field_validator("webhook_secret")
     @classmethod

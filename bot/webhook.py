@@ -87,21 +87,21 @@ class UpdateEndpoint:
         return web.Response()
 
 
-def web_app(endpoint: UpdateEndpoint, webhook_url: str) -> web.Application:
-    """The aiohttp application serving the path of WEBHOOK_URL."""
-    app = web.Application()
+def web_app(endpoint: UpdateEndpoint, webhook_url: str, app: web.Application) -> web.Application:
+    """`app` (which may serve other paths, such as the console's) serving the path of WEBHOOK_URL too."""
     app.router.add_post(urlsplit(webhook_url).path or "/", endpoint.handle)
     return app
 
 
-async def serve(dispatcher: Dispatcher, bot: Bot, settings: Settings) -> None:
-    """Listen on WEBHOOK_HOST:WEBHOOK_PORT, register the webhook with Telegram, and serve until cancelled."""
+async def serve(dispatcher: Dispatcher, bot: Bot, settings: Settings, app: web.Application) -> None:
+    """Listen on WEBHOOK_HOST:WEBHOOK_PORT with `app` and the webhook's path, register the webhook with Telegram, and
+    serve until cancelled."""
     # Settings insists on both in webhook mode.
     assert settings.webhook_url is not None
     assert settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
     endpoint = UpdateEndpoint(dispatcher, bot, secret)
-    runner = web.AppRunner(web_app(endpoint, settings.webhook_url), access_log=None, handle_signals=False)
+    runner = web.AppRunner(web_app(endpoint, settings.webhook_url, app), access_log=None, handle_signals=False)
     await runner.setup()
     # The same data polling gives to startup and shutdown hooks.
     hook_data = {"dispatcher": dispatcher, "bots": [bot], **dispatcher.workflow_data}

@@ -26,7 +26,21 @@ from handlers.customer import (
     terms,
 )
 from handlers.i18n import Texts
-from handlers.staff import appointments, campaigns, flags, panel, redeem, refund, sale, stats, value_card
+from handlers.staff import (
+    adjust,
+    appointments,
+    campaigns,
+    console,
+    flags,
+    invitations,
+    panel,
+    pay,
+    redeem,
+    refund,
+    sale,
+    stats,
+    value_card,
+)
 
 RouterFactory = Callable[[Texts], Router]
 
@@ -34,6 +48,7 @@ RouterFactory = Callable[[Texts], Router]
 FEATURES: tuple[RouterFactory, ...] = (
     errors.router,
     chat_status.router,  # the member blocked or restarted the bot (no message, nothing to answer)
+    invitations.router,  # a staff invitation link is for anyone, member or not, whatever terms they agreed to
     privacy.router,  # /stop, /mydata, /forget stay open to members who have not agreed to new terms
     terms.router,  # then members who have not agreed to the terms in force are asked to, before anything else
     enrolment.router,
@@ -45,12 +60,15 @@ FEATURES: tuple[RouterFactory, ...] = (
     sale.router,
     redeem.router,
     refund.router,
+    adjust.router,
     value_card.router,
     panel.router,
+    pay.router,
     appointments.router,
     flags.router,
     campaigns.router,
     stats.router,
+    console.router,
     help.router,
     preferences.router,
 )

@@ -26,12 +26,14 @@ async def _answer(event: ErrorEvent, text: str) -> None:
         await update.message.answer(text)
 
 
+def refusal_details(refusal: DomainError) -> dict[str, Any]:
+    """A refusal's details as values the translator can put into its text."""
+    return {k: v if isinstance(v, int | str | date) else str(v) for k, v in refusal.details.items()}
+
+
 async def refused(event: ErrorEvent, t: Translator) -> None:
     assert isinstance(event.exception, DomainError)
-    details: dict[str, Any] = {
-        k: v if isinstance(v, int | str | date) else str(v) for k, v in event.exception.details.items()
-    }
-    await _answer(event, t(f"error-{event.exception.code}", **details))
+    await _answer(event, t(f"error-{event.exception.code}", **refusal_details(event.exception)))
 
 
 async def blocked(event: ErrorEvent) -> None:

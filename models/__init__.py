@@ -9,10 +9,10 @@ themselves import nothing, so that a feature's modules may import each other's i
 
 from models.analytics import habits, member_stats, segments  # noqa: F401 - tables
 from models.campaigns import automations, planning, queue  # noqa: F401 - tables
-from models.core import outbox, updates  # noqa: F401 - tables
+from models.core import outbox, programme_versions, updates  # noqa: F401 - tables
 from models.members import cards, consent, erasures, preferences, registry  # noqa: F401 - tables
 from models.membership import enrolment, privacy  # noqa: F401 - tables
 from models.offers import collections, coupons  # noqa: F401 - tables
-from models.points import flags, ledger, purchases, standing  # noqa: F401 - tables
-from models.team import audit, staff  # noqa: F401 - tables
-from models.till import limits  # noqa: F401 - tables
+from models.points import flags, ledger, purchases, standing, tiers  # noqa: F401 - tables
+from models.team import audit, invitations, staff  # noqa: F401 - tables
+from models.till import adjustments, limits, stamps  # noqa: F401 - tables

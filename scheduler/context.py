@@ -13,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from handlers.i18n import Texts
 from models.core.programme import Programme
+from models.core.programme_versions import ProgrammeHolder
 
 
 @dataclass(frozen=True)
 class JobContext:
-    programme: Programme
+    programmes: ProgrammeHolder  # jobs read `programme`, the version in force when they look
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     bot: Bot
@@ -26,3 +27,7 @@ class JobContext:
     owners: frozenset[int]  # the Telegram ids of the programme's owners, who hear of cashiers' refused attempts
     # Rung after a commit that may have left messages in the outbox, so that its sender goes to work at once.
     outbox_bell: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def programme(self) -> Programme:
+        return self.programmes.programme

@@ -22,6 +22,7 @@ from bot.sandbox.telegram import FakeTelegram
 from models.core.db import create_engine, create_sessionmaker, migrate
 from models.core.programme import Programme, load_programme
 from tests.support.app import bot_settings, start_app, stop_app
+from tests.support.console import RunningConsole, running_console
 from tests.support.paths import SAMPLE_PROGRAMME
 from tests.support.redis import redis_server
 
@@ -134,6 +135,13 @@ async def app(telegram: FakeTelegram, database_url: str) -> AsyncIterator[App]:
     app, task = await start_app(bot_settings(telegram, database_url))
     yield app
     await stop_app(app, task)
+
+
+@pytest.fixture
+async def console(telegram: FakeTelegram, database_url: str) -> AsyncIterator[RunningConsole]:
+    """The real bot with its console served on a free local port (`console.url`), polling the fake Bot API."""
+    async with running_console(telegram, database_url) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,8 @@ audience and sent nothing, so the difference between the two is what the campaig
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,13 +15,23 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from models.campaigns.planning import CampaignRecipient, CampaignView, Progress, RecipientStatus, get_campaign, progress
+from models.campaigns.planning import (
+    Campaign,
+    CampaignRecipient,
+    CampaignView,
+    Progress,
+    RecipientStatus,
+    get_campaign,
+    progress,
+)
 from models.core.programme import Programme
 from models.offers.coupons import Coupon
 from models.points.purchases import Purchase
 
 GROUPS = (RecipientStatus.SENT, RecipientStatus.HELD_OUT)
 DAY = timedelta(days=1)
+MAX_CAMPAIGNS = 10  # the dashboard shows the newest campaigns started in its period
+TITLE_LENGTH = 60
 
 
 @dataclass(frozen=True)
@@ -139,3 +151,47 @@ async def campaign_report(
         until = min(now, since + timedelta(days=programme.marketing.effect_days))
         effect = await _effect(session, campaign, counts, since, max(until, since + timedelta(seconds=1)))
     return CampaignReport(campaign, counts, effect)
+
+
+@dataclass(frozen=True)
+class CampaignEffect:
+    id: int
+    title: str
+    sent: int
+    holdout: int
+    treated_rate: float | None  # None before the campaign starts
+    holdout_rate: float | None
+
+
+def title_of(text: str) -> str:
+    """A campaign's first line without its HTML, short enough for a chart's legend."""
+    plain = html.unescape(re.sub(r"<[^>]+>", "", text)).strip().splitlines()
+    line = plain[0] if plain else ""
+    return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1] + "…"
+
+
+async def period_effects(
+    session: AsyncSession, programme: Programme, start: datetime, end: datetime, now: datetime
+) -> list[CampaignEffect]:
+    """The effect so far of the newest campaigns started between `start` and `end`, for the dashboard."""
+    rows = await session.execute(
+        select(Campaign.id, Campaign.text)
+        .where(Campaign.started_at >= start, Campaign.started_at < end)
+        .order_by(Campaign.started_at.desc())
+        .limit(MAX_CAMPAIGNS)
+    )
+    effects = []
+    for campaign_id, text in rows.all():
+        report = await campaign_report(session, programme, campaign_id, now)
+        effect = report.effect
+        effects.append(
+            CampaignEffect(
+                campaign_id,
+                title_of(text),
+                report.progress[RecipientStatus.SENT],
+                report.progress[RecipientStatus.HELD_OUT],
+                effect.recipients.rate if effect else None,
+                effect.holdout.rate if effect else None,
+            )
+        )
+    return effects

@@ -13,7 +13,7 @@ from models.members.cards import CardSigner
 from models.members.registry import Member
 
 
-def _phone(ref: str) -> str | None:
+def phone_form(ref: str) -> str | None:
     """The stored form (`+79001234567`) of a typed phone number, or None if `ref` is not one."""
     digits = "".join(ch for ch in ref if ch.isdecimal())
     if not all(ch.isdecimal() or ch in "+-() " for ch in ref) or len(digits) <= numbers.ID_DIGITS + 1:
@@ -31,7 +31,7 @@ async def member_id(session: AsyncSession, ref: str, cards: CardSigner, now: dat
         found: int | None = cards.verify(ref, now)
     elif numbers.looks_like(ref):
         found = numbers.read(ref)
-    elif (phone := _phone(ref)) is not None:
+    elif (phone := phone_form(ref)) is not None:
         found = await session.scalar(
             select(Member.id).where(Member.phone == phone, Member.forgotten_at.is_(None)).order_by(Member.id.desc())
         )

@@ -24,13 +24,13 @@ class Member(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
-    first_name: Mapped[str | None] = mapped_column(String(128))
+    first_name: Mapped[str | None] = mapped_column(String(128), index=True)  # the console's search by name
     username: Mapped[str | None] = mapped_column(String(64))
     phone: Mapped[str | None] = mapped_column(String(32), index=True)
     language: Mapped[str] = mapped_column(String(2))
     referral_code: Mapped[str] = mapped_column(String(16), unique=True)
     referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
-    joined_at: Mapped[datetime]
+    joined_at: Mapped[datetime] = mapped_column(index=True)  # the dashboard's members per week
     consent_version: Mapped[str] = mapped_column(String(16))
     consent_at: Mapped[datetime]
     marketing_consent: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -26,6 +26,9 @@ class Purchase(Base):
     __table_args__ = (
         CheckConstraint("amount_cents > 0", name="positive"),
         Index("ix_purchases_member_created", "member_id", "created_at"),
+        # A period's sales for the dashboard (sales per day, buyers) read from the index alone, and the purchases
+        # export finds a period's rows.
+        Index("ix_purchases_created", "created_at", "member_id", "amount_cents", "refunded_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,6 +38,7 @@ class Purchase(Base):
     receipt: Mapped[str | None] = mapped_column(String(64), unique=True)
     key: Mapped[str | None] = mapped_column(String(120), unique=True)  # the sale's business key, as in the ledger
     staff_id: Mapped[int | None] = mapped_column(BigInteger)
+    branch: Mapped[str | None] = mapped_column(String(32))  # where it was sold (see `models.team.branches`)
     created_at: Mapped[datetime]
     refunded_at: Mapped[datetime | None]
 

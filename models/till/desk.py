@@ -35,7 +35,7 @@ class SalesDesk:
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
-        programme: Programme,
+        programme: Callable[[], Programme],
         cards: CardSigner,
         *,
         max_batch: int = MAX_BATCH,
@@ -72,7 +72,7 @@ class SalesDesk:
         try:
             async with transaction(self.sessionmaker) as session:
                 outcomes = await record_sales(
-                    session, self.programme, self.cards, [request for request, _ in batch], self.clock()
+                    session, self.programme(), self.cards, [request for request, _ in batch], self.clock()
                 )
         except Exception as exc:  # a key taken by another process meanwhile, a lost connection...
             if len(batch) > 1 or retry:

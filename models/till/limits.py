@@ -16,12 +16,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.core import outbox
 from models.core.base import Base, table_of
-from models.core.clock import business_day
 from models.core.errors import LimitExceeded
 from models.core.portable import dialect_insert, dialect_of
 from models.core.programme import Programme
 from models.core.uow import writing
 from models.team import audit
+from models.team.branches import day_at
 from models.team.staff import Actor, Limits, Role, StaffMember, limits_from
 
 
@@ -37,10 +37,11 @@ class StaffDay(Base):
 
 
 @functools.cache
-def _hold_cashiers(dialect: str) -> Select[int, int | None, int | None, int]:
-    """Each cashier's own limits with today's counter, both rows held, so that one cashier's tills take turns and
-    each reads the counter as the one before left it (on PostgreSQL a row read FOR UPDATE is re-read once its lock is
-    granted; a row merely joined is not, so a sale and a redemption racing could both pass on the same old count).
+def _hold_cashiers(dialect: str) -> Select[int, int | None, int | None, str | None, int]:
+    """Each cashier's own limits and branch with today's counter, both rows held, so that one cashier's tills take
+    turns and each reads the counter as the one before left it (on PostgreSQL a row read FOR UPDATE is re-read once
+    its lock is granted; a row merely joined is not, so a sale and a redemption racing could both pass on the same
+    old count).
 
     PostgreSQL cannot lock the missing side of an outer join, so there today's counters are created first
     (`_open_days`) and joined inwards. SQLite holds no rows, the IMMEDIATE transaction makes every writer wait its
@@ -48,7 +49,13 @@ def _hold_cashiers(dialect: str) -> Select[int, int | None, int | None, int]:
     every batch of sales a statement. Built once per dialect, as it is read for every batch.
     """
     today = (StaffDay.staff_id == StaffMember.telegram_id) & (StaffDay.day == bindparam("day"))
-    query = select(StaffMember.telegram_id, StaffMember.max_sale_cents, StaffMember.points_per_day, StaffDay.points)
+    query = select(
+        StaffMember.telegram_id,
+        StaffMember.max_sale_cents,
+        StaffMember.points_per_day,
+        StaffMember.branch,
+        StaffDay.points,
+    )
     query = query.outerjoin(StaffDay, today) if dialect == "sqlite" else query.join(StaffDay, today)
     return (
         query.where(StaffMember.telegram_id.in_(bindparam("cashiers", expanding=True)))
@@ -97,31 +104,36 @@ def keep_breach(breach: LimitExceeded, actor: Actor, now: datetime) -> LimitExce
 class Tally:
     """Limits and today's points of the staff acting in one transaction, kept current as they act."""
 
-    def __init__(self, day: date, limits: dict[int, Limits], used: dict[int, int]) -> None:
-        self.day = day
+    def __init__(self, days: dict[int, date], limits: dict[int, Limits], used: dict[int, int]) -> None:
+        self._days = days
         self._limits = limits
         self._used = used
         self._added: dict[int, int] = {}
 
     @classmethod
     async def load(cls, session: AsyncSession, programme: Programme, actors: Iterable[Actor], now: datetime) -> Tally:
-        """Read the limits of these staff and what they have used today, holding their counters (PostgreSQL)."""
-        cashiers = {actor.telegram_id for actor in actors if actor.role is Role.CASHIER}
-        day = business_day(programme, now)
+        """Read the limits of these staff and what they have used today, holding their counters (PostgreSQL).
+
+        `actors` carry their branch (`models.team.staff.placed`) where the programme has branches: a cashier's
+        limits are their branch's unless set for them, and their day is the business day at their branch.
+        """
+        days: dict[date, list[int]] = {}
+        for actor in {actor.telegram_id: actor for actor in actors if actor.role is Role.CASHIER}.values():
+            days.setdefault(day_at(programme, actor.branch, now), []).append(actor.telegram_id)
         limits: dict[int, Limits] = {}
         used: dict[int, int] = {}
-        if cashiers:
-            dialect = dialect_of(session)
+        dialect = dialect_of(session)
+        for day, cashiers in sorted(days.items()):
             if dialect != "sqlite":  # see `_hold_cashiers`
                 opened = [{"staff_id": cashier, "day": day, "points": 0} for cashier in sorted(cashiers)]
                 await session.execute(_open_days(dialect), opened)
             rows = await session.execute(_hold_cashiers(dialect), {"cashiers": sorted(cashiers), "day": day})
             own = {}
-            for telegram_id, max_sale_cents, points_per_day, points in rows:
-                own[telegram_id] = (max_sale_cents, points_per_day)
+            for telegram_id, max_sale_cents, points_per_day, branch, points in rows:
+                own[telegram_id] = (max_sale_cents, points_per_day, branch)
                 used[telegram_id] = points or 0
-            limits = {cashier: limits_from(programme, Role.CASHIER, *own.get(cashier, ())) for cashier in cashiers}
-        return cls(day, limits, used)
+            limits |= {cashier: limits_from(programme, Role.CASHIER, *own.get(cashier, ())) for cashier in cashiers}
+        return cls({cashier: day for day, cashiers in days.items() for cashier in cashiers}, limits, used)
 
     def limits_of(self, actor: Actor) -> Limits | None:
         """The staff member's limits; None for those who have none (admins and owners)."""
@@ -149,6 +161,6 @@ class Tally:
             return
         await session.execute(
             _add_points(dialect_of(session)),
-            [{"staff_id": staff, "day": self.day, "points": points} for staff, points in self._added.items()],
+            [{"staff_id": staff, "day": self._days[staff], "points": points} for staff, points in self._added.items()],
         )
         self._added = {}

@@ -25,7 +25,7 @@ from tests.models.till import CARDS, NOW, OWNER, new_member
 
 
 def desk_for(sessionmaker: async_sessionmaker[AsyncSession], programme: Programme) -> SalesDesk:
-    return SalesDesk(sessionmaker, programme, CARDS, clock=lambda: NOW)
+    return SalesDesk(sessionmaker, lambda: programme, CARDS, clock=lambda: NOW)
 
 
 async def settle_all(desk: SalesDesk, requests: list[SaleRequest]) -> list[SaleResult | BaseException]:

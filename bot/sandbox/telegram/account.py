@@ -1,4 +1,5 @@
-"""The bot's own account: who it is (getMe), its command menus per scope and language, logOut and close."""
+"""The bot's own account: who it is (getMe), its command menus per scope and language, each chat's menu button,
+logOut and close."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from bot.sandbox.telegram.api import ApiError, Call, Endpoint, JSONDict
+from bot.sandbox.telegram.api import ApiError, Call, Endpoint, JSONDict, as_int
 
 _COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 
@@ -17,6 +18,7 @@ class Account:
     def __init__(self, bot_user: JSONDict) -> None:
         self._bot_user = bot_user
         self.commands: dict[tuple[str, str], JSONDict] = {}
+        self.menu_buttons: dict[int | None, JSONDict] = {}  # by chat id; None: the default for every chat
 
     def endpoints(self) -> dict[str, Endpoint]:
         return {
@@ -26,6 +28,8 @@ class Account:
             "setMyCommands": self._set_my_commands,
             "deleteMyCommands": self._delete_my_commands,
             "getMyCommands": self._get_my_commands,
+            "setChatMenuButton": self._set_chat_menu_button,
+            "getChatMenuButton": self._get_chat_menu_button,
         }
 
     def commands_for(self, scope: JSONDict | None = None, language_code: str = "") -> list[JSONDict]:
@@ -64,6 +68,19 @@ class Account:
 
     async def _get_my_commands(self, call: Call) -> list[JSONDict]:
         return self.commands_for(call.params.get("scope"), call.params.get("language_code") or "")
+
+    async def _set_chat_menu_button(self, call: Call) -> bool:
+        button = call.params.get("menu_button") or {"type": "default"}
+        if not isinstance(button, dict) or button.get("type") not in ("default", "commands", "web_app"):
+            raise ApiError(400, "Bad Request: can't parse menu button")
+        if button["type"] == "web_app" and not str((button.get("web_app") or {}).get("url", "")).startswith("https://"):
+            raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
+        self.menu_buttons[as_int(call.params.get("chat_id"))] = button
+        return True
+
+    async def _get_chat_menu_button(self, call: Call) -> JSONDict:
+        chat_id = as_int(call.params.get("chat_id"))
+        return self.menu_buttons.get(chat_id) or self.menu_buttons.get(None) or {"type": "default"}
 
 
 def _scope_key(scope: Any, language_code: Any) -> tuple[str, str]:

@@ -65,6 +65,7 @@ class FakeTelegram:
         self.listen = outbox.listen
         self.commands = account.commands
         self.commands_for = account.commands_for
+        self.menu_buttons = account.menu_buttons
         self.push_update = self._updates.push_update
         self.replay = self._updates.replay
         self.push_text = self._updates.push_text

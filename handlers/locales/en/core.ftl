@@ -27,6 +27,7 @@ cmd-campaign_cancel = Cancel a campaign
 cmd-stats = Programme figures
 cmd-flags = Entries members reported as "not me"
 cmd-staff = Add or remove staff
+cmd-console = Open the console
 
 menu-card = 💳 Card
 menu-balance = ⭐ Balance

@@ -28,6 +28,7 @@ cmd-campaign_cancel = Отменить рассылку
 cmd-stats = Показатели программы
 cmd-flags = Операции, которые участники оспорили
 cmd-staff = Добавить или убрать сотрудника
+cmd-console = Открыть консоль
 
 menu-card = 💳 Карта
 menu-balance = ⭐ Баланс
