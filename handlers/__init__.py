@@ -27,12 +27,14 @@ from handlers.customer import (
 )
 from handlers.i18n import Texts
 from handlers.staff import (
+    adjust,
     appointments,
     campaigns,
     console,
     flags,
     invitations,
     panel,
+    pay,
     redeem,
     refund,
     sale,
@@ -58,8 +60,10 @@ FEATURES: tuple[RouterFactory, ...] = (
     sale.router,
     redeem.router,
     refund.router,
+    adjust.router,
     value_card.router,
     panel.router,
+    pay.router,
     appointments.router,
     flags.router,
     campaigns.router,

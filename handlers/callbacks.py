@@ -73,6 +73,7 @@ class CampaignChoice(CallbackData, prefix="cmp", sep=";"):
 class PanelAction(StrEnum):
     SALE = "sale"
     REDEEM = "redeem"
+    PAY = "pay"  # a sale paid partly with points
 
 
 class PanelButton(CallbackData, prefix="pnl"):
@@ -81,6 +82,12 @@ class PanelButton(CallbackData, prefix="pnl"):
     action: PanelAction
     member: int
     at: int
+
+
+class PayAnswer(CallbackData, prefix="payok"):
+    """The cashier's answer to a quote of a sale paid partly with points (the quote itself waits in their state)."""
+
+    confirm: bool
 
 
 class NotMe(CallbackData, prefix="notme"):

@@ -38,6 +38,7 @@ STAFF_COMMANDS: dict[str, Role] = {
     "campaign_stats": Role.ADMIN,
     "campaign_cancel": Role.ADMIN,
     "stats": Role.ADMIN,
+    "adjust": Role.ADMIN,
     "flags": Role.OWNER,
     "staff": Role.OWNER,
     "console": Role.CASHIER,

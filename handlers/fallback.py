@@ -15,12 +15,18 @@ def command_name(text: str) -> str:
     return text.split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
 
 
+def too_low(t: Translator, command: str, role: Role) -> str:
+    """The refusal of a staff command to a lower role: what they may do instead, where a command says."""
+    own = f"role-too-low-{command}"
+    return t(own) if t.has(own) else t("role-too-low", role=role.value)
+
+
 async def unhandled_message(message: Message, t: Translator, member: MemberView | None, role: Role | None) -> None:
     text = message.text or message.caption or ""
     if text.startswith("/") and len(text) > 1:
         name = command_name(text)
         if name in STAFF_COMMANDS:
-            await message.answer(t("staff-only") if role is None else t("role-too-low", role=role.value))
+            await message.answer(t("staff-only") if role is None else too_low(t, name, role))
             return
         if name in CUSTOMER_COMMANDS and member is None:
             await message.answer(t("join-first"))

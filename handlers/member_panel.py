@@ -35,22 +35,18 @@ def panel_is_stale(button: PanelButton, now: datetime) -> bool:
     return now.timestamp() // 60 - button.at > PANEL_TTL.total_seconds() // 60
 
 
-def panel_keyboard(t: Translator, member_id: int, now: datetime) -> InlineKeyboardMarkup:
+def panel_keyboard(t: Translator, programme: Programme, member_id: int, now: datetime) -> InlineKeyboardMarkup:
+    """Sale and Redeem, and Pay with points when points pay bills in this programme."""
     stamp = panel_stamp(now)
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=t.raw("panel-sale"),
-                    callback_data=PanelButton(action=PanelAction.SALE, member=member_id, at=stamp).pack(),
-                ),
-                InlineKeyboardButton(
-                    text=t.raw("panel-redeem"),
-                    callback_data=PanelButton(action=PanelAction.REDEEM, member=member_id, at=stamp).pack(),
-                ),
-            ]
-        ]
-    )
+
+    def button(key: str, action: PanelAction) -> InlineKeyboardButton:
+        data = PanelButton(action=action, member=member_id, at=stamp).pack()
+        return InlineKeyboardButton(text=t.raw(key), callback_data=data)
+
+    rows = [[button("panel-sale", PanelAction.SALE), button("panel-redeem", PanelAction.REDEEM)]]
+    if programme.point_value is not None:
+        rows.append([button("panel-pay", PanelAction.PAY)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def render_card(t: Translator, programme: Programme, card: MemberCard) -> str:
@@ -93,4 +89,4 @@ async def show_member_panel(
     """Look the member up (number, phone or card code) and show their card with the till's buttons."""
     now = utcnow()
     card = await value_card(session, programme, cards, viewer, member=member, now=now)
-    await message.answer(render_card(t, programme, card), reply_markup=panel_keyboard(t, card.number, now))
+    await message.answer(render_card(t, programme, card), reply_markup=panel_keyboard(t, programme, card.number, now))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from aiogram import Bot
@@ -16,9 +17,11 @@ from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.callbacks import NotMe
+from handlers.formatting import money
 from handlers.i18n import Texts, Translator
+from handlers.till_lines import notice_lines
 from models.core import outbox
-from models.core.programme import Programme
+from models.core.programme import Programme, Tier
 
 log = logging.getLogger(__name__)
 NONE = "none"  # the value optional Fluent arguments take when there is nothing to show
@@ -71,14 +74,51 @@ Rendered = tuple[str, InlineKeyboardMarkup | None]
 Renderer = Callable[[Translator, Programme, dict[str, Any]], Rendered]
 
 
-def _entry(t: Translator, _: Programme, p: dict[str, Any]) -> Rendered:
-    """A new ledger entry, to its member, with its reason and a "this wasn't me" button."""
+def _entry(t: Translator, programme: Programme, p: dict[str, Any]) -> Rendered:
+    """A new ledger entry, to its member, with its reason and a "this wasn't me" button; then what else its cause
+    says (a sale's stamps, the points that paid it: `handlers.till_lines`). A sale that moved no points has no entry,
+    only that."""
+    more = notice_lines(t, programme, p)
+    if p["entry_id"] is None:
+        return "\n".join(more), None
     text = entry_text(t, kind=p["kind"], amount=p["amount"], reason=p["reason"], balance=p["balance"])
-    return text, not_me_keyboard(t, p["entry_id"])
+    return "\n".join([text, *more]), not_me_keyboard(t, p["entry_id"])
+
+
+def perks(t: Translator, tier: Tier) -> str:
+    """A tier's perks in one line, in the reader's language."""
+    return ", ".join(perk.in_(t.language) for perk in tier.perks)
+
+
+def _with_perks(t: Translator, tier: Tier, text: str) -> Rendered:
+    return (f"{text}\n{t('notice-tier-perks', perks=perks(t, tier))}" if tier.perks else text), None
 
 
 def _promoted(t: Translator, programme: Programme, p: dict[str, Any]) -> Rendered:
-    return t("notice-promoted", tier=programme.tier(p["tier"]).title.in_(t.language)), None
+    tier = programme.tier(p["tier"])
+    return _with_perks(t, tier, t("notice-promoted", tier=tier.title.in_(t.language)))
+
+
+def _tier_dropped(t: Translator, programme: Programme, p: dict[str, Any]) -> Rendered:
+    tier, previous = programme.tier(p["tier"]), programme.tier(p["from"])
+    text = t(
+        "notice-tier-dropped",
+        tier=tier.title.in_(t.language),
+        previous=previous.title.in_(t.language),
+        days=programme.tiers.window_days,
+    )
+    return _with_perks(t, tier, text)
+
+
+def _tier_warning(t: Translator, programme: Programme, p: dict[str, Any]) -> Rendered:
+    text = t(
+        "notice-tier-warning",
+        tier=programme.tier(p["tier"]).title.in_(t.language),
+        date=date.fromisoformat(p["date"]),
+        amount=money(p["missing_cents"]),
+        currency=programme.currency,
+    )
+    return text, None
 
 
 def _coupon_used(t: Translator, programme: Programme, p: dict[str, Any]) -> Rendered:
@@ -103,6 +143,8 @@ def _staff_welcome(t: Translator, programme: Programme, p: dict[str, Any]) -> Re
 RENDERERS: dict[str, Renderer] = {
     outbox.ENTRY: _entry,
     outbox.PROMOTED: _promoted,
+    outbox.TIER_DROPPED: _tier_dropped,
+    outbox.TIER_WARNING: _tier_warning,
     outbox.COUPON_USED: _coupon_used,
     outbox.LIMIT_BREACH: _limit_breach,
     outbox.STAFF_WELCOME: _staff_welcome,

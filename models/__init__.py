@@ -13,6 +13,6 @@ from models.core import job_runs, outbox, programme_versions, updates  # noqa: F
 from models.members import cards, consent, erasures, preferences, registry  # noqa: F401 - tables
 from models.membership import enrolment, privacy  # noqa: F401 - tables
 from models.offers import collections, coupons  # noqa: F401 - tables
-from models.points import flags, ledger, purchases, standing  # noqa: F401 - tables
+from models.points import flags, ledger, purchases, standing, tiers  # noqa: F401 - tables
 from models.team import audit, invitations, staff  # noqa: F401 - tables
-from models.till import limits  # noqa: F401 - tables
+from models.till import adjustments, limits, stamps  # noqa: F401 - tables

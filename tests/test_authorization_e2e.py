@@ -21,6 +21,7 @@ from aiogram.filters.callback_data import CallbackData, CallbackQueryFilter
 from bot.sandbox.telegram import FakeTelegram, FakeUser, Sent
 from handlers import build_router
 from handlers.commands import STAFF_COMMANDS
+from handlers.fallback import too_low
 from handlers.filters import HasRole
 from handlers.i18n import Texts
 from models.core.base import utcnow
@@ -145,10 +146,10 @@ async def world(telegram: FakeTelegram, database_url: str) -> AsyncIterator[Worl
         yield World(steps, joined.member.id, chats)
 
 
-def expected_refusal(world: World, user: FakeUser) -> str:
+def expected_refusal(world: World, user: FakeUser, name: str) -> str:
     t = world.steps.app.texts["en"]
     role = next((role for role, staff in STAFF.items() if staff.id == user.id), None)
-    return t("staff-only") if role is None else t("role-too-low", role=role.value)
+    return t("staff-only") if role is None else too_low(t, name, role)
 
 
 class TestStaffCommands:
@@ -158,14 +159,14 @@ class TestStaffCommands:
         for user in refused_by(STAFF_COMMANDS[name]):
             before = await dump(engine)
             answers = await world.steps.text(user, sample_command(name, world.member))
-            assert [sent.text for sent in answers] == [expected_refusal(world, user)], (name, user.first_name)
+            assert [sent.text for sent in answers] == [expected_refusal(world, user, name)], (name, user.first_name)
             assert await dump(engine) == before, (name, user.first_name)
 
     @pytest.mark.parametrize("name", list(STAFF_COMMANDS))
     async def test_command_is_not_refused_to_its_own_role(self, world: World, name: str) -> None:
         user = STAFF[STAFF_COMMANDS[name]]
         answers = await world.steps.text(user, sample_command(name, world.member))
-        assert expected_refusal(world, user) not in [sent.text for sent in answers]
+        assert expected_refusal(world, user, name) not in [sent.text for sent in answers]
 
 
 class TestStaffButtons:

@@ -297,7 +297,7 @@ class TestBadInput:
         answer = await send(telegram, CASHIER, f"/sale {shown(number)} 25000")
         assert "up to 20,000" in (answer.text or "")
         report = await telegram.wait_for(OWNER.id, contains="was refused")
-        assert f"Cashier {CASHIER.id} was refused: a sale of 25000" in (report.text or "")
+        assert f"Staff member {CASHIER.id} was refused: a sale of 25000" in (report.text or "")
         assert await balance_of(app, number) == 100
 
 

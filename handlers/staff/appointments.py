@@ -1,4 +1,5 @@
-"""/staff add|remove <user_id> <role>: owners appoint admins and cashiers; each gets the "/" menu of their role."""
+"""/staff add|remove <user_id> <role> [max_sale] [points_per_day] [branch]: owners appoint admins and cashiers (at a
+branch, when the programme has branches); each gets the "/" menu of their role."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from models.core.base import utcnow
 from models.core.programme import Programme
 from models.core.uow import UnitOfWork
 from models.team import staff
+from models.team.branches import parse_branch
 from models.team.staff import Role, StaffView
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,7 @@ async def staff_command(
 ) -> None:
     words = (command.args or "").split()
     user_id = parse_id(words[1]) if len(words) > 1 else None
+    branch = words.pop() if len(words) > 3 and not words[-1][0].isdigit() else None  # trailing, and never a number
     if len(words) < 3 or words[0].lower() not in ACTIONS or user_id is None or len(words) > 5:
         await message.answer(t("staff-usage"))
         return
@@ -80,7 +83,10 @@ async def staff_command(
         if len(words) != 3:
             await message.answer(t("staff-usage"))
             return
-        gone = await staff.dismiss(session, owner=owner, owners=owners, user_id=user_id, role=role_name, now=utcnow())
+        at = parse_branch(programme, branch, required=False)
+        gone = await staff.dismiss(
+            session, owner=owner, owners=owners, user_id=user_id, role=role_name, now=utcnow(), branch=at
+        )
         await message.answer(t("staff-removed", user=str(user_id), role=gone.role.value))
         await withdraw_menu(bot, user_id)
         return
@@ -94,8 +100,11 @@ async def staff_command(
         max_sale=words[3] if len(words) > 3 else None,
         points_per_day=words[4] if len(words) > 4 else None,
         now=utcnow(),
+        branch=branch,
     )
     lines = [t("staff-added", user=str(user_id), role=person.role.value)]
+    if (place := programme.branch(person.branch)) is not None:
+        lines.append(t("staff-branch", branch=place.name))
     if person.limits.max_sale_cents is not None and person.limits.points_per_day is not None:
         lines.append(
             t(

@@ -10,6 +10,7 @@ from handlers.filters import HasRole
 from handlers.formatting import money
 from handlers.i18n import Texts, Translator
 from handlers.staff.till import actor_of, follow_purchases
+from handlers.till_lines import stamp_lines
 from models.core.base import utcnow
 from models.core.programme import Programme
 from models.core.updates import UpdateWork
@@ -45,8 +46,13 @@ async def refund_command(
             balance=done.balance,
         )
     ]
+    if done.returned:
+        lines.append(t("refund-returned", points=done.returned))
     if done.unrecovered:
         lines.append(t("refund-unrecovered", points=done.unrecovered))
+    lines += stamp_lines(t, programme, ((taken.progress.card.id, taken.progress.have) for taken in done.stamps))
+    if any(taken.withdrawn for taken in done.stamps):
+        lines.append(t("refund-stamps-withdrawn"))
     await message.answer("\n".join(lines))
     follow_purchases(work, programme, done.member_id)  # the refunded purchase no longer counts
 

@@ -1,4 +1,4 @@
-"""/sale <member> <amount> [category] [#receipt]: record a purchase and its points."""
+"""/sale <member> <amount> [category] [#receipt] [x<N>] [pay=<points|max>]: record a purchase and its points."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ async def sale_command(message: Message, command: CommandObject, role: Role, til
     words = (command.args or "").split()
     sale = read_sale(words[1:]) if words else None
     if sale is None:
-        await message.answer(till.t("sale-usage"))
+        await message.answer("\n".join([till.t("sale-usage"), till.t("sale-more-usage")]))
         return
-    await till.sale(message, actor_of(message, role), words[0], sale, said(message))
+    await till.sell(message, actor_of(message, role), words[0], sale, said(message))
 
 
 def router(texts: Texts) -> Router:

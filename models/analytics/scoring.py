@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from models.analytics.member_stats import RfmCutoff
-from models.analytics.segments import RFM_SEGMENTS
+from models.core.programme import RFM_SEGMENTS
 
 SCORES = range(2, 6)  # the boundaries kept: score 1 is whatever falls below the boundary of 2
 NEW_DAYS = 30

@@ -5,10 +5,9 @@ from __future__ import annotations
 from sqlalchemy import Select, select
 
 from models.analytics.member_stats import MemberFavourite, MemberStats
-from models.core.programme import Programme
+from models.core.programme import RFM_SEGMENTS, Programme
 from models.members.registry import Member
 
-RFM_SEGMENTS = ("champions", "loyal", "promising", "new", "at_risk", "hibernating", "lost")
 LIKES_PREFIX = "likes:"
 
 

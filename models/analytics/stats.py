@@ -86,3 +86,37 @@ async def programme_figures(session: AsyncSession, now: datetime, days: int = WI
         revenue_cents=int(sales[1]),
         segments=tuple((str(name), int(count)) for name, count in segments),
     )
+
+
+@dataclass(frozen=True)
+class BranchFigures:
+    """One branch's figures over the window: its sales not refunded, and the points its staff gave and took."""
+
+    branch: str | None  # None: sales and entries made by staff of no branch (owners, admins who work everywhere)
+    sales: int
+    revenue_cents: int
+    points_issued: int
+    points_redeemed: int
+
+
+async def branch_figures(session: AsyncSession, now: datetime, days: int = WINDOW_DAYS) -> list[BranchFigures]:
+    """The figures of every branch that sold or moved points in the window, by branch id (no branch last)."""
+    since = now - timedelta(days=days)
+    sales = await session.execute(
+        select(Purchase.branch, func.count(), func.coalesce(func.sum(Purchase.amount_cents), 0))
+        .where(Purchase.created_at >= since, Purchase.refunded_at.is_(None))
+        .group_by(Purchase.branch)
+    )
+    points = await session.execute(
+        select(
+            LedgerEntry.branch,
+            func.coalesce(func.sum(LedgerEntry.amount).filter(LedgerEntry.amount > 0), 0),
+            func.coalesce(func.sum(LedgerEntry.amount).filter(LedgerEntry.kind == "redeem"), 0),
+        )
+        .where(LedgerEntry.created_at >= since, LedgerEntry.actor_id.is_not(None))
+        .group_by(LedgerEntry.branch)
+    )
+    sold = {branch: (int(count), int(revenue)) for branch, count, revenue in sales}
+    moved = {branch: (int(issued), -int(redeemed)) for branch, issued, redeemed in points}
+    branches = sorted(sold.keys() | moved.keys(), key=lambda branch: (branch is None, branch or ""))
+    return [BranchFigures(b, *sold.get(b, (0, 0)), *moved.get(b, (0, 0))) for b in branches]

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import re
 
-from models.core.errors import BadAmount, BadPoints, BadReceipt, UnknownCategory
+from models.core.errors import BadAmount, BadPay, BadPoints, BadQuantity, BadReceipt, UnknownCategory
 from models.core.programme import Programme
 
 AMOUNT = re.compile(r"^(\d{1,12})(?:[.,](\d{1,2}))?$")
 RECEIPT = re.compile(r"^#?([A-Za-z0-9][A-Za-z0-9_/-]{0,59})$")
 AMOUNT_EXAMPLE = "450.50"
 MAX_POINTS_DIGITS = 9
+QUANTITY = re.compile(r"^[xх×](\d{1,9})$", re.IGNORECASE)  # x2, or with the Cyrillic х a Russian keyboard types
+MAX_QUANTITY = 20  # items of one category in one sale that earn stamps; more is a typo
+PAY_MAX = "max"
 ID = re.compile(r"^#?(\d{1,15})$")  # Telegram user ids and our own ids fit; a longer number is a typo
 
 
@@ -57,3 +60,28 @@ def parse_category(text: str | None, programme: Programme) -> str | None:
     if name not in programme.categories:
         raise UnknownCategory(given=text, valid=", ".join(programme.categories))
     return name
+
+
+def looks_like_quantity(word: str) -> bool:
+    return QUANTITY.match(word.strip()) is not None
+
+
+def parse_quantity(text: str | None) -> int:
+    """How many items a sale is for (`x2`), 1 when not given; 0 or more than MAX_QUANTITY is refused."""
+    if text is None:
+        return 1
+    found = QUANTITY.match(text.strip())
+    count = 0 if found is None else int(found.group(1))
+    if not 1 <= count <= MAX_QUANTITY:
+        raise BadQuantity(given=text, max=MAX_QUANTITY)
+    return count
+
+
+def parse_pay(text: str) -> int | None:
+    """Points to pay with from `pay=150` (or `150`); None for `pay=max`, the most the bill allows."""
+    value = text.strip().lower().removeprefix("pay=")
+    if value == PAY_MAX:
+        return None
+    if not value.isdecimal() or len(value) > MAX_POINTS_DIGITS or int(value) == 0:
+        raise BadPay(given=text)
+    return int(value)

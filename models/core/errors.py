@@ -81,6 +81,24 @@ class UnknownReceipt(DomainError):
     code = "unknown-receipt"
 
 
+class BadPay(DomainError):
+    """`pay=` with something other than a number of points or `max`."""
+
+    code = "bad-pay"
+
+
+class CannotPayWithPoints(DomainError):
+    """Points cannot pay this much of the bill (`reason`: off, balance, share or nothing); `details` say what can."""
+
+    code = "cannot-pay"
+
+
+class BadQuantity(DomainError):
+    """A stamp quantity (`x2`) outside 1..`max`."""
+
+    code = "bad-quantity"
+
+
 class LimitExceeded(DomainError):
     """A cashier asked for more than their limit allows; owners are told."""
 
@@ -193,6 +211,42 @@ class CouponForeign(DomainError):
     """The coupon belongs to a different member than the one at the till."""
 
     code = "coupon-foreign"
+
+
+class UnknownBranch(DomainError):
+    """A branch id the programme does not define; `branches` lists the ones it does."""
+
+    code = "unknown-branch"
+
+
+class BranchNeeded(DomainError):
+    """A cashier appointed without a branch in a programme with branches: their sales must say where they were."""
+
+    code = "branch-needed"
+
+
+class AdjustmentNeedsAdmin(DomainError):
+    """A cashier asked to adjust points by hand: admins and owners do that."""
+
+    code = "adjust-needs-admin"
+
+
+class AdjustmentNeedsReason(DomainError):
+    """No reason given (or one too long): the member is told why their points moved."""
+
+    code = "adjust-needs-reason"
+
+
+class BadAdjustment(DomainError):
+    """Not `+points` or `-points`."""
+
+    code = "bad-adjustment"
+
+
+class AdjustmentBelowZero(DomainError):
+    """A negative adjustment larger than the balance: a balance never goes below zero."""
+
+    code = "adjust-below-zero"
 
 
 class InvitationUnknown(DomainError):

@@ -23,6 +23,8 @@ from models.core.base import Base
 # The kinds of message; the interface says how each reads.
 ENTRY = "entry"  # a new ledger entry, to its member
 PROMOTED = "promoted"  # a member reached a higher tier
+TIER_WARNING = "tier-warning"  # a member's spend has fallen below their tier, which they lose on a date unless...
+TIER_DROPPED = "tier-dropped"  # a member moved down a tier once the grace was over
 COUPON_USED = "coupon-used"  # a member's coupon was used at the till
 LIMIT_BREACH = "limit-breach"  # to owners: a cashier asked for more than their limits allow
 STAFF_WELCOME = "staff-welcome"  # to someone just appointed

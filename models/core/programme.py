@@ -6,13 +6,18 @@ import tomllib
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from models.core.clock import DEFAULT_ZONE, known_zone
 
 LANGUAGES = ("en", "ru")
+# The RFM segments every member falls into (computed by `models.analytics`): campaigns and promotions name them.
+Segment = Literal["champions", "loyal", "promising", "new", "at_risk", "hibernating", "lost"]
+RFM_SEGMENTS: tuple[str, ...] = get_args(Segment)
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = get_args(Weekday)  # in the order of `date.weekday()`
 
 
 class ProgrammeError(Exception):
@@ -47,6 +52,9 @@ class StaffLimits(_Rules):
     refund_window_days: int = Field(
         default=14, gt=0, description="how old a sale a cashier may refund; older ones need an admin or owner"
     )
+    adjust_points_per_day: int = Field(
+        default=1_000, gt=0, description="points an admin may add or take away by hand (/adjust) in one business day"
+    )
 
 
 class Bonuses(_Rules):
@@ -78,6 +86,10 @@ class Tier(_Rules):
 
 class Tiers(_Rules):
     window_days: int = Field(default=365, gt=0)
+    grace_days: int = Field(
+        default=0, ge=0, description="how long a member keeps a tier after their spend has fallen below it"
+    )
+    warn_days: int = Field(default=0, ge=0, description="how many days before a drop the member is warned")
     levels: list[Tier] = Field(min_length=1)
 
     @field_validator("levels")
@@ -168,6 +180,68 @@ class Automation(_Rules):
     offer: str | None = None
 
 
+class Branch(_Rules):
+    """One place where the business serves customers; staff are appointed to one (`/staff add ... <branch>`)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$", description="what staff type, e.g. centre")
+    name: str = Field(min_length=1, max_length=64)
+    timezone: str | None = Field(default=None, description="IANA name, when it differs from the programme's")
+    max_sale: Decimal | None = Field(default=None, gt=0, description="this branch's cashiers' largest sale")
+    points_per_day: int | None = Field(default=None, gt=0, description="this branch's cashiers' daily points")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return None if value is None else known_zone(value)
+
+
+class StampCard(_Rules):
+    """A "sixth coffee free" card: each purchase of `category` of at least `min_purchase` adds a stamp (`x2` at the
+    till adds two); the `stamps`-th completes the card, issues the `reward` offer as a coupon and starts a new card."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]{1,32}$")
+    category: str
+    stamps: int = Field(ge=2, le=50, description="stamps that complete the card")
+    reward: str = Field(description="the id of the catalogue offer a completed card gives as a coupon")
+    min_purchase: Decimal = Field(default=Decimal(0), ge=0, description="the least purchase that earns a stamp")
+    symbol: str = Field(default="☕", min_length=1, max_length=4, description="shown before the progress: ☕ 4 of 6")
+
+
+class HourRange(_Rules):
+    """From `start` to `end` on the business's wall clock, within one day."""
+
+    start: time
+    end: time
+
+    @model_validator(mode="after")
+    def _ordered(self) -> HourRange:
+        if self.start >= self.end:
+            raise ValueError("start must be before end (a range within one day)")
+        return self
+
+
+class Promotion(_Rules):
+    """Extra points for a while: `multiplier` on the points a matching sale earns (see `models.points.promotions`
+    for the combining rule). Every condition given must hold; none given means every sale."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]{1,32}$")
+    title: LocalText = Field(description="what the member's notice calls it: double points on pastries")
+    multiplier: Decimal = Field(gt=1, le=10)
+    category: str | None = None
+    weekdays: list[Weekday] = Field(default=[], description="the days it runs on (all when empty)")
+    hours: HourRange | None = Field(default=None, description="the hours it runs in (happy hours)")
+    starts: date | None = None
+    ends: date | None = Field(default=None, description="its last day")
+    segment: Segment | None = None
+    tier: str | None = None
+
+    @model_validator(mode="after")
+    def _dates_ordered(self) -> Promotion:
+        if self.starts and self.ends and self.starts > self.ends:
+            raise ValueError("starts must not be after ends")
+        return self
+
+
 class Programme(_Rules):
     name: str = Field(min_length=1)
     currency: str = Field(min_length=1, max_length=8)
@@ -182,6 +256,27 @@ class Programme(_Rules):
     marketing: Marketing = Marketing()
     automations: list[Automation] = []
     staff: StaffLimits = StaffLimits()
+    # Paying with points, stamp cards and earning promotions (models.till.payment, models.till.stamps,
+    # models.points.promotions).
+    point_value: Decimal | None = Field(
+        default=None, gt=0, description="money one point pays at the till; none: points do not pay bills"
+    )
+    max_pay_share: Decimal = Field(
+        default=Decimal("0.5"), gt=0, le=1, description="the largest share of a bill that points may pay"
+    )
+    stamp_cards: list[StampCard] = []
+    promotions: list[Promotion] = []
+    # The places of a business in several (models.team.branches).
+    branches: list[Branch] = Field(
+        default=[], description="none for a business in one place: then nobody names a branch"
+    )
+
+    @field_validator("point_value")
+    @classmethod
+    def _whole_cents(cls, value: Decimal | None) -> Decimal | None:
+        if value is not None and value != value.quantize(Decimal("0.01")):
+            raise ValueError("a point's value has at most two decimals (kopecks or cents)")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -200,6 +295,9 @@ class Programme(_Rules):
                 raise ValueError(f"offer {offer.id!r} names unknown categories {unknown}")
             if bad_tiers := [t for t in offer.tiers if t not in tier_names]:
                 raise ValueError(f"offer {offer.id!r} names unknown tiers {bad_tiers}")
+        branch_ids = [branch.id for branch in self.branches]
+        if len(set(branch_ids)) != len(branch_ids):
+            raise ValueError("branch ids must be unique")
         for automation in self.automations:
             if automation.offer is not None and automation.offer not in ids:
                 raise ValueError(f"automation {automation.kind!r} names unknown offer {automation.offer!r}")
@@ -209,11 +307,37 @@ class Programme(_Rules):
     def collections(self) -> list[Offer]:
         return [offer for offer in self.offers if offer.kind == "collection"]
 
+    @model_validator(mode="after")
+    def _till_rules_resolve(self) -> Programme:
+        """Stamp cards and promotions name categories, offers and tiers that exist; each is named in the error."""
+        for field, items in (("stamp_cards", self.stamp_cards), ("promotions", self.promotions)):
+            item_ids = [item.id for item in items]
+            if len(set(item_ids)) != len(item_ids):
+                raise ValueError(f"{field}: ids must be unique")
+        for index, card in enumerate(self.stamp_cards):
+            where = f"stamp_cards.{index}"
+            if card.category not in self.categories:
+                raise ValueError(f"{where}.category: unknown category {card.category!r}")
+            reward = self.offer(card.reward)
+            if reward is None or reward.kind == "collection":
+                raise ValueError(f"{where}.reward: no offer {card.reward!r} in the catalogue to give as a coupon")
+        tier_names = {level.name for level in self.tiers.levels}
+        for index, promotion in enumerate(self.promotions):
+            where = f"promotions.{index}"
+            if promotion.category is not None and promotion.category not in self.categories:
+                raise ValueError(f"{where}.category: unknown category {promotion.category!r}")
+            if promotion.tier is not None and promotion.tier not in tier_names:
+                raise ValueError(f"{where}.tier: unknown tier {promotion.tier!r}")
+        return self
+
     def tier(self, name: str) -> Tier:
         return next((level for level in self.tiers.levels if level.name == name), self.tiers.levels[0])
 
     def offer(self, offer_id: str) -> Offer | None:
         return next((offer for offer in self.offers if offer.id == offer_id), None)
+
+    def branch(self, branch_id: str | None) -> Branch | None:
+        return next((branch for branch in self.branches if branch.id == branch_id), None)
 
 
 def load_programme(path: Path) -> Programme:

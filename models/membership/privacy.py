@@ -34,7 +34,9 @@ from models.points import ledger
 from models.points.flags import EntryFlag
 from models.points.ledger import LedgerEntry
 from models.points.purchases import Purchase
+from models.points.tiers import TierWatch
 from models.team.audit import AuditEvent
+from models.till.stamps import StampCardState, StampEntry
 
 JSONValue = Any
 Eraser = Callable[[AsyncSession, int, datetime], Awaitable[None]]
@@ -115,10 +117,13 @@ PERSONAL_DATA: dict[str, Rows] = {
     "campaign_messages": Rows(CampaignRecipient),  # kept: a campaign's effect is measured over its whole audience
     "coupons": Rows(Coupon, hide=STAFF, on_forget=_close_open_coupons),  # kept: what the offers cost
     "badges": Rows(Badge, erase=True),
+    "stamp_cards": Rows(StampCardState, erase=True),
+    "stamps": Rows(StampEntry),  # kept, anonymous: what each sale gave, for its refund
     "analytics": Rows(MemberStats, erase=True),
     "favourite_categories": Rows(MemberFavourite, erase=True),
     "interests": Rows(MemberInterest, erase=True),
     "birthday_changes": Rows(BirthdayChange, erase=True),
+    "tier_watch": Rows(TierWatch, erase=True),
 }
 
 

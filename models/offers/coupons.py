@@ -37,7 +37,7 @@ from models.members.cards import CardSigner
 from models.members.registry import lock_member
 from models.points import ledger
 from models.team import audit
-from models.team.staff import Actor
+from models.team.staff import Actor, place
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread at the till
 CODE_LENGTH = 8
@@ -87,8 +87,12 @@ class CouponView:
 
     @property
     def shown_code(self) -> str:
-        """The code as printed: two groups of four, easier to read aloud."""
-        return f"{self.code[:4]}-{self.code[4:]}"
+        return self.printed(self.code)
+
+    @staticmethod
+    def printed(code: str) -> str:
+        """A code as printed: two groups of four, easier to read aloud."""
+        return f"{code[:4]}-{code[4:]}"
 
 
 @dataclass(frozen=True)
@@ -147,7 +151,8 @@ def available_on(offer: Offer, programme: Programme, now: datetime) -> bool:
     return opened and (offer.available_until is None or today <= offer.available_until)
 
 
-def _expiry(offer: Offer, programme: Programme, now: datetime) -> datetime:
+def expiry_of(offer: Offer, programme: Programme, now: datetime) -> datetime:
+    """When a coupon of the offer issued now expires: after its `valid_days`, and not after the offer closes."""
     expires = now + timedelta(days=offer.valid_days)
     if offer.available_until is not None:
         closing = from_local(programme, datetime.combine(offer.available_until + timedelta(days=1), time(0)))
@@ -210,7 +215,7 @@ async def issue_coupon(
         points=offer.points_cost,
         reserved=offer.points_cost > 0 and offer.points_mode == "reserve",
         issued_at=now,
-        expires_at=_expiry(offer, programme, now),
+        expires_at=expiry_of(offer, programme, now),
     )
     session.add(coupon)
     await session.flush()
@@ -276,6 +281,7 @@ async def _redeem(
     if marked.rowcount != 1:  # type: ignore[attr-defined]
         raise CouponUsed(code=code, date=business_day(programme, now).isoformat())
     await session.refresh(coupon)
+    actor = await place(session, programme, actor)  # the audit line records the branch
     offer = programme.offer(coupon.offer_id)
     gift = await _pay_birthday(session, programme, coupon, now) if offer and offer.occasion == "birthday" else None
     notice = None if gift is None else await ledger.announce(session, gift)

@@ -68,6 +68,7 @@ class LedgerEntry(Base):
     expires_at: Mapped[datetime | None]
     balance_after: Mapped[int]
     created_at: Mapped[datetime]
+    branch: Mapped[str | None] = mapped_column(String(32))  # where staff made it (see `models.team.branches`)
 
 
 class LotAllocation(Base):
@@ -181,6 +182,7 @@ class _Pending:
     balance_after: int
     created_at: datetime
     lots: tuple[tuple[int, int], ...] = ()  # a debit's (lot, points taken from it)
+    branch: str | None = None
 
 
 def hold_query(*also: ColumnElement[Any], referrers: bool = False) -> Select[Any]:
@@ -222,13 +224,14 @@ _ADD_ENTRIES = insert(_ENTRIES).returning(_ENTRIES.c.key, _ENTRIES.c.id)
 _ADD_ALLOCATIONS = insert(table_of(LotAllocation))
 _MEMBERS = table_of(Member)
 _SET_BALANCES = update(_MEMBERS).where(_MEMBERS.c.id == bindparam("member")).values(balance=bindparam("balance"))
-# The held members' lots past their date with points left, in the order they expire.
-_DUE = (
+# The held members' lots with points left, in the order they expire: those past their date (to write off) and, of
+# the members about to spend, the others too (what the book's debits take, `Book.take`). One statement either way.
+_LOTS = (
     select(LedgerEntry.member_id, LedgerEntry.id, LEFT_IN_LOT, LedgerEntry.expires_at)
     .where(
         LedgerEntry.member_id.in_(bindparam("members", expanding=True)),
+        past_its_date(bindparam("now")) | LedgerEntry.member_id.in_(bindparam("spending", expanding=True)),
         has_points_left(),
-        past_its_date(bindparam("now")),
     )
     .order_by(LedgerEntry.member_id, LedgerEntry.expires_at, LedgerEntry.id)
 )
@@ -252,15 +255,16 @@ class Book:
         self.now = now
         self.holders: dict[int, Holder] = {}
         self.expired: list[Notice] = []  # the expiries `settle` wrote, announced in the outbox
+        self._lots: dict[int, list[Lot]] = {}  # the held members' live lots as `settle` read them, less what is taken
         self._balances: dict[int, int] = {}
         self._pending: list[_Pending] = []
         self._rows: dict[int, Member] = {}  # rows the caller loaded, kept in step with the balances written
 
     async def lock(
-        self, member_ids: Iterable[int], query: Select[Any] = _HOLD, **params: Any
+        self, member_ids: Iterable[int], query: Select[Any] = _HOLD, *, spending: Iterable[int] = (), **params: Any
     ) -> dict[int, tuple[Any, ...]]:
         """Hold these members' rows (FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transaction holds them all) and
-        write their due expiries.
+        write their due expiries (reading the live lots of those `spending`, see `settle`).
 
         `query` is a `hold_query` (the plain one by default) and `params` the values of its own parameters; the
         values it reads beyond the holder come back by member, for the members locked now.
@@ -276,7 +280,7 @@ class Book:
             )
             self._balances[member_id] = balance
             extras[member_id] = tuple(more)
-        await self.settle(extras)
+        await self.settle(extras, spending)
         return extras
 
     async def hold(self, member: Member) -> None:
@@ -295,18 +299,27 @@ class Book:
         self._rows[member.id] = member
         await self.settle([member.id])
 
-    async def settle(self, member_ids: Iterable[int] | None = None) -> list[Notice]:
+    async def settle(self, member_ids: Iterable[int] | None = None, spending: Iterable[int] = ()) -> list[Notice]:
         """Write off what is left in the held members' lots past their date (all held members by default): one entry
-        per lot, keyed as the nightly run keys it, announced to the member. Returns the notices."""
+        per lot, keyed as the nightly run keys it, announced to the member. Returns the notices. The live lots of the
+        members `spending` are read with them, for `take`."""
         wanted = sorted(self.holders if member_ids is None else member_ids)
         if any(p.member_id in wanted for p in self._pending):
             raise RuntimeError("write the postings before settling their members' expiries")
-        due = (await self.session.execute(_DUE, {"members": wanted, "now": self.now})).all()
+        due = []
+        for member_id in wanted:
+            self._lots[member_id] = []
+        params = {"members": wanted, "now": self.now, "spending": sorted(set(spending) & set(wanted))}
+        for member_id, lot_id, left, expires_at in await self.session.execute(_LOTS, params):
+            assert expires_at is not None  # a lot (`has_points_left`) has an expiry
+            if expires_at <= self.now:
+                due.append((member_id, lot_id, left, expires_at))
+            else:
+                self._lots[member_id].append(Lot(lot_id, left, expires_at))
         if not due:
             return []
         expiries = []
         for member_id, lot_id, left, expires_at in due:
-            assert expires_at is not None  # a lot (`has_points_left`) has an expiry
             balance = self._balances[member_id] - left
             self._balances[member_id] = balance
             expiries.append(
@@ -338,6 +351,20 @@ class Book:
     def balance(self, member_id: int) -> int:
         return self._balances[member_id]
 
+    def take(self, member_id: int, points: int) -> tuple[tuple[int, int], ...] | None:
+        """The live lots that give `points` (oldest expiry first), taken from what `settle` read, for a debit to `post`;
+        None when they hold too few: points credited by this book count only once written and settled again."""
+        lots = self._lots.get(member_id, [])
+        try:
+            taken = take_from(lots, points)
+        except InsufficientPoints:
+            return None
+        used = dict(taken)
+        self._lots[member_id] = [
+            Lot(lot.entry_id, lot.remaining - used.get(lot.entry_id, 0), lot.expires_at) for lot in lots
+        ]
+        return taken
+
     def post(
         self,
         *,
@@ -352,10 +379,12 @@ class Book:
         expires_at: datetime | None = None,
         reverses_id: int | None = None,
         lots: tuple[tuple[int, int], ...] = (),
+        branch: str | None = None,
     ) -> None:
         """Add an entry for a held member; refuses (changing nothing) one that would take the balance below zero.
 
-        A debit names the lots it takes (`lots`, pairs of lot and points); `spend` chooses them.
+        A debit names the lots it takes (`lots`, pairs of lot and points); `spend` chooses them. `branch` is where
+        staff made it, if anywhere.
         """
         balance = self._balances[member_id]
         if balance + amount < 0:
@@ -375,6 +404,7 @@ class Book:
                 balance + amount,
                 now,
                 lots,
+                branch,
             )
         )
 
@@ -401,6 +431,7 @@ class Book:
                     "reverses_id": p.reverses_id,
                     "balance_after": p.balance_after,
                     "created_at": p.created_at,
+                    "branch": p.branch,
                 }
                 for p in pending
             ],
@@ -444,6 +475,7 @@ async def credit(
     expires_at: datetime,
     rule: str | None = None,
     actor_id: int | None = None,
+    branch: str | None = None,
 ) -> Posted:
     """Add a lot of points that lives until `expires_at`; a key seen before returns its entry unchanged."""
     if points <= 0:
@@ -461,6 +493,7 @@ async def credit(
         rule=rule,
         actor_id=actor_id,
         expires_at=expires_at,
+        branch=branch,
     )
     return (await book.write())[0]
 
@@ -475,7 +508,7 @@ async def live_lots(session: AsyncSession, member_id: int, now: datetime) -> lis
     return [Lot(entry_id, left, expires) for entry_id, left, expires in rows if expires is not None]
 
 
-def _take(lots: list[Lot], points: int) -> tuple[tuple[int, int], ...]:
+def take_from(lots: list[Lot], points: int) -> tuple[tuple[int, int], ...]:
     """Which lots give `points`, in the order given: (lot, points taken); refuses when they hold too few."""
     allocations = []
     left = points
@@ -506,6 +539,7 @@ async def debit(
     reverses_id: int | None = None,
     first: int | None = None,
     held: Member | None = None,
+    branch: str | None = None,
 ) -> Posted:
     """Spend points from the oldest lots that can still be spent at `now`; refuses (changing nothing) when they are
     short.
@@ -532,7 +566,8 @@ async def debit(
         rule=rule,
         actor_id=actor_id,
         reverses_id=reverses_id,
-        lots=_take(lots, points),
+        lots=take_from(lots, points),
+        branch=branch,
     )
     return (await book.write())[0]
 
@@ -553,18 +588,18 @@ class Notice:
     posted: Posted
 
 
-def entry_message(notice: Notice) -> outbox.Message:
-    """The outbox message that tells a member of a new entry."""
+def entry_message(notice: Notice, extra: dict[str, Any] | None = None) -> outbox.Message:
+    """The outbox message that tells a member of a new entry; `extra` is what else its cause has to say (a sale's
+    stamps, say), rendered after it."""
     posted = notice.posted
     payload = {"entry_id": posted.entry_id, "kind": posted.kind, "amount": posted.amount, "reason": posted.reason}
-    return outbox.Message(
-        notice.telegram_id, outbox.ENTRY, payload | {"balance": posted.balance, "language": notice.language}
-    )
+    payload |= {"balance": posted.balance, "language": notice.language}
+    return outbox.Message(notice.telegram_id, outbox.ENTRY, payload | (extra or {}))
 
 
-async def announce(session: AsyncSession, posted: Posted) -> Notice | None:
-    """Queue the new entry's notice to its member in the outbox; None when there is nobody to tell (a replay, a
-    forgotten member)."""
+async def announce(session: AsyncSession, posted: Posted, extra: dict[str, Any] | None = None) -> Notice | None:
+    """Queue the new entry's notice to its member in the outbox (with `extra`, see `entry_message`); None when there
+    is nobody to tell (a replay, a forgotten member)."""
     if not posted.created:
         return None
     row = (
@@ -577,7 +612,7 @@ async def announce(session: AsyncSession, posted: Posted) -> Notice | None:
     if row is None or row.telegram_id is None:
         return None
     found = Notice(row.telegram_id, row.language, posted)
-    await outbox.post(session, [entry_message(found)], posted.created_at)
+    await outbox.post(session, [entry_message(found, extra)], posted.created_at)
     return found
 
 
@@ -598,6 +633,7 @@ async def reverse(
     reason: str,
     now: datetime,
     actor_id: int | None,
+    branch: str | None = None,
 ) -> Reversal:
     """Take back the points of a credit, never making the balance negative.
 
@@ -628,6 +664,7 @@ async def reverse(
         reverses_id=original.id,
         first=original.id,
         held=held,
+        branch=branch,
     )
     return Reversal(posted, original.amount - take)
 

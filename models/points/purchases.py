@@ -38,6 +38,7 @@ class Purchase(Base):
     receipt: Mapped[str | None] = mapped_column(String(64), unique=True)
     key: Mapped[str | None] = mapped_column(String(120), unique=True)  # the sale's business key, as in the ledger
     staff_id: Mapped[int | None] = mapped_column(BigInteger)
+    branch: Mapped[str | None] = mapped_column(String(32))  # where it was sold (see `models.team.branches`)
     created_at: Mapped[datetime]
     refunded_at: Mapped[datetime | None]
 

@@ -24,11 +24,6 @@ class Standing:
     next_expiry: ledger.Lot | None
 
 
-def tier_for(programme: Programme, spend_cents: int) -> Tier:
-    reached = [level for level in programme.tiers.levels if spend_cents >= level.threshold * 100]
-    return reached[-1]
-
-
 async def standing(session: AsyncSession, programme: Programme, member_id: int, now: datetime) -> Standing:
     member = await session.get_one(Member, member_id)
     spend = await spend_in_window(session, member_id, days=programme.tiers.window_days, now=now)

@@ -29,6 +29,7 @@ class AuditEvent(Base):
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
     subject: Mapped[str | None] = mapped_column(String(120))  # a business key, a receipt, a staff user id
     detail: Mapped[str | None] = mapped_column(String(200))  # never a phone number or a name
+    branch: Mapped[str | None] = mapped_column(String(32))  # where the actor works (see `models.team.branches`)
 
 
 def line(
@@ -49,6 +50,7 @@ def line(
         "member_id": member_id,
         "subject": subject,
         "detail": None if detail is None else detail[:200],
+        "branch": actor.branch,
     }
 
 

@@ -115,6 +115,7 @@ async def accept(
         max_sale=None,
         points_per_day=None,
         now=now,
+        branch=row.branch,
     )
     joined = Actor(user_id, invitation.role)
     await audit.record(session, joined, "staff.join", now=now, subject=str(row.created_by))

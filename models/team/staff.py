@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -19,6 +19,7 @@ from models.core.programme import Programme
 from models.core.uow import writing
 from models.members.registry import Member
 from models.team import audit
+from models.team.branches import parse_branch
 
 
 class Role(StrEnum):
@@ -51,14 +52,18 @@ class StaffMember(Base):
     # A cashier's own limits; NULL means the programme's [staff] defaults.
     max_sale_cents: Mapped[int | None]
     points_per_day: Mapped[int | None]
+    # The branch (a programme `[[branches]]` id) they work at; NULL for a programme without branches, and for
+    # admins who work everywhere.
+    branch: Mapped[str | None] = mapped_column(String(32))
 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is acting, as the interface established it."""
+    """Who is acting, as the interface established it; `branch` is where, once `placed` has read it."""
 
     telegram_id: int
     role: Role
+    branch: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,7 @@ class StaffView:
     role: Role
     language: str
     limits: Limits
+    branch: str | None = None
 
 
 async def role_of(session: AsyncSession, telegram_id: int, owners: frozenset[int]) -> Role | None:
@@ -86,15 +92,41 @@ async def role_of(session: AsyncSession, telegram_id: int, owners: frozenset[int
 
 
 def limits_from(
-    programme: Programme, role: Role, max_sale_cents: int | None = None, points_per_day: int | None = None
+    programme: Programme,
+    role: Role,
+    max_sale_cents: int | None = None,
+    points_per_day: int | None = None,
+    branch: str | None = None,
 ) -> Limits:
-    """A staff member's limits: their own where an owner set them, else the programme's; none above cashier."""
+    """A staff member's limits: their own where an owner set them, else their branch's, else the programme's; none
+    above cashier."""
     if role is not Role.CASHIER:
         return Limits(None, None)
+    at = programme.branch(branch)
+    max_sale = at.max_sale if at is not None and at.max_sale is not None else programme.staff.max_sale
+    per_day = at.points_per_day if at is not None and at.points_per_day is not None else programme.staff.points_per_day
     return Limits(
-        max_sale_cents if max_sale_cents is not None else int(programme.staff.max_sale * 100),
-        points_per_day if points_per_day is not None else programme.staff.points_per_day,
+        max_sale_cents if max_sale_cents is not None else int(max_sale * 100),
+        points_per_day if points_per_day is not None else per_day,
     )
+
+
+async def placed(session: AsyncSession, programme: Programme, actors: Iterable[Actor]) -> dict[int, Actor]:
+    """The actors by id, each with the branch they are appointed to (one read; none without branches)."""
+    found = {actor.telegram_id: actor for actor in actors}
+    appointed = [actor.telegram_id for actor in found.values() if actor.role is not Role.OWNER]
+    if not programme.branches or not appointed:
+        return found
+    rows = await session.execute(
+        select(StaffMember.telegram_id, StaffMember.branch).where(StaffMember.telegram_id.in_(appointed))
+    )
+    branches: dict[int, str | None] = dict(rows.all())
+    return {key: replace(actor, branch=branches.get(key)) for key, actor in found.items()}
+
+
+async def place(session: AsyncSession, programme: Programme, actor: Actor) -> Actor:
+    """One actor with their branch (see `placed`)."""
+    return (await placed(session, programme, [actor]))[actor.telegram_id]
 
 
 async def languages(session: AsyncSession, telegram_ids: Iterable[int]) -> dict[int, str]:
@@ -131,13 +163,17 @@ async def appoint(
     max_sale: str | None,
     points_per_day: str | None,
     now: datetime,
+    branch: str | None = None,
 ) -> StaffView:
-    """Make the user a cashier or admin (or change their role and limits); audited.
+    """Make the user a cashier or admin (or change their role, branch and limits); audited.
 
-    `max_sale` and `points_per_day` are the cashier's own limits as typed; left out, the programme's defaults apply.
+    `max_sale` and `points_per_day` are the cashier's own limits as typed; left out, their branch's or the
+    programme's defaults apply. `branch` is a programme branch id; a cashier needs one when the programme has
+    branches, an admin may have none (they work everywhere).
     """
     await writing(session)
     appointed = parse_role(role)
+    at = parse_branch(programme, branch, required=appointed is Role.CASHIER)
     max_sale_cents = None if max_sale is None else parse_amount(max_sale, programme)
     daily = None if points_per_day is None else parse_points(points_per_day)
     if user_id in owners:
@@ -149,27 +185,38 @@ async def appoint(
     row.role = appointed.value
     row.max_sale_cents = max_sale_cents
     row.points_per_day = daily
+    row.branch = at
     await session.flush()
-    limits = limits_from(programme, appointed, row.max_sale_cents, row.points_per_day)
+    limits = limits_from(programme, appointed, row.max_sale_cents, row.points_per_day, at)
     detail = f"role={appointed.value} max_sale_cents={limits.max_sale_cents} points_per_day={limits.points_per_day}"
+    if at is not None:
+        detail += f" branch={at}"
     await audit.record(session, owner, "staff.add", now=now, subject=str(user_id), detail=detail)
     language = await _language(session, user_id)
     welcome = outbox.Message(user_id, outbox.STAFF_WELCOME, {"role": appointed.value, "language": language})
     await outbox.post(session, [welcome], now)
-    return StaffView(user_id, appointed, language, limits)
+    return StaffView(user_id, appointed, language, limits, at)
 
 
 async def dismiss(
-    session: AsyncSession, *, owner: Actor, owners: frozenset[int], user_id: int, role: str, now: datetime
+    session: AsyncSession,
+    *,
+    owner: Actor,
+    owners: frozenset[int],
+    user_id: int,
+    role: str,
+    now: datetime,
+    branch: str | None = None,
 ) -> StaffView:
-    """Take the user's staff role away; they become an ordinary user again. Audited."""
+    """Take the user's staff role away; they become an ordinary user again. Audited. `branch` (an id, see
+    `branches.parse_branch`), when given, must be theirs: the owner meant someone at that branch."""
     await writing(session)
     dismissed = parse_role(role)
     if user_id in owners:
         raise OwnerFromSettings()
     row = await session.get(StaffMember, user_id)
-    if row is None or row.role != dismissed.value:
-        raise NotStaff(user=user_id, role=dismissed.value)
+    if row is None or row.role != dismissed.value or (branch is not None and row.branch != branch):
+        raise NotStaff(user=str(user_id), role=dismissed.value)
     await session.delete(row)
     await audit.record(session, owner, "staff.remove", now=now, subject=str(user_id), detail=f"role={dismissed.value}")
     return StaffView(user_id, dismissed, await _language(session, user_id), Limits(None, None))
@@ -182,8 +229,8 @@ async def everyone(session: AsyncSession, programme: Programme, owners: frozense
     views = [StaffView(user_id, Role.OWNER, spoken[user_id], Limits(None, None)) for user_id in sorted(owners)]
     for row in rows:
         role = Role(row.role)
-        limits = limits_from(programme, role, row.max_sale_cents, row.points_per_day)
-        views.append(StaffView(row.telegram_id, role, spoken[row.telegram_id], limits))
+        limits = limits_from(programme, role, row.max_sale_cents, row.points_per_day, row.branch)
+        views.append(StaffView(row.telegram_id, role, spoken[row.telegram_id], limits, row.branch))
     return views
 
 

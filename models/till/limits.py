@@ -16,12 +16,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.core import outbox
 from models.core.base import Base, table_of
-from models.core.clock import business_day
 from models.core.errors import LimitExceeded
 from models.core.portable import dialect_insert, dialect_of
 from models.core.programme import Programme
 from models.core.uow import writing
 from models.team import audit
+from models.team.branches import day_at
 from models.team.staff import Actor, Limits, Role, StaffMember, limits_from
 
 
@@ -41,7 +41,13 @@ class StaffDay(Base):
 # granted; a row merely joined is not, so a sale and a redemption racing could both pass on the same old count).
 # Built once, at import, as it is read for every batch of sales.
 _HOLD_CASHIERS = (
-    select(StaffMember.telegram_id, StaffMember.max_sale_cents, StaffMember.points_per_day, StaffDay.points)
+    select(
+        StaffMember.telegram_id,
+        StaffMember.max_sale_cents,
+        StaffMember.points_per_day,
+        StaffMember.branch,
+        StaffDay.points,
+    )
     .join(StaffDay, (StaffDay.staff_id == StaffMember.telegram_id) & (StaffDay.day == bindparam("day")))
     .where(StaffMember.telegram_id.in_(bindparam("cashiers", expanding=True)))
     .order_by(StaffMember.telegram_id)
@@ -89,29 +95,34 @@ def keep_breach(breach: LimitExceeded, actor: Actor, now: datetime) -> LimitExce
 class Tally:
     """Limits and today's points of the staff acting in one transaction, kept current as they act."""
 
-    def __init__(self, day: date, limits: dict[int, Limits], used: dict[int, int]) -> None:
-        self.day = day
+    def __init__(self, days: dict[int, date], limits: dict[int, Limits], used: dict[int, int]) -> None:
+        self._days = days
         self._limits = limits
         self._used = used
         self._added: dict[int, int] = {}
 
     @classmethod
     async def load(cls, session: AsyncSession, programme: Programme, actors: Iterable[Actor], now: datetime) -> Tally:
-        """Read the limits of these staff and what they have used today, holding their counters (PostgreSQL)."""
-        cashiers = {actor.telegram_id for actor in actors if actor.role is Role.CASHIER}
-        day = business_day(programme, now)
+        """Read the limits of these staff and what they have used today, holding their counters (PostgreSQL).
+
+        `actors` carry their branch (`models.team.staff.placed`) where the programme has branches: a cashier's
+        limits are their branch's unless set for them, and their day is the business day at their branch.
+        """
+        days: dict[date, list[int]] = {}
+        for actor in {actor.telegram_id: actor for actor in actors if actor.role is Role.CASHIER}.values():
+            days.setdefault(day_at(programme, actor.branch, now), []).append(actor.telegram_id)
         limits: dict[int, Limits] = {}
         used: dict[int, int] = {}
-        if cashiers:
+        for day, cashiers in sorted(days.items()):
             opened = [{"staff_id": cashier, "day": day, "points": 0} for cashier in sorted(cashiers)]
             await session.execute(_open_days(dialect_of(session)), opened)
             rows = await session.execute(_HOLD_CASHIERS, {"cashiers": sorted(cashiers), "day": day})
             own = {}
-            for telegram_id, max_sale_cents, points_per_day, points in rows:
-                own[telegram_id] = (max_sale_cents, points_per_day)
+            for telegram_id, max_sale_cents, points_per_day, branch, points in rows:
+                own[telegram_id] = (max_sale_cents, points_per_day, branch)
                 used[telegram_id] = points or 0
-            limits = {cashier: limits_from(programme, Role.CASHIER, *own.get(cashier, ())) for cashier in cashiers}
-        return cls(day, limits, used)
+            limits |= {cashier: limits_from(programme, Role.CASHIER, *own.get(cashier, ())) for cashier in cashiers}
+        return cls({cashier: day for day, cashiers in days.items() for cashier in cashiers}, limits, used)
 
     def limits_of(self, actor: Actor) -> Limits | None:
         """The staff member's limits; None for those who have none (admins and owners)."""
@@ -139,6 +150,6 @@ class Tally:
             return
         await session.execute(
             _add_points(dialect_of(session)),
-            [{"staff_id": staff, "day": self.day, "points": points} for staff, points in self._added.items()],
+            [{"staff_id": staff, "day": self._days[staff], "points": points} for staff, points in self._added.items()],
         )
         self._added = {}

@@ -16,7 +16,7 @@ from models.members.cards import CardSigner
 from models.members.registry import lock_member
 from models.points import ledger
 from models.team import audit
-from models.team.staff import Actor
+from models.team.staff import Actor, place
 from models.till.limits import Tally, keep_breach
 
 
@@ -52,6 +52,7 @@ async def redeem_points(
         return Redemption(False, earlier.member_id, -earlier.amount, row.balance, ())
     if row.telegram_id == actor.telegram_id:
         raise OwnMembership()
+    actor = await place(session, programme, actor)
     tally = await Tally.load(session, programme, [actor], now)
     try:
         tally.check(actor, points=amount)
@@ -69,6 +70,7 @@ async def redeem_points(
         now=now,
         actor_id=actor.telegram_id,
         held=row,
+        branch=actor.branch,
     )
     await audit.record(session, actor, "redeem", now=now, member_id=member_id, subject=key, detail=f"points={amount}")
     news = await ledger.announce(session, posted)

@@ -1,8 +1,12 @@
 """Recording sales at the till: points earned, the tier recomputed, the referral paid, limits kept, all audited.
 
-Earning rule: points = amount x `earning.points_per_100` / 100 x the multiplier of the tier the member holds *before*
-the sale, computed exactly and rounded once at the end by `earning.rounding` ("down" by default: 5 points per 100
-on 199.99 is 9 points). The sale then counts towards the tier, so a promotion takes effect from the next sale.
+Earning rule: points = the part of the amount paid in money x `earning.points_per_100` / 100 x the multiplier of
+the tier the member holds *before* the sale x the multiplier of the promotion that applies (at most one, see
+`models.points.promotions`), computed exactly and rounded once at the end by `earning.rounding` ("down" by default:
+5 points per 100 on 199.99 is 9 points). The sale then counts towards the tier (its whole amount), so a tier reached
+takes effect from the next sale; a sale only ever moves a member up (drops wait for the nightly review and its grace,
+`models.points.tiers`). A sale may pay part of the bill with points (`models.till.payment`) and add stamps to stamp
+cards (`models.till.stamps`); the member hears of it all in one notice.
 
 `record_sales` does the work of any number of sales in one transaction with a fixed number of statements (the rows
 of all their members read at once, every purchase, entry, balance and audit line written in one statement each):
@@ -11,7 +15,7 @@ one sale at a time through `record_sale`, or many at once through the group comm
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
@@ -31,25 +35,30 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.analytics.member_stats import MemberStats
 from models.core import outbox, updates
-from models.core.amounts import parse_amount, parse_category, parse_receipt
+from models.core.amounts import parse_amount, parse_category, parse_quantity, parse_receipt
 from models.core.base import table_of
 from models.core.errors import DomainError, LimitExceeded, MemberForgotten, OwnMembership, UnknownMember
-from models.core.programme import Programme, Tier
+from models.core.programme import Programme, Promotion, Tier
 from models.core.uow import writing
 from models.members import lookup
 from models.members.cards import CardSigner
 from models.members.registry import Member
-from models.points import ledger
+from models.points import ledger, promotions
 from models.points.purchases import Purchase, rolling_spend
-from models.points.standing import tier_for
+from models.points.tiers import at_sale, moved, rank
 from models.team import audit
-from models.team.staff import Actor
+from models.team.staff import Actor, placed
+from models.till import payment
 from models.till.limits import Tally, breach_trail
+from models.till.stamps import Progress, StampBook, packed_cards
 
 
-def points_for(programme: Programme, amount_cents: int, tier: Tier) -> int:
+def points_for(programme: Programme, amount_cents: int, tier: Tier, promotion: Promotion | None = None) -> int:
     exact = Decimal(amount_cents) / 100 * programme.earning.points_per_100 / 100 * tier.multiplier
+    if promotion is not None:
+        exact *= promotion.multiplier
     rounding = ROUND_HALF_UP if programme.earning.rounding == "half_up" else ROUND_DOWN
     return int(exact.quantize(Decimal(1), rounding=rounding))
 
@@ -66,6 +75,13 @@ def referral_paid(member: SQLColumnExpression[int]) -> Exists:
 _HOLD_FOR_SALE = ledger.hold_query(
     rolling_spend(Member.id, bindparam("since")), referral_paid(Member.id), referrers=True
 )
+# The same with each member's stamp cards, for a programme that runs some.
+_HOLD_WITH_STAMPS = ledger.hold_query(
+    rolling_spend(Member.id, bindparam("since")), referral_paid(Member.id), packed_cards(Member.id), referrers=True
+)
+_SEGMENTS = select(MemberStats.member_id, MemberStats.segment).where(
+    MemberStats.member_id.in_(bindparam("members", expanding=True))
+)
 _RECORDED = select(Purchase.key).where(Purchase.key.in_(bindparam("keys", expanding=True)))
 _ADD_PURCHASES = insert(table_of(Purchase))
 
@@ -75,11 +91,6 @@ def source_of(kind: str, chat_id: int, message_id: int) -> str:
     answer replies to (`ask`: the panel's question, so that the question answered twice records once). Telegram's
     update ids are no key: they restart at a random value after a week without updates."""
     return f"{kind}:{chat_id}:{message_id}"
-
-
-def moved_up(programme: Programme, old: str, new: Tier) -> bool:
-    levels = programme.tiers.levels
-    return levels.index(new) > levels.index(programme.tier(old))
 
 
 @dataclass(frozen=True)
@@ -93,6 +104,8 @@ class SaleRequest:
     receipt: str | None = None
     source: str = ""  # what asked for the sale, unique forever (see `source_of`): its key when there is no receipt
     handled_update: int | None = None  # the update to record as handled with the sale (see `models.core.updates`)
+    quantity: str | None = None  # items for stamp cards, as typed: x2
+    pay_points: int = 0  # points that pay part of the bill, as quoted to the cashier (`models.till.payment.quote`)
 
     def __post_init__(self) -> None:
         if not self.receipt and not self.source:
@@ -112,6 +125,11 @@ class SaleResult:
     notices: tuple[ledger.Notice, ...]
     telegram_id: int | None  # where the member hears of a promotion
     language: str
+    paid_points: int = 0  # points that paid part of the bill
+    covered_cents: int = 0  # what they paid
+    stamps: tuple[Progress, ...] = ()  # the member's cards of the sale's category, after it
+    rewards: tuple[tuple[str, str], ...] = ()  # coupons of the cards it completed: (offer, code as printed)
+    promotion: Promotion | None = None  # the promotion its points were earned under
 
 
 @dataclass(frozen=True)
@@ -125,6 +143,7 @@ class _Read:
     receipt: str | None
     key: str
     member_id: int
+    quantity: int
 
 
 @dataclass
@@ -133,9 +152,23 @@ class _Batch:
 
     purchases: list[dict[str, object]]
     audits: list[dict[str, object]]
-    owners: list[int]  # the request behind each posting in the book, in posting order
+    owners: list[tuple[int, str]]  # the request behind each posting in the book and what it is, in posting order
     tiers: dict[int, str]
     messages: list[outbox.Message]
+    written: list[ledger.Posted]  # postings written before the end of the batch (see `_lots_for`)
+
+
+@dataclass(frozen=True)
+class _Decided:
+    """A sale accepted in a batch, with what it did."""
+
+    sale: _Read
+    points: int
+    paid: int
+    promoted: bool
+    balance: int
+    stamps: tuple[Progress, ...]
+    promotion: Promotion | None
 
 
 async def _read(
@@ -145,8 +178,9 @@ async def _read(
     category = parse_category(request.category, programme)
     receipt = None if request.receipt is None else parse_receipt(request.receipt)
     key = f"sale:{receipt}" if receipt else f"sale:{request.source}"
+    quantity = parse_quantity(request.quantity)
     member_id = await lookup.member_id(session, request.member, cards, now)
-    return _Read(index, request, amount, category, receipt, key, member_id)
+    return _Read(index, request, amount, category, receipt, key, member_id, quantity)
 
 
 @dataclass(frozen=True)
@@ -203,7 +237,7 @@ def _pay(
             rule=bonus.rule,
             expires_at=expires,
         )
-        batch.owners.append(sale.index)
+        batch.owners.append((sale.index, "bonus"))
 
 
 async def _replays(
@@ -241,7 +275,11 @@ async def _replays(
 
 
 async def record_sales(
-    session: AsyncSession, programme: Programme, cards: CardSigner, requests: Sequence[SaleRequest], now: datetime
+    session: AsyncSession,
+    programme: Programme,
+    cards: CardSigner,
+    requests: Sequence[SaleRequest],
+    now: datetime,
 ) -> list[SaleResult | DomainError]:
     """The work of several sales inside the caller's transaction, in order; each gets its result or its refusal.
 
@@ -258,18 +296,25 @@ async def record_sales(
             outcomes[index] = refusal
     book = ledger.Book(session, now)
     since = now - timedelta(days=programme.tiers.window_days)
-    facts = await book.lock((sale.member_id for sale in read), _HOLD_FOR_SALE, since=since)
+    spenders = [sale.member_id for sale in read if sale.request.pay_points]
+    hold = _HOLD_WITH_STAMPS if programme.stamp_cards else _HOLD_FOR_SALE
+    facts = await book.lock((sale.member_id for sale in read), hold, spending=spenders, since=since)
     holders = book.holders
     spend = {member_id: int(extra[0]) for member_id, extra in facts.items()}
     paid = {f"referral:{member_id}" for member_id, extra in facts.items() if extra[1]}
     recorded = set(await session.scalars(_RECORDED, {"keys": [sale.key for sale in read]}))
-    tally = await Tally.load(session, programme, (sale.request.actor for sale in read), now)
-    batch = _Batch([], [], [], {member_id: holders[member_id].tier for member_id in spend}, [])
-    decided: list[tuple[_Read, int, bool, int]] = []  # sale, points, promoted, balance after it
+    actors = await placed(session, programme, (sale.request.actor for sale in read))
+    tally = await Tally.load(session, programme, actors.values(), now)
+    batch = _Batch([], [], [], {member_id: holders[member_id].tier for member_id in spend}, [], [])
+    stamps = StampBook(programme, now)
+    for member_id, extra in facts.items():
+        stamps.unpack(member_id, extra[2] if programme.stamp_cards else None)
+    segments = await _segments(session, programme, spend)
+    decided: list[_Decided] = []
     replayed: list[_Read] = []
     for sale in read:
         holder = holders.get(sale.member_id)
-        actor = sale.request.actor
+        actor = actors[sale.request.actor.telegram_id]
         if holder is None or holder.forgotten:
             outcomes[sale.index] = UnknownMember(member=sale.request.member) if holder is None else MemberForgotten()
             continue
@@ -280,9 +325,20 @@ async def record_sales(
             outcomes[sale.index] = OwnMembership()
             continue
         tier = programme.tier(batch.tiers[sale.member_id])
-        points = points_for(programme, sale.amount_cents, tier)
+        paying = sale.request.pay_points
+        try:
+            if paying:
+                payment.points_to_pay(programme, sale.amount_cents, book.balance(sale.member_id), paying)
+        except DomainError as refusal:  # the member's points changed since the cashier's quote
+            outcomes[sale.index] = refusal
+            continue
+        promotion = promotions.best(
+            programme, category=sale.category, tier=tier.name, segment=segments.get(sale.member_id), now=now
+        )
+        money = sale.amount_cents - (payment.worth_cents(programme, paying) or 0)
+        points = points_for(programme, money, tier, promotion)
         due = _referral_due(programme, book, sale, paid)
-        triggered = points + sum(bonus.amount for bonus in due)  # the bonuses a sale pays count as the cashier's
+        triggered = points + paying + sum(bonus.amount for bonus in due)  # what the cashier moves, bonuses too
         try:
             tally.check(actor, points=triggered, amount_cents=sale.amount_cents, asked=sale.request.amount)
         except LimitExceeded as breach:
@@ -302,62 +358,166 @@ async def record_sales(
                 "key": sale.key,
                 "staff_id": actor.telegram_id,
                 "created_at": now,
+                "branch": actor.branch,
             }
         )
+        reason = f"#{sale.receipt}" if sale.receipt else ""
+        if paying:
+            book.post(
+                member_id=sale.member_id,
+                amount=-paying,
+                kind="pay",
+                reason=reason,
+                key=payment.pay_key(sale.key),
+                now=now,
+                rule="point_value",
+                actor_id=actor.telegram_id,
+                lots=await _lots_for(book, batch, sale.member_id, paying),
+                branch=actor.branch,
+            )
+            batch.owners.append((sale.index, "pay"))
         if points:
+            rule = f"earning x{tier.multiplier}" + (f" {promotion.id} x{promotion.multiplier}" if promotion else "")
             book.post(
                 member_id=sale.member_id,
                 amount=points,
                 kind="sale",
-                reason=f"#{sale.receipt}" if sale.receipt else "",
+                reason=reason,
                 key=sale.key,
                 now=now,
-                rule=f"earning x{tier.multiplier}",
+                rule=rule,
                 actor_id=actor.telegram_id,
                 expires_at=programme.expiry.of_points_earned(now),
+                branch=actor.branch,
             )
-            batch.owners.append(sale.index)
+            batch.owners.append((sale.index, "sale"))
         _pay(book, batch, sale, due, paid, programme.expiry.of_points_earned(now), now)
+        progress = stamps.add(sale.member_id, sale.category, sale.amount_cents, sale.quantity, sale.key)
         spend[sale.member_id] += sale.amount_cents
-        new_tier = tier_for(programme, spend[sale.member_id])
-        promoted = moved_up(programme, batch.tiers[sale.member_id], new_tier)
+        old_tier = programme.tier(batch.tiers[sale.member_id])
+        new_tier = at_sale(programme, old_tier.name, spend[sale.member_id])
+        promoted = rank(programme, new_tier) > rank(programme, old_tier)
         batch.tiers[sale.member_id] = new_tier.name
-        detail = f"amount_cents={sale.amount_cents} points={points} category={sale.category or '-'}"
+        detail = (
+            f"amount_cents={sale.amount_cents} points={points} paid={paying} quantity={sale.quantity}"
+            f" category={sale.category or '-'}"
+        )
         line = audit.line(actor, "sale", now=now, member_id=sale.member_id, subject=sale.key, detail=detail)
         batch.audits.append(line)
-        if promoted and holder.telegram_id is not None:
-            batch.messages.append(outbox.Message(holder.telegram_id, outbox.PROMOTED, {"tier": new_tier.name}))
-        decided.append((sale, points, promoted, book.balance(sale.member_id)))
-    posted = await book.write()
-    notices: dict[int, list[ledger.Notice]] = {}
-    for owner, item in zip(batch.owners, posted, strict=True):
-        target = book.holders[item.member_id]
-        if target.telegram_id is not None and not target.forgotten:
-            notice = ledger.Notice(target.telegram_id, target.language, item)
-            notices.setdefault(owner, []).append(notice)
-            batch.messages.append(ledger.entry_message(notice))
+        if promoted:
+            batch.messages += moved(programme, holder.telegram_id, holder.language, old_tier, new_tier)
+        used = promotion if points else None
+        decided.append(_Decided(sale, points, paying, promoted, book.balance(sale.member_id), progress, used))
+    posted = batch.written + await book.write()
+    codes = await stamps.write(session)
+    notices = _tell(programme, book, batch, posted, decided, codes, now)
     handled = [updates.record(r.handled_update, now) for r in requests if r.handled_update is not None]
     await _write(session, batch, holders, tally, handled, now)
-    for sale, points, promoted, balance in decided:
+    for done in decided:
+        sale = done.sale
         holder = holders[sale.member_id]
         outcomes[sale.index] = SaleResult(
             True,
             sale.member_id,
             sale.receipt,
             sale.amount_cents,
-            points,
-            balance,
+            done.points,
+            done.balance,
             programme.tier(batch.tiers[sale.member_id]),
-            promoted,
+            done.promoted,
             tuple(notices.get(sale.index, ())),
             holder.telegram_id,
             holder.language,
+            done.paid,
+            payment.worth_cents(programme, done.paid) or 0,
+            done.stamps,
+            _rewards(programme, done.stamps, codes),
+            done.promotion,
         )
     if replayed:
         for index, result in (await _replays(session, programme, book, replayed)).items():
             outcomes[index] = result
     assert all(outcome is not None for outcome in outcomes)
     return [outcome for outcome in outcomes if outcome is not None]
+
+
+async def _segments(session: AsyncSession, programme: Programme, member_ids: Iterable[int]) -> dict[int, str]:
+    """The members' RFM segments, read only when a promotion asks for one."""
+    if not any(promotion.segment for promotion in programme.promotions):
+        return {}
+    return dict((await session.execute(_SEGMENTS, {"members": sorted(member_ids)})).all())
+
+
+async def _lots_for(book: ledger.Book, batch: _Batch, member_id: int, points: int) -> tuple[tuple[int, int], ...]:
+    """The lots that pay `points`. Points the batch credited earlier are lots only once written: when the lots read
+    fall short, the postings so far are written and the member's lots read again (rare: one member, two sales)."""
+    taken = book.take(member_id, points)
+    if taken is None:
+        batch.written += await book.write()
+        await book.settle([member_id], spending=[member_id])
+        taken = book.take(member_id, points)
+    assert taken is not None, "the held balance covers it, so the lots do"
+    return taken
+
+
+def _rewards(
+    programme: Programme, progress: tuple[Progress, ...], codes: dict[str, str]
+) -> tuple[tuple[str, str], ...]:
+    return tuple((card.card.reward, codes[key]) for card in progress for key in card.completed)
+
+
+def _tell(
+    programme: Programme,
+    book: ledger.Book,
+    batch: _Batch,
+    posted: list[ledger.Posted],
+    decided: list[_Decided],
+    codes: dict[str, str],
+    now: datetime,
+) -> dict[int, list[ledger.Notice]]:
+    """Queue what members hear: each sale in one message (its points, what points paid, its stamps, rewards and
+    promotion), the bonuses it paid in their own; returns each sale's notices."""
+    notices: dict[int, list[ledger.Notice]] = {}
+    own: dict[int, dict[str, ledger.Notice]] = {}
+    for (owner, role), item in zip(batch.owners, posted, strict=True):
+        target = book.holders[item.member_id]
+        if target.telegram_id is None or target.forgotten:
+            continue
+        notice = ledger.Notice(target.telegram_id, target.language, item)
+        notices.setdefault(owner, []).append(notice)
+        if role == "bonus":
+            batch.messages.append(ledger.entry_message(notice))
+        else:
+            own.setdefault(owner, {})[role] = notice
+    for done in decided:
+        holder = book.holders[done.sale.member_id]
+        if holder.telegram_id is None or holder.forgotten:
+            continue
+        entries = own.get(done.sale.index, {})
+        main = entries.get("sale") or entries.get("pay")
+        extra = _sale_extras(programme, done, codes, now)
+        if main is not None:
+            batch.messages.append(ledger.entry_message(main, extra))
+        elif extra:
+            payload = {"entry_id": None, "language": holder.language, **extra}
+            batch.messages.append(outbox.Message(holder.telegram_id, outbox.ENTRY, payload))
+    return notices
+
+
+def _sale_extras(programme: Programme, done: _Decided, codes: dict[str, str], now: datetime) -> dict[str, object]:
+    """What a sale's notice says beyond its entry: what points paid, the stamp cards, the rewards, the promotion."""
+    extra: dict[str, object] = {}
+    if done.paid:
+        covered = payment.worth_cents(programme, done.paid) or 0
+        extra["paid"] = {"points": done.paid, "covered": covered, "remaining": done.sale.amount_cents - covered}
+    if done.stamps:
+        extra["stamps"] = [[card.card.id, card.have] for card in done.stamps]
+        if rewards := _rewards(programme, done.stamps, codes):
+            extra["rewards"] = [list(reward) for reward in rewards]
+    if done.promotion is not None:
+        ends = promotions.until(programme, done.promotion, now)
+        extra["promotion"] = {"id": done.promotion.id} | ({} if ends is None else {ends.kind: ends.value})
+    return extra
 
 
 async def _write(
@@ -395,6 +555,8 @@ async def record_sale(
     receipt: str | None,
     source: str,
     now: datetime,
+    quantity: str | None = None,
+    pay_points: int = 0,
 ) -> SaleResult:
     """Record one purchase and its points, once per receipt (or per source, see `source_of`, without one).
 
@@ -402,7 +564,7 @@ async def record_sale(
     refusal, so the caller commits in either case.
     """
     await writing(session)
-    request = SaleRequest(actor, member, amount, category, receipt, source)
+    request = SaleRequest(actor, member, amount, category, receipt, source, None, quantity, pay_points)
     (outcome,) = await record_sales(session, programme, cards, [request], now)
     if isinstance(outcome, DomainError):
         raise outcome

@@ -18,13 +18,14 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.core.errors import InsufficientPoints
+from models.core.errors import AdjustmentBelowZero, InsufficientPoints
 from models.core.programme import Programme
 from models.members.numbers import shown
 from models.members.registry import Member
 from models.points.check import verify
 from models.points.expiry import expire_due
 from models.points.ledger import spendable
+from models.till.adjustments import adjust
 from models.till.redemption import redeem_points
 from models.till.refunds import refund
 from tests.models.till import CARDS, NOW, OWNER, new_member, sale
@@ -247,3 +248,76 @@ async def test_a_replayed_refund_refunds_the_sale_it_refunded(session: AsyncSess
     # again (1 % 2) would refund the second sale: a new refund, not a replay.
     sale_ = Earn(who=0, cents=100_000, with_receipt=True)
     await play(session, programme, [sale_, Refund(sale=1), sale_, Replay(earlier=1)])
+
+
+@dataclass(frozen=True)
+class Adjust:
+    who: int
+    points: int  # signed
+
+
+adjustment_histories = st.lists(
+    st.one_of(
+        st.builds(Earn, who, st.integers(1, 500_000), st.just(False)),
+        st.builds(Adjust, who, st.integers(-400, 400).filter(bool)),
+        st.builds(Expire, st.integers(1, 4)),
+    ),
+    min_size=1,
+    max_size=20,
+)
+
+
+class TestAdjustmentsKeepTheLedgerWhole:
+    """Manual adjustments among sales and expiry: every balance stays the sum of its entries and never negative; an
+    adjustment moves what can be spent by exactly its points, or is refused (changing nothing) when it would take the
+    balance below zero."""
+
+    @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(ops=adjustment_histories)
+    async def test_adjustments_keep_balance_equal_to_entries_and_never_negative(
+        self, session: AsyncSession, programme: Programme, ops: list[Earn | Adjust | Expire]
+    ) -> None:
+        short_lived = programme.model_copy(update={"expiry": programme.expiry.model_copy(update={"days": EXPIRY_DAYS})})
+        run = Run(session, short_lived)
+        for index in range(MEMBERS):
+            run.members.append(await new_member(session, short_lived, run.number * 100 + index, now=run.now))
+        for number, op in enumerate(ops):
+            run.now += timedelta(hours=6)
+            if isinstance(op, Expire):
+                run.now += timedelta(days=op.days)
+                async with step(session):
+                    await expire_due(session, run.now)
+            elif isinstance(op, Earn):
+                await sale(
+                    session,
+                    short_lived,
+                    run.members[op.who],
+                    f"{op.cents / 100:.2f}",
+                    source=f"msg:{number}:1",
+                    now=run.now,
+                )
+            else:
+                before = await run.balances()
+                try:
+                    async with step(session):
+                        await adjust(
+                            session,
+                            short_lived,
+                            CARDS,
+                            OWNER,
+                            member=shown(run.members[op.who]),
+                            change=f"{op.points:+d}",
+                            reason="correction",
+                            source=f"msg:{run.number}:{number}",
+                            now=run.now,
+                        )
+                except AdjustmentBelowZero:
+                    assert before[op.who] + op.points < 0
+                    assert await run.balances() == before
+                else:
+                    expected = list(before)
+                    expected[op.who] += op.points
+                    assert await run.balances() == expected
+            assert all(points >= 0 for points in await run.balances())
+            report = await verify(session)
+            assert report.ok, report.problems

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.analytics.segments import RFM_SEGMENTS
-from models.core.programme import Programme
+from models.core.programme import RFM_SEGMENTS, Programme
 from models.offers.facts import MemberFacts, in_birthday_week
 from models.offers.ranking import Fit, RankedOffer, Ranker, Reason, rank_offers, reason, rhythm
 from tests.models.offers_data import CATEGORIES, facts_with

@@ -36,6 +36,16 @@ class TestMistakes:
             ("discount_percent = 20\n", "", r"offers.4: .*a discount offer needs discount_percent"),
             ('categories = ["coffee"]', 'categories = ["cocoa"]', r"unknown categories \['cocoa'\]"),
             ("days = 365", "days = 365\nsurprise = 1", r"expiry.surprise: Extra inputs are not permitted"),
+            ("point_value = 1 ", "point_value = 0.125 ", r"point_value: .*at most two decimals"),
+            ("max_pay_share = 0.5", "max_pay_share = 1.5", r"max_pay_share: Input should be less than or equal to 1"),
+            ('reward = "free_cappuccino"', 'reward = "free_pie"', r"stamp_cards.0.reward: no offer 'free_pie'"),
+            ('reward = "free_cappuccino"', 'reward = "seasonal_six"', r"stamp_cards.0.reward: no offer 'seasonal_six'"),
+            ("stamps = 6", "stamps = 1", r"stamp_cards.0.stamps: Input should be greater than or equal to 2"),
+            ('category = "breakfast"', 'category = "brunch"', r"promotions.0.category: unknown category 'brunch'"),
+            ('tier = "gold"', 'tier = "platinum"', r"promotions.1.tier: unknown tier 'platinum'"),
+            ("end = 17:00:00", "end = 14:00:00", r"promotions.1.hours: .*start must be before end"),
+            ('weekdays = ["sat", "sun"]', 'weekdays = ["caturday"]', r"promotions.0.weekdays.0: Input should be 'mon'"),
+            ("multiplier = 2\n", "multiplier = 1\n", r"promotions.0.multiplier: Input should be greater than 1"),
         ],
     )
     def test_error_names_field_and_problem(self, tmp_path: Path, old: str, new: str, message: str) -> None:

@@ -51,10 +51,17 @@ async def new_member(
         return await join(session, programme, telegram_id, ref=ref, now=now)
 
 
-async def appoint(session: AsyncSession, programme: Programme, actor: Actor = CASHIER) -> None:
-    """Make `actor` the staff member they act as (a cashier's limits come with their staff row)."""
+async def appoint(
+    session: AsyncSession,
+    programme: Programme,
+    actor: Actor = CASHIER,
+    *,
+    branch: str | None = None,
+    points_per_day: str | None = None,
+) -> staff.StaffView:
+    """Make `actor` the staff member they act as (a cashier's limits come with their staff row), at `branch`."""
     async with step(session):
-        await staff.appoint(
+        return await staff.appoint(
             session,
             programme,
             owner=OWNER,
@@ -62,8 +69,9 @@ async def appoint(session: AsyncSession, programme: Programme, actor: Actor = CA
             user_id=actor.telegram_id,
             role=actor.role.value,
             max_sale=None,
-            points_per_day=None,
+            points_per_day=points_per_day,
             now=NOW,
+            branch=branch,
         )
 
 
@@ -78,6 +86,8 @@ async def sale(
     actor: Actor = OWNER,
     source: str = "msg:1:1",
     now: datetime = NOW,
+    quantity: str | None = None,
+    pay: int = 0,
 ) -> SaleResult:
     try:
         return await record_sale(
@@ -91,6 +101,8 @@ async def sale(
             receipt=receipt,
             source=source,
             now=now,
+            quantity=quantity,
+            pay_points=pay,
         )
     finally:
         await session.commit()

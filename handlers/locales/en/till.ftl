@@ -7,6 +7,7 @@ error-bad-receipt = "{ $given }" is not a receipt number. Type it like #A-1042 (
 error-unknown-receipt = No sale with receipt #{ $receipt } was recorded. Check the number on the receipt.
 error-limit-exceeded = { $limit ->
     [max_sale] A cashier can record sales of up to { $allowed }; { $asked } needs an admin or the owner. The owner has been told.
+    [adjust_points_per_day] This would take you past the { $allowed } points a day you may adjust by hand ({ $used } used, { $asked } more asked). Ask the owner. The owner has been told.
    *[points_per_day] This would take you past your { $allowed } points for today ({ $used } used, { $asked } more asked). The owner has been told.
 }
 error-own-membership = This is your own membership: staff do not record sales or spend points on their own card. Ask a colleague to do it.
@@ -28,8 +29,8 @@ refund-usage = To reverse a sale: /refund #receipt
     Example: /refund #A-1042
 member-usage = To look a member up: /member number, phone or card code
     Example: /member 104-1 or /member +79001234567
-staff-usage = To manage staff: /staff add user_id role [max_sale] [points_per_day] or /staff remove user_id role
-    Example: /staff add 123456789 cashier 5000 2000
+staff-usage = To manage staff: /staff add user_id role [max_sale] [points_per_day] [branch] or /staff remove user_id role
+    Example: /staff add 123456789 cashier 5000 2000, or /staff add 123456789 cashier centre at a branch
     Roles: cashier, admin. The user finds their id with @userinfobot.
 
 sale-recorded = ✅ Sale of { $amount } { $currency } recorded for member №{ $number }{ $receipt ->
@@ -98,8 +99,9 @@ notme-button = This wasn't me
 notme-thanks = Thank you. We have told the owner and will look into it.
 notme-already = You have already reported this one. The owner will look into it.
 
-limit-breach-report = ⚠️ Cashier { $cashier } was refused: { $limit ->
+limit-breach-report = ⚠️ Staff member { $cashier } was refused: { $limit ->
     [max_sale] a sale of { $asked } (limit { $allowed }).
+    [adjust_points_per_day] an adjustment of { $asked } points by hand ({ $used } adjusted today, limit { $allowed }).
    *[points_per_day] { $asked } more points today ({ $used } used, limit { $allowed }).
 }
 

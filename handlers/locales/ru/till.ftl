@@ -7,6 +7,7 @@ error-bad-receipt = «{ $given }» — не номер чека. Введите 
 error-unknown-receipt = Продажа с чеком #{ $receipt } не записывалась. Проверьте номер на чеке.
 error-limit-exceeded = { $limit ->
     [max_sale] Кассир может записать продажу не больше { $allowed }; для { $asked } нужен администратор или владелец. Владелец уведомлён.
+    [adjust_points_per_day] Так вы превысите { $allowed } баллов в день, которые можно начислить или списать вручную (уже { $used }, просите ещё { $asked }). Обратитесь к владельцу. Владелец уведомлён.
    *[points_per_day] Так вы превысите свои { $allowed } баллов на сегодня (уже { $used }, просите ещё { $asked }). Владелец уведомлён.
 }
 error-own-membership = Это ваша собственная карта участника: сотрудники не записывают продажи и не списывают баллы на себя. Попросите коллегу.
@@ -28,8 +29,8 @@ refund-usage = Отменить продажу: /refund #чек
     Пример: /refund #A-1042
 member-usage = Найти участника: /member номер, телефон или код карты
     Пример: /member 104-1 или /member +79001234567
-staff-usage = Сотрудники: /staff add user_id роль [макс_продажа] [баллов_в_день] или /staff remove user_id роль
-    Пример: /staff add 123456789 cashier 5000 2000
+staff-usage = Сотрудники: /staff add user_id роль [макс_продажа] [баллов_в_день] [филиал] или /staff remove user_id роль
+    Пример: /staff add 123456789 cashier 5000 2000, или /staff add 123456789 cashier centre в филиале
     Роли: cashier, admin. Свой id пользователь узнаёт у @userinfobot.
 
 sale-recorded = ✅ Продажа на { $amount } { $currency } записана участнику №{ $number }{ $receipt ->
@@ -100,8 +101,9 @@ notme-button = Это был не я
 notme-thanks = Спасибо. Мы сообщили владельцу и разберёмся.
 notme-already = Вы уже сообщили об этой записи. Владелец разберётся.
 
-limit-breach-report = ⚠️ Кассиру { $cashier } отказано: { $limit ->
+limit-breach-report = ⚠️ Сотруднику { $cashier } отказано: { $limit ->
     [max_sale] продажа на { $asked } (лимит { $allowed }).
+    [adjust_points_per_day] ручная корректировка на { $asked } баллов (сегодня уже { $used }, лимит { $allowed }).
    *[points_per_day] ещё { $asked } баллов сегодня (уже { $used }, лимит { $allowed }).
 }
 

@@ -1,7 +1,7 @@
 """job runs: the business day each daily job last ran for, so that several processes run it once a day
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-02
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import models.core.base
 
-revision: str = "0012"
-down_revision: str | Sequence[str] | None = "0011"
+revision: str = "0014"
+down_revision: str | Sequence[str] | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
