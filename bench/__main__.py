@@ -8,7 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("sales", "webhook", "campaigns", "offers", "console")
+BENCHMARKS = ("sales", "webhook", "campaigns", "offers", "console", "memory")
 
 
 def main(names: list[str]) -> int:

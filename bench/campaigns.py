@@ -9,6 +9,11 @@
     recipients (freezing the audience, then `--million-seconds` of delivery).
 The fake server and each delivery run in processes of their own, so each is measured alone; every measurement
 of (b) is repeated `--repeats` times and the medians are printed.
+
+`--processes 3 --database-url postgresql+asyncpg://...` measures instead (d): three delivering processes on one
+PostgreSQL database sharing one pace through a private Redis, at `--rate` (1,000 by default), on `--members`
+recipients: the achieved rate at the fake server, the busiest second, and the bare concurrent loop of the same run.
+`--only-b` runs (b) alone.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from aiogram import Bot
+from redis.asyncio import Redis
 
 from bot.app import create_bot
 from bot.sandbox.telegram import FakeTelegram
@@ -42,6 +48,7 @@ from scheduler.broadcast import DeliveryEngine
 from scheduler.context import JobContext
 from tests.support.audiences import FIRST_TELEGRAM_ID, add_members, busiest_second, programme_file
 from tests.support.paths import SAMPLE_PROGRAMME
+from tests.support.redis import redis_server
 
 TOKEN = "123456:BENCH-token-for-campaigns"
 UNLIMITED = 1e9
@@ -113,7 +120,9 @@ async def until_finished(delivery: DeliveryEngine, campaign_id: int, seconds: fl
         await asyncio.sleep(0.2)
 
 
-async def deliver(database_url: str, fake_url: str, rate: float, campaign_id: int, seconds: float) -> None:
+async def deliver(
+    database_url: str, fake_url: str, rate: float, campaign_id: int, seconds: float, redis_url: str | None = None
+) -> None:
     baseline = memory_mb("VmRSS")  # the interpreter with the bot's modules loaded (aiogram alone is ~170 MB)
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(
@@ -128,6 +137,7 @@ async def deliver(database_url: str, fake_url: str, rate: float, campaign_id: in
     engine = create_engine(database_url)
     sessionmaker = create_sessionmaker(engine)
     bot = create_bot(settings)
+    redis = Redis.from_url(redis_url) if redis_url else None
     context = JobContext(
         ProgrammeHolder(programme, 1, lambda same: same),
         engine,
@@ -136,6 +146,7 @@ async def deliver(database_url: str, fake_url: str, rate: float, campaign_id: in
         Texts(),
         settings.broadcast_rate,
         frozenset(),
+        redis=redis,
     )
     delivery = DeliveryEngine(context)
     began = time.monotonic()
@@ -146,15 +157,36 @@ async def deliver(database_url: str, fake_url: str, rate: float, campaign_id: in
         status = (await get_campaign(session, campaign_id)).status
     await bot.session.close()
     await engine.dispose()
+    if redis is not None:
+        await redis.aclose()
     elapsed = time.monotonic() - began
     print(json.dumps({"seconds": elapsed, "status": status, "peak_mb": memory_mb("VmHWM"), "baseline_mb": baseline}))
 
 
-def run_delivery(database_url: str, fake: FakeServer, rate: float, campaign_id: int, seconds: float) -> dict[str, Any]:
+def delivery_command(database_url: str, fake: FakeServer, rate: float, campaign_id: int, seconds: float) -> list[str]:
     command = [sys.executable, "-m", "bench.campaigns", "--deliver", database_url, fake.url, str(rate)]
-    output = subprocess.run([*command, str(campaign_id), str(seconds)], stdout=subprocess.PIPE, text=True, check=True)
+    return [*command, str(campaign_id), str(seconds)]
+
+
+def run_delivery(database_url: str, fake: FakeServer, rate: float, campaign_id: int, seconds: float) -> dict[str, Any]:
+    command = delivery_command(database_url, fake, rate, campaign_id, seconds)
+    output = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)
     result: dict[str, Any] = json.loads(output.stdout.strip().splitlines()[-1])
     return result
+
+
+def run_shared_delivery(
+    database_url: str, redis_url: str, fake: FakeServer, rate: float, campaign_id: int, processes: int
+) -> list[dict[str, Any]]:
+    """`processes` delivering processes on one campaign, sharing the pace through Redis; each one's report."""
+    command = [*delivery_command(database_url, fake, rate, campaign_id, 3600), "--redis", redis_url]
+    running = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(processes)]
+    reports = []
+    for process in running:
+        output, _ = process.communicate()
+        assert process.returncode == 0, output
+        reports.append(json.loads(output.strip().splitlines()[-1]))
+    return reports
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -202,7 +234,7 @@ class Database:
 
     async def campaign(self) -> int:
         engine = create_engine(self.url)
-        async with create_sessionmaker(engine)() as session:
+        async with transaction(create_sessionmaker(engine)) as session:
             programme = load_programme(SAMPLE_PROGRAMME)
             campaign = await create_campaign(session, programme, CampaignDraft("all", TEXT), MANAGER, utcnow())
         await engine.dispose()
@@ -224,12 +256,70 @@ def per_second(stats: dict[str, Any]) -> float:
     return float((stats["count"] - 1) / stats["span"]) if stats["span"] else 0.0
 
 
+def shared_pace(arguments: argparse.Namespace) -> None:
+    """(d): several delivering processes on PostgreSQL, one pace through Redis."""
+    database = Database(arguments.database_url)
+    asyncio.run(database.grow_to(arguments.members))
+    folder = Path(tempfile.mkdtemp(prefix="bench-campaigns-redis-"))
+    with redis_server(folder) as redis_url:
+        for _ in range(arguments.repeats):
+            campaign_id = asyncio.run(database.campaign())
+            fake = FakeServer()
+            try:
+                reports = run_shared_delivery(
+                    database.url, redis_url, fake, arguments.rate, campaign_id, arguments.processes
+                )
+                server = fake.stats()
+            finally:
+                fake.close()
+            bare = per_second(run_baseline(arguments.members, IN_FLIGHT))
+            achieved = per_second(server)
+            peaks = ", ".join(f"{report['peak_mb']:.0f}" for report in reports)
+            print(
+                f"(d) {arguments.processes} processes at BROADCAST_RATE={arguments.rate:.0f}, "
+                f"{server['count']:,} messages: {achieved:.0f} msg/s ({achieved / arguments.rate:.3f} of the rate), "
+                f"busiest second {server['busiest']}; bare loop with {IN_FLIGHT} in flight {bare:.0f} msg/s; "
+                f"peak memory per process {peaks} MB",
+                flush=True,
+            )
+
+
+def unlimited(database: Database, repeats: int) -> float:
+    """(b): the engine unlimited against the bare loops, in the same run; the engine's median peak memory."""
+    engine_rates, sequential, concurrent, peaks = [], [], [], []
+    for _ in range(repeats):
+        server, process = measured(database, UNLIMITED, 3600)
+        peaks.append(process["peak_mb"])
+        assert server["count"] == database.members, server
+        engine_rates.append(per_second(server))
+        sequential.append(per_second(run_baseline(database.members, 1)))
+        concurrent.append(per_second(run_baseline(database.members, IN_FLIGHT)))
+        print(
+            f"    engine {engine_rates[-1]:.0f} msg/s, bare loop {sequential[-1]:.0f}, "
+            f"bare with {IN_FLIGHT} in flight {concurrent[-1]:.0f} (ratio {engine_rates[-1] / concurrent[-1]:.2f})",
+            flush=True,
+        )
+    engine_rate, baseline, ceiling = (statistics.median(values) for values in (engine_rates, sequential, concurrent))
+    print(
+        f"(b) unlimited, {database.members:,} messages: engine {engine_rate:.0f} msg/s; bare send_message loop "
+        f"{baseline:.0f} msg/s; ratio {engine_rate / baseline:.2f}; bare loop with {IN_FLIGHT} in flight "
+        f"{ceiling:.0f} msg/s (ratio {engine_rate / ceiling:.2f})"
+    )
+    return float(statistics.median(peaks))
+
+
 def main(arguments: argparse.Namespace) -> None:
+    if arguments.processes > 1:
+        shared_pace(arguments)
+        return
     folder = Path(tempfile.mkdtemp(prefix="bench-campaigns-"))
     database = Database(f"sqlite+aiosqlite:///{folder / 'bench.db'}")
     started = time.monotonic()
     asyncio.run(database.grow_to(arguments.members))
     print(f"seeded {arguments.members:,} members in {time.monotonic() - started:.0f} s")
+    if arguments.only_b:
+        unlimited(database, arguments.repeats)
+        return
 
     server, process = measured(database, 25, arguments.paced_seconds)
     print(
@@ -237,31 +327,14 @@ def main(arguments: argparse.Namespace) -> None:
         f"({per_second(server) / 25:.3f} of 25), busiest second {server['busiest']}"
     )
 
-    engine_rates, sequential, concurrent, peaks = [], [], [], []
-    for _ in range(arguments.repeats):
-        server, process = measured(database, UNLIMITED, 3600)
-        assert server["count"] == arguments.members, server
-        engine_rates.append(per_second(server))
-        peaks.append(process["peak_mb"])
-        sequential.append(per_second(run_baseline(arguments.members, 1)))
-        concurrent.append(per_second(run_baseline(arguments.members, IN_FLIGHT)))
-        print(
-            f"    engine {engine_rates[-1]:.0f} msg/s, bare loop {sequential[-1]:.0f}, "
-            f"bare with {IN_FLIGHT} in flight {concurrent[-1]:.0f}"
-        )
-    engine_rate, baseline, ceiling = (statistics.median(values) for values in (engine_rates, sequential, concurrent))
-    print(
-        f"(b) unlimited, {arguments.members:,} messages: engine {engine_rate:.0f} msg/s; bare send_message loop "
-        f"{baseline:.0f} msg/s; ratio {engine_rate / baseline:.2f}; bare loop with {IN_FLIGHT} in flight "
-        f"{ceiling:.0f} msg/s (ratio {engine_rate / ceiling:.2f})"
-    )
+    peak = unlimited(database, arguments.repeats)
 
     started = time.monotonic()
     asyncio.run(database.grow_to(arguments.million))
     print(f"seeded up to {arguments.million:,} members in {time.monotonic() - started:.0f} s")
     server, process = measured(database, UNLIMITED, arguments.million_seconds)
     print(
-        f"(c) peak memory: {statistics.median(peaks):.0f} MB at {arguments.members:,} recipients (whole delivery); "
+        f"(c) peak memory: {peak:.0f} MB at {arguments.members:,} recipients (whole delivery); "
         f"{process['peak_mb']:.0f} MB at {arguments.million:,} recipients (audience frozen, then "
         f"{server['count']:,} messages in {process['seconds']:.0f} s); the process holds "
         f"{process['baseline_mb']:.0f} MB before any work"
@@ -275,9 +348,14 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--paced-seconds", type=float, default=60)
     parser.add_argument("--million-seconds", type=float, default=60)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only-b", action="store_true", help="run (b) alone")
+    parser.add_argument("--processes", type=int, default=1, help="above 1: (d), several processes sharing a pace")
+    parser.add_argument("--database-url", default="", help="PostgreSQL for (d)")
+    parser.add_argument("--rate", type=float, default=1000, help="BROADCAST_RATE for (d)")
     # Roles of the child processes.
     parser.add_argument("--fake", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--deliver", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--redis", help=argparse.SUPPRESS)
     parser.add_argument("--bare", nargs=3, help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -288,7 +366,7 @@ if __name__ == "__main__":
         asyncio.run(serve_fake())
     elif options.deliver:
         url, fake_url, rate, campaign, seconds = options.deliver
-        asyncio.run(deliver(url, fake_url, float(rate), int(campaign), float(seconds)))
+        asyncio.run(deliver(url, fake_url, float(rate), int(campaign), float(seconds), options.redis))
     elif options.bare:
         fake_url, count, in_flight = options.bare
         asyncio.run(bare_loop(fake_url, int(count), int(in_flight)))

@@ -31,9 +31,9 @@ from aiogram.types import Update
 from bench.offers_data import END, Shape, generate, zone_offset_seconds
 from bench.updates import command_update
 from bot.app import App
-from bot.middlewares import FloodLimit
 from bot.sandbox.telegram import FakeTelegram
 from bot.settings import Settings
+from bot.throttle import FloodLimit
 from models.core.db import create_engine, create_sessionmaker
 from models.core.programme import load_programme
 from models.offers.coupons import release_expired

@@ -28,9 +28,9 @@ from aiogram.types import Update
 
 from bench.updates import command_update
 from bot.app import App
-from bot.middlewares import FloodLimit
 from bot.sandbox.telegram import FakeTelegram
 from bot.settings import Settings
+from bot.throttle import FloodLimit
 from models.core.base import utcnow
 from models.core.db import create_engine, migrate
 from models.core.uow import transaction

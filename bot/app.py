@@ -12,18 +12,24 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import DisabledEventIsolation, MemoryStorage
+from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from redis.asyncio import Redis
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import console, webhook
 from bot.dispatcher import build_dispatcher
-from bot.middlewares import HUMAN_PACE, FloodLimit, SettleBeforeSending
+from bot.health import Health, add_health_routes, schema_head
+from bot.leadership import Leadership
+from bot.metrics import LEADER
+from bot.middlewares import SettleBeforeSending
 from bot.settings import Settings
+from bot.throttle import HUMAN_PACE, FloodLimit, MemoryBuckets, RedisBuckets
 from handlers.commands import publish_customer_commands
 from handlers.i18n import Texts
 from handlers.staff.appointments import publish_all_staff_menus
@@ -36,11 +42,14 @@ from models.core.uow import UnitOfWork
 from models.members.cards import CardSigner, signing_key
 from scheduler.context import JobContext
 from scheduler.outbox import OutboxSender
-from scheduler.runner import build_scheduler
-from scheduler.timetable import CampaignRunner
+from scheduler.runner import build_process_scheduler, build_scheduler, catch_up
+from scheduler.timetable import SWEEP_JOB, SWEEP_SECONDS, CampaignRunner
 
 log = logging.getLogger(__name__)
 UPDATES_GRACE_SECONDS = 10
+# A user's lock in Redis: freed after a minute if its holder died; a waiting update checks every 20 ms (a cashier's
+# sales queue behind each other).
+USER_LOCK = {"timeout": 60, "sleep": 0.02}
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -53,11 +62,15 @@ def create_bot(settings: Settings) -> Bot:
     )
 
 
-def fsm_storage(settings: Settings) -> BaseStorage:
+def fsm_storage(redis: Redis | None) -> BaseStorage:
     """Dialogue state in Redis when several processes serve one bot, in memory otherwise."""
-    if settings.redis_url:
-        return RedisStorage.from_url(settings.redis_url)
-    return MemoryStorage()
+    return MemoryStorage() if redis is None else RedisStorage(redis)
+
+
+def event_isolation(redis: Redis | None) -> BaseEventIsolation:
+    """One user's updates are handled one at a time, across processes, when several serve the bot (a lock in Redis
+    per chat and user); one process handles them as they come, as before."""
+    return DisabledEventIsolation() if redis is None else RedisEventIsolation(redis, lock_kwargs=USER_LOCK)
 
 
 def with_settings_zone(settings: Settings) -> Callable[[Programme], Programme]:
@@ -98,17 +111,27 @@ class App:
     bot: Bot
     cards: CardSigner
     flood: FloodLimit = HUMAN_PACE
+    redis: Redis | None = None
     dispatcher: Dispatcher = field(init=False)
     scheduler: AsyncIOScheduler = field(init=False)
     campaigns: CampaignRunner = field(init=False)
     outbox: OutboxSender = field(init=False)
     outbox_bell: asyncio.Event = field(init=False, default_factory=asyncio.Event)  # one for the whole process
+    leadership: Leadership = field(init=False)
+    health: Health = field(init=False)
+    _catching_up: set[asyncio.Task[None]] = field(init=False, default_factory=set)
+    process_jobs: AsyncIOScheduler = field(init=False)  # what every process runs, leader or not
     web: web.Application = field(init=False)  # the console's routes (and the webhook's, in webhook mode)
 
     def __post_init__(self) -> None:
         self.outbox = OutboxSender(self.jobs)
-        self.scheduler = build_scheduler(self.jobs)
+        self.scheduler = build_scheduler(self.jobs)  # the leader's
+        self.process_jobs = build_process_scheduler(self.jobs)
         self.campaigns = CampaignRunner(self.jobs, self.scheduler)
+        if self.redis is not None:  # several processes: the leader also picks up campaigns the others were given
+            self.scheduler.add_job(self.campaigns.sweep, IntervalTrigger(seconds=SWEEP_SECONDS), **SWEEP_JOB)
+        self.leadership = Leadership(self.engine, elected=self._lead, deposed=self._follow)
+        self.health = Health(self.engine, self.sessionmaker, self.redis, schema_head())
         self.dispatcher = build_dispatcher(
             settings=self.settings,
             programmes=self.programmes,
@@ -117,7 +140,9 @@ class App:
             campaigns=self.campaigns,
             cards=self.cards,
             flood=self.flood,
-            storage=fsm_storage(self.settings),
+            storage=fsm_storage(self.redis),
+            buckets=MemoryBuckets() if self.redis is None else RedisBuckets(self.redis),
+            isolation=event_isolation(self.redis),
             wake_outbox=self.outbox.wake,
         )
         self.web = web.Application()
@@ -130,6 +155,7 @@ class App:
             sessionmaker=self.sessionmaker,
             cards=self.cards,
         )
+        add_health_routes(self.web, self.health)
         self.dispatcher.startup.register(self._on_startup)
         self.dispatcher.shutdown.register(self._on_shutdown)
 
@@ -148,6 +174,7 @@ class App:
             texts=self.texts,
             broadcast_rate=self.settings.broadcast_rate,
             owners=self.settings.admin_ids,
+            redis=self.redis,
             outbox_bell=self.outbox_bell,
         )
 
@@ -162,21 +189,47 @@ class App:
         async with sessionmaker.begin() as session:
             cards = CardSigner(await signing_key(session))
         programmes = await _programme_versions(settings, sessionmaker)
-        return cls(settings, programmes, engine, sessionmaker, Texts(), create_bot(settings), cards, flood)
+        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        return cls(settings, programmes, engine, sessionmaker, Texts(), create_bot(settings), cards, flood, redis)
 
     async def _on_startup(self) -> None:
         await publish_customer_commands(self.bot, self.texts)
         await publish_all_staff_menus(
             self.bot, self.texts, self.sessionmaker, self.programme, self.settings.admin_ids, self.settings.console_url
         )
-        self.outbox.start()  # first of all, what a stopped process left unsent
-        self.scheduler.start()
-        await self.campaigns.start()  # resume or schedule every open campaign
+        self.outbox.start()  # first of all, what a stopped process left unsent (every process sends it)
+        self.campaigns.join_running()  # every process sends a share of each running campaign
+        self.process_jobs.start()
+        self.campaigns.leading = False  # until elected: a follower leaves campaigns to the leader
+        # Every process keeps the leader's timetable, paused until it leads: a follower elected after a job's time
+        # (the leader died just before it) runs that job once on resuming (coalesced, within its misfire grace).
+        self.scheduler.start(paused=True)
+        await self.leadership.start()
         log.info("bot started")
+
+    async def _lead(self) -> None:
+        """Elected: run the scheduled jobs, resume or schedule every open campaign, and run once what was due while
+        no process led."""
+        LEADER.set(1)
+        self.campaigns.leading = True
+        self.scheduler.resume()
+        await self.campaigns.start()
+        task = asyncio.create_task(catch_up(self.jobs), name="catch-up")
+        self._catching_up.add(task)
+        task.add_done_callback(self._catching_up.discard)
+
+    async def _follow(self) -> None:
+        """No longer the leader: start no job; deliveries already under way finish their claimed rows."""
+        LEADER.set(0)
+        self.campaigns.leading = False
+        self.scheduler.pause()
 
     async def _on_shutdown(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)  # first, so that no job starts a delivery while they stop
+        if self.process_jobs.running:
+            self.process_jobs.shutdown(wait=False)
+        await self.leadership.stop()
         await self.campaigns.stop()
         await self.outbox.stop()
 
@@ -201,4 +254,6 @@ class App:
         if in_flight:
             await asyncio.wait(in_flight, timeout=UPDATES_GRACE_SECONDS)
         await self.bot.session.close()
+        if self.redis is not None:
+            await self.redis.aclose()
         await self.engine.dispose()

@@ -5,21 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from aiogram import Dispatcher
-from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import DisabledEventIsolation, MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.middlewares import (
-    HUMAN_PACE,
-    ContextMiddleware,
-    CurrentProgramme,
-    FloodLimit,
-    IsStaff,
-    PrivateChatsOnly,
-    ThrottleMiddleware,
-    UnitOfWorkMiddleware,
-)
+from bot.metrics import UpdateMetrics
+from bot.middlewares import ContextMiddleware, CurrentProgramme, PrivateChatsOnly, UnitOfWorkMiddleware
 from bot.settings import Settings
+from bot.throttle import HUMAN_PACE, Buckets, FloodLimit, IsStaff, ThrottleMiddleware
 from handlers import build_router
 from handlers.i18n import Texts
 from handlers.ports import CampaignTimetable
@@ -49,7 +42,9 @@ def build_dispatcher(
     campaigns: CampaignTimetable,
     cards: CardSigner,
     storage: BaseStorage | None = None,
+    isolation: BaseEventIsolation | None = None,
     flood: FloodLimit = HUMAN_PACE,
+    buckets: Buckets | None = None,
     wake_outbox: Callable[[], None] = lambda: None,
 ) -> Dispatcher:
     """Everything a handler may ask for by name is put into the dispatcher's workflow data here (and `programme`,
@@ -57,6 +52,7 @@ def build_dispatcher(
     sales_desk = SalesDesk(sessionmaker, programmes, cards)
     dispatcher = Dispatcher(
         storage=storage or MemoryStorage(),
+        events_isolation=isolation or DisabledEventIsolation(),
         owners=settings.admin_ids,  # handlers get the owners' ids, not the whole configuration
         sessionmaker=sessionmaker,
         texts=texts,
@@ -66,10 +62,13 @@ def build_dispatcher(
         console_url=settings.console_url,  # None while the console is off
     )
     dispatcher.shutdown.register(sales_desk.close)
+    # Outermost, so that every update is counted and timed, whatever the next ones make of it.
+    dispatcher.update.outer_middleware(UpdateMetrics())
     # Before anything reads or writes: groups and channels see nothing, and nothing of theirs is recorded.
     dispatcher.update.outer_middleware(CurrentProgramme(programmes))
     dispatcher.update.outer_middleware(PrivateChatsOnly(texts))
-    dispatcher.update.outer_middleware(ThrottleMiddleware(texts, flood, staff_check(sessionmaker, settings.admin_ids)))
+    is_staff = staff_check(sessionmaker, settings.admin_ids)
+    dispatcher.update.outer_middleware(ThrottleMiddleware(texts, flood, is_staff, buckets))
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(sessionmaker, wake_outbox))
     dispatcher.update.outer_middleware(ContextMiddleware(texts, settings.admin_ids))
     dispatcher.include_router(build_router(texts))

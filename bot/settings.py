@@ -88,6 +88,23 @@ class Settings(BaseSettings):
             raise ValueError("WEBHOOK_URL is set but WEBHOOK_SECRET is not: set a random secret for webhook mode")
         return self
 
+    @model_validator(mode="after")
+    def _redis_means_a_cluster(self) -> Settings:
+        # REDIS_URL is how several processes share one bot: they need a shared database and must not poll.
+        if not self.redis_url:
+            return self
+        if self.database_url.startswith("sqlite"):
+            raise ValueError(
+                "REDIS_URL is set (several processes) but DATABASE_URL is SQLite, which one process owns: "
+                "use PostgreSQL, or unset REDIS_URL"
+            )
+        if not self.webhook_url:
+            raise ValueError(
+                "REDIS_URL is set (several processes) but WEBHOOK_URL is not: Telegram gives updates to one polling "
+                "process only, so set WEBHOOK_URL, or unset REDIS_URL"
+            )
+        return self
+
     @property
     def timezone_set(self) -> bool:
         """Whether TIMEZONE was given explicitly, so that it overrides the programme file."""

@@ -28,6 +28,7 @@ from handlers.errors import trace
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_DEPTH = 32  # a real update nests under ten levels (a callback's message, its reply, its keyboard, a button)
 INT64 = range(-(2**63), 2**63)
+SHUTDOWN_SECONDS = 20  # an update still being handled at a stop gets this long to finish
 log = logging.getLogger(__name__)
 
 
@@ -95,13 +96,21 @@ def web_app(endpoint: UpdateEndpoint, webhook_url: str, app: web.Application) ->
 
 async def serve(dispatcher: Dispatcher, bot: Bot, settings: Settings, app: web.Application) -> None:
     """Listen on WEBHOOK_HOST:WEBHOOK_PORT with `app` and the webhook's path, register the webhook with Telegram, and
-    serve until cancelled."""
+    serve until cancelled.
+
+    When cancelled (SIGTERM) the port closes first, so that a load balancer sends new updates to the other
+    processes, and updates being handled finish (within SHUTDOWN_SECONDS) before the dispatcher shuts down."""
     # Settings insists on both in webhook mode.
     assert settings.webhook_url is not None
     assert settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
     endpoint = UpdateEndpoint(dispatcher, bot, secret)
-    runner = web.AppRunner(web_app(endpoint, settings.webhook_url, app), access_log=None, handle_signals=False)
+    runner = web.AppRunner(
+        web_app(endpoint, settings.webhook_url, app),
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=SHUTDOWN_SECONDS,
+    )
     await runner.setup()
     # The same data polling gives to startup and shutdown hooks.
     hook_data = {"dispatcher": dispatcher, "bots": [bot], **dispatcher.workflow_data}

@@ -1,12 +1,16 @@
-"""The delivery engine: every running campaign's messages go out through one shared rate limit.
+"""The delivery engine: every running campaign's messages go out through one shared pace (see `scheduler.ratelimit`).
 
-For each campaign, a loop pages through the queue by id, claims a small chunk of rows (committed before any of
-their messages leaves), and hands each claimed row to a sending task once the rate limit allows. Outcomes are
-written back in batches by a flusher. Telegram's answers decide each row, and only an answer proving that nothing
-was delivered leads to another try: 429 pauses every campaign and retries the same message, a refused connection is
-retried with backoff a few times, 403 marks the member unreachable and 400 fails the row. A request whose fate is
-unknown (a timeout, a 5xx, a connection lost after the request was written) is recorded `unknown` and never repeated:
-a 502 may come back after the message went out.
+For each campaign, a loop pages through the queue by id and claims small chunks of rows under this process's lease
+(committed before any of their messages leaves), a chunk ahead of the sending, so that the sending never waits for
+the database; a dispatcher hands each claimed row to a sending task once a slot and the pace allow. Outcomes are
+written back in batches by a flusher, which also renews the lease. Several processes may deliver one campaign at
+once: each claims its own rows, and they share the pace through Redis.
+
+Telegram's answers decide each row, and only an answer proving that nothing was delivered leads to another try: 429
+pauses every campaign in every process and retries the same message, a refused connection is retried with backoff
+a few times, 403 marks the member unreachable and 400 fails the row. A request whose fate is unknown (a timeout, a
+5xx, a connection lost after the request was written) is recorded `unknown` and never repeated: a 502 may come back
+after the message went out.
 """
 
 from __future__ import annotations
@@ -15,8 +19,13 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import math
+import os
+import socket
+import uuid
 from collections import deque
-from collections.abc import Awaitable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from datetime import timedelta
 from itertools import islice
 from typing import TypeVar, cast
 
@@ -41,19 +50,28 @@ from models.campaigns.planning import (
     get_campaign,
     progress,
 )
-from models.campaigns.queue import Claimed, Outcome
+from models.campaigns.queue import Claimed, Lease, Outcome
 from models.core.base import utcnow
 from models.core.uow import transaction
 from models.members.registry import by_telegram_id
 from scheduler.context import JobContext
-from scheduler.ratelimit import TokenBucket
+from scheduler.metrics import CAMPAIGN_SENDS
+from scheduler.ratelimit import LocalPace, Pace
+from scheduler.shared_pace import SharedPace
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+TOO_MANY_REQUESTS = "429"  # the sends counter's outcome for Telegram's "retry after"
 
 PAGE = 500  # queue rows read at once
 MAX_CLAIM = 100  # rows claimed in one transaction at the highest rates
-IN_FLIGHT = 64  # messages waiting for Telegram's answer at once, all campaigns together
+IN_FLIGHT = 64  # messages waiting for Telegram's answer at once, all campaigns together, at the highest rates
+IN_FLIGHT_SECONDS = 0.1  # below that, a tenth of a second's worth: enough to keep the pace, and what a stall at
+# Telegram's end lets pile up and arrive at once stays small
+MAX_GRANT = 16  # sends asked of the pace at once
+AHEAD = 1  # claims kept ready ahead of the sending, so that it never waits for the database
+LEASE = timedelta(seconds=30)  # how long a claim holds if its process stops renewing it (it died)
+RENEW_EVERY = 10.0  # seconds between renewals of the lease on the rows being sent
 FLUSH_EVERY = 0.2  # seconds between writes of outcomes (what a crash can leave unknown)
 FLUSH_AT = 200  # outcomes that trigger a write at once
 ATTEMPTS = 4  # tries of one message when no connection could be made
@@ -79,13 +97,28 @@ class _Stopped(Exception):
     """The delivery was asked to stop; raised at the next point where stopping is safe."""
 
 
-class DeliveryEngine:
-    """Runs one delivery per running campaign; they share the rate limit and the cap on messages in flight."""
+def process_name() -> str:
+    """This process among the bot's: host, pid and a random part (a pid is reused after a restart)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
-    def __init__(self, context: JobContext, *, in_flight: int = IN_FLIGHT) -> None:
+
+def pace_for(context: JobContext) -> Pace:
+    """One pace for the whole bot: in Redis when several processes share it, in this process otherwise."""
+    if context.redis is not None:
+        return SharedPace(context.broadcast_rate, context.redis)
+    return LocalPace(context.broadcast_rate)
+
+
+class DeliveryEngine:
+    """Runs one delivery per running campaign; they share the pace and the cap on messages in flight."""
+
+    def __init__(self, context: JobContext, *, in_flight: int | None = None, pace: Pace | None = None) -> None:
         self.context = context
         rate = context.broadcast_rate
-        self.limiter = TokenBucket(rate)
+        self.pace = pace or pace_for(context)
+        self.owner = process_name()
+        if in_flight is None:
+            in_flight = max(4, min(IN_FLIGHT, math.ceil(rate * IN_FLIGHT_SECONDS)))
         self.slots = asyncio.Semaphore(in_flight)
         # At low rates a crash leaves at most a message or two claimed but unsent; at high rates claims are batched.
         self.claim_size = max(1, min(MAX_CLAIM, int(rate / 10)))
@@ -125,6 +158,10 @@ class DeliveryEngine:
         self._closed = True
         await asyncio.gather(*(self._stop(campaign_id, RecipientStatus.PENDING) for campaign_id in list(self._tasks)))
 
+    def lease(self) -> Lease:
+        """A claim by this process, from now."""
+        return Lease(self.owner, utcnow() + LEASE)
+
     async def _stop(self, campaign_id: int, release_as: RecipientStatus) -> None:
         task, run = self._tasks.get(campaign_id), self._deliveries.get(campaign_id)
         if task is None or run is None:
@@ -146,8 +183,10 @@ class CampaignDelivery:
         self.campaign_id = campaign_id
         self.release_as = RecipientStatus.PENDING
         self._stopping = False
-        self._waiting: asyncio.Task[object] | None = None
+        self._waiting: set[asyncio.Task[object]] = set()
         self._undispatched: deque[Claimed] = deque()
+        self._claimed = asyncio.Event()  # rows were added to `_undispatched`
+        self._dispatched = asyncio.Event()  # rows were taken from it
         self._sending: set[asyncio.Task[None]] = set()
         self._outcomes: list[Outcome] = []
         self._flush_now = asyncio.Event()
@@ -157,8 +196,8 @@ class CampaignDelivery:
     def stop(self, release_as: RecipientStatus) -> None:
         self.release_as = release_as
         self._stopping = True
-        if self._waiting is not None:
-            self._waiting.cancel()
+        for waiting in self._waiting:
+            waiting.cancel()
 
     async def _wait(self, awaitable: Awaitable[T]) -> T:
         """Await something that only waits (no database work), giving up if the delivery is asked to stop."""
@@ -167,7 +206,7 @@ class CampaignDelivery:
                 awaitable.close()  # never started: close it, so that it is not reported as never awaited
             raise _Stopped
         waiting: asyncio.Task[T] = asyncio.ensure_future(awaitable)
-        self._waiting = cast("asyncio.Task[object]", waiting)
+        self._waiting.add(cast("asyncio.Task[object]", waiting))
         try:
             return await waiting
         except asyncio.CancelledError:
@@ -175,7 +214,7 @@ class CampaignDelivery:
                 raise _Stopped from None
             raise
         finally:
-            self._waiting = None
+            self._waiting.discard(cast("asyncio.Task[object]", waiting))
 
     async def run(self) -> None:
         try:
@@ -185,12 +224,23 @@ class CampaignDelivery:
         if campaign is None:
             return
         flusher = asyncio.create_task(self._flush_periodically())
+        dispatcher = asyncio.create_task(self._dispatch(campaign))
+        dispatcher.add_done_callback(self._stop_if_failed)
+        finished_here = False
         try:
-            await self._deliver(campaign)
+            finished_here = await self._deliver(campaign)
         except _Stopped:
             log.info("campaign %s: delivery stopped", self.campaign_id)
         finally:
             # Whether finished or stopped: unsent claims are handed back, answers awaited, everything stored.
+            dispatcher.cancel()
+            failure: Exception | None = None
+            try:
+                await dispatcher
+            except (asyncio.CancelledError, _Stopped):
+                pass
+            except Exception as error:  # the pace's Redis unreachable, say: raised once everything is stored
+                failure = error
             self._outcomes.extend(Outcome(row.id, row.member_id, self.release_as) for row in self._undispatched)
             self._undispatched.clear()
             await self._drain()
@@ -198,7 +248,15 @@ class CampaignDelivery:
             self._flush_now.set()
             await flusher
             await self._flush()
-        await self._report(campaign)
+            if failure is not None:
+                raise failure
+        if finished_here:
+            await self._report(campaign)
+
+    def _stop_if_failed(self, dispatcher: asyncio.Task[None]) -> None:
+        """The dispatcher failed (the pace's Redis did not answer): stop claiming; the rest resumes later."""
+        if not dispatcher.cancelled() and dispatcher.exception() is not None:
+            self.stop(RecipientStatus.PENDING)
 
     async def _begin(self) -> CampaignView | None:
         """Start the campaign if its time came, and freeze its audience (resuming a freeze cut short)."""
@@ -223,7 +281,9 @@ class CampaignDelivery:
         log.info("campaign %s: delivering to an audience of %s", self.campaign_id, size)
         return campaign
 
-    async def _deliver(self, campaign: CampaignView) -> None:
+    async def _deliver(self, campaign: CampaignView) -> bool:
+        """Claim the queue chunk by chunk, a chunk ahead of the dispatcher, until nobody is left waiting; whether
+        this delivery was the one to finish the campaign (others may be delivering it too)."""
         context, engine = self.engine.context, self.engine
         after = 0
         while True:
@@ -233,51 +293,72 @@ class CampaignDelivery:
             if page:
                 after = page[-1].id
                 for chunk in _chunks(page, engine.claim_size):
-                    await self._wait(engine.limiter.wait_unpaused())
+                    await self._until(lambda: len(self._undispatched) < AHEAD * engine.claim_size)
+                    await self._wait(engine.pace.wait_unpaused())
                     await self._wait_for_quiet_hours()
                     async with transaction(context.sessionmaker) as session:
-                        claimed = await queue.claim(session, context.programme, campaign, chunk, utcnow())
+                        claimed = await queue.claim(
+                            session, context.programme, campaign, chunk, utcnow(), engine.lease()
+                        )
                     self._undispatched.extend(claimed)
-                    await self._dispatch(campaign)
+                    self._claimed.set()
                 continue
             if after:
                 after = 0  # one more pass from the start picks up rows held back or handed back meanwhile
                 continue
+            await self._until(lambda: not self._undispatched)
             await self._drain()
             await self._flush()
             async with transaction(context.sessionmaker) as session:
                 state = await queue.queue_state(session, self.campaign_id, utcnow())
             if state.finished:
-                return
+                return state.finished_here
             wait = IDLE_RECHECK if state.next_due is None else (state.next_due - utcnow()).total_seconds()
             await self._wait(asyncio.sleep(min(max(wait, 0.05), IDLE_RECHECK)))
 
+    async def _until(self, condition: Callable[[], bool]) -> None:
+        """Wait until the dispatcher has taken enough claimed rows for `condition` to hold."""
+        while not condition():
+            self._dispatched.clear()
+            await self._wait(self._dispatched.wait())
+
     async def _dispatch(self, campaign: CampaignView) -> None:
-        """Send every claimed row as soon as a slot and the rate limit allow; each in its own task."""
+        """Send claimed rows as soon as slots and the pace allow, each in its own task; until cancelled."""
         engine = self.engine
-        while self._undispatched:
-            if self._stopping:
-                raise _Stopped
+        while True:
+            while not self._undispatched:
+                self._claimed.clear()
+                await self._wait(self._claimed.wait())
             # The waits are wrapped (interruptible) only when they would really wait: at high rates they rarely do.
             if engine.slots.locked():
                 await self._wait(engine.slots.acquire())
             else:
                 await engine.slots.acquire()
+            slots = 1
+            while slots < min(len(self._undispatched), MAX_GRANT) and not engine.slots.locked():
+                await engine.slots.acquire()  # free: returns at once
+                slots += 1
             try:
-                if not engine.limiter.try_acquire():
-                    await self._wait(engine.limiter.acquire())
+                granted = engine.pace.try_acquire(slots) or await self._wait(engine.pace.acquire(slots))
             except BaseException:
-                engine.slots.release()
+                for _ in range(slots):
+                    engine.slots.release()
                 raise
-            task = asyncio.create_task(self._send(campaign, self._undispatched.popleft()))
-            self._sending.add(task)
-            task.add_done_callback(self._sending.discard)
+            for _ in range(slots - granted):
+                engine.slots.release()
+            for _ in range(granted):
+                task = asyncio.create_task(self._send(campaign, self._undispatched.popleft()))
+                self._sending.add(task)
+                task.add_done_callback(self._sending.discard)
+            self._dispatched.set()
 
     async def _send(self, campaign: CampaignView, row: Claimed) -> None:
         try:
             outcome = await self._attempts(campaign, row)
         finally:
             self.engine.slots.release()
+        if outcome.status not in (RecipientStatus.PENDING, RecipientStatus.CANCELLED):
+            CAMPAIGN_SENDS.labels(outcome.status.value).inc()
         self._outcomes.append(outcome)
         if len(self._outcomes) >= FLUSH_AT:
             self._flush_now.set()
@@ -290,7 +371,8 @@ class CampaignDelivery:
                 message = await self._request(campaign, row)
             except TelegramRetryAfter as error:
                 log.warning("Telegram asked to wait %ss; all campaigns pause", error.retry_after)
-                self.engine.limiter.pause(error.retry_after)
+                CAMPAIGN_SENDS.labels(TOO_MANY_REQUESTS).inc()
+                await self.engine.pace.pause(error.retry_after)
                 delay = 0.0
             except TelegramForbiddenError as error:
                 return Outcome(row.id, row.member_id, RecipientStatus.BLOCKED, error=error.message)
@@ -310,7 +392,7 @@ class CampaignDelivery:
                 return Outcome(row.id, row.member_id, RecipientStatus.FAILED, error=f"gave up after {failures} tries")
             try:
                 await asyncio.sleep(delay)
-                await self.engine.limiter.acquire()
+                await self.engine.pace.acquire()
             except asyncio.CancelledError:
                 return Outcome(row.id, row.member_id, self.release_as)
 
@@ -344,12 +426,24 @@ class CampaignDelivery:
             task.cancel()
 
     async def _flush_periodically(self) -> None:
-        """Store outcomes every FLUSH_EVERY seconds or FLUSH_AT outcomes, until the delivery closes."""
+        """Store outcomes every FLUSH_EVERY seconds or FLUSH_AT outcomes, and renew the lease on the rows being
+        sent every RENEW_EVERY seconds, until the delivery closes."""
+        renewed = asyncio.get_running_loop().time()
         while not self._closed:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._flush_now.wait(), FLUSH_EVERY)
             self._flush_now.clear()
             await self._flush()
+            if asyncio.get_running_loop().time() - renewed >= RENEW_EVERY:
+                renewed = asyncio.get_running_loop().time()
+                await self._renew()
+
+    async def _renew(self) -> None:
+        try:
+            async with transaction(self.engine.context.sessionmaker) as session:
+                await queue.renew_lease(session, self.campaign_id, self.engine.lease())
+        except Exception:
+            log.exception("campaign %s: could not renew the lease on the messages being sent", self.campaign_id)
 
     async def _flush(self) -> None:
         async with self._flush_lock:
@@ -364,7 +458,7 @@ class CampaignDelivery:
                 self._outcomes[:0] = outcomes
 
     async def _report(self, campaign: CampaignView) -> None:
-        """Tell the manager who created the campaign how it went, once it is over."""
+        """Tell the manager who created the campaign how it went, once this delivery finished it."""
         context = self.engine.context
         if campaign.kind != CampaignKind.MANUAL or campaign.created_by is None:
             return

@@ -9,6 +9,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from aiogram import Bot
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from handlers.i18n import Texts
@@ -25,6 +26,7 @@ class JobContext:
     texts: Texts
     broadcast_rate: float  # campaign messages per second, at most
     owners: frozenset[int]  # the Telegram ids of the programme's owners, who hear of cashiers' refused attempts
+    redis: Redis | None = None  # what the processes of one bot share (their campaign pace), when there are several
     # Rung after a commit that may have left messages in the outbox, so that its sender goes to work at once.
     outbox_bell: asyncio.Event = field(default_factory=asyncio.Event)
 

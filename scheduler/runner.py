@@ -1,20 +1,30 @@
-"""The APScheduler instance and the table of recurring jobs; the database stays the source of truth for work."""
+"""The APScheduler instance and the table of recurring jobs; the database stays the source of truth for work.
+
+Only the leader (see `bot.leadership`) starts this scheduler. Each daily job claims its business day in
+`models.core.job_runs` before it runs, so it runs once a day however many processes there are, and `catch_up`
+(when a process is elected, and every CATCH_UP_SECONDS) runs, once, a job whose time passed while no process was
+leading.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, datetime, time, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from models.core import clock
+from models.core import clock, job_runs
+from models.core.base import utcnow
+from models.core.uow import UnitOfWork, transaction
 from scheduler import housekeeping, nightly_analytics, nightly_expiry, nightly_tiers
 from scheduler.context import JobContext
 
 Job = Callable[[JobContext], Awaitable[object]]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -22,6 +32,11 @@ class DailyJob:
     id: str
     at: time
     run: Job
+
+    def due_day(self, local_now: datetime) -> date:
+        """The business day of this job's latest time at or before `local_now` (the business's wall clock)."""
+        today = local_now.date()
+        return today if local_now.time() >= self.at else today - timedelta(days=1)
 
 
 # Every recurring job, in one table; features add theirs here.
@@ -41,11 +56,45 @@ class IntervalJob:
 
 
 CHECKPOINT_SECONDS = 1
+# Jobs every process runs (the others are the leader's).
 INTERVAL_JOBS: tuple[IntervalJob, ...] = (
     IntervalJob("checkpoint", CHECKPOINT_SECONDS, housekeeping.checkpoint),
     # How soon a programme version saved in one process is in force in the others.
     IntervalJob("refresh-programme", 2, housekeeping.refresh_programme),
 )
+
+# How often the leader looks for a daily run that was missed (its time passed while no process led, or the clock
+# jumped): three small reads.
+CATCH_UP_SECONDS = 10
+
+
+async def run_daily(job: DailyJob, context: JobContext, day: date | None = None) -> bool:
+    """Run `job` for business day `day` (today by default) unless it already ran for it; whether it ran."""
+    now = utcnow()
+    day = day or clock.business_day(context.programme, now)
+    async with transaction(context.sessionmaker) as session:
+        claimed = await job_runs.claim(session, job.id, day, now)
+    if not claimed:
+        log.info("daily job %s already ran for %s", job.id, day)
+        return False
+    log.info("daily job %s runs for %s", job.id, day)
+    await job.run(context)
+    return True
+
+
+async def catch_up(context: JobContext, jobs: tuple[DailyJob, ...] = DAILY_JOBS) -> None:
+    """Run, once, each daily job whose time passed since its last run (while no process was leading). A job that
+    never ran waits for its time: a new installation has nothing to catch up on."""
+    local_now = clock.local(context.programme, utcnow())
+    for job in jobs:
+        async with UnitOfWork(context.sessionmaker) as unit:  # reading: no write lock taken on SQLite
+            last = await job_runs.last_day(unit.session, job.id)
+        due = job.due_day(local_now)
+        if last is not None and last < due:
+            try:
+                await run_daily(job, context, due)
+            except Exception:
+                log.exception("daily job %s failed while catching up", job.id)
 
 
 def build_scheduler(context: JobContext, jobs: tuple[DailyJob, ...] = DAILY_JOBS) -> AsyncIOScheduler:
@@ -53,15 +102,30 @@ def build_scheduler(context: JobContext, jobs: tuple[DailyJob, ...] = DAILY_JOBS
     scheduler = AsyncIOScheduler(timezone=zone)
     for job in jobs:
         scheduler.add_job(
-            job.run,
+            run_daily,
             CronTrigger(hour=job.at.hour, minute=job.at.minute, timezone=zone),
             id=job.id,
-            args=[context],
+            args=[job, context],
             replace_existing=True,
             coalesce=True,
             misfire_grace_time=3600,
             max_instances=1,
         )
+    scheduler.add_job(
+        catch_up,
+        IntervalTrigger(seconds=CATCH_UP_SECONDS),
+        id="catch-up",
+        args=[context, jobs],
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+    )
+    return scheduler
+
+
+def build_process_scheduler(context: JobContext) -> AsyncIOScheduler:
+    """The jobs every process runs, leader or not (INTERVAL_JOBS)."""
+    scheduler = AsyncIOScheduler(timezone=clock.zone(context.programme))
     for every in INTERVAL_JOBS:
         scheduler.add_job(
             every.run,

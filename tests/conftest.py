@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
 import pytest
 from hypothesis import settings
 from sqlalchemy.engine import make_url
@@ -19,10 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import App
 from bot.sandbox.telegram import FakeTelegram
-from models.core.db import create_engine, create_sessionmaker, migrate
+from models.core.db import create_engine, create_sessionmaker
 from models.core.programme import Programme, load_programme
 from tests.support.app import bot_settings, start_app, stop_app
 from tests.support.console import RunningConsole, running_console
+from tests.support.databases import DatabaseTemplate, database_copy, migrate_url, pg_admin
 from tests.support.paths import SAMPLE_PROGRAMME
 from tests.support.redis import redis_server
 
@@ -35,69 +33,27 @@ settings.register_profile("deep", settings.get_profile("dev"), max_examples=2_00
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
-@dataclass(frozen=True)
-class DatabaseTemplate:
-    """A schema migrated once per test run; each test gets its own copy of it."""
-
-    backend: str
-    source: str  # the SQLite file, or the PostgreSQL template database's URL
-
-    @property
-    def is_postgres(self) -> bool:
-        return self.backend == "postgresql"
-
-
-def _pg_dsn(url: str, database: str | None = None) -> str:
-    parsed = make_url(url).set(drivername="postgresql")
-    if database is not None:
-        parsed = parsed.set(database=database)
-    return parsed.render_as_string(hide_password=False)
-
-
-async def _migrate_url(url: str) -> None:
-    engine = create_engine(url)
-    await migrate(engine)
-    await engine.dispose()
-
-
-async def _pg_admin(url: str, *statements: str) -> None:
-    connection = await asyncpg.connect(_pg_dsn(url, "postgres"))
-    try:
-        for statement in statements:
-            await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 @pytest.fixture(scope="session")
 def db_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseTemplate]:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         path = tmp_path_factory.mktemp("template") / "template.db"
-        asyncio.run(_migrate_url(f"sqlite+aiosqlite:///{path}"))
+        asyncio.run(migrate_url(f"sqlite+aiosqlite:///{path}"))
         yield DatabaseTemplate("sqlite", str(path))
         return
     name = f"loyalty_tpl_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_pg_admin(url, f'CREATE DATABASE "{name}"'))
+    asyncio.run(pg_admin(url, f'CREATE DATABASE "{name}"'))
     template_url = make_url(url).set(database=name).render_as_string(hide_password=False)
-    asyncio.run(_migrate_url(template_url))
+    asyncio.run(migrate_url(template_url))
     yield DatabaseTemplate("postgresql", template_url)
-    asyncio.run(_pg_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(pg_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
 async def database_url(db_template: DatabaseTemplate, tmp_path: Path) -> AsyncIterator[str]:
     """A fresh, migrated database for one test."""
-    if not db_template.is_postgres:
-        target = tmp_path / "loyalty.db"
-        shutil.copyfile(db_template.source, target)
-        yield f"sqlite+aiosqlite:///{target}"
-        return
-    template = make_url(db_template.source)
-    name = f"loyalty_t_{uuid.uuid4().hex[:12]}"
-    await _pg_admin(db_template.source, f'CREATE DATABASE "{name}" TEMPLATE "{template.database}"')
-    yield template.set(database=name).render_as_string(hide_password=False)
-    await _pg_admin(db_template.source, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    async with database_copy(db_template, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -30,9 +30,8 @@ from models.members.numbers import shown
 from scheduler.nightly_analytics import nightly_analytics
 from tests.journeys import eventually, join, press, send
 from tests.support.app import OWNER
-from tests.support.browser import CHROMIUM, chromium
+from tests.support.browser import CHROMIUM, chromium, screenshot
 from tests.support.console import RunningConsole, running_console
-from tests.support.paths import ROOT
 from tests.support.webapp import init_data
 from tests.test_branches_e2e import BRANCHES
 
@@ -44,7 +43,6 @@ pytestmark = [
     ),
     pytest.mark.timeout(240),
 ]
-SCREENSHOT = ROOT / "docs" / "console.png"
 PHONE = ViewportSize(width=390, height=844)
 WAIT_MS = 15_000
 ANNA = FakeUser(id=5101, first_name="Anna", language_code="en")
@@ -284,8 +282,7 @@ async def test_the_dashboard_of_a_cafe_with_two_years_of_history(telegram: FakeT
             await expect(page.get_by_role("img", name="Segment sizes").locator("rect")).not_to_have_count(0)
             await expect(page.get_by_role("img", name="Sales per day").locator("circle")).not_to_have_count(0)
             await expect(page.get_by_role("definition").first).to_have_text(re.compile(r"^\d{3}$"))  # members
-            SCREENSHOT.parent.mkdir(exist_ok=True)
-            await page.screenshot(path=str(SCREENSHOT), full_page=True)
+            await screenshot(page, "console.png")
             assert trouble.errors == []
             assert trouble.refused == []
 

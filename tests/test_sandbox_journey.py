@@ -10,10 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Locator, Page, expect
 
-from tests.support.browser import CHROMIUM, chromium, sandbox_page
-from tests.support.paths import ROOT
+from tests.support.browser import CHROMIUM, chromium, sandbox_page, screenshot
 
-SCREENSHOT = ROOT / "docs" / "sandbox.png"
 # A developer without the browser may skip these; CI installs it (.ci/run), so there a missing browser fails.
 pytestmark = [
     pytest.mark.skipif(
@@ -92,8 +90,7 @@ async def test_join_scan_sell_campaign_and_offers(tmp_path: Path) -> None:
 
         await say(customer, "/offers")
         await expect(customer.get_by_role("button", name=re.compile("^Show my coupon")).last).to_be_visible()
-        SCREENSHOT.parent.mkdir(exist_ok=True)
-        await page.screenshot(path=str(SCREENSHOT), full_page=True)
+        await screenshot(page, "sandbox.png")
         assert errors == []
 
 

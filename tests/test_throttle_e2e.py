@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import App
-from bot.middlewares import HUMAN_PACE, TILL_PACE, FloodLimit
 from bot.sandbox.telegram import FakeTelegram, FakeUser
+from bot.throttle import HUMAN_PACE, TILL_PACE, FloodLimit
 from models.members.numbers import shown
 from models.points.purchases import Purchase
 from tests.journeys import eventually, join, send

@@ -5,9 +5,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 RECIPIENTS_COLOUR = "#2e7d32"
 HOLDOUT_COLOUR = "#9e9e9e"
 
@@ -21,7 +18,13 @@ class ChartLabels:
 
 
 def cumulative_chart(cumulative: list[tuple[float, float]], labels: ChartLabels) -> bytes:
-    """A PNG, drawn with the Agg canvas directly (no pyplot state), so it is safe to render in a worker thread."""
+    """A PNG, drawn with the Agg canvas directly (no pyplot state), so it is safe to render in a worker thread.
+
+    matplotlib (and numpy under it) is imported here, when a chart is first drawn: loaded at start-up it would cost
+    every process about 40 MB for a report a manager asks for now and then."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(8, 4.5), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()

@@ -147,6 +147,10 @@ class CampaignRecipient(Base):
     status: Mapped[str] = mapped_column(String(16), default=RecipientStatus.PENDING)
     not_before: Mapped[datetime | None]  # held back by the frequency cap or a retry until then
     claimed_at: Mapped[datetime | None]  # when the message was handed to Telegram
+    # Which process claimed the row for sending, and until when: a live process renews its lease, so only rows of a
+    # process that died are ever taken for lost (`unknown`).
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(String(200))
     offer_id: Mapped[str | None] = mapped_column(String(32))
@@ -396,6 +400,12 @@ async def open_campaigns(session: AsyncSession) -> list[CampaignView]:
     return [CampaignView.of(row) for row in rows]
 
 
+async def running_campaigns(session: AsyncSession) -> list[int]:
+    """The campaigns being delivered now, by whichever process started them."""
+    rows = await session.scalars(select(Campaign.id).where(Campaign.status == CampaignStatus.RUNNING))
+    return list(rows)
+
+
 async def progress(session: AsyncSession, campaign_ids: list[int]) -> dict[int, Progress]:
     """Recipient counts per state for each campaign, from the queue index alone."""
     counts: dict[int, dict[str, int]] = {campaign_id: {} for campaign_id in campaign_ids}
@@ -415,3 +425,14 @@ async def recent_campaigns(session: AsyncSession, limit: int = 15) -> list[Campa
     rows = list(await session.scalars(select(Campaign).order_by(Campaign.id.desc()).limit(limit)))
     by_id = await progress(session, [row.id for row in rows])
     return [CampaignSummary(CampaignView.of(row), by_id[row.id]) for row in rows]
+
+
+async def queue_depth(session: AsyncSession) -> int:
+    """Messages of running campaigns still waiting for their turn (or for quiet hours): what delivery has ahead."""
+    running = select(Campaign.id).where(Campaign.status == CampaignStatus.RUNNING)
+    waiting = (
+        select(func.count())
+        .select_from(CampaignRecipient)
+        .where(CampaignRecipient.status == RecipientStatus.PENDING, CampaignRecipient.campaign_id.in_(running))
+    )
+    return int(await session.scalar(waiting) or 0)

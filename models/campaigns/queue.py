@@ -2,8 +2,9 @@
 
 The rules that keep "nothing lost, nothing doubled" live here, in the database:
 - the audience is frozen into recipient rows when the campaign starts, in chunks, resumably;
-- a row is claimed (`pending` -> `sending`, committed) before its message is handed to Telegram, and a row still
-  `sending` when the process starts again is marked `unknown`, never sent again;
+- a row is claimed (`pending` -> `sending`, committed) before its message is handed to Telegram, by one process
+  (its owner) under a lease that the owner renews while it lives; a row still `sending` once its lease ran out (its
+  process died) is marked `unknown`, never sent again, and rows of live processes are never touched;
 - members who withdrew consent, declined new terms, blocked the bot or left are skipped at their turn, checked in
   the very statement that claims their row; quiet hours and the frequency
   cap hold rows back (`not_before`) instead of dropping them.
@@ -97,11 +98,21 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Lease:
+    """Who claims rows (one process of the bot) and until when the claim holds unless renewed."""
+
+    owner: str
+    until: datetime
+
+
+@dataclass(frozen=True)
 class QueueState:
-    """After a pass over the queue: finished, or when the next held-back row is due (None: due now)."""
+    """After a pass over the queue: finished (and whether this call finished it), or when the next row held back
+    or claimed by another process may need this one (None: due now)."""
 
     finished: bool
     next_due: datetime | None = None
+    finished_here: bool = False
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -302,12 +313,17 @@ async def _skip_refused(session: AsyncSession, programme: Programme, row_ids: Se
 
 
 async def claim(
-    session: AsyncSession, programme: Programme, campaign: CampaignView, rows: Sequence[Queued], now: datetime
+    session: AsyncSession,
+    programme: Programme,
+    campaign: CampaignView,
+    rows: Sequence[Queued],
+    now: datetime,
+    lease: Lease,
 ) -> list[Claimed]:
-    """Take rows for sending: hold back those over the frequency cap, and mark the rest `sending` in one statement
-    that also checks, at that moment, that their member may still be messaged (a row is never claimed twice, and
-    an opt-out committed before the claim is never overtaken by a page read earlier); those who may not are
-    skipped."""
+    """Take rows for sending under `lease`: hold back those over the frequency cap, and mark the rest `sending` in
+    one statement that also checks, at that moment, that their member may still be messaged (a row is never claimed
+    twice, and an opt-out committed before the claim is never overtaken by a page read earlier); those who may not
+    are skipped. Rows another process is claiming at the same moment are passed over, not waited for."""
     await writing(session)
     held = await _held_by_cap(session, programme.marketing, [row.member_id for row in rows], now)
     if held:
@@ -319,11 +335,18 @@ async def claim(
     taken: Sequence[int] = []
     if wanted:
         still_marketable = exists().where(Member.id == CampaignRecipient.member_id, may_be_marketed(programme))
+        free = (
+            select(CampaignRecipient.id)
+            .where(CampaignRecipient.id.in_(list(wanted)), CampaignRecipient.status == RecipientStatus.PENDING)
+            .with_for_update(skip_locked=True)  # PostgreSQL: another process's claim in progress is passed over
+        )
         result = await session.execute(
             sql_update(CampaignRecipient)
-            .where(CampaignRecipient.id.in_(list(wanted)), CampaignRecipient.status == RecipientStatus.PENDING)
+            .where(
+                CampaignRecipient.id.in_(free.scalar_subquery()), CampaignRecipient.status == RecipientStatus.PENDING
+            )
             .where(still_marketable)
-            .values(status=RecipientStatus.SENDING, claimed_at=now)
+            .values(status=RecipientStatus.SENDING, claimed_at=now, claimed_by=lease.owner, lease_until=lease.until)
             .returning(CampaignRecipient.id)
         )
         taken = sorted(result.scalars())
@@ -412,7 +435,9 @@ async def record(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
     released = [outcome.recipient_id for outcome in outcomes if outcome.status == RecipientStatus.PENDING]
     if released:
         await session.execute(
-            sql_update(CampaignRecipient).where(CampaignRecipient.id.in_(released)).values(claimed_at=None)
+            sql_update(CampaignRecipient)
+            .where(CampaignRecipient.id.in_(released))
+            .values(claimed_at=None, claimed_by=None, lease_until=None)
         )
     blocked = [outcome.member_id for outcome in outcomes if outcome.status == RecipientStatus.BLOCKED]
     if blocked:
@@ -424,36 +449,63 @@ async def record(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
         )
 
 
+async def renew_lease(session: AsyncSession, campaign_id: int, lease: Lease) -> None:
+    """Extend the lease on the rows this owner is sending, so that nobody takes them for lost while it lives."""
+    await writing(session)
+    await session.execute(
+        sql_update(CampaignRecipient)
+        .where(
+            CampaignRecipient.campaign_id == campaign_id,
+            CampaignRecipient.status == RecipientStatus.SENDING,
+            CampaignRecipient.claimed_by == lease.owner,
+        )
+        .values(lease_until=lease.until)
+    )
+
+
 async def queue_state(session: AsyncSession, campaign_id: int, now: datetime) -> QueueState:
-    """Finish the campaign if no recipient is left waiting; otherwise say when the next one is due."""
+    """Finish the campaign if no recipient is left waiting (rows whose lease ran out become `unknown` first);
+    otherwise say when the next one is due: a row held back, or one another process is sending whose lease ends."""
     await writing(session)
     status = await session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
     if status != CampaignStatus.RUNNING:
         return QueueState(finished=True)
-    waiting = (
-        select(func.count(), func.min(CampaignRecipient.not_before), func.count(CampaignRecipient.not_before))
-        .where(CampaignRecipient.campaign_id == campaign_id)
-        .where(CampaignRecipient.status.in_((RecipientStatus.PENDING, RecipientStatus.SENDING)))
-    )
-    count, next_due, held = (await session.execute(waiting)).one()
-    if count:
-        return QueueState(finished=False, next_due=next_due if held == count else None)
-    await session.execute(
+    await recover_interrupted(session, now, campaign_id=campaign_id)
+    rows = CampaignRecipient.campaign_id == campaign_id
+    pending = select(func.count(), func.min(CampaignRecipient.not_before), func.count(CampaignRecipient.not_before))
+    count, next_due, held = (await session.execute(pending.where(rows, _is(RecipientStatus.PENDING)))).one()
+    sending = select(func.count(), func.min(CampaignRecipient.lease_until))
+    in_flight, lease_ends = (await session.execute(sending.where(rows, _is(RecipientStatus.SENDING)))).one()
+    if count > held:
+        return QueueState(finished=False)
+    if count or in_flight:
+        return QueueState(finished=False, next_due=min(moment for moment in (next_due, lease_ends) if moment))
+    finished = await session.execute(
         sql_update(Campaign)
         .where(Campaign.id == campaign_id, Campaign.status == CampaignStatus.RUNNING)
         .values(status=CampaignStatus.DONE, finished_at=now)
     )
-    return QueueState(finished=True)
+    return QueueState(finished=True, finished_here=bool(finished.rowcount))  # type: ignore[attr-defined]
 
 
-async def recover_interrupted(session: AsyncSession) -> int:
-    """After a restart: rows caught mid-send may or may not have reached the member; they become `unknown`."""
+def _is(status: RecipientStatus) -> ColumnElement[bool]:
+    return CampaignRecipient.status == status
+
+
+async def recover_interrupted(session: AsyncSession, now: datetime, *, campaign_id: int | None = None) -> int:
+    """Rows whose lease ran out while `sending` (their process died mid-send, or was stopped before leases existed)
+    may or may not have reached the member: they become `unknown`. Rows of a live process are left alone."""
     await writing(session)
-    started = select(Campaign.id).where(Campaign.started_at.is_not(None), Campaign.status != CampaignStatus.DONE)
+    campaigns: ColumnElement[bool]
+    if campaign_id is None:
+        started = select(Campaign.id).where(Campaign.started_at.is_not(None), Campaign.status != CampaignStatus.DONE)
+        campaigns = CampaignRecipient.campaign_id.in_(started.scalar_subquery())
+    else:
+        campaigns = CampaignRecipient.campaign_id == campaign_id
     result = await session.execute(
         sql_update(CampaignRecipient)
-        .where(CampaignRecipient.campaign_id.in_(started.scalar_subquery()))
-        .where(CampaignRecipient.status == RecipientStatus.SENDING)
+        .where(campaigns, _is(RecipientStatus.SENDING))
+        .where(or_(CampaignRecipient.lease_until.is_(None), CampaignRecipient.lease_until < now))
         .values(status=RecipientStatus.UNKNOWN, error="interrupted while sending")
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

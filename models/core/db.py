@@ -8,8 +8,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, event, text
+from sqlalchemy.engine import AdaptedConnection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -56,7 +56,12 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql(f"BEGIN {connection.get_execution_options().get(SQLITE_BEGIN, IMMEDIATE)}")
+        begin = f"BEGIN {connection.get_execution_options().get(SQLITE_BEGIN, IMMEDIATE)}"
+        # Straight to the driver: one trip to its thread, where a statement through a cursor takes three (open,
+        # execute, close), and every transaction begins here (a batch of sales makes about a dozen trips in all).
+        driver = connection.connection.dbapi_connection
+        assert isinstance(driver, AdaptedConnection)
+        driver.run_async(lambda sqlite: sqlite.execute(begin))
 
     return engine
 
@@ -85,8 +90,15 @@ def alembic_config() -> Config:
     return config
 
 
+# PostgreSQL advisory lock keys (one number space per database): who migrates, and who leads (`bot.leadership`).
+MIGRATION_LOCK = 0x4C6F79616C01
+LEADER_LOCK = 0x4C6F79616C02
+
+
 async def migrate(engine: AsyncEngine) -> None:
-    """Bring the schema up to date over the engine's own connection (the database may be a fresh file)."""
+    """Bring the schema up to date over the engine's own connection (the database may be a fresh file). On
+    PostgreSQL several processes may start at once: one migrates while the others wait on a lock held to the end of
+    its transaction, then find the schema current."""
 
     def upgrade(connection: Connection) -> None:
         config = alembic_config()
@@ -94,4 +106,6 @@ async def migrate(engine: AsyncEngine) -> None:
         command.upgrade(config, "head")
 
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         await connection.run_sync(upgrade)

@@ -62,6 +62,34 @@ class TestStartupErrors:
         assert "Traceback" not in result.stderr
 
 
+class TestSeveralProcessesRefused:
+    """REDIS_URL means several processes: they need a shared database, and only one may poll Telegram."""
+
+    @pytest.mark.parametrize(
+        ("env", "says"),
+        [
+            (
+                {"DATABASE_URL": "postgresql+asyncpg://loyalty@127.0.0.1:9/loyalty"},
+                "REDIS_URL is set (several processes) but WEBHOOK_URL is not: Telegram gives updates to one polling "
+                "process only, so set WEBHOOK_URL, or unset REDIS_URL",
+            ),
+            (
+                {"WEBHOOK_URL": "https://bot.example.org/hook", "WEBHOOK_SECRET": "s3cret"},
+                "REDIS_URL is set (several processes) but DATABASE_URL is SQLite, which one process owns: "
+                "use PostgreSQL, or unset REDIS_URL",
+            ),
+        ],
+        ids=["polling", "sqlite"],
+    )
+    def test_redis_with_polling_or_sqlite_stops_with_one_line(
+        self, tmp_path: Path, env: dict[str, str], says: str
+    ) -> None:
+        result = run_bot(tmp_path, BOT_TOKEN=GOOD_TOKEN, REDIS_URL="redis://127.0.0.1:9/0", **env)
+        assert result.returncode == 1
+        assert result.stderr.strip() == says
+        assert not (tmp_path / "loyalty.db").exists()  # refused before touching anything
+
+
 class TestSettings:
     def test_admin_ids_are_split_on_commas(self) -> None:
         settings = Settings(_env_file=None, bot_token=GOOD_TOKEN, admin_ids="111, 222")

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.campaigns.effect import campaign_report
 from models.campaigns.planning import Campaign, CampaignDraft, CampaignRecipient, RecipientStatus, create_campaign
-from models.campaigns.queue import Outcome, claim, due_page, freeze_audience, record, start_campaign
+from models.campaigns.queue import Lease, Outcome, claim, due_page, freeze_audience, record, start_campaign
 from models.core.base import utcnow
 from models.core.programme import Marketing, Programme
 from models.offers.coupons import Coupon
@@ -37,7 +37,7 @@ async def delivered(
         await freeze_audience(session, programme, running)
     page = await due_page(session, campaign.id, after=0, now=now, limit=members)
     async with step(session):
-        claimed = await claim(session, programme, running, page, now)
+        claimed = await claim(session, programme, running, page, now, Lease("test", now + timedelta(seconds=30)))
     async with step(session):
         await record(session, [Outcome(row.id, row.member_id, RecipientStatus.SENT, message_id=1) for row in claimed])
     held = await session.scalars(

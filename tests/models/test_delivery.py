@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.campaigns.automations import campaign_audience, todays_campaign
 from models.campaigns.planning import (
@@ -19,6 +20,7 @@ from models.campaigns.planning import (
 )
 from models.campaigns.queue import (
     Claimed,
+    Lease,
     Outcome,
     claim,
     due_page,
@@ -27,11 +29,13 @@ from models.campaigns.queue import (
     quiet_until,
     record,
     recover_interrupted,
+    renew_lease,
     start_campaign,
 )
 from models.core import clock
 from models.core.base import utcnow
 from models.core.programme import Automation, FrequencyCap, LocalText, Marketing, Programme, QuietHours
+from models.core.uow import transaction
 from models.members.consent import accept_terms, refuse_terms
 from models.members.registry import Member, set_marketing_consent
 from models.membership.privacy import forget
@@ -62,13 +66,22 @@ async def frozen(session: AsyncSession, programme: Programme, members: int) -> C
     return campaign
 
 
+def lease(now: datetime | None = None, owner: str = "process-a", seconds: float = 30) -> Lease:
+    return Lease(owner, (now or utcnow()) + timedelta(seconds=seconds))
+
+
 async def claim_next(
-    session: AsyncSession, programme: Programme, campaign: CampaignView, limit: int, now: datetime | None = None
+    session: AsyncSession,
+    programme: Programme,
+    campaign: CampaignView,
+    limit: int,
+    now: datetime | None = None,
+    held: Lease | None = None,
 ) -> list[Claimed]:
     moment = now or utcnow()
     page = await due_page(session, campaign.id, after=0, now=moment, limit=limit)
     async with step(session):
-        return await claim(session, programme, campaign, page, moment)
+        return await claim(session, programme, campaign, page, moment, held or lease(moment))
 
 
 async def statuses(session: AsyncSession, campaign_id: int) -> dict[int, str]:
@@ -161,10 +174,10 @@ class TestClaims:
         campaign = await frozen(session, programme, 3)
         page = await due_page(session, campaign.id, after=0, now=utcnow(), limit=10)
         async with step(session):
-            claimed = await claim(session, programme, campaign, page, utcnow())
+            claimed = await claim(session, programme, campaign, page, utcnow(), lease())
         assert [row.member_id for row in claimed] == [row.member_id for row in page]
         async with step(session):
-            assert await claim(session, programme, campaign, page, utcnow()) == []
+            assert await claim(session, programme, campaign, page, utcnow(), lease()) == []
         first, second, third = claimed
         async with step(session):
             await record(
@@ -223,7 +236,7 @@ class TestClaims:
         await forget(session, programme, forgot, utcnow())
         await session.execute(update(Member).where(Member.id == blocked).values(reachable=False))
         await session.commit()
-        claimed = await claim(session, programme, campaign, page, utcnow())
+        claimed = await claim(session, programme, campaign, page, utcnow(), lease())
         assert [row.member_id for row in claimed] == [stays]
         rows = await session.execute(
             select(CampaignRecipient.member_id, CampaignRecipient.status, CampaignRecipient.error).where(
@@ -248,7 +261,7 @@ class TestClaims:
         await accept_terms(session, renewed, accepted, utcnow())
         await refuse_terms(session, renewed, declined, utcnow())
         await session.commit()
-        claimed = await claim(session, renewed, campaign, page, utcnow())
+        claimed = await claim(session, renewed, campaign, page, utcnow(), lease())
         assert [row.member_id for row in claimed] == [accepted]
         rows = await statuses(session, campaign.id)
         assert rows[declined] == rows[silent] == RecipientStatus.SKIPPED
@@ -273,7 +286,7 @@ class TestClaims:
             await freeze_audience(session, capped, campaign)
         page = await due_page(session, campaign.id, after=0, now=now, limit=5)
         async with step(session):
-            assert await claim(session, capped, campaign, page, now) == []
+            assert await claim(session, capped, campaign, page, now, lease()) == []
         state = await queue_state(session, campaign.id, now)
         assert not state.finished
         assert state.next_due == sent_at[0] + timedelta(days=7)
@@ -304,11 +317,85 @@ class TestClaims:
         async with step(session):
             await claim_next(session, programme, campaign, 2)
         async with step(session):
-            assert await recover_interrupted(session) == 2
+            assert await recover_interrupted(session, utcnow() + timedelta(seconds=31)) == 2
         counts = (await progress(session, [campaign.id]))[campaign.id]
         assert counts[RecipientStatus.UNKNOWN] == 2
         remaining = await due_page(session, campaign.id, after=0, now=utcnow(), limit=10)
         assert len(remaining) == 1
+
+
+class TestLeases:
+    """Several processes deliver one campaign: each claims rows under its own lease, and only the rows of a process
+    that stopped renewing its lease (it died) are ever taken for lost."""
+
+    async def test_a_starting_process_leaves_alone_the_rows_a_live_process_is_sending(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        campaign = await frozen(session, no_limits(programme), 3)
+        now = utcnow()
+        await claim_next(session, no_limits(programme), campaign, 2, now, lease(now, "process-a"))
+        async with step(session):
+            assert await recover_interrupted(session, now + timedelta(seconds=29)) == 0
+        assert (await progress(session, [campaign.id]))[campaign.id][RecipientStatus.SENDING] == 2
+
+    async def test_rows_of_a_process_that_stopped_renewing_become_unknown(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        programme = no_limits(programme)
+        campaign = await frozen(session, programme, 4)
+        now = utcnow()
+        await claim_next(session, programme, campaign, 2, now, lease(now, "process-a"))
+        await claim_next(session, programme, campaign, 2, now, lease(now, "process-b"))
+        async with step(session):
+            await renew_lease(session, campaign.id, lease(now, "process-b", seconds=60))
+        async with step(session):
+            assert await recover_interrupted(session, now + timedelta(seconds=45)) == 2
+        counts = (await progress(session, [campaign.id]))[campaign.id]
+        assert (counts[RecipientStatus.UNKNOWN], counts[RecipientStatus.SENDING]) == (2, 2)
+        owners = await session.scalars(
+            select(CampaignRecipient.claimed_by).where(CampaignRecipient.status == RecipientStatus.SENDING)
+        )
+        assert set(owners) == {"process-b"}
+
+    async def test_the_campaign_waits_for_another_process_s_rows_then_finishes_once(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        programme = no_limits(programme)
+        campaign = await frozen(session, programme, 2)
+        now = utcnow()
+        claimed = await claim_next(session, programme, campaign, 1, now, lease(now, "process-a"))
+        [mine] = await claim_next(session, programme, campaign, 1, now, lease(now, "process-b"))
+        async with step(session):
+            await record(session, [Outcome(mine.id, mine.member_id, RecipientStatus.SENT, message_id=1)])
+        async with step(session):
+            state = await queue_state(session, campaign.id, now)
+        assert not state.finished
+        assert state.next_due == now + timedelta(seconds=30)  # when process-a's lease runs out
+        async with step(session):
+            state = await queue_state(session, campaign.id, now + timedelta(seconds=31))
+        assert (state.finished, state.finished_here) == (True, True)
+        async with step(session):
+            again = await queue_state(session, campaign.id, now + timedelta(seconds=32))
+        assert (again.finished, again.finished_here) == (True, False)
+        counts = (await progress(session, [campaign.id]))[campaign.id]
+        assert counts[RecipientStatus.UNKNOWN] == len(claimed) == 1
+
+    async def test_two_processes_claiming_the_same_page_never_share_a_row(
+        self, sessionmaker: async_sessionmaker[AsyncSession], programme: Programme
+    ) -> None:
+        programme = no_limits(programme)
+        async with sessionmaker() as session:
+            campaign = await frozen(session, programme, 40)
+            page = await due_page(session, campaign.id, after=0, now=utcnow(), limit=40)
+
+        async def one_process(owner: str) -> list[int]:
+            async with transaction(sessionmaker) as session:
+                claimed = await claim(session, programme, campaign, page, utcnow(), lease(owner=owner))
+            return [row.id for row in claimed]
+
+        first, second = await asyncio.gather(one_process("process-a"), one_process("process-b"))
+        assert not set(first) & set(second)
+        assert len(first) + len(second) == 40
 
 
 class TestQuietHours:

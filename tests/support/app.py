@@ -6,9 +6,9 @@ import asyncio
 from typing import Any
 
 from bot.app import App
-from bot.middlewares import FloodLimit
 from bot.sandbox.telegram import FakeTelegram, FakeUser
 from bot.settings import Settings
+from bot.throttle import FloodLimit
 from tests.support.paths import SAMPLE_PROGRAMME
 
 OWNER = FakeUser(id=900001, first_name="Olga", language_code="en")

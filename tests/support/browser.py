@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Page, async_playwright
 
 from bot.sandbox import web
 from bot.sandbox.run import Sandbox
+from tests.support.paths import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -46,3 +48,11 @@ async def sandbox_page(database: Path) -> AsyncIterator[tuple[Sandbox, str]]:
     finally:
         await runner.cleanup()
         await sandbox.stop()
+
+
+async def screenshot(page: Page, name: str) -> None:
+    """Draw the page as the README shows it; the picture replaces docs/<name> only when UPDATE_SCREENSHOTS=1, so that
+    a test run leaves the checkout as it found it."""
+    picture = await page.screenshot(full_page=True)
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        (ROOT / "docs" / name).write_bytes(picture)

@@ -68,6 +68,7 @@ class FakeTelegram:
         self.menu_buttons = account.menu_buttons
         self.push_update = self._updates.push_update
         self.replay = self._updates.replay
+        self.take_queued = self._updates.take_queued
         self.push_text = self._updates.push_text
         self.push_chat_member = self._updates.push_chat_member
         self.left_chats = chats.left
@@ -88,6 +89,11 @@ class FakeTelegram:
         self._last_activity = time.monotonic()
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
+
+    @property
+    def unfetched(self) -> int:
+        """Pushed updates the bot (or a webhook sender, `take_queued`) has not taken yet."""
+        return self._updates.unfetched
 
     @property
     def webhook(self) -> JSONDict | None:

@@ -89,6 +89,12 @@ class Updates:
         self._updates_arrived.set()
         return update_id
 
+    def take_queued(self) -> list[JSONDict]:
+        """Every update waiting, taken at once: for whoever plays Telegram's webhook delivery to the bot."""
+        taken = [update for update in self._queued if self._is_allowed(update)]
+        self._queued.clear()
+        return taken
+
     def replay(self, update_id: int) -> None:
         """Hand out an update pushed before once more, as Telegram does when the bot did not confirm it."""
         self._queued.append(self._pushed[update_id])
