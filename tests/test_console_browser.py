@@ -32,6 +32,7 @@ from tests.journeys import eventually, join, press, send
 from tests.support.app import OWNER
 from tests.support.browser import CHROMIUM, chromium, screenshot
 from tests.support.console import RunningConsole, running_console
+from tests.support.paths import SAMPLE_PROGRAMME
 from tests.support.webapp import init_data
 from tests.test_branches_e2e import BRANCHES
 
@@ -390,7 +391,7 @@ async def test_an_owner_invites_a_cashier_to_a_branch_picked_from_the_programme_
     telegram: FakeTelegram, database_url: str, tmp_path: Path
 ) -> None:
     programme = tmp_path / "programme.toml"
-    programme.write_text((ROOT / "programme.toml").read_text(encoding="utf-8") + BRANCHES, encoding="utf-8")
+    programme.write_text(SAMPLE_PROGRAMME.read_text(encoding="utf-8") + BRANCHES, encoding="utf-8")
     async with running_console(telegram, database_url, programme_file=programme) as served:
         async with chromium() as browser, console_page(browser, served, OWNER) as (page, trouble):
             await open_tab(page, "Staff")
