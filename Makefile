@@ -23,8 +23,9 @@ lint: $(BIN)/activate
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# On as many workers as the machine has cores (pytest-xdist): each test has its own database and servers.
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
 
 # The property tests with many more random examples than `make test` tries (no time limit per test: it takes a while).
 test-deep: $(BIN)/activate

@@ -32,7 +32,9 @@ from tests.journeys import eventually, join, press, send
 from tests.support.app import OWNER
 from tests.support.browser import CHROMIUM, chromium, screenshot
 from tests.support.console import RunningConsole, running_console
+from tests.support.paths import SAMPLE_PROGRAMME
 from tests.support.webapp import init_data
+from tests.test_branches_e2e import BRANCHES
 
 # A developer without the browser may skip these; CI installs it (.ci/run), so there a missing browser fails.
 pytestmark = [
@@ -383,3 +385,31 @@ async def test_a_page_opened_outside_telegram_or_by_a_customer_shows_nothing_but
         await page.reload()  # a new hash alone does not load the page again
         await expect(page.get_by_role("alert")).to_have_text("The console is for the programme's staff.")
         await expect(page.get_by_role("tab")).to_have_count(0)
+
+
+async def test_an_owner_invites_a_cashier_to_a_branch_picked_from_the_programme_s_branches(
+    telegram: FakeTelegram, database_url: str, tmp_path: Path
+) -> None:
+    programme = tmp_path / "programme.toml"
+    programme.write_text(SAMPLE_PROGRAMME.read_text(encoding="utf-8") + BRANCHES, encoding="utf-8")
+    async with running_console(telegram, database_url, programme_file=programme) as served:
+        async with chromium() as browser, console_page(browser, served, OWNER) as (page, trouble):
+            await open_tab(page, "Staff")
+            await page.get_by_label("Role", exact=True).select_option("cashier")
+            picker = page.get_by_label("Branch", exact=True)
+            await expect(picker.locator("option")).to_have_text(["none (admins: everywhere)", "Centre", "Airport"])
+            await page.get_by_role("button", name="Create an invitation link").click()  # a cashier without one
+            await expect(page.get_by_text("A cashier works at a branch: pick one of centre, airport.")).to_be_visible()
+            await picker.select_option(label="Airport")
+            await page.get_by_role("button", name="Create an invitation link").click()
+            link = await page.get_by_label("Invitation link").input_value()
+            # The browser logs the refusal of the first try, and nothing else went wrong.
+            assert [error for error in trouble.errors if "422" not in error] == []
+            assert [line.split(": ")[1] for line in trouble.refused] == ["422"]
+
+        question = await send(telegram, CARL, f"/start {link.split('start=')[1]}", expect="invited")
+        mark = len(telegram.sent)
+        await press(telegram, CARL, question, "Join as")
+        await telegram.wait_for(CARL.id, contains="You are now a cashier", after=mark)
+        staff = await api_get(served, OWNER, "staff")
+        assert {"user_id": CARL.id, "role": "cashier", "branch": "airport"}.items() <= staff[-1].items()

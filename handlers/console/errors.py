@@ -9,7 +9,7 @@ from aiohttp import web
 
 from handlers.console.context import View, refuse, reply, translator
 from handlers.errors import refusal_details, trace
-from models.core.errors import DomainError, MemberForgotten, UnknownMember
+from models.core.errors import BranchNeeded, DomainError, MemberForgotten, UnknownBranch, UnknownMember
 from models.core.programme_versions import ProgrammeInvalid, UnknownVersion
 
 API = "/console/api/"
@@ -25,6 +25,10 @@ async def refusals(request: web.Request, handler: View) -> web.StreamResponse:
         return await handler(request)
     except ProgrammeInvalid as invalid:
         return reply({"errors": [{"field": e.field, "message": e.message} for e in invalid.errors]}, status=422)
+    except (UnknownBranch, BranchNeeded) as wrong:
+        # The console's only branch is an invitation's: a field of a form, shown next to it with the ids to pick.
+        message = translator(request).raw(f"error-{wrong.code}-field", **refusal_details(wrong))
+        return reply({"errors": [{"field": "branch", "message": message}]}, status=422)
     except DomainError as refusal:
         status = web.HTTPNotFound if isinstance(refusal, NOT_FOUND) else web.HTTPBadRequest
         refuse(status, translator(request).raw(f"error-{refusal.code}", **refusal_details(refusal)))

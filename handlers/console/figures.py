@@ -66,7 +66,9 @@ async def _dashboard(request: web.Request, first: date, last: date) -> dict[str,
         ],
         "active_share": figures.active_share,
         "points_outstanding": figures.points_outstanding,
-        "points_value": None,  # the programme sets no money value per point yet
+        "points_value": None
+        if programme.point_value is None
+        else float(figures.points_outstanding * programme.point_value),
         "redemption_rate": figures.redemption_rate,
         "segments": [{"name": name, "size": size} for name, size in figures.segments],
         "sales_per_day": [
@@ -92,23 +94,16 @@ async def _dashboard(request: web.Request, first: date, last: date) -> dict[str,
     }
 
 
-def _cents(value: int) -> str:
-    return f"{value / 100:.2f}"
-
-
 Row = Sequence[Any]
 # How each export's database row becomes its CSV row: numbers stay numbers (None is an empty field), money in
-# currency units, instants as the database formatted them.
-FORMATS: dict[str, tuple[Export, Callable[[Row], Row]]] = {
+# currency units and instants as the database formatted them. None: the row as it comes (no Python per row).
+FORMATS: dict[str, tuple[Export, Callable[[Row], Row] | None]] = {
     "members": (
         MEMBERS,
         lambda r: (r[0], shown(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], int(bool(r[7]))),
     ),
-    "ledger": (LEDGER, lambda r: r),
-    "purchases": (
-        PURCHASES,
-        lambda r: (r[0], r[1], r[2], _cents(r[3]), r[4], r[5], r[6], r[7]),
-    ),
+    "ledger": (LEDGER, None),
+    "purchases": (PURCHASES, None),
 }
 
 
@@ -133,7 +128,7 @@ async def export(request: web.Request) -> web.StreamResponse:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(table.header)
     async for rows in batches(request[UNIT].session, table, since, until):
-        writer.writerows(shape(row) for row in rows)
+        writer.writerows(rows if shape is None else map(shape, rows))
         await response.write(buffer.getvalue().encode())
         buffer.seek(0)
         buffer.truncate()

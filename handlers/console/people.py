@@ -16,10 +16,17 @@ from models.team.staff import Role
 
 @allowed(Role.CASHIER)
 async def me(request: web.Request) -> web.Response:
-    who = caller(request)
-    username = (await console(request).bot.me()).username
+    who, services = caller(request), console(request)
+    at = await staff.place(request[UNIT].session, services.programmes.programme, who.actor)
+    username = (await services.bot.me()).username
     return reply(
-        {"user_id": who.user_id, "name": who.name, "role": who.role.value, "branch": None, "bot_username": username}
+        {
+            "user_id": who.user_id,
+            "name": who.name,
+            "role": who.role.value,
+            "branch": at.branch,
+            "bot_username": username,
+        }
     )
 
 
@@ -27,7 +34,10 @@ async def me(request: web.Request) -> web.Response:
 async def staff_list(request: web.Request) -> web.Response:
     lines = await staff.roster(request[UNIT].session, console(request).owners)
     return reply(
-        [{"user_id": line.telegram_id, "name": line.name, "role": line.role.value, "branch": None} for line in lines]
+        [
+            {"user_id": line.telegram_id, "name": line.name, "role": line.role.value, "branch": line.branch}
+            for line in lines
+        ]
     )
 
 
@@ -45,7 +55,7 @@ async def change_role(request: web.Request) -> web.Response:
         now=utcnow(),
     )
     request[UNIT].after_commit(lambda: publish_menu(services.bot, services.texts, person, services.console_url))
-    return reply({"user_id": user_id, "role": person.role.value, "branch": None})
+    return reply({"user_id": user_id, "role": person.role.value, "branch": person.branch})
 
 
 @allowed(Role.OWNER)
@@ -69,7 +79,12 @@ async def invite(request: web.Request) -> web.Response:
     if branch is not None and not isinstance(branch, str):
         refuse(web.HTTPBadRequest, "branch must be a name or null")
     made = await invitations.invite(
-        request[UNIT].session, caller(request).actor, role=str(body.get("role", "")), branch=branch, now=utcnow()
+        request[UNIT].session,
+        console(request).programmes.programme,
+        caller(request).actor,
+        role=str(body.get("role", "")),
+        branch=branch,
+        now=utcnow(),
     )
     try:
         link = await create_start_link(console(request).bot, invitations.PAYLOAD_PREFIX + made.token)

@@ -102,14 +102,15 @@ async def _members_per_week(
 async def _sales_per_day(
     session: AsyncSession, programme: Programme, start: datetime, end: datetime, now: datetime
 ) -> list[DaySales]:
+    """Sales per business day and branch (one branch, None, for a programme without branches)."""
     day = _local_day(Purchase.created_at, programme, now)
     rows = await session.execute(
-        select(day, func.sum(Purchase.amount_cents), func.count())
+        select(day, Purchase.branch, func.sum(Purchase.amount_cents), func.count())
         .where(Purchase.created_at >= start, Purchase.created_at < end, Purchase.refunded_at.is_(None))
-        .group_by(day)
-        .order_by(day)
+        .group_by(day, Purchase.branch)
+        .order_by(day, Purchase.branch)
     )
-    return [DaySales(EPOCH_DAY + timedelta(days=int(n)), None, int(s), int(c)) for n, s, c in rows]
+    return [DaySales(EPOCH_DAY + timedelta(days=int(n)), b, int(s), int(c)) for n, b, s, c in rows]
 
 
 async def population(session: AsyncSession) -> Population:

@@ -18,7 +18,7 @@ from sqlalchemy import JSON, BigInteger, String, delete, func, insert, select, u
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.core.base import Base
+from models.core.base import Base, table_of
 
 # The kinds of message; the interface says how each reads.
 ENTRY = "entry"  # a new ledger entry, to its member
@@ -63,7 +63,7 @@ class Pending:
     message: Message
 
 
-ADD = insert(OutboxMessage)
+ADD = insert(table_of(OutboxMessage))  # the table's, not the ORM's: no per-row bookkeeping for a batch
 
 
 def row(message: Message, now: datetime) -> dict[str, object]:

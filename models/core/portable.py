@@ -135,6 +135,27 @@ def _iso_postgresql(element: iso_instant, compiler: SQLCompiler, **kw: Any) -> s
     return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
 
 
+class money_text(FunctionElement[str]):
+    """Whole cents as text in currency units with two decimals (`1250` -> `12.50`), formatted by the database for
+    the same reason as `iso_instant`."""
+
+    type = String()
+    inherit_cache = True
+    name = "money_text"
+
+
+@compiles(money_text, "sqlite")
+def _money_sqlite(element: money_text, compiler: SQLCompiler, **kw: Any) -> str:
+    # A whole number of cents over 100 is within far less than half a cent of the double printed, so `%.2f` gives
+    # the cents back exactly.
+    return f"printf('%.2f', {compiler.process(element.clauses, **kw)} / 100.0)"
+
+
+@compiles(money_text, "postgresql")
+def _money_postgresql(element: money_text, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)} / 100.0, 'FM999999999999990.00')"
+
+
 def day_number(day: date) -> int:
     return (day - EPOCH_DAY).days
 

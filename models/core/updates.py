@@ -15,7 +15,7 @@ from sqlalchemy import BigInteger, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.core.base import Base, utcnow
+from models.core.base import Base, table_of, utcnow
 from models.core.uow import UnitOfWork, writing
 
 # Telegram keeps an unanswered update for a day; after a week of silence it may even reuse ids.
@@ -36,7 +36,7 @@ def record(update_id: int, now: datetime) -> dict[str, object]:
     return {"update_id": update_id, "handled_at": now}
 
 
-RECORD = insert(HandledUpdate)
+RECORD = insert(table_of(HandledUpdate))  # the table's, not the ORM's: no per-row bookkeeping for a batch
 
 
 class UpdateWork(UnitOfWork):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from models.core.exports import Export
-from models.core.portable import iso_instant
+from models.core.portable import iso_instant, money_text
 from models.points.ledger import LedgerEntry
 from models.points.purchases import Purchase
 
@@ -42,7 +42,7 @@ PURCHASES = Export(
         Purchase.id,
         Purchase.member_id,
         iso_instant(Purchase.created_at),
-        Purchase.amount_cents,
+        money_text(Purchase.amount_cents),
         Purchase.category,
         Purchase.receipt,
         Purchase.staff_id,

@@ -23,6 +23,7 @@ from sqlalchemy import (
     BindParameter,
     CheckConstraint,
     ColumnElement,
+    Exists,
     ForeignKey,
     Index,
     Select,
@@ -185,12 +186,22 @@ class _Pending:
     branch: str | None = None
 
 
+def _has_due_lots() -> Exists:
+    """SQL: the query's `Member` has lots past their date (at the parameter `now`) with points left in them."""
+    due = select(LedgerEntry.id).where(
+        LedgerEntry.member_id == Member.id, past_its_date(bindparam("now")), has_points_left()
+    )
+    return due.correlate(Member).exists()
+
+
 def hold_query(*also: ColumnElement[Any], referrers: bool = False) -> Select[Any]:
     """The statement `Book.lock` runs: the rows of the members in its expanding parameter `members`, in id order.
 
     `also` are more values to read about each member in the same statement (a correlated subquery, say); their own
     parameters are passed to `Book.lock`. `referrers` holds the members who invited them too, in the same statement,
-    so that rows are always taken in id order and two books cannot wait for each other. Build it once, at import:
+    so that rows are always taken in id order and two books cannot wait for each other. Each row also says whether
+    the member has lots past their date at the parameter `now`, so that `Book.lock` looks for them (`settle`) only
+    then: one statement fewer for the usual batch, where nobody's points are due. Build it once, at import:
     building a statement (and its cache key) costs more than running it for a batch of sales.
     """
     members: BindParameter[list[int]] = bindparam("members", expanding=True)
@@ -208,6 +219,7 @@ def hold_query(*also: ColumnElement[Any], referrers: bool = False) -> Select[Any
             Member.forgotten_at,
             Member.telegram_id,
             Member.language,
+            _has_due_lots(),
             *also,
         )
         .where(chosen)
@@ -272,15 +284,21 @@ class Book:
         wanted = sorted(set(member_ids) - self.holders.keys())
         if not wanted:
             return {}
-        rows = await self.session.execute(query, {"members": wanted, **params})
+        rows = await self.session.execute(query, {"members": wanted, "now": self.now, **params})
         extras = {}
-        for member_id, balance, tier, referred_by, forgotten_at, telegram_id, language, *more in rows:
+        due = []
+        for member_id, balance, tier, referred_by, forgotten_at, telegram_id, language, has_due, *more in rows:
             self.holders[member_id] = Holder(
                 member_id, balance, tier, referred_by, forgotten_at is not None, telegram_id, language
             )
             self._balances[member_id] = balance
             extras[member_id] = tuple(more)
-        await self.settle(extras, spending)
+            self._lots[member_id] = []
+            if has_due:
+                due.append(member_id)
+        # Only the members with lots past their date, and those about to spend (whose live lots `take` needs).
+        spenders = set(spending) & extras.keys()
+        await self.settle(sorted({*due, *spenders}), spenders)
         return extras
 
     async def hold(self, member: Member) -> None:
@@ -306,6 +324,8 @@ class Book:
         wanted = sorted(self.holders if member_ids is None else member_ids)
         if any(p.member_id in wanted for p in self._pending):
             raise RuntimeError("write the postings before settling their members' expiries")
+        if not wanted:
+            return []
         due = []
         for member_id in wanted:
             self._lots[member_id] = []

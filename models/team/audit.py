@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, String, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.core.base import Base
+from models.core.base import Base, table_of
 from models.members.registry import Member
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def line(
     }
 
 
-ADD = insert(AuditEvent)
+ADD = insert(table_of(AuditEvent))  # the table's, not the ORM's: no per-row bookkeeping for a batch
 
 
 async def record(

@@ -20,6 +20,7 @@ from models.core.errors import InvitationExpired, InvitationUnknown, InvitationU
 from models.core.programme import Programme
 from models.core.uow import writing
 from models.team import audit, staff
+from models.team.branches import parse_branch
 from models.team.staff import Actor, Role, StaffView
 
 INVITATION_TTL = timedelta(hours=24)
@@ -58,10 +59,14 @@ def token_of(payload: str) -> str | None:
     return payload.removeprefix(PAYLOAD_PREFIX) if payload.startswith(PAYLOAD_PREFIX) else None
 
 
-async def invite(session: AsyncSession, owner: Actor, *, role: str, branch: str | None, now: datetime) -> Invitation:
-    """A new one-time invitation for `role`; audited."""
+async def invite(
+    session: AsyncSession, programme: Programme, owner: Actor, *, role: str, branch: str | None, now: datetime
+) -> Invitation:
+    """A new one-time invitation for `role` at `branch` (a programme branch id, needed for a cashier when the
+    programme has branches, as `/staff add` needs it); audited."""
     await writing(session)
     appointed = staff.parse_role(role)
+    branch = parse_branch(programme, branch, required=appointed is Role.CASHIER)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     expires_at = now + INVITATION_TTL
     session.add(
@@ -74,7 +79,8 @@ async def invite(session: AsyncSession, owner: Actor, *, role: str, branch: str 
             expires_at=expires_at,
         )
     )
-    await audit.record(session, owner, "staff.invite", now=now, detail=f"role={appointed.value}")
+    detail = f"role={appointed.value}" if branch is None else f"role={appointed.value} branch={branch}"
+    await audit.record(session, owner, "staff.invite", now=now, detail=detail)
     return Invitation(token, appointed, branch, expires_at)
 
 

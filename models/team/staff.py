@@ -239,25 +239,28 @@ class RosterLine:
     telegram_id: int
     name: str | None  # their member name, when they are a member too
     role: Role
+    branch: str | None = None  # where they work (None for owners, admins everywhere, and without branches)
 
 
 async def roster(session: AsyncSession, owners: frozenset[int]) -> list[RosterLine]:
     """Owners, then admins and cashiers in the order they were appointed, with the names they gave as members."""
     rows = (
-        await session.execute(select(StaffMember.telegram_id, StaffMember.role).order_by(StaffMember.added_at))
+        await session.execute(
+            select(StaffMember.telegram_id, StaffMember.role, StaffMember.branch).order_by(StaffMember.added_at)
+        )
     ).all()
-    people = [(owner, Role.OWNER) for owner in sorted(owners)]
-    people += [(telegram_id, Role(role)) for telegram_id, role in rows if telegram_id not in owners]
+    people: list[tuple[int, Role, str | None]] = [(owner, Role.OWNER, None) for owner in sorted(owners)]
+    people += [(telegram_id, Role(role), branch) for telegram_id, role, branch in rows if telegram_id not in owners]
     names = dict(
         (
             await session.execute(
                 select(Member.telegram_id, Member.first_name).where(
-                    Member.telegram_id.in_([telegram_id for telegram_id, _ in people])
+                    Member.telegram_id.in_([telegram_id for telegram_id, _, _ in people])
                 )
             )
         ).all()
     )
-    return [RosterLine(telegram_id, names.get(telegram_id), role) for telegram_id, role in people]
+    return [RosterLine(telegram_id, names.get(telegram_id), role, branch) for telegram_id, role, branch in people]
 
 
 async def change_role(
@@ -270,7 +273,7 @@ async def change_role(
     role: str,
     now: datetime,
 ) -> StaffView:
-    """Give an appointed staff member another role, keeping their own limits; audited."""
+    """Give an appointed staff member another role, keeping their own limits and branch; audited."""
     await writing(session)
     changed = parse_role(role)
     if user_id in owners:
@@ -281,5 +284,5 @@ async def change_role(
     before, row.role = row.role, changed.value
     await session.flush()
     await audit.record(session, owner, "staff.role", now=now, subject=str(user_id), detail=f"{before} -> {row.role}")
-    limits = limits_from(programme, changed, row.max_sale_cents, row.points_per_day)
-    return StaffView(user_id, changed, await _language(session, user_id), limits)
+    limits = limits_from(programme, changed, row.max_sale_cents, row.points_per_day, row.branch)
+    return StaffView(user_id, changed, await _language(session, user_id), limits, row.branch)

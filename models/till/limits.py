@@ -10,7 +10,7 @@ import functools
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, Insert, bindparam, select
+from sqlalchemy import BigInteger, CheckConstraint, Date, Insert, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,23 +36,32 @@ class StaffDay(Base):
     points: Mapped[int]
 
 
-# Each cashier's own limits with today's counter, both rows held, so that one cashier's tills take turns and each
-# reads the counter as the one before left it (on PostgreSQL a row read FOR UPDATE is re-read once its lock is
-# granted; a row merely joined is not, so a sale and a redemption racing could both pass on the same old count).
-# Built once, at import, as it is read for every batch of sales.
-_HOLD_CASHIERS = (
-    select(
+@functools.cache
+def _hold_cashiers(dialect: str) -> Select[int, int | None, int | None, str | None, int]:
+    """Each cashier's own limits and branch with today's counter, both rows held, so that one cashier's tills take
+    turns and each reads the counter as the one before left it (on PostgreSQL a row read FOR UPDATE is re-read once
+    its lock is granted; a row merely joined is not, so a sale and a redemption racing could both pass on the same
+    old count).
+
+    PostgreSQL cannot lock the missing side of an outer join, so there today's counters are created first
+    (`_open_days`) and joined inwards. SQLite holds no rows, the IMMEDIATE transaction makes every writer wait its
+    turn, so there the counter is joined outwards (a cashier with none yet has moved no points today), which spares
+    every batch of sales a statement. Built once per dialect, as it is read for every batch.
+    """
+    today = (StaffDay.staff_id == StaffMember.telegram_id) & (StaffDay.day == bindparam("day"))
+    query = select(
         StaffMember.telegram_id,
         StaffMember.max_sale_cents,
         StaffMember.points_per_day,
         StaffMember.branch,
         StaffDay.points,
     )
-    .join(StaffDay, (StaffDay.staff_id == StaffMember.telegram_id) & (StaffDay.day == bindparam("day")))
-    .where(StaffMember.telegram_id.in_(bindparam("cashiers", expanding=True)))
-    .order_by(StaffMember.telegram_id)
-    .with_for_update(of=(StaffMember, StaffDay))
-)
+    query = query.outerjoin(StaffDay, today) if dialect == "sqlite" else query.join(StaffDay, today)
+    return (
+        query.where(StaffMember.telegram_id.in_(bindparam("cashiers", expanding=True)))
+        .order_by(StaffMember.telegram_id)
+        .with_for_update(of=(StaffMember, StaffDay))
+    )
 
 
 @functools.cache
@@ -113,10 +122,12 @@ class Tally:
             days.setdefault(day_at(programme, actor.branch, now), []).append(actor.telegram_id)
         limits: dict[int, Limits] = {}
         used: dict[int, int] = {}
+        dialect = dialect_of(session)
         for day, cashiers in sorted(days.items()):
-            opened = [{"staff_id": cashier, "day": day, "points": 0} for cashier in sorted(cashiers)]
-            await session.execute(_open_days(dialect_of(session)), opened)
-            rows = await session.execute(_HOLD_CASHIERS, {"cashiers": sorted(cashiers), "day": day})
+            if dialect != "sqlite":  # see `_hold_cashiers`
+                opened = [{"staff_id": cashier, "day": day, "points": 0} for cashier in sorted(cashiers)]
+                await session.execute(_open_days(dialect), opened)
+            rows = await session.execute(_hold_cashiers(dialect), {"cashiers": sorted(cashiers), "day": day})
             own = {}
             for telegram_id, max_sale_cents, points_per_day, branch, points in rows:
                 own[telegram_id] = (max_sale_cents, points_per_day, branch)

@@ -311,6 +311,7 @@ async def record_sales(
         stamps.unpack(member_id, extra[2] if programme.stamp_cards else None)
     segments = await _segments(session, programme, spend)
     decided: list[_Decided] = []
+    expires = programme.expiry.of_points_earned(now)
     replayed: list[_Read] = []
     for sale in read:
         holder = holders.get(sale.member_id)
@@ -387,11 +388,11 @@ async def record_sales(
                 now=now,
                 rule=rule,
                 actor_id=actor.telegram_id,
-                expires_at=programme.expiry.of_points_earned(now),
+                expires_at=expires,
                 branch=actor.branch,
             )
             batch.owners.append((sale.index, "sale"))
-        _pay(book, batch, sale, due, paid, programme.expiry.of_points_earned(now), now)
+        _pay(book, batch, sale, due, paid, expires, now)
         progress = stamps.add(sale.member_id, sale.category, sale.amount_cents, sale.quantity, sale.key)
         spend[sale.member_id] += sale.amount_cents
         old_tier = programme.tier(batch.tiers[sale.member_id])

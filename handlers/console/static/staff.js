@@ -72,28 +72,42 @@ export function staff(me) {
   return h("div", {}, status, list, invitation());
 }
 
-/** A one-time link for a role (and branch): whoever opens it in Telegram and confirms becomes staff. */
+/** A one-time link for a role (and branch): whoever opens it in Telegram and confirms becomes staff. The branch is
+ * picked from the programme's branches, when it has any (a cashier needs one, an admin may work everywhere). */
 function invitation() {
   const role = h(
     "select",
     { name: "role" },
     ROLES.map((name) => h("option", { value: name }, name)),
   );
-  const branch = h("input", { name: "branch", type: "text", placeholder: "any" });
+  const branch = h("select", { name: "branch" }, h("option", { value: "" }, "none (admins: everywhere)"));
+  const branchField = labelled("Branch", branch);
+  branchField.hidden = true;
+  const branchError = h("span", { class: "field-error", "aria-live": "polite" });
+  api
+    .get("programme")
+    .then(({ programme }) => {
+      const places = programme.branches ?? [];
+      branch.append(...places.map((place) => h("option", { value: place.id }, place.name || place.id)));
+      branchField.hidden = places.length === 0;
+    })
+    .catch((error) => branchError.replaceChildren(error.message));
   const result = h("div", { class: "invitation", "aria-live": "polite" });
   const form = h(
     "form",
     { class: "invite" },
     h("h3", {}, "Invite by link"),
     labelled("Role", role),
-    labelled("Branch", branch),
+    branchField,
+    branchError,
     h("button", { type: "submit" }, "Create an invitation link"),
     result,
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    branchError.replaceChildren();
     try {
-      const made = await api.post("invitations", { role: role.value, branch: branch.value.trim() || null });
+      const made = await api.post("invitations", { role: role.value, branch: branch.value || null });
       const link = h("input", { type: "text", readonly: true, value: made.link, "aria-label": "Invitation link" });
       const copy = h(
         "button",
@@ -116,6 +130,8 @@ function invitation() {
         ),
       );
     } catch (error) {
+      const wrong = error.errors?.find((problem) => problem.field === "branch");
+      if (wrong) branchError.replaceChildren(wrong.message);
       result.replaceChildren(notice(error.message, "error"));
     }
   });

@@ -2,6 +2,8 @@
 
 error-unknown-branch = There is no branch "{ $given }". Branches: { $branches }. Example: /staff add 123456789 cashier centre
 error-branch-needed = A cashier works at a branch: add its id at the end. Branches: { $branches }. Example: /staff add 123456789 cashier centre
+error-unknown-branch-field = There is no branch "{ $given }". Pick one of: { $branches }.
+error-branch-needed-field = A cashier works at a branch: pick one of { $branches }.
 staff-branch = Branch: { $branch }.
 stats-branches = <b>By branch:</b>
 stats-branch-line = { $branch }: { $sales } sales, { $revenue } { $currency }; +{ $issued } / −{ $redeemed } points

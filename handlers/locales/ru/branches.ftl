@@ -2,6 +2,8 @@
 
 error-unknown-branch = Филиала «{ $given }» нет. Филиалы: { $branches }. Пример: /staff add 123456789 cashier centre
 error-branch-needed = Кассир работает в филиале: добавьте его id в конце. Филиалы: { $branches }. Пример: /staff add 123456789 cashier centre
+error-unknown-branch-field = Филиала «{ $given }» нет. Выберите один из: { $branches }.
+error-branch-needed-field = Кассир работает в филиале: выберите один из: { $branches }.
 staff-branch = Филиал: { $branch }.
 stats-branches = <b>По филиалам:</b>
 stats-branch-line = { $branch }: продаж { $sales }, { $revenue } { $currency }; +{ $issued } / −{ $redeemed } баллов
