@@ -37,6 +37,7 @@ from redis.asyncio import Redis
 
 from bench import delivery_trace
 from bot.app import create_bot
+from bot.runtime import tune_garbage_collector
 from bot.sandbox.telegram import FakeTelegram
 from bot.settings import Settings
 from handlers.i18n import Texts
@@ -161,6 +162,7 @@ async def deliver(
         redis=redis,
     )
     delivery = DeliveryEngine(context)
+    tune_garbage_collector()  # as `python -m bot` does once started
     began, cpu_began = time.monotonic(), cpu_seconds()
     delivery.start(campaign_id)
     await until_finished(delivery, campaign_id, seconds)
@@ -218,6 +220,7 @@ def run_shared_delivery(
 async def bare_loop(fake_url: str, count: int, in_flight: int) -> None:
     bot: Bot = create_bot(Settings(_env_file=None, bot_token=TOKEN, telegram_api_url=fake_url))
     chats = iter(range(FIRST_TELEGRAM_ID, FIRST_TELEGRAM_ID + count))
+    tune_garbage_collector()  # the same process settings as the engine's
 
     async def sender() -> None:
         for chat in chats:
