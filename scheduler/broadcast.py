@@ -66,15 +66,19 @@ TOO_MANY_REQUESTS = "429"  # the sends counter's outcome for Telegram's "retry a
 ANSWERED = (RecipientStatus.SENT, RecipientStatus.BLOCKED, RecipientStatus.FAILED, RecipientStatus.UNKNOWN)
 _SENDS = {status: CAMPAIGN_SENDS.labels(status.value) for status in ANSWERED}  # looked up once, not per send
 
-MAX_CLAIM = 100  # rows claimed in one transaction at the highest rates
+MAX_CLAIM = 250  # rows claimed in one transaction at the highest rates (a tenth of a second's worth up to 2,500
+# msg/s: one process unlimited sends 2,000 a second, and a claim, a few round trips to aiosqlite's thread through a busy
+# event loop, took 40-60 ms: claims of 100 could not keep up; BENCHMARKS.md, issue 13)
 IN_FLIGHT = 64  # messages waiting for Telegram's answer at once, all campaigns together, at the highest rates
 IN_FLIGHT_SECONDS = 0.1  # below that, a tenth of a second's worth: enough to keep the pace, and what a stall at
 # Telegram's end lets pile up and arrive at once stays small
 MAX_GRANT = 16  # sends asked of the pace at once: one decision for several, in a burst small enough
 AHEAD = 1  # claims kept ready ahead of the sending, so that it never waits for the database
-AHEAD_AT_MOST_CLAIM = 2  # the same where claims are capped at MAX_CLAIM: there a claim is a tenth of a second of the
-# whole rate, but several processes each send only their share of it, and a claim on a loaded PostgreSQL takes
-# about 0.3 s, so one claim ahead ran dry (BENCHMARKS.md, issue 13); a crash leaves MAX_CLAIM more rows unknown
+AHEAD_AT_HIGH_RATES = 2  # the same where claims hold 100 rows or more (rates of 1,000 and up): there a claim is a
+# tenth of a second of the whole rate, but several processes each send only their share of it, and a claim on a loaded
+# PostgreSQL takes about 0.3 s, so one claim ahead ran dry (BENCHMARKS.md, issue 13); a crash leaves a claim's worth
+# more rows unknown
+HIGH_RATE_CLAIM = 100
 LEASE = timedelta(seconds=30)  # how long a claim holds if its process stops renewing it (it died)
 RENEW_EVERY = 10.0  # seconds between renewals of the lease on the rows being sent
 FLUSH_EVERY = 0.2  # seconds between writes of outcomes (what a crash can leave unknown)
@@ -122,7 +126,13 @@ class DeliveryEngine:
         self.slots = asyncio.Semaphore(in_flight)
         # At low rates a crash leaves at most a message or two claimed but unsent; at high rates claims are batched.
         self.claim_size = max(1, min(MAX_CLAIM, int(rate / 10)))
-        self.ready_rows = (AHEAD_AT_MOST_CLAIM if self.claim_size == MAX_CLAIM else AHEAD) * self.claim_size
+        self.ready_rows = (AHEAD_AT_HIGH_RATES if self.claim_size >= HIGH_RATE_CLAIM else AHEAD) * self.claim_size
+        # SQLite has one writer at a time, and a transaction finding the lock taken polls it from SQLite's busy
+        # handler, sleeping up to 100 ms between looks: the claims and the outcome writes of this process queue
+        # here instead, and each gets the lock the moment the other is done (on PostgreSQL they never wait).
+        self.writer: contextlib.AbstractAsyncContextManager[object] = contextlib.nullcontext()
+        if context.engine.dialect.name == "sqlite":
+            self.writer = asyncio.Lock()
         self._deliveries: dict[int, CampaignDelivery] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._closed = False
@@ -298,7 +308,7 @@ class CampaignDelivery:
             await self._until(lambda: len(self._undispatched) < engine.ready_rows)
             await self._wait(engine.pace.wait_unpaused())
             await self._wait_for_quiet_hours()
-            async with transaction(context.sessionmaker) as session:
+            async with engine.writer, transaction(context.sessionmaker) as session:
                 claimed, last = await queue.claim_next(
                     session,
                     context.programme,
@@ -478,7 +488,7 @@ class CampaignDelivery:
             if not outcomes:
                 return
             try:
-                async with transaction(self.engine.context.sessionmaker) as session:
+                async with self.engine.writer, transaction(self.engine.context.sessionmaker) as session:
                     await queue.record(session, outcomes)
             except Exception:
                 log.exception("campaign %s: could not store %s outcomes; retrying", self.campaign_id, len(outcomes))
