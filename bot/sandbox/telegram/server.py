@@ -84,6 +84,8 @@ class FakeTelegram:
         self.heal_chat = faults.heal_chat
         self.hold_chat = faults.hold_chat
         self.release_chat = faults.release_chat
+        self.hold_calls = faults.hold_calls
+        self.release_calls = faults.release_calls
         # Load, for wait_idle.
         self._in_flight = 0
         self._last_activity = time.monotonic()
