@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SAMPLE_EVERY = 0.2  # seconds
+# Seconds after its start when a process's command line is taken as final: a child shows its parent's until it
+# runs its own program, and a PostgreSQL backend sets its title once the client logged in.
+SETTLED = 3.0
 TICKS = os.sysconf("SC_CLK_TCK")
 
 Party = Callable[[int, str], bool]  # (parent pid, command line) -> whether the process belongs to the party
@@ -26,14 +29,18 @@ def _command_line(pid: int) -> str | None:
         return None
 
 
-def _stat(pid: int) -> tuple[int, float] | None:
-    """(parent pid, CPU seconds used so far) of a process; None once it is gone."""
+def _stat(pid: int) -> tuple[int, float, float] | None:
+    """(parent pid, CPU seconds used so far, start in seconds since boot) of a process; None once it is gone."""
     try:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     fields = text[text.rindex(")") + 2 :].split()  # after the command name, which may hold spaces
-    return int(fields[1]), (int(fields[11]) + int(fields[12])) / TICKS
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / TICKS, int(fields[19]) / TICKS
+
+
+def _uptime() -> float:
+    return float(Path("/proc/uptime").read_text().split()[0])
 
 
 def machine_busy() -> float:
@@ -50,7 +57,7 @@ class CpuShares:
     parties: dict[str, Party]
     times: list[float] = field(default_factory=list)
     samples: list[dict[str, float]] = field(default_factory=list)  # per sample: party -> CPU seconds so far
-    _members: dict[int, str | None] = field(default_factory=dict)  # pid -> its party, once looked at
+    _members: dict[int, str | None] = field(default_factory=dict)  # pid -> its party, once its command line settled
     _used: dict[int, tuple[str, float]] = field(default_factory=dict)  # pid -> its party and CPU seconds, last seen
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -71,6 +78,7 @@ class CpuShares:
             self._sample()
 
     def _sample(self) -> None:
+        uptime = _uptime()
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
@@ -80,12 +88,15 @@ class CpuShares:
             stat = _stat(pid)
             if stat is None:
                 continue
-            parent, used = stat
+            parent, used, started = stat
+            name = self._members.get(pid)
             if pid not in self._members:
                 command = _command_line(pid)
                 found = (name for name, party in self.parties.items() if command and party(parent, command))
-                self._members[pid] = next(found, None)
-            if (name := self._members[pid]) is not None:
+                name = next(found, None)
+                if name is not None or uptime - started > SETTLED:
+                    self._members[pid] = name
+            if name is not None:
                 self._used[pid] = (name, used)  # a process that ended keeps its last value
         totals = dict.fromkeys(self.parties, 0.0)
         for name, used in self._used.values():

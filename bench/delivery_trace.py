@@ -1,6 +1,8 @@
 """Where a delivering process spends its time, for `bench.campaigns --trace`: each database step of the engine and
-each decision of the pace is timed and counted (wall time, so concurrent waits overlap), and claims are counted by
-the rows asked for and the rows taken (the difference: rows another process took first, or skipped members)."""
+each decision of the pace is timed and counted (wall time, so concurrent waits overlap), claims are counted by
+the rows asked for and the rows taken (the difference: rows another process took first, or skipped members), and
+the time from each grant to its answer is summed up (from the moment the grant reached this process: the pace's
+own measure is a little longer), since a send answered later than the pace's margin counts longer."""
 
 from __future__ import annotations
 
@@ -12,11 +14,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from models.campaigns import queue
-from scheduler.ratelimit import Grant, LocalPace
+from scheduler.ratelimit import MARGIN, Grant, LocalPace
 from scheduler.shared_pace import SharedPace
 
 _totals: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
 _counts: dict[str, int] = defaultdict(int)
+_granted_at: dict[int, float] = {}
+_answer_delays: list[float] = []
 
 
 def _timed(name: str, function: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
@@ -54,12 +58,30 @@ def install() -> None:
             grant: Grant = await take(self, wanted)
             _counts["grants"] += grant.granted
             _counts["refusals"] += not grant.granted
+            _granted_at.update(dict.fromkeys(grant.tickets, time.monotonic()))
             return grant
 
         setattr(pace, "_take", _timed("pace decision", counted))  # noqa: B010 - as above
+        answered = pace.answered
+
+        def timed_answer(self: Any, ticket: int, answered: Any = answered) -> None:
+            if (granted := _granted_at.pop(ticket, None)) is not None:
+                _answer_delays.append(time.monotonic() - granted)
+            answered(self, ticket)
+
+        setattr(pace, "answered", timed_answer)  # noqa: B010 - as above
 
 
 def report() -> dict[str, Any]:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     steps = {name: {"calls": int(calls), "seconds": round(seconds, 2)} for name, (calls, seconds) in _totals.items()}
-    return {"steps": steps, "counts": dict(_counts), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2)}
+    delays = sorted(_answer_delays)
+    answers = {}
+    if delays:
+        answers = {
+            f"p{share}_ms": round(delays[min(len(delays) - 1, len(delays) * share // 100)] * 1000, 1)
+            for share in (50, 90, 99)
+        }
+        answers["over_margin"] = round(sum(delay > MARGIN for delay in delays) / len(delays), 3)
+    cpu = round(usage.ru_utime + usage.ru_stime, 2)
+    return {"steps": steps, "counts": dict(_counts), "answer delays": answers, "cpu_seconds": cpu}
