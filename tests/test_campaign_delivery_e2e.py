@@ -247,13 +247,11 @@ class TestTwoDeliveries:
             assert other.running() == [campaign.id]
             telegram.release_chat(FIRST_TELEGRAM_ID)
             counts = await finished(app, campaign.id)
-            ended = time.monotonic()
-            # Long before the held row's lease (30 s) would run out.
-            await until(lambda: not other.running(), "the second delivery to stop", timeout=5)
-            stopped_after = time.monotonic() - ended
+            # It looks every FINISH_POLL seconds; a busy machine may slow that down, but never to the held row's
+            # lease (30 s), which it used to sleep out.
+            await until(lambda: not other.running(), "the second delivery to stop", timeout=10 * FINISH_POLL)
             await other.stop()
         assert counts[RecipientStatus.SENT] == 20
-        assert stopped_after <= 2 * FINISH_POLL
 
 
 class TestMarketingRules:
