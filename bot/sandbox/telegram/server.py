@@ -28,7 +28,7 @@ class FakeTelegram:
     Point aiogram at it with `AiohttpSession(api=fake.api)`. Users are played through `push_*`; every bot call is
     recorded in `calls` and, if it produced or changed a message, in `sent`. Parse errors, 403 for blocked users,
     "message is not modified" and the like are reproduced on purpose, so that what Telegram would reject fails here
-    too. Errors and delays are injected with `fail_next`, `block_user` and `set_delay`.
+    too. Errors, delays and stalls are injected with `fail_next`, `block_user`, `set_delay` and `hold_calls`.
     """
 
     def __init__(
