@@ -11,24 +11,22 @@ decision (one Redis round trip) for several.
 What the window must hold is Telegram's count: messages by the moment they *arrive*, in any one second. The pace
 knows two moments of each send, its grant and its answer, and the message arrives somewhere between them, however
 long a stalled process, network or server kept it on the way. So each send counts, as a ticket, from its grant
-until a window after the last moment it may have arrived:
-- while it is unanswered, it counts, however old (an old one, granted more than a window ago, is "overdue");
-- once answered, it counts until a window after its answer, unless the answer came within MARGIN of the grant: then
-  it arrived within MARGIN of the grant, and the window's extra length (`1 + MARGIN` seconds) already covers it from
-  the grant on.
+until a window after the last moment it may have arrived, its answer: while it is unanswered it counts however old
+(an old one, granted more than a window ago, is "overdue"); once answered it counts until a window after the answer.
 
 Why that holds Telegram's second: take any second [t, t + 1) at Telegram and the last grant g of a message that
 arrived in it (g < t + 1, since a message arrives after its grant). At that decision every other message of the
-second was counted: one still unanswered, by the first rule; one answered slowly, by its answer, which came after
-its arrival (>= t > g - window); one answered fast, by its grant, which came at most MARGIN before its arrival
-(> t - MARGIN > g - window). The decision granted only what `per_window` left room for, so the second holds at most
-`per_window` = the rate: whatever stalled where, with no clock but the pace's own (grants and answers are stamped
-by the store that decides, so processes need not agree on the time).
+second was counted: one still unanswered, from its grant on; one answered, by its answer, which came after its
+arrival, so at or after t, which is later than g - 1. The decision granted only what `per_window` left room for, so
+the second holds at most `per_window` = the rate, whatever stalled where, with no clock but the pace's own (grants
+and answers are stamped by the store that decides, so processes need not agree on the time). The window is a little
+longer than a second (WINDOW_MARGIN) for clocks that tick at slightly different rates and for rounding.
 
-The price is the time on the way: a send counts for `window` + its answer's delay when that delay exceeds MARGIN, so
-the pace sustains `per_window / (window + delay)` and, with fast answers, at most 1 / (1 + MARGIN) of the rate. A
-stall at Telegram holds new grants back until what is in flight is answered, rather than letting it arrive on top of
-a full second.
+The price is the time on the way: a send holds its place for a window plus the delay from its grant to its answer,
+so the pace sustains `per_window / (window + mean delay)`: 99% of the rate with answers in 10 ms, 95% with answers
+in 50 ms. Grants are spaced SPACING wider than the rate, so that with quick answers the pace keeps an even step
+instead of filling the window and then waiting for it. A stall at Telegram holds new grants back until what is in
+flight is answered, rather than letting it arrive on top of a full second.
 """
 
 from __future__ import annotations
@@ -40,7 +38,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 
-MARGIN = 0.03  # an answer this soon after its grant shows the message arrived within the window's extra length
+WINDOW_MARGIN = 0.002  # seconds the window is longer than Telegram's second: clocks' rates and rounding
+SPACING = 0.01  # grants are due (1 + SPACING) / rate apart, leaving room for the sends' time on the way
 CATCH_UP = 0.1  # seconds of missed slots a late caller may still take (the window rule bounds the burst)
 MOST_AT_ONCE = 1_000  # sends granted in one decision, at most
 ANSWER_POLL = 0.05  # seconds between looks while only answers to sends in flight can make room
@@ -77,9 +76,9 @@ class Pace(ABC):
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
-        self.window = 1 + MARGIN
+        self.window = 1 + WINDOW_MARGIN
         self.per_window = max(1, math.floor(rate))
-        self.interval = self.window / rate
+        self.interval = (1 + SPACING) / rate
         self._turn = asyncio.Lock()
 
     @abstractmethod
@@ -132,7 +131,7 @@ class LocalPace(Pace):
         self._tat = 0.0
         self._paused_until = 0.0
         self._next_ticket = 1
-        # Each counted ticket with the moment it counts from (its grant, or a slow answer). Every entry is stamped
+        # Each counted ticket with the moment it counts from (its grant, then its answer). Every entry is stamped
         # with the clock at the time it is written, so the dict's order is also the order of the stamps.
         self._counted: dict[int, float] = {}
         self._unanswered: set[int] = set()
@@ -174,14 +173,12 @@ class LocalPace(Pace):
         return grant
 
     def answered(self, ticket: int) -> None:
+        if ticket not in self._unanswered:
+            return
         self._unanswered.discard(ticket)
-        now = self._clock()
-        if ticket in self._overdue:
-            self._overdue.discard(ticket)
-            self._counted[ticket] = now
-        elif (granted := self._counted.get(ticket)) is not None and now - granted > MARGIN:
-            del self._counted[ticket]  # written again, so that it moves to the end with its new stamp
-            self._counted[ticket] = now
+        self._overdue.discard(ticket)
+        self._counted.pop(ticket, None)  # written again, so that it moves to the end with its new stamp
+        self._counted[ticket] = self._clock()
 
     async def flush(self) -> None:
         """Nothing to pass on: answers count here at once."""

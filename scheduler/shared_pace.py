@@ -2,10 +2,11 @@
 atomically by a short Lua script on Redis's own clock (so the processes' clocks never need to agree), and a shared
 "paused until" key that a 429 seen by any process sets for all.
 
-Tickets (see `scheduler.ratelimit`) live in two sorted sets: the counted ones scored by the moment they count from,
-and the unanswered ones scored by their grant. Answers are reported in batches every REPORT_EVERY seconds, each
-with how long ago it came in, so that Redis stamps it no earlier than it really came (a late report only counts a
-send a little longer). A process that dies leaves its unanswered tickets counted until IN_FLIGHT_LEASE has passed.
+Tickets (see `scheduler.ratelimit`) live in two sorted sets: the counted ones scored by the moment they count from
+(their grant, then their answer), and the unanswered ones scored by their grant. Answers are reported in batches
+every REPORT_EVERY seconds, each with how long ago it came in, so that Redis stamps it no earlier than it really came
+(a late report only costs a send's place in the window until the report). A process that dies leaves its
+unanswered tickets counted until IN_FLIGHT_LEASE has passed.
 
 A library was considered (`limits` has a Redis GCRA) and not taken: it answers only yes or no, so a caller would
 need a second round trip to learn how long to wait, it stamps requests with each client's clock, it grants a batch
@@ -20,7 +21,7 @@ import time
 
 from redis.asyncio import Redis
 
-from scheduler.ratelimit import ANSWER_POLL, CATCH_UP, MARGIN, Grant, Pace
+from scheduler.ratelimit import ANSWER_POLL, CATCH_UP, Grant, Pace
 
 MICRO = 1_000_000
 KEY_PREFIX = "loyalty:pace"
@@ -83,19 +84,17 @@ redis.call('PEXPIRE', KEYS[5], math.ceil(tonumber(ARGV[6]) / 1000) + ttl)
 return {granted, 0, last - granted + 1}
 """
 
-# KEYS: the counted tickets, the unanswered tickets. ARGV: window, margin, then pairs of a ticket and how many
-# microseconds ago its answer came. A ticket answered slowly counts from its answer on (see scheduler.ratelimit).
+# KEYS: the counted tickets, the unanswered tickets. ARGV: window, then pairs of a ticket and how many microseconds
+# ago its answer came. An answered ticket counts from its answer on (see scheduler.ratelimit).
 _ANSWERED = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
-local window, margin = tonumber(ARGV[1]), tonumber(ARGV[2])
-for index = 3, #ARGV, 2 do
+local window = tonumber(ARGV[1])
+for index = 2, #ARGV, 2 do
   local ticket = ARGV[index]
-  local granted = redis.call('ZSCORE', KEYS[2], ticket)
-  if granted then
-    redis.call('ZREM', KEYS[2], ticket)
+  if redis.call('ZREM', KEYS[2], ticket) == 1 then
     local answered = now - tonumber(ARGV[index + 1])
-    if answered - tonumber(granted) > margin and answered > now - window then
+    if answered > now - window then
       redis.call('ZADD', KEYS[1], string.format('%.0f', answered), ticket)
       redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1000)
     end
@@ -175,7 +174,7 @@ class SharedPace(Pace):
         if not answers:
             return
         now = time.monotonic()
-        arguments: list[float] = [self.window * MICRO, MARGIN * MICRO]
+        arguments: list[float] = [self.window * MICRO]
         for ticket, at in answers:
             arguments += [ticket, int((now - at) * MICRO)]  # never more than it was
         keys = [self._keys[2], self._keys[4]]
