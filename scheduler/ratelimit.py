@@ -27,6 +27,10 @@ so the pace sustains `per_window / (window + mean delay)`: 99% of the rate with 
 in 50 ms. Grants are spaced SPACING wider than the rate, so that with quick answers the pace keeps an even step
 instead of filling the window and then waiting for it. A stall at Telegram holds new grants back until what is in
 flight is answered, rather than letting it arrive on top of a full second.
+
+The other way, a cap on sends in flight across all processes beside a log of grants, bounds a second at Telegram by
+a window's grants plus the cap, so the grants would have to stay a whole cap below the rate, always, while the cap
+must itself be a few dozen sends to keep the rate (the rate times the time on the way).
 """
 
 from __future__ import annotations
