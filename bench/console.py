@@ -38,6 +38,7 @@ from bot.app import App
 from bot.sandbox.telegram import FakeTelegram
 from bot.settings import Settings
 from models.analytics.days import count_closed_days
+from models.analytics.segments import fold_moves
 from models.core.base import utcnow
 from models.core.db import create_engine, create_sessionmaker
 from models.core.programme import load_programme
@@ -72,16 +73,18 @@ def give_names_and_phones(path: Path) -> None:
 
 
 async def count_business_days(path: Path) -> dict[str, Any]:
-    """The closed days' figures the nightly job would have stored night after night, counted at once through the
-    domain's own fill (`count_closed_days`; nothing to do when the file has them already)."""
+    """What the nightly dashboard job would have done night after night, at once through the domain's own
+    functions: every closed day's figures counted (`count_closed_days`; nothing to do when the file has them) and
+    the analytics' segment moves folded."""
     engine = create_engine(f"sqlite+aiosqlite:///{path}")
     started = time.perf_counter()
     try:
         async with transaction(create_sessionmaker(engine)) as session:
             days = await count_closed_days(session, load_programme(PROGRAMME), utcnow(), checkpoint=session.commit)
+            folded = await fold_moves(session)
     finally:
         await engine.dispose()
-    return {"days": days, "seconds": round(time.perf_counter() - started, 1)}
+    return {"days": days, "segment_moves_folded": folded, "seconds": round(time.perf_counter() - started, 1)}
 
 
 async def run_analytics_once(path: Path) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.analytics.days import period_days, span, totals_before
-from models.analytics.member_stats import MemberStats
+from models.analytics.segments import segment_sizes
 from models.core import clock
 from models.core.programme import Programme
 from models.members.registry import Member
@@ -69,11 +69,8 @@ async def population(session: AsyncSession, programme: Programme, now: datetime)
     tomorrow = clock.business_day(programme, now) + timedelta(days=1)
     joined, outstanding = await totals_before(session, programme, tomorrow, now)
     erased = await session.scalar(select(func.count()).where(Member.forgotten_at.is_not(None))) or 0
-    # Erasing a member erases their stats row, so the segment index alone counts current members.
-    segments = await session.execute(
-        select(MemberStats.segment, func.count()).group_by(MemberStats.segment).order_by(func.count().desc())
-    )
-    return Population(joined - int(erased), outstanding, [(str(name), int(count)) for name, count in segments])
+    # Erasing a member erases their stats row, so the segments count current members only.
+    return Population(joined - int(erased), outstanding, await segment_sizes(session))
 
 
 async def dashboard(

@@ -18,7 +18,7 @@ from models.core.uow import transaction
 from models.members.numbers import shown
 from models.members.registry import Member
 from models.points.purchases import Purchase
-from scheduler import nightly_days
+from scheduler import nightly_dashboard
 from tests.journeys import eventually, join, send
 from tests.support.app import OWNER
 from tests.support.console import RunningConsole
@@ -140,7 +140,7 @@ class TestFigures:
         await days_ago(console, 2)  # the members joined and the three sales were made the day before yesterday
         today = clock.business_day(console.app.programme, utcnow())
         then = today - timedelta(days=2)
-        await nightly_days.count_days(console.app.jobs)
+        await nightly_dashboard.store_figures(console.app.jobs)
         stored = await stored_days(console)
         assert stored[then] == 2  # its two buyers
         assert set(stored) == {then, today - timedelta(days=1)}  # closed days since the first one; today is live
