@@ -77,15 +77,22 @@ class Ask:
 
 
 Op = Sell | Refund | Adjust | Forget | Wait | Ask
+sells = st.builds(Sell, st.integers(0, MEMBERS - 1), st.integers(100, 300_000), st.integers(0, len(BRANCHES) - 1))
+# Sales, refunds, waits and asks weigh more than adjustments and erasures (an erased member buys nothing more).
 operations = st.lists(
     st.one_of(
-        st.builds(Sell, st.integers(0, MEMBERS - 1), st.integers(100, 300_000), st.integers(0, len(BRANCHES) - 1)),
+        sells,
+        sells,
         st.builds(Refund, st.integers(0, 50)),
-        st.builds(Adjust, st.integers(0, MEMBERS - 1), st.integers(-300, 300).filter(bool)),
-        st.builds(Forget, st.integers(0, MEMBERS - 1)),
+        st.builds(Refund, st.integers(0, 50)),
         st.builds(Wait, st.integers(1, 40)),
-        st.builds(Ask, st.integers(-2, 6), st.integers(1, 10)),
+        st.builds(Wait, st.integers(1, 40)),
+        st.builds(Ask, st.integers(-2, 10), st.integers(1, 20)),
+        st.builds(Ask, st.integers(-2, 10), st.integers(1, 20)),
+        st.builds(Adjust, st.integers(0, MEMBERS - 1), st.integers(-300, 299).map(lambda n: n if n < 0 else n + 1)),
+        st.builds(Forget, st.integers(0, MEMBERS - 1)),
     ),
+    min_size=4,
     max_size=30,
 )
 
@@ -184,11 +191,11 @@ class Run:
                 )
                 self.receipts.append(receipt)
             elif isinstance(op, Refund) and self.receipts:
+                receipt = self.receipts[op.sale % len(self.receipts)]
+                stored = await self.stored(receipt)
                 async with step(session):
-                    await refund(
-                        session, programme, OWNER, receipt=self.receipts[op.sale % len(self.receipts)], now=now
-                    )
-                seen("refund")
+                    await refund(session, programme, OWNER, receipt=receipt, now=now)
+                seen("refund of a sale of a stored day" if stored else "refund")
             elif isinstance(op, Adjust):
                 change = f"{op.points:+d}"
                 async with step(session):
@@ -210,8 +217,18 @@ class Run:
                 self.now += timedelta(hours=op.hours)
             elif isinstance(op, Ask):
                 await self.ask(op)
-        except DomainError:
-            seen("refused")
+        except DomainError as refusal:
+            seen(f"refused: {type(refusal).__name__}")
+
+    async def stored(self, receipt: str) -> bool:
+        """Whether the receipt's sale is counted in a stored day."""
+        sold = await self.session.scalar(
+            select(Purchase.created_at).where(Purchase.receipt == receipt, Purchase.refunded_at.is_(None))
+        )
+        day = None if sold is None else clock.business_day(self.programme, sold)
+        found = await self.session.scalar(select(BusinessDay.day).where(BusinessDay.day == day))
+        await self.session.rollback()
+        return found is not None
 
     async def ask(self, op: Ask) -> None:
         today = clock.business_day(self.programme, self.now)
@@ -232,9 +249,10 @@ async def play(session: AsyncSession, programme: Programme, ops: list[Op]) -> No
     run = Run(session, chain(programme), NOW)
     run.now = NOW + timedelta(days=60 * run.number)  # each example's days are its own
     await run.start()
-    for op in [*ops, Ask(0, 10), Ask(3, 5)]:
+    for op in ops:
         run.now += timedelta(hours=1)
         await run.apply(op)
+        await run.apply(Ask(0, 60))  # after every step, every day of the example
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])  # examples and seed: tests/conftest.py
