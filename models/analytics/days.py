@@ -116,8 +116,14 @@ class DayFigures:
     points_issued: int = 0
     points_redeemed: int = 0  # as a positive number
     points_net: int = 0
-    buyers: int = 0  # `bitmap` of the members who bought and did not refund
+    counted_buyers: int = 0  # `bitmap` of the members who bought and did not refund, of a day counted here
+    stored_buyers: bytes | None = None  # or as stored (`pack`), unpacked only when asked for
     sales: dict[str | None, tuple[int, int]] = field(default_factory=dict)  # branch -> (sales, amount in cents)
+
+    @property
+    def buyers(self) -> int:
+        """The `bitmap` of the day's buyers."""
+        return self.counted_buyers if self.stored_buyers is None else unpack(self.stored_buyers)
 
 
 def span(programme: Programme, first: date, last: date) -> tuple[datetime, datetime]:
@@ -179,7 +185,7 @@ async def count_days(
     for number, member_id in await session.execute(select(sold, Purchase.member_id).where(*kept)):
         buyers[number].append(member_id)
     for number, ids in buyers.items():
-        of(number).buyers = bitmap(ids)
+        of(number).counted_buyers = bitmap(ids)
     return days
 
 
@@ -245,8 +251,8 @@ async def _insert(session: AsyncSession, programme: Programme, days: list[DayFig
                 "points_issued": d.points_issued,
                 "points_redeemed": d.points_redeemed,
                 "points_net": d.points_net,
-                "buyers": d.buyers.bit_count(),
-                "buyer_ids": pack(d.buyers),
+                "buyers": d.counted_buyers.bit_count(),
+                "buyer_ids": pack(d.counted_buyers),
                 "counted_at": now,
             }
             for d in days
@@ -270,7 +276,7 @@ async def forget_day(session: AsyncSession, programme: Programme, moment: dateti
 async def _read_days(session: AsyncSession, programme: Programme, first: date, last: date) -> list[DayFigures]:
     in_range = (BusinessDay.day >= first, BusinessDay.day <= last, BusinessDay.zone == programme.timezone)
     days = {
-        day: DayFigures(day, new, issued, redeemed, net, unpack(ids))
+        day: DayFigures(day, new, issued, redeemed, net, stored_buyers=ids)
         for day, new, issued, redeemed, net, ids in await session.execute(
             select(
                 BusinessDay.day,
