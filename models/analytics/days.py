@@ -54,6 +54,10 @@ from models.points.purchases import Purchase
 NO_BRANCH = ""  # the stored branch of sales made at no branch (owners, admins, a programme without branches)
 GRACE = timedelta(minutes=15)  # a day is closed this long after its midnight: later, nothing is written into it
 CHUNK_DAYS = 31  # days counted per pass over the base tables (bounds the memory of their buyers' ids)
+# A reader counts and stores at most this many missing closed days (on SQLite it holds the write lock meanwhile, so
+# the till waits); with more missing (a history not counted yet: before the first night after an upgrade) it counts
+# what it needs from the base tables without storing, and leaves storing to the nightly job.
+READ_THROUGH_DAYS = CHUNK_DAYS
 
 
 class BusinessDay(Base):
@@ -300,14 +304,19 @@ async def _read_days(session: AsyncSession, programme: Programme, first: date, l
 async def period_days(
     session: AsyncSession, programme: Programme, first: date, last: date, now: datetime
 ) -> list[DayFigures]:
-    """The figures of every day from `first` to `last`: closed days stored (counted first if they are not), the
-    others counted live."""
+    """The figures of every day from `first` to `last`: closed days stored (a few missing ones counted and stored
+    first, see READ_THROUGH_DAYS), the others counted live."""
     opening = first_open_day(programme, now)
     closed: list[DayFigures] = []
+    counted_from = first  # the days from here on are counted from the base tables
     if first < opening:
-        await store_days(session, programme, first, last, now)
-        closed = await _read_days(session, programme, first, min(last, opening - timedelta(days=1)))
-    live = await count_days(session, programme, max(first, opening), last, now) if last >= opening else []
+        closed_last = min(last, opening - timedelta(days=1))
+        stored = await _stored_days(session, programme, first, closed_last)
+        if (closed_last - first).days + 1 - len(stored) <= READ_THROUGH_DAYS:
+            await store_days(session, programme, first, closed_last, now)
+            closed = await _read_days(session, programme, first, closed_last)
+            counted_from = closed_last + timedelta(days=1)
+    live = await count_days(session, programme, counted_from, last, now) if last >= counted_from else []
     return closed + live
 
 
@@ -322,29 +331,34 @@ async def _history_start(session: AsyncSession, programme: Programme) -> date | 
 
 
 async def totals_before(session: AsyncSession, programme: Programme, day: date, now: datetime) -> tuple[int, int]:
-    """(members who joined, points net) over every day before `day`: the stored days summed in the database (every
-    closed day since the history's start is counted first if it is not), the open ones counted live."""
+    """(members who joined, points net) over every day before `day`: the closed days' stored figures summed in the
+    database (a few missing ones counted and stored first, see READ_THROUGH_DAYS), the others summed live."""
     start = await _history_start(session, programme)
     if start is None or start >= day:
         return 0, 0
     opening = first_open_day(programme, now)
     last_closed = min(day, opening) - timedelta(days=1)
     joined = net = 0
+    counted_from = start  # the days from here on are summed from the base tables
     if start <= last_closed:
         expected = (last_closed - start).days + 1
         in_range = (BusinessDay.day >= start, BusinessDay.day <= last_closed, BusinessDay.zone == programme.timezone)
-        if await session.scalar(select(func.count()).where(*in_range)) != expected:
+        stored = await session.scalar(select(func.count()).where(*in_range)) or 0
+        if stored < expected and expected - stored <= READ_THROUGH_DAYS:
             await store_days(session, programme, start, last_closed, now)
-        joined, net = (
-            await session.execute(
-                select(
-                    func.coalesce(func.sum(BusinessDay.new_members), 0),
-                    func.coalesce(func.sum(BusinessDay.points_net), 0),
-                ).where(*in_range)
-            )
-        ).one()
-    if day > opening:
-        since, until = span(programme, max(start, opening), day - timedelta(days=1))
+            stored = expected
+        if stored == expected:
+            joined, net = (
+                await session.execute(
+                    select(
+                        func.coalesce(func.sum(BusinessDay.new_members), 0),
+                        func.coalesce(func.sum(BusinessDay.points_net), 0),
+                    ).where(*in_range)
+                )
+            ).one()
+            counted_from = last_closed + timedelta(days=1)
+    if day > counted_from:
+        since, until = span(programme, counted_from, day - timedelta(days=1))
         joined += (
             await session.scalar(select(func.count()).where(Member.joined_at >= since, Member.joined_at < until)) or 0
         )

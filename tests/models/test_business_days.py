@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.analytics.dashboard import Dashboard, DaySales, WeekMembers, dashboard, population
-from models.analytics.days import BusinessDay, count_closed_days, first_open_day, pack, unpack
+from models.analytics.days import READ_THROUGH_DAYS, BusinessDay, count_closed_days, first_open_day, pack, unpack
 from models.core import clock
 from models.core.errors import DomainError
 from models.core.programme import Branch, Programme
@@ -71,12 +71,17 @@ class Wait:
 
 
 @dataclass(frozen=True)
+class Night:
+    """The nightly job counts the closed days not stored yet."""
+
+
+@dataclass(frozen=True)
 class Ask:
     back: int  # days before today the period ends (negative: it runs into the future)
     days: int
 
 
-Op = Sell | Refund | Adjust | Forget | Wait | Ask
+Op = Sell | Refund | Adjust | Forget | Wait | Night | Ask
 sells = st.builds(Sell, st.integers(0, MEMBERS - 1), st.integers(100, 300_000), st.integers(0, len(BRANCHES) - 1))
 # Sales, refunds, waits and asks weigh more than adjustments and erasures (an erased member buys nothing more).
 operations = st.lists(
@@ -91,6 +96,7 @@ operations = st.lists(
         st.builds(Ask, st.integers(-2, 10), st.integers(1, 20)),
         st.builds(Adjust, st.integers(0, MEMBERS - 1), st.integers(-300, 299).map(lambda n: n if n < 0 else n + 1)),
         st.builds(Forget, st.integers(0, MEMBERS - 1)),
+        st.builds(Night),
     ),
     min_size=4,
     max_size=30,
@@ -215,6 +221,9 @@ class Run:
                     await forget(session, programme, self.members[op.who], now)
             elif isinstance(op, Wait):
                 self.now += timedelta(hours=op.hours)
+            elif isinstance(op, Night):
+                async with step(session):
+                    await count_closed_days(session, programme, now, checkpoint=session.commit)
             elif isinstance(op, Ask):
                 await self.ask(op)
         except DomainError as refusal:
@@ -249,6 +258,7 @@ async def play(session: AsyncSession, programme: Programme, ops: list[Op]) -> No
     run = Run(session, chain(programme), NOW)
     run.now = NOW + timedelta(days=60 * run.number)  # each example's days are its own
     await run.start()
+    await run.apply(Night())  # the days since the last example, as the nightly job counted them
     for op in ops:
         run.now += timedelta(hours=1)
         await run.apply(op)
@@ -279,6 +289,24 @@ async def test_erasure_and_adjustments_over_days(session: AsyncSession, programm
         programme,
         [Sell(2, 90_000, 0), Adjust(2, 100), Wait(25), Ask(1, 2), Forget(2), Adjust(0, -50), Ask(0, 2), Wait(30)],
     )
+
+
+async def test_a_history_not_counted_yet_is_counted_for_the_reader_not_stored(
+    session: AsyncSession, programme: Programme
+) -> None:
+    run = Run(session, chain(programme), NOW)
+    run.now = NOW + timedelta(days=60 * run.number)
+    await run.start()
+    await run.apply(Sell(0, 12_000, 1))
+    run.now += timedelta(days=READ_THROUGH_DAYS + 5)
+    before = await session.scalar(select(func.count()).select_from(BusinessDay))
+    await run.apply(Ask(0, 60))  # the whole programme's totals and the period: too many days missing to store
+    assert await session.scalar(select(func.count()).select_from(BusinessDay)) == before
+    await run.apply(Ask(2, 10))  # the period's days stored; then few enough are missing before it: stored too
+    last = clock.business_day(run.programme, run.now) - timedelta(days=2)
+    stored = set(await session.scalars(select(BusinessDay.day)))
+    assert max(stored) == last
+    assert len(stored) == (last - min(stored)).days + 1 > READ_THROUGH_DAYS
 
 
 class TestStoredDays:
