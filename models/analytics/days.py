@@ -4,13 +4,14 @@ A business day is a local day of the programme's zone. Once it is over (and GRAC
 still open at midnight), its figures can only change through a writer that changes an old row: today that is a
 refund of one of its purchases (`forget_day`, called in the refund's own transaction, deletes the day's row, so
 it is counted again when next needed). Every other write the figures read is dated `now`, so it lands in a day that
-is still counted live. A day counted in another zone than the programme's current one is counted again.
+is still counted live (members join now, the ledger is append-only, an erasure writes the points off now and keeps
+purchases and entries). A day counted in another zone than the programme's current one is counted again.
 
 A day's row holds its new members, points issued and redeemed, the net of all its ledger entries (points
 outstanding are the sum of every day's net), its distinct buyers as a bitmap of member ids (zlib-compressed, so
 that a period's distinct buyers are the popcount of the OR of its days), and its sales per branch (a child row per
-branch, deleted with the day). Rows are written read-through (`counted_days`, for the days a reader needs) and
-ahead of time by the nightly job (`count_closed_days`).
+branch, deleted with the day). Rows are written read-through (`period_days`, `totals_before`: the days a reader
+needs, a few at a time) and ahead of time by the nightly job (`count_closed_days`).
 
 Exactness under concurrency: counting a day and the writer's delete exclude each other. On SQLite the counting
 happens inside the write lock; on PostgreSQL the counter first locks `business_days` in SHARE ROW EXCLUSIVE mode,
@@ -235,10 +236,8 @@ async def store_days(session: AsyncSession, programme: Programme, first: date, l
         return 0
     # Days counted in another zone are replaced.
     await session.execute(delete(BusinessDay).where(BusinessDay.day.in_(missing)))
-    to_count = set(missing)
     for run_first, run_last in _runs(missing):
-        counted = await count_days(session, programme, run_first, run_last, now)
-        await _insert(session, programme, [figures for figures in counted if figures.day in to_count], now)
+        await _insert(session, programme, await count_days(session, programme, run_first, run_last, now), now)
     return len(missing)
 
 

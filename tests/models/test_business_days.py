@@ -10,9 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.control import currently_in_test_context
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,16 +29,12 @@ from models.team.staff import Actor, Role
 from models.till.adjustments import adjust
 from models.till.refunds import refund
 from tests.models.till import CARDS, NOW, OWNER, appoint, new_member, sale
+from tests.support.examples import seen
 from tests.support.units import step
 
 MEMBERS = 3
 BRANCHES = (None, "centre", "airport")  # where each seller works: the owner at none
 runs = itertools.count(1)
-
-
-def seen(what: str) -> None:
-    if currently_in_test_context():
-        event(what)
 
 
 @dataclass(frozen=True)
