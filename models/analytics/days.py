@@ -145,13 +145,13 @@ def first_open_day(programme: Programme, now: datetime) -> date:
     return clock.business_day(programme, now - GRACE)
 
 
-def _local_day(column: InstrumentedAttribute[datetime], programme: Programme, now: datetime) -> ColumnElement[int]:
-    return local_seconds(epoch_seconds(column), clock.zone(programme), now) // DAY
+def _local_day(column: InstrumentedAttribute[datetime], programme: Programme, end: datetime) -> ColumnElement[int]:
+    """The business day of a stored instant, with the zone's offsets of the three years up to `end` (exact for the
+    ranges `count_days` counts)."""
+    return local_seconds(epoch_seconds(column), clock.zone(programme), end) // DAY
 
 
-async def count_days(
-    session: AsyncSession, programme: Programme, first: date, last: date, now: datetime
-) -> list[DayFigures]:
+async def count_days(session: AsyncSession, programme: Programme, first: date, last: date) -> list[DayFigures]:
     """Every day's figures from `first` to `last` straight from the base tables: members by `joined_at`, ledger
     entries and purchases by `created_at`, each an index range read once."""
     start, end = span(programme, first, last)
@@ -160,12 +160,12 @@ async def count_days(
     def of(number: int) -> DayFigures:
         return days[int(number) - (first - EPOCH_DAY).days]
 
-    joined = _local_day(Member.joined_at, programme, now)
+    joined = _local_day(Member.joined_at, programme, end)
     for number, count in await session.execute(
         select(joined, func.count()).where(Member.joined_at >= start, Member.joined_at < end).group_by(joined)
     ):
         of(number).new_members = int(count)
-    entered = _local_day(LedgerEntry.created_at, programme, now)
+    entered = _local_day(LedgerEntry.created_at, programme, end)
     for number, issued, redeemed, net in await session.execute(
         select(
             entered,
@@ -178,7 +178,7 @@ async def count_days(
     ):
         figures = of(number)
         figures.points_issued, figures.points_redeemed, figures.points_net = int(issued), -int(redeemed), int(net)
-    sold = _local_day(Purchase.created_at, programme, now)
+    sold = _local_day(Purchase.created_at, programme, end)
     kept = (Purchase.created_at >= start, Purchase.created_at < end, Purchase.refunded_at.is_(None))
     for number, branch, count, amount in await session.execute(
         select(sold, Purchase.branch, func.count(), func.sum(Purchase.amount_cents))
@@ -237,7 +237,7 @@ async def store_days(session: AsyncSession, programme: Programme, first: date, l
     # Days counted in another zone are replaced.
     await session.execute(delete(BusinessDay).where(BusinessDay.day.in_(missing)))
     for run_first, run_last in _runs(missing):
-        await _insert(session, programme, await count_days(session, programme, run_first, run_last, now), now)
+        await _insert(session, programme, await count_days(session, programme, run_first, run_last), now)
     return len(missing)
 
 
@@ -315,7 +315,7 @@ async def period_days(
             await store_days(session, programme, first, closed_last, now)
             closed = await _read_days(session, programme, first, closed_last)
             counted_from = closed_last + timedelta(days=1)
-    live = await count_days(session, programme, counted_from, last, now) if last >= counted_from else []
+    live = await count_days(session, programme, counted_from, last) if last >= counted_from else []
     return closed + live
 
 

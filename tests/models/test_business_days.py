@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -311,6 +311,18 @@ class TestStoredDays:
         assert bits.bit_count() == len(ids)
         assert [n for n in range(1_000_000) if bits >> n & 1] == sorted(ids)
         assert unpack(pack(0)) == 0
+
+    async def test_a_summer_night_years_ago_is_counted_in_its_own_day(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        berlin = programme.model_copy(update={"timezone": "Europe/Berlin"})  # +2 in summer, +1 in winter
+        sold = datetime(2022, 7, 9, 22, 30, tzinfo=UTC)  # 00:30 on 10 July in Berlin
+        member = await new_member(session, berlin, 820_101, now=sold - timedelta(hours=1))
+        await sale(session, berlin, member, "100", now=sold)
+        async with step(session):
+            await count_closed_days(session, berlin, datetime(2026, 1, 15, tzinfo=UTC), checkpoint=session.commit)
+        buyers = dict((await session.execute(select(BusinessDay.day, BusinessDay.buyers))).all())
+        assert (buyers[date(2022, 7, 9)], buyers[date(2022, 7, 10)]) == (0, 1)
 
     async def test_the_nightly_count_stores_closed_days_not_today(
         self, session: AsyncSession, programme: Programme
