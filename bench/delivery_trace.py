@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import resource
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,7 +19,7 @@ from scheduler.shared_pace import SharedPace
 
 _totals: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
 _counts: dict[str, int] = defaultdict(int)
-_granted_at: dict[int, float] = {}
+_granted_at: deque[float] = deque()  # when each unanswered send was granted, matched to answers oldest first
 _answer_delays: list[float] = []
 
 
@@ -58,16 +58,16 @@ def install() -> None:
             grant: Grant = await take(self, wanted)
             _counts["grants"] += grant.granted
             _counts["refusals"] += not grant.granted
-            _granted_at.update(dict.fromkeys(grant.tickets, time.monotonic()))
+            _granted_at.extend([time.monotonic()] * grant.granted)
             return grant
 
         setattr(pace, "_take", _timed("pace decision", counted))  # noqa: B010 - as above
         answered = pace.answered
 
-        def timed_answer(self: Any, ticket: int, answered: Any = answered) -> None:
-            if (granted := _granted_at.pop(ticket, None)) is not None:
-                _answer_delays.append(time.monotonic() - granted)
-            answered(self, ticket)
+        def timed_answer(self: Any, answered: Any = answered) -> None:
+            if _granted_at:
+                _answer_delays.append(time.monotonic() - _granted_at.popleft())
+            answered(self)
 
         setattr(pace, "answered", timed_answer)  # noqa: B010 - as above
 

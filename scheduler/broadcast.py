@@ -351,22 +351,22 @@ class CampaignDelivery:
                 await engine.slots.acquire()  # free: returns at once
                 slots += 1
             try:
-                tickets = engine.pace.try_acquire(slots) or await self._wait(engine.pace.acquire(slots))
+                granted = engine.pace.try_acquire(slots) or await self._wait(engine.pace.acquire(slots))
             except BaseException:
                 for _ in range(slots):
                     engine.slots.release()
                 raise
-            for _ in range(slots - len(tickets)):
+            for _ in range(slots - granted):
                 engine.slots.release()
-            for ticket in tickets:
-                task = asyncio.create_task(self._send(campaign, self._undispatched.popleft(), ticket))
+            for _ in range(granted):
+                task = asyncio.create_task(self._send(campaign, self._undispatched.popleft()))
                 self._sending.add(task)
                 task.add_done_callback(self._sending.discard)
             self._dispatched.set()
 
-    async def _send(self, campaign: CampaignView, row: Claimed, ticket: int) -> None:
+    async def _send(self, campaign: CampaignView, row: Claimed) -> None:
         try:
-            outcome = await self._attempts(campaign, row, ticket)
+            outcome = await self._attempts(campaign, row)
         finally:
             self.engine.slots.release()
         if outcome.status not in (RecipientStatus.PENDING, RecipientStatus.CANCELLED):
@@ -375,9 +375,9 @@ class CampaignDelivery:
         if len(self._outcomes) >= FLUSH_AT:
             self._flush_now.set()
 
-    async def _attempts(self, campaign: CampaignView, row: Claimed, ticket: int) -> Outcome:
-        """Send one message under the pace's `ticket`, retrying what may be retried (each try under a ticket of its
-        own); cancelled while waiting, the row goes back unsent."""
+    async def _attempts(self, campaign: CampaignView, row: Claimed) -> Outcome:
+        """Send one message, retrying what may be retried; cancelled while waiting, the row goes back unsent. Each
+        try was granted by the pace, and is reported to it as answered when it ends."""
         failures = 0
         while True:
             try:
@@ -402,12 +402,12 @@ class CampaignDelivery:
             else:
                 return Outcome(row.id, row.member_id, RecipientStatus.SENT, message_id=message.message_id)
             finally:
-                self.engine.pace.answered(ticket)  # the message arrived by now, if it ever will
+                self.engine.pace.answered()  # the message arrived by now, if it ever will
             if failures >= ATTEMPTS:
                 return Outcome(row.id, row.member_id, RecipientStatus.FAILED, error=f"gave up after {failures} tries")
             try:
                 await asyncio.sleep(delay)
-                ticket = (await self.engine.pace.acquire())[0]
+                await self.engine.pace.acquire()
             except asyncio.CancelledError:
                 return Outcome(row.id, row.member_id, self.release_as)
 

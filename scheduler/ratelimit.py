@@ -22,6 +22,10 @@ the second holds at most `per_window` = the rate, whatever stalled where, with n
 and answers are stamped by the store that decides, so processes need not agree on the time). The window is a little
 longer than a second (WINDOW_MARGIN) for clocks that tick at slightly different rates and for rounding.
 
+Callers do not say which send was answered, only that one of theirs was: the pace takes it for the process's oldest
+unanswered ticket. That changes no count: every unanswered ticket counts whatever its grant, so which ones stay
+unanswered does not matter, and the answered ones are stamped with the moments of the answers either way.
+
 The price is the time on the way: a send holds its place for a window plus the delay from its grant to its answer,
 so the pace sustains `per_window / (window + mean delay)`: 99% of the rate with answers in 10 ms, 95% with answers
 in 50 ms. Grants are spaced SPACING wider than the rate, so that with quick answers the pace keeps an even step
@@ -60,20 +64,17 @@ class Grant:
 
     @property
     def tickets(self) -> range:
-        """The granted sends' numbers; each is handed back with `Pace.answered` once its answer is in."""
+        """The granted sends' numbers."""
         return range(self.first, self.first + self.granted)
-
-
-NOTHING = range(0)
 
 
 class Pace(ABC):
     """At most `rate` campaign sends arriving at Telegram in any one-second window, and a pause for everyone after
     a 429.
 
-    Each granted send is a ticket that its caller hands back with `answered` when Telegram's answer (or an error)
-    is in. Callers in one process take turns (in arrival order, so concurrent campaigns share the rate fairly);
-    where the limit is shared, the store decides between processes.
+    Each granted send is a ticket that counts until the process says with `answered` that Telegram's answer (or an
+    error) came for one of its sends. Callers in one process take turns (in arrival order, so concurrent campaigns
+    share the rate fairly); where the limit is shared, the store decides between processes.
     """
 
     def __init__(self, rate: float) -> None:
@@ -90,8 +91,9 @@ class Pace(ABC):
         """Decide once: grant up to `wanted` sends now, or say how long to wait (the pause included)."""
 
     @abstractmethod
-    def answered(self, ticket: int) -> None:
-        """The send of `ticket` was answered (or failed): its message can no longer arrive later than now."""
+    def answered(self) -> None:
+        """One of this process's granted sends was answered (or failed): its message can no longer arrive later than
+        now. Call it once per grant, when the request ends, whatever its outcome."""
 
     @abstractmethod
     async def flush(self) -> None:
@@ -105,20 +107,20 @@ class Pace(ABC):
     async def pause(self, seconds: float) -> None:
         """Telegram asked everyone to wait (429 retry_after): no send starts before then, in any process."""
 
-    async def acquire(self, wanted: int = 1) -> range:
-        """Wait until at least one send may start; the tickets of those that may start now (1 to `wanted`). Use
-        them at once: a grant is for now, not for later."""
+    async def acquire(self, wanted: int = 1) -> int:
+        """Wait until at least one send may start; how many may start now (1 to `wanted`). Use them at once: a
+        grant is for now, not for later."""
         async with self._turn:
             while True:
                 grant = await self._take(min(max(1, wanted), MOST_AT_ONCE))
                 if grant.granted:
-                    return grant.tickets
+                    return grant.granted
                 await asyncio.sleep(grant.wait)
 
-    def try_acquire(self, wanted: int = 1) -> range:
-        """Tickets of sends that may start now without waiting or asking anyone (none if a decision is needed); the
-        local pace answers at once, a shared one always needs its store."""
-        return NOTHING
+    def try_acquire(self, wanted: int = 1) -> int:
+        """Sends that may start now without waiting or asking anyone (0 if a decision is needed); the local pace
+        answers at once, a shared one always needs its store."""
+        return 0
 
     async def wait_unpaused(self) -> None:
         # Looked at again after each sleep: another 429 may have extended the pause meanwhile.
@@ -138,7 +140,7 @@ class LocalPace(Pace):
         # Each counted ticket with the moment it counts from (its grant, then its answer). Every entry is stamped
         # with the clock at the time it is written, so the dict's order is also the order of the stamps.
         self._counted: dict[int, float] = {}
-        self._unanswered: set[int] = set()
+        self._unanswered: dict[int, None] = {}  # in the order of their grants
         self._overdue: set[int] = set()  # unanswered a window after their grant: counted until answered
 
     def _forget_old(self, now: float) -> None:
@@ -173,13 +175,14 @@ class LocalPace(Pace):
         grant = Grant(granted, first=self._next_ticket)
         self._next_ticket += granted
         self._counted.update(dict.fromkeys(grant.tickets, now))
-        self._unanswered.update(grant.tickets)
+        self._unanswered.update(dict.fromkeys(grant.tickets))
         return grant
 
-    def answered(self, ticket: int) -> None:
-        if ticket not in self._unanswered:
+    def answered(self) -> None:
+        if not self._unanswered:
             return
-        self._unanswered.discard(ticket)
+        ticket = next(iter(self._unanswered))
+        del self._unanswered[ticket]
         self._overdue.discard(ticket)
         self._counted.pop(ticket, None)  # written again, so that it moves to the end with its new stamp
         self._counted[ticket] = self._clock()
@@ -190,10 +193,10 @@ class LocalPace(Pace):
     async def _take(self, wanted: int) -> Grant:
         return self._decide(wanted)
 
-    def try_acquire(self, wanted: int = 1) -> range:
+    def try_acquire(self, wanted: int = 1) -> int:
         if self._turn.locked():
-            return NOTHING  # someone is waiting: they go first
-        return self._decide(min(max(1, wanted), MOST_AT_ONCE)).tickets
+            return 0  # someone is waiting: they go first
+        return self._decide(min(max(1, wanted), MOST_AT_ONCE)).granted
 
     async def paused_for(self) -> float:
         return max(0.0, self._paused_until - self._clock())

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 
 from redis.asyncio import Redis
 
@@ -139,6 +140,7 @@ class SharedPace(Pace):
         self._answered_script = redis.register_script(_ANSWERED)
         self._pause_script = redis.register_script(_PAUSE)
         self._paused_script = redis.register_script(_PAUSED_FOR)
+        self._unanswered: deque[int] = deque()  # this process's tickets, in the order of their grants
         self._answers: list[tuple[int, float]] = []  # tickets answered and not yet reported, with when
         self._reporting: asyncio.Task[None] | None = None
 
@@ -153,10 +155,14 @@ class SharedPace(Pace):
             ANSWER_POLL * MICRO,
         ]
         granted, wait, first = await self._take_script(keys=self._keys, args=arguments)
-        return Grant(int(granted), int(wait) / MICRO, int(first))
+        grant = Grant(int(granted), int(wait) / MICRO, int(first))
+        self._unanswered.extend(grant.tickets)
+        return grant
 
-    def answered(self, ticket: int) -> None:
-        self._answers.append((ticket, time.monotonic()))
+    def answered(self) -> None:
+        if not self._unanswered:
+            return
+        self._answers.append((self._unanswered.popleft(), time.monotonic()))
         if self._reporting is None:
             self._reporting = asyncio.create_task(self._report_soon(), name="pace-answers")
 
