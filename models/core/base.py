@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar, cast
 
@@ -32,6 +33,26 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is not UTC:
             value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[datetime | None], Any] | None:
+        """`process_bind_param` and the driver's own processing, remembering the last value: a batch of rows (a
+        group commit's sales, their entries, audit lines and messages) binds the same moment in every row, and
+        formatting it for SQLite each time was a tenth of the till's work."""
+        process = super().bind_processor(dialect)
+        if process is None:
+            return None
+        last: tuple[datetime | None, Any] = (None, None)
+
+        def remembered(value: datetime | None) -> Any:
+            nonlocal last
+            seen = last  # one read: another thread may replace it meanwhile, never half of it
+            if value is not None and seen[0] is value:  # the same object (datetimes are immutable): the same result
+                return seen[1]
+            result = process(value)
+            last = (value, result)
+            return result
+
+        return remembered
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
