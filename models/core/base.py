@@ -35,21 +35,25 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def bind_processor(self, dialect: Dialect) -> Callable[[datetime | None], Any] | None:
-        """`process_bind_param` and the driver's own processing, remembering the last value: a batch of rows (a
-        group commit's sales, their entries, audit lines and messages) binds the same moment in every row, and
-        formatting it for SQLite each time was a tenth of the till's work."""
+        """`process_bind_param` and the driver's own processing, remembering the last two values: a batch of rows (a
+        group commit's sales, their entries, audit lines and messages) binds the same moment, and the same expiry, in
+        every row, and formatting each for SQLite again (about a microsecond) added up to several per sale."""
         process = super().bind_processor(dialect)
         if process is None:
             return None
-        last: tuple[datetime | None, Any] = (None, None)
+        recent: tuple[tuple[datetime | None, Any], ...] = ((None, None), (None, None))
 
         def remembered(value: datetime | None) -> Any:
-            nonlocal last
-            seen = last  # one read: another thread may replace it meanwhile, never half of it
-            if value is not None and seen[0] is value:  # the same object (datetimes are immutable): the same result
-                return seen[1]
+            nonlocal recent
+            latest, before = recent  # one read: another thread may replace it meanwhile, never half of it
+            # The same object (datetimes are immutable), the same result.
+            if value is not None and latest[0] is value:
+                return latest[1]
+            if value is not None and before[0] is value:
+                recent = (before, latest)
+                return before[1]
             result = process(value)
-            last = (value, result)
+            recent = ((value, result), latest)
             return result
 
         return remembered
