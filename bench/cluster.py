@@ -26,12 +26,11 @@ from sqlalchemy.engine import make_url
 
 from bench.updates import command_update
 from bot.sandbox.telegram import FakeTelegram
-from models.core.base import utcnow
 from models.core.db import create_engine, create_sessionmaker, migrate
 from models.core.programme import load_programme
 from models.core.uow import transaction
 from models.members.numbers import shown
-from models.membership.enrolment import enrol
+from tests.support.audiences import enrol_members
 from tests.support.cluster import Cluster, running_cluster
 from tests.support.databases import pg_admin
 from tests.support.paths import SAMPLE_PROGRAMME
@@ -72,17 +71,7 @@ async def _database(url: str) -> str:
     await migrate(engine)
     programme = load_programme(SAMPLE_PROGRAMME)
     async with transaction(create_sessionmaker(engine)) as session:
-        for telegram_id in range(1, MEMBERS + 1):
-            await enrol(
-                session,
-                programme,
-                telegram_id=telegram_id,
-                first_name="Bench",
-                username=None,
-                language="en",
-                referral_code=None,
-                now=utcnow(),
-            )
+        await enrol_members(session, programme, range(1, MEMBERS + 1))
     await engine.dispose()
     return fresh
 

@@ -1,9 +1,9 @@
-"""What webhook mode costs per update: the secret check, the once-only claim and its release, over HTTP.
+"""What webhook mode costs per update: the secret check, and the record that the update was handled, over HTTP.
 
 The bot runs in webhook mode against the fake Bot API on a SQLite file whose record of handled updates already holds
 three days of a busy bot (`PAST_UPDATES` rows). Members ask for /balance: each update is posted to the webhook and
 answered once the bot has replied. The baseline, in the same run, feeds the same kind of update straight into the
-dispatcher (no HTTP, no claim). Also measured: a copy Telegram sends again, which is answered without handling.
+dispatcher (no HTTP, no secret). Also measured: a copy Telegram sends again, which is answered without handling.
 Run: `.venv/bin/python -m bench.webhook` (medians of several rounds; the machine is shared and noisy).
 """
 
@@ -31,10 +31,9 @@ from bot.app import App
 from bot.sandbox.telegram import FakeTelegram
 from bot.settings import Settings
 from bot.throttle import FloodLimit
-from models.core.base import utcnow
 from models.core.db import create_engine, migrate
 from models.core.uow import transaction
-from models.membership.enrolment import enrol
+from tests.support.audiences import enrol_members
 
 ROOT = Path(__file__).resolve().parent.parent
 PAST_UPDATES = 1_000_000
@@ -57,29 +56,18 @@ async def _database(folder: Path) -> str:
     start = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=3)
     step = timedelta(days=3) / PAST_UPDATES
 
-    def rows() -> Iterator[tuple[int, str, str]]:
+    def rows() -> Iterator[tuple[int, str]]:
         for n in range(1, PAST_UPDATES + 1):
-            stamp = (start + n * step).isoformat(sep=" ")
-            yield n, stamp, stamp
+            yield n, (start + n * step).isoformat(sep=" ")
 
     with sqlite3.connect(path) as db:
-        db.executemany("INSERT INTO processed_updates (update_id, claimed_at, done_at) VALUES (?, ?, ?)", rows())
+        db.executemany("INSERT INTO handled_updates (update_id, handled_at) VALUES (?, ?)", rows())
     return f"sqlite+aiosqlite:///{path}"
 
 
 async def _members(app: App) -> list[int]:
     async with transaction(app.sessionmaker) as session:
-        for telegram_id in range(1, MEMBERS + 1):
-            await enrol(
-                session,
-                app.programme,
-                telegram_id=telegram_id,
-                first_name="Bench",
-                username=None,
-                language="en",
-                referral_code=None,
-                now=utcnow(),
-            )
+        await enrol_members(session, app.programme, range(1, MEMBERS + 1))
     return list(range(1, MEMBERS + 1))
 
 

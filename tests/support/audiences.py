@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import App
 from models.analytics.member_stats import MemberStats
 from models.core.base import utcnow
-from models.core.programme import load_programme
+from models.core.programme import Programme, load_programme
 from models.core.uow import transaction
 from models.members.registry import Member
+from models.membership.enrolment import enrol
 from tests.support.paths import SAMPLE_PROGRAMME
 
 FIRST_TELEGRAM_ID = 70_000_000
@@ -64,6 +65,22 @@ async def add_members(
     made = list(ids)
     await session.commit()  # ends the transaction: on SQLite it holds the write lock the bot needs
     return made
+
+
+async def enrol_members(session: AsyncSession, programme: Programme, telegram_ids: range) -> None:
+    """Enrol members one by one through the domain, as /start and the terms would: for benchmarks whose members must
+    carry everything a real enrolment writes (welcome points, referral codes), unlike `add_members`."""
+    for telegram_id in telegram_ids:
+        await enrol(
+            session,
+            programme,
+            telegram_id=telegram_id,
+            first_name="Bench",
+            username=None,
+            language="en",
+            referral_code=None,
+            now=utcnow(),
+        )
 
 
 async def seed(app: App, count: int, **options: Any) -> list[int]:
