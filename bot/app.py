@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -205,6 +206,13 @@ class App:
         # (the leader died just before it) runs that job once on resuming (coalesced, within its misfire grace).
         self.scheduler.start(paused=True)
         await self.leadership.start()
+        # What start-up made (modules, the dispatcher, the programme: some 280,000 objects) lives as long as the
+        # process; frozen, it is left out of the collector's full passes, each of which otherwise walked all of it
+        # (about 20 µs of CPU per sale at a busy till, in `bench.sales`). Once per process, its garbage collected
+        # first, so that nothing dead is kept (tests start many apps in one process).
+        if not gc.get_freeze_count():
+            gc.collect()
+            gc.freeze()
         log.info("bot started")
 
     async def _lead(self) -> None:
