@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from aiogram import Bot
 from redis.asyncio import Redis
 
 from bench import delivery_trace
+from bench.cpu_shares import CpuShares
 from bot.app import create_bot
 from bot.runtime import tune_garbage_collector
 from bot.sandbox.telegram import FakeTelegram
@@ -74,6 +76,7 @@ async def serve_fake() -> None:
             times = sorted(sent.at for sent in fake.sent if sent.text == TEXT)
             span = times[-1] - times[0] if len(times) > 1 else 0.0
             report = {"count": len(times), "span": span, "busiest": busiest_second(times)}
+            report |= {"first": times[0], "last": times[-1]} if times else {}
             print(json.dumps(report), flush=True)
 
 
@@ -293,12 +296,15 @@ def shared_pace(arguments: argparse.Namespace) -> None:
         for _ in range(arguments.repeats):
             campaign_id = asyncio.run(database.campaign())
             fake = FakeServer()
+            cpu = CpuShares(parties(database.url))
+            cpu.start()
             try:
                 reports = run_shared_delivery(
                     database.url, redis_url, fake, arguments.rate, campaign_id, arguments.processes
                 )
                 server = fake.stats()
             finally:
+                cpu.stop()
                 fake.close()
             bare = per_second(run_baseline(arguments.members, IN_FLIGHT))
             achieved = per_second(server)
@@ -307,12 +313,33 @@ def shared_pace(arguments: argparse.Namespace) -> None:
                 if "trace" in report:
                     print(f"    {report['seconds']:.1f} s: {json.dumps(report['trace'])}", flush=True)
             print(
+                f"    CPU while sending, in cores: {cpu_line(cpu.between(server['first'], server['last']))}", flush=True
+            )
+            print(
                 f"(d) {arguments.processes} processes at BROADCAST_RATE={arguments.rate:.0f}, "
                 f"{server['count']:,} messages: {achieved:.0f} msg/s ({achieved / arguments.rate:.3f} of the rate), "
                 f"busiest second {server['busiest']}; bare loop with {IN_FLIGHT} in flight {bare:.0f} msg/s; "
                 f"peak memory per process {peaks} MB",
                 flush=True,
             )
+
+
+def parties(database_url: str) -> dict[str, Callable[[int, str], bool]]:
+    """The processes of (d) by their command lines: this process's children, and the database's backends."""
+    me, database = os.getpid(), f" {database_url.rsplit('/', 1)[-1]} "
+    return {
+        "delivering processes": lambda parent, command: parent == me and "--deliver" in command,
+        "fake server": lambda parent, command: parent == me and "--fake" in command,
+        "PostgreSQL": lambda parent, command: command.startswith("postgres: ") and database in command,
+        "Redis": lambda parent, command: parent == me and "redis-server" in command,
+    }
+
+
+def cpu_line(cores: dict[str, float]) -> str:
+    ours = sum(value for name, value in cores.items() if name != "machine")
+    shares = ", ".join(f"{name} {value:.2f}" for name, value in cores.items() if name != "machine")
+    machine = cores["machine"]
+    return f"{shares}; the whole machine {machine:.2f} of {os.cpu_count()}, other work {machine - ours:.2f}"
 
 
 def unlimited(database: Database, repeats: int) -> float:

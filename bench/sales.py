@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import itertools
 import random
 import sqlite3
@@ -269,6 +270,8 @@ async def main() -> None:
     )
     options = parser.parse_args()
     programmes = {False: _programme(), True: _programme(stamp_cards=STAMP_CARDS)}
+    gc.collect()  # as the bot does once started (`bot.app`): what start-up made is left out of full collections
+    gc.freeze()
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
         path = await _database(Path(folder), options.members, options.starting_points)

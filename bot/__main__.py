@@ -15,7 +15,6 @@ from pydantic import ValidationError
 
 from bot.app import App
 from bot.check import check
-from bot.runtime import tune_garbage_collector
 from bot.settings import Settings, describe_error
 from models.core.db import create_engine, migrate
 from models.core.programme import ProgrammeError
@@ -25,7 +24,6 @@ USAGE = "usage: python -m bot [run|migrate|check|sandbox]"
 
 async def _run(settings: Settings) -> None:
     app = await App.create(settings)
-    tune_garbage_collector()
     loop = asyncio.get_running_loop()
     task = asyncio.create_task(app.run())
     for sig in (signal.SIGINT, signal.SIGTERM):

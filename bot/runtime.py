@@ -18,7 +18,10 @@ YOUNG_THRESHOLD = 10_000
 
 
 def tune_garbage_collector() -> None:
-    """Call once start-up is done: what exists then is kept for the process's life."""
+    """Call once start-up is done: what exists then is kept for the process's life. Once per process (tests start
+    many apps in one), its garbage collected first, so that nothing dead is kept."""
+    if gc.get_freeze_count():
+        return
     gc.collect()
     gc.freeze()
     _, middle, old = gc.get_threshold()

@@ -7,7 +7,7 @@ Importing `models` loads every table module, so that the metadata (and Alembic) 
 themselves import nothing, so that a feature's modules may import each other's in any order.
 """
 
-from models.analytics import habits, member_stats, segments  # noqa: F401 - tables
+from models.analytics import days, habits, member_stats, segments  # noqa: F401 - tables
 from models.campaigns import automations, planning, queue  # noqa: F401 - tables
 from models.core import job_runs, outbox, programme_versions, updates  # noqa: F401 - tables
 from models.members import cards, consent, erasures, preferences, registry  # noqa: F401 - tables

@@ -70,8 +70,8 @@ MAX_CLAIM = 250  # rows claimed in one transaction at the highest rates (a tenth
 # msg/s: one process unlimited sends 2,000 a second, and a claim, a few round trips to aiosqlite's thread through a busy
 # event loop, took 40-60 ms: claims of 100 could not keep up; BENCHMARKS.md, issue 13)
 IN_FLIGHT = 64  # messages waiting for Telegram's answer at once, all campaigns together, at the highest rates
-IN_FLIGHT_SECONDS = 0.1  # below that, a tenth of a second's worth: enough to keep the pace, and what a stall at
-# Telegram's end lets pile up and arrive at once stays small
+IN_FLIGHT_SECONDS = 0.1  # below that, a tenth of a second's worth: enough to keep the pace (which counts what is on
+# the way against the rate itself, so that a stall at Telegram's end never lets a second hold more)
 MAX_GRANT = 16  # sends asked of the pace at once: one decision for several, in a burst small enough
 AHEAD = 1  # claims kept ready ahead of the sending, so that it never waits for the database
 AHEAD_AT_HIGH_RATES = 2  # the same where claims hold 100 rows or more (rates of 1,000 and up): there a claim is a
@@ -88,6 +88,16 @@ BACKOFF = 0.5  # seconds before the first retry, doubling each time
 REQUEST_TIMEOUT = 30  # seconds Telegram has to answer one message
 DRAIN_TIMEOUT = 10.0  # seconds a stopping campaign waits for its messages in flight
 IDLE_RECHECK = 60.0  # longest sleep before the queue is looked at again
+FINISH_POLL = 0.5  # seconds between looks at a campaign whose last rows other processes are sending
+
+
+def _recheck_in(state: queue.QueueState) -> float:
+    """Seconds until a delivery with nothing left to claim looks at its campaign again. While rows are being sent
+    elsewhere, soon: another process is about to answer them and finish the campaign (or hand rows back), and a
+    process that died has its rows taken over when their lease runs out, at a later look."""
+    if state.sending or state.next_due is None:  # due rows that another process's claim held at that moment
+        return FINISH_POLL
+    return min(max((state.next_due - utcnow()).total_seconds(), 0.05), IDLE_RECHECK)
 
 
 def _never_arrived(error: TelegramNetworkError) -> bool:
@@ -168,6 +178,10 @@ class DeliveryEngine:
         """Stop every delivery for shutdown: unsent claims go back to the queue for the next start."""
         self._closed = True
         await asyncio.gather(*(self._stop(campaign_id, RecipientStatus.PENDING) for campaign_id in list(self._tasks)))
+        try:
+            await self.pace.flush()
+        except Exception:  # the other processes' pace only holds back more than it must, until the lease ends
+            log.exception("could not report the last answers to the shared pace")
 
     def lease(self) -> Lease:
         """A claim by this process, from now."""
@@ -333,8 +347,7 @@ class CampaignDelivery:
                 state = await queue.queue_state(session, self.campaign_id, utcnow())
             if state.finished:
                 return state.finished_here
-            wait = IDLE_RECHECK if state.next_due is None else (state.next_due - utcnow()).total_seconds()
-            await self._wait(asyncio.sleep(min(max(wait, 0.05), IDLE_RECHECK)))
+            await self._wait(asyncio.sleep(_recheck_in(state)))
 
     async def _until(self, condition: Callable[[], bool]) -> None:
         """Wait until the dispatcher has taken enough claimed rows for `condition` to hold."""
@@ -390,7 +403,8 @@ class CampaignDelivery:
                 self._flush_now.set()
 
     async def _attempts(self, campaign: CampaignView, row: Claimed) -> Outcome:
-        """Send one message, retrying what may be retried; cancelled while waiting, the row goes back unsent."""
+        """Send one message, retrying what may be retried; cancelled while waiting, the row goes back unsent. Each
+        try was granted by the pace, and is reported to it as answered when it ends."""
         failures = 0
         while True:
             try:
@@ -414,6 +428,8 @@ class CampaignDelivery:
                 return Outcome(row.id, row.member_id, RecipientStatus.FAILED, error=error.message)
             else:
                 return Outcome(row.id, row.member_id, RecipientStatus.SENT, message_id=message.message_id)
+            finally:
+                self.engine.pace.answered()  # the message arrived by now, if it ever will
             if failures >= ATTEMPTS:
                 return Outcome(row.id, row.member_id, RecipientStatus.FAILED, error=f"gave up after {failures} tries")
             try:

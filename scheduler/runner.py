@@ -20,7 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from models.core import clock, job_runs
 from models.core.base import utcnow
 from models.core.uow import UnitOfWork, transaction
-from scheduler import housekeeping, nightly_analytics, nightly_expiry, nightly_tiers
+from scheduler import housekeeping, nightly_analytics, nightly_dashboard, nightly_expiry, nightly_tiers
 from scheduler.context import JobContext
 
 Job = Callable[[JobContext], Awaitable[object]]
@@ -45,6 +45,7 @@ DAILY_JOBS: tuple[DailyJob, ...] = (
     DailyJob("expire-points", time(0, 10), nightly_expiry.expire_points),
     DailyJob("analytics", time(3, 30), nightly_analytics.nightly_analytics),
     DailyJob("tiers", time(3, 0), nightly_tiers.review),  # members move down a tier only here, after the grace
+    DailyJob("dashboard", time(4, 0), nightly_dashboard.store_figures),  # after the analytics: their moves folded
 )
 
 

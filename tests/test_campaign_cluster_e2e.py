@@ -1,6 +1,6 @@
 """A campaign delivered by three bot processes behind nginx, on one PostgreSQL and one Redis: together they keep one
-pace, a 429 pauses all of them, and killing the leader mid-campaign loses only what it had in flight, doubles
-nothing, and leaves the rest to the others."""
+pace, even across a stall at Telegram's end, a 429 pauses all of them, and killing the leader mid-campaign loses
+only what it had in flight, doubles nothing, and leaves the rest to the others."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ AUDIENCE = 2_000
 RATE = 100
 TEXT = "One pace for all"
 RETRY_AFTER = 2  # seconds Telegram asks every process to wait
+STALL = 1.5  # seconds Telegram answers nothing
 # What the killed process may have had claimed and not confirmed: two claims of rate/10 rows, sends in flight and
 # outcomes not yet written (every 0.2 s).
 IN_FLIGHT_AT_MOST = 60
@@ -70,6 +71,11 @@ async def test_three_processes_share_one_pace_and_survive_the_leader_being_kille
 
         await until(lambda: len(received(telegram)) >= 300, 60, "300 messages")
         telegram.fail_next("sendMessage", status=429, retry_after=RETRY_AFTER)
+        await until(lambda: len(received(telegram)) >= 600, 60, "600 messages")
+        # Telegram stalls, then takes what the three processes sent meanwhile all at once.
+        telegram.hold_calls("sendMessage")
+        await asyncio.sleep(STALL)
+        telegram.release_calls("sendMessage")
         await until(lambda: len(received(telegram)) >= 900, 60, "900 messages")
         await cluster.kill(leader)
         at_kill = len(received(telegram))
@@ -95,10 +101,11 @@ async def test_three_processes_share_one_pace_and_survive_the_leader_being_kille
     assert f"Sent: {sent:,}" in (report.text or "")
     assert len([m for m in telegram.sent if m.chat_id == OWNER.id and "has finished" in (m.text or "")]) == 1
 
-    # One pace for the three: no second at Telegram's end holds more than the rate (5% allowed for stamps the test
-    # process's own load may bunch together).
+    # One pace for the three: no second at Telegram's end holds more than the rate, the stall's included (the
+    # server stamps a message after it arrived and before it answers, so a stall of the test's process bunches
+    # only what the pace counted as on the way).
     stamps = sorted(sent.at for sent in messages)
-    assert busiest_second(stamps) <= RATE * 1.05
+    assert busiest_second(stamps) <= RATE
     # The 429 paused all three: nobody sent for (nearly) the whole retry_after, not just the process that got it.
     longest_silence = max(later - earlier for earlier, later in itertools.pairwise(stamps))
     assert longest_silence >= RETRY_AFTER * 0.9

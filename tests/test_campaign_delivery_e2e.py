@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from models.core.programme import Automation, LocalText
 from models.core.uow import transaction
 from models.members.registry import Member
 from models.team.staff import Actor, Role
+from scheduler.broadcast import FINISH_POLL, DeliveryEngine
 from tests.journeys import send
 from tests.support.app import OWNER, bot_settings, start_app, stop_app
 from tests.support.audiences import FIRST_TELEGRAM_ID, busiest_second, programme_file, seed, typical_second
@@ -78,6 +79,13 @@ async def finished(app: App, campaign_id: int, timeout: float = 30) -> Progress:
 
 def campaign_messages(telegram: FakeTelegram, text: str) -> list[Sent]:
     return [sent for sent in telegram.sent if sent.text is not None and sent.text.startswith(text)]
+
+
+async def until(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:  # noqa: ASYNC109 - polls
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.02)
 
 
 def busiest(messages: list[Sent]) -> int:
@@ -192,6 +200,23 @@ class TestTelegramLimits:
         # and close to it, second after second: the limit is a pace, not a brake
         assert typical_second([sent.at for sent in messages]) >= 20 * 0.9
 
+    async def test_a_stall_at_telegram_lets_no_second_hold_more_than_the_rate(
+        self, telegram: FakeTelegram, database_url: str, tmp_path: Path
+    ) -> None:
+        async with running_bot(telegram, database_url, tmp_path, broadcast_rate=50) as app:
+            await seed(app, 150)
+            campaign = await launch(app, CampaignDraft("all", "Stalled"))
+            await until(lambda: len(campaign_messages(telegram, "Stalled")) >= 30, "30 messages")
+            # Telegram stops answering for a second and a half, then takes what came meanwhile all at once.
+            telegram.hold_calls("sendMessage")
+            await asyncio.sleep(1.5)
+            telegram.release_calls("sendMessage")
+            counts = await finished(app, campaign.id)
+        messages = campaign_messages(telegram, "Stalled")
+        assert counts[RecipientStatus.SENT] == len(messages) == 150
+        # The messages held up arrived together; what was granted after them had to leave room for them.
+        assert busiest(messages) <= 50
+
     async def test_two_campaigns_at_once_share_the_rate(
         self, telegram: FakeTelegram, database_url: str, tmp_path: Path
     ) -> None:
@@ -204,6 +229,29 @@ class TestTelegramLimits:
         messages = campaign_messages(telegram, "Alpha") + campaign_messages(telegram, "Beta")
         assert len(messages) == 60
         assert busiest(messages) <= 25
+
+
+class TestTwoDeliveries:
+    async def test_one_with_nothing_left_to_claim_stops_as_soon_as_the_other_finishes_the_campaign(
+        self, telegram: FakeTelegram, database_url: str, tmp_path: Path
+    ) -> None:
+        async with running_bot(telegram, database_url, tmp_path, broadcast_rate=1000) as app:
+            await seed(app, 20)
+            telegram.hold_chat(FIRST_TELEGRAM_ID)  # the bot's own delivery keeps this one message in flight
+            campaign = await launch(app, CampaignDraft("all", "Shared"))
+            await until(lambda: len(campaign_messages(telegram, "Shared")) >= 19, "the other 19 messages")
+            # A second delivery, as another process runs it, finds every row taken and waits for the campaign's end.
+            other = DeliveryEngine(app.campaigns.context)
+            other.start(campaign.id)
+            await asyncio.sleep(1.0)
+            assert other.running() == [campaign.id]
+            telegram.release_chat(FIRST_TELEGRAM_ID)
+            counts = await finished(app, campaign.id)
+            # It looks every FINISH_POLL seconds; a busy machine may slow that down, but never to the held row's
+            # lease (30 s), which it used to sleep out.
+            await until(lambda: not other.running(), "the second delivery to stop", timeout=10 * FINISH_POLL)
+            await other.stop()
+        assert counts[RecipientStatus.SENT] == 20
 
 
 class TestMarketingRules:

@@ -54,7 +54,7 @@ async def _dashboard(request: web.Request, first: date, last: date) -> dict[str,
     programme, session, now = console(request).programmes.programme, request[UNIT].session, utcnow()
     kept = console(request).figures
     if (everyone := kept.get(Population)) is None:
-        everyone = await population(session)
+        everyone = await population(session, programme, now)
         kept.put(Population, everyone)
     figures = await dashboard(session, programme, everyone, first, last, now)
     effects = await period_effects(session, programme, *bounds(programme, first, last), now)

@@ -110,11 +110,13 @@ class Lease:
 @dataclass(frozen=True)
 class QueueState:
     """After a pass over the queue: finished (and whether this call finished it), or when the next row held back
-    or claimed by another process may need this one (None: due now)."""
+    or claimed by another process may need this one (None: due now), and whether rows are being sent (by another
+    process, or by one that died, until their lease runs out)."""
 
     finished: bool
     next_due: datetime | None = None
     finished_here: bool = False
+    sending: bool = False
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -506,9 +508,10 @@ async def queue_state(session: AsyncSession, campaign_id: int, now: datetime) ->
     sending = select(func.count(), func.min(CampaignRecipient.lease_until))
     in_flight, lease_ends = (await session.execute(sending.where(rows, _is(RecipientStatus.SENDING)))).one()
     if count > held:
-        return QueueState(finished=False)
+        return QueueState(finished=False, sending=bool(in_flight))
     if count or in_flight:
-        return QueueState(finished=False, next_due=min(moment for moment in (next_due, lease_ends) if moment))
+        next_due = min(moment for moment in (next_due, lease_ends) if moment)
+        return QueueState(finished=False, next_due=next_due, sending=bool(in_flight))
     finished = await session.execute(
         sql_update(Campaign)
         .where(Campaign.id == campaign_id, Campaign.status == CampaignStatus.RUNNING)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar, cast
 
@@ -32,6 +33,30 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is not UTC:
             value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[datetime | None], Any] | None:
+        """`process_bind_param` and the driver's own processing, remembering the last two values: a batch of rows (a
+        group commit's sales, their entries, audit lines and messages) binds the same moment, and the same expiry, in
+        every row, and formatting each for SQLite again (about a microsecond) added up to several per sale."""
+        process = super().bind_processor(dialect)
+        if process is None:
+            return None
+        recent: tuple[tuple[datetime | None, Any], ...] = ((None, None), (None, None))
+
+        def remembered(value: datetime | None) -> Any:
+            nonlocal recent
+            latest, before = recent  # one read: another thread may replace it meanwhile, never half of it
+            # The same object (datetimes are immutable), the same result.
+            if value is not None and latest[0] is value:
+                return latest[1]
+            if value is not None and before[0] is value:
+                recent = (before, latest)
+                return before[1]
+            result = process(value)
+            recent = ((value, result), latest)
+            return result
+
+        return remembered
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:

@@ -9,8 +9,11 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event, text
+from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection
 from sqlalchemy.engine import AdaptedConnection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from models.core.sqlite_trips import OneTripConnection
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 SQLITE_BUSY_MS = 10_000
@@ -44,6 +47,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Statements in one trip each to the driver's thread (see `models.core.sqlite_trips`).
+        assert type(dbapi_connection) is AsyncAdapt_aiosqlite_connection
+        dbapi_connection.__class__ = OneTripConnection
         # Take transaction control from the driver so that a transaction can start as IMMEDIATE (see SQLITE_BEGIN).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()

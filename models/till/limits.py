@@ -118,8 +118,11 @@ class Tally:
         limits are their branch's unless set for them, and their day is the business day at their branch.
         """
         days: dict[date, list[int]] = {}
+        at_branch: dict[str | None, date] = {}  # a batch's cashiers work at a few branches
         for actor in {actor.telegram_id: actor for actor in actors if actor.role is Role.CASHIER}.values():
-            days.setdefault(day_at(programme, actor.branch, now), []).append(actor.telegram_id)
+            if actor.branch not in at_branch:
+                at_branch[actor.branch] = day_at(programme, actor.branch, now)
+            days.setdefault(at_branch[actor.branch], []).append(actor.telegram_id)
         limits: dict[int, Limits] = {}
         used: dict[int, int] = {}
         dialect = dialect_of(session)

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.analytics.days import forget_day
 from models.core import outbox
 from models.core.amounts import parse_receipt
 from models.core.errors import RefundNeedsManager, UnknownReceipt
@@ -78,6 +79,7 @@ async def refund(
         back = 0 if done is None else -done.amount
         return RefundResult(False, row.id, number, purchase.amount_cents, back, 0, row.balance, ())
     purchase.refunded_at = now
+    await forget_day(session, programme, purchase.created_at)  # its day's figures changed (a closed day's are kept)
     returned = []
     if purchase.key is not None and await ledger.find(session, pay_key(purchase.key)) is not None:
         returned = await ledger.restore(

@@ -336,7 +336,7 @@ async def record_sales(
         promotion = promotions.best(
             programme, category=sale.category, tier=tier.name, segment=segments.get(sale.member_id), now=now
         )
-        money = sale.amount_cents - (payment.worth_cents(programme, paying) or 0)
+        money = sale.amount_cents - ((payment.worth_cents(programme, paying) or 0) if paying else 0)
         points = points_for(programme, money, tier, promotion)
         due = _referral_due(programme, book, sale, paid)
         triggered = points + paying + sum(bonus.amount for bonus in due)  # what the cashier moves, bonuses too
@@ -395,9 +395,8 @@ async def record_sales(
         _pay(book, batch, sale, due, paid, expires, now)
         progress = stamps.add(sale.member_id, sale.category, sale.amount_cents, sale.quantity, sale.key)
         spend[sale.member_id] += sale.amount_cents
-        old_tier = programme.tier(batch.tiers[sale.member_id])
-        new_tier = at_sale(programme, old_tier.name, spend[sale.member_id])
-        promoted = rank(programme, new_tier) > rank(programme, old_tier)
+        new_tier = at_sale(programme, tier.name, spend[sale.member_id])  # `tier` is still the one held
+        promoted = new_tier is not tier and rank(programme, new_tier) > rank(programme, tier)
         batch.tiers[sale.member_id] = new_tier.name
         detail = (
             f"amount_cents={sale.amount_cents} points={points} paid={paying} quantity={sale.quantity}"
@@ -406,7 +405,7 @@ async def record_sales(
         line = audit.line(actor, "sale", now=now, member_id=sale.member_id, subject=sale.key, detail=detail)
         batch.audits.append(line)
         if promoted:
-            batch.messages += moved(programme, holder.telegram_id, holder.language, old_tier, new_tier)
+            batch.messages += moved(programme, holder.telegram_id, holder.language, tier, new_tier)
         used = promotion if points else None
         decided.append(_Decided(sale, points, paying, promoted, book.balance(sale.member_id), progress, used))
     posted = batch.written + await book.write()

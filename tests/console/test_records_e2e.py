@@ -6,12 +6,19 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
+
+from sqlalchemy import select
 
 from bot.sandbox.telegram import FakeUser
+from models.analytics.days import BusinessDay
 from models.core import clock
 from models.core.base import utcnow
+from models.core.uow import transaction
 from models.members.numbers import shown
+from models.members.registry import Member
+from models.points.purchases import Purchase
+from scheduler import nightly_dashboard
 from tests.journeys import eventually, join, send
 from tests.support.app import OWNER
 from tests.support.console import RunningConsole
@@ -30,6 +37,21 @@ async def shop(console: RunningConsole) -> tuple[int, int]:
     for member, words in ((anna, "1000 coffee #R-1"), (anna, "250.50 pastry #R-2"), (boris, "400 tea #R-3")):
         await send(console.telegram, CASHIER, f"/sale {shown(member)} {words}", expect="recorded")
     return anna, boris
+
+
+async def days_ago(console: RunningConsole, days: int) -> None:
+    """Move every member's joining and purchase this many days into the past (the ledger is append-only)."""
+    async with transaction(console.app.sessionmaker) as session:
+        for member in await session.scalars(select(Member)):
+            member.joined_at -= timedelta(days=days)
+        for purchase in await session.scalars(select(Purchase)):
+            purchase.created_at -= timedelta(days=days)
+
+
+async def stored_days(console: RunningConsole) -> dict[date, int]:
+    """The closed days stored, with their buyers."""
+    async with transaction(console.app.sessionmaker) as session:
+        return dict((await session.execute(select(BusinessDay.day, BusinessDay.buyers))).all())
 
 
 def parsed(text: str) -> list[dict[str, str]]:
@@ -110,6 +132,31 @@ class TestFigures:
         assert (default["from"], default["to"]) == ((today - timedelta(days=29)).isoformat(), today.isoformat())
         status, _answer = await console.call(OWNER, "GET", f"/console/api/dashboard?from={today}&to=2020-01-01")
         assert status == 400
+
+    async def test_closed_days_are_stored_by_the_nightly_job_and_a_refund_of_an_old_sale_counts_again(
+        self, console: RunningConsole
+    ) -> None:
+        await shop(console)
+        await days_ago(console, 2)  # the members joined and the three sales were made the day before yesterday
+        today = clock.business_day(console.app.programme, utcnow())
+        then = today - timedelta(days=2)
+        await nightly_dashboard.store_figures(console.app.jobs)
+        stored = await stored_days(console)
+        assert stored[then] == 2  # its two buyers
+        assert set(stored) == {then, today - timedelta(days=1)}  # closed days since the first one; today is live
+
+        _, board = await console.call(OWNER, "GET", f"/console/api/dashboard?from={then}&to={today}")
+        assert board["sales_per_day"] == [{"day": then.isoformat(), "branch": None, "amount": 1650.5, "count": 3}]
+        assert board["active_share"] == 1.0
+        assert board["members_per_week"][-1]["members"] == 2
+
+        await send(console.telegram, OWNER, "/refund #R-3", expect="refunded")  # Boris's only purchase
+        assert then not in await stored_days(console)  # to be counted again
+        tomorrow = today + timedelta(days=1)  # another period: not kept from the first ask
+        _, board = await console.call(OWNER, "GET", f"/console/api/dashboard?from={then}&to={tomorrow}")
+        assert board["sales_per_day"] == [{"day": then.isoformat(), "branch": None, "amount": 1250.5, "count": 2}]
+        assert board["active_share"] == 0.5
+        assert (await stored_days(console))[then] == 1
 
     async def test_exports_parse_with_the_expected_rows(self, console: RunningConsole) -> None:
         anna, boris = await shop(console)

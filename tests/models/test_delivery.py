@@ -371,6 +371,7 @@ class TestLeases:
         async with step(session):
             state = await queue_state(session, campaign.id, now)
         assert not state.finished
+        assert state.sending  # process-a is about to answer it, or has died: look again soon, and at the latest
         assert state.next_due == now + timedelta(seconds=30)  # when process-a's lease runs out
         async with step(session):
             state = await queue_state(session, campaign.id, now + timedelta(seconds=31))

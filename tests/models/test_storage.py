@@ -7,6 +7,7 @@ import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import delete, text, update
@@ -57,6 +58,48 @@ class TestSqlitePragmas:
         assert members_in_file_alone() == 0  # the new member is still only in the log
         await checkpoint(engine)
         assert members_in_file_alone() == 1
+
+
+class TestOneTripPerStatement:
+    """On SQLite each statement goes to the driver's thread once (`models.core.sqlite_trips`), and reads as before."""
+
+    async def test_each_statement_is_one_trip_to_the_drivers_thread(
+        self, engine: AsyncEngine, session: AsyncSession, programme: Programme
+    ) -> None:
+        if engine.dialect.name != "sqlite":
+            pytest.skip("aiosqlite's thread")
+        member_id = await new_member(session, programme)
+        await session.commit()
+        driver: Any = (await (await session.connection()).get_raw_connection()).driver_connection
+        trips = 0
+        execute = driver._execute
+
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            nonlocal trips
+            trips += 1
+            return await execute(*args, **kwargs)
+
+        driver._execute = counted
+        try:
+            await session.execute(update(Member).where(Member.id == member_id).values(balance=5))
+            assert (await session.execute(text("SELECT balance FROM members"))).scalar() == 5
+            await session.execute(text("SELECT 1 WHERE 0"))
+        finally:
+            driver._execute = execute
+        assert trips == 3  # where a cursor opened, executed, fetched and closed took three or four each
+
+    async def test_row_counts_returned_rows_and_errors_read_as_the_driver_gives_them(
+        self, engine: AsyncEngine, session: AsyncSession, programme: Programme
+    ) -> None:
+        member_id = await new_member(session, programme)
+        changed = await session.execute(update(Member).where(Member.id >= member_id).values(balance=7))
+        assert getattr(changed, "rowcount", None) == 1
+        rows = await session.execute(
+            text("UPDATE members SET balance = balance + 1 WHERE id = :id RETURNING id, balance"), {"id": member_id}
+        )
+        assert [tuple(row) for row in rows] == [(member_id, 8)]
+        with pytest.raises(IntegrityError):
+            await session.execute(text("UPDATE members SET balance = -1 WHERE id = :id"), {"id": member_id})
 
 
 class TestLedgerIsAppendOnly:

@@ -14,9 +14,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.control import currently_in_test_context
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,16 +29,11 @@ from models.till.payment import most_points, pay_key
 from models.till.refunds import refund
 from models.till.stamps import StampCardState, StampEntry
 from tests.models.till import CARDS, NOW, OWNER, new_member, sale
+from tests.support.examples import seen
 from tests.support.units import step
 
 MEMBERS = 2
 runs = itertools.count(1)
-
-
-def seen(what: str) -> None:
-    """Count what an example did, for `--hypothesis-show-statistics` (the fixed examples below count nothing)."""
-    if currently_in_test_context():
-        event(what)
 
 
 @dataclass(frozen=True)

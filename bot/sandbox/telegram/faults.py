@@ -1,5 +1,5 @@
 """Trouble a test orders: the next calls of a method failing (429, 5xx, any status), every call about one chat
-failing or held back, users who blocked the bot, and slow answers."""
+failing or held back, every call of a method held back (a stall), users who blocked the bot, and slow answers."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ class Faults:
         self._delays: dict[str, float] = {}
         self._failing_chats: dict[int, int] = {}
         self._held_chats: dict[int, asyncio.Event] = {}
+        self._held_methods: dict[str, asyncio.Event] = {}
 
     def fail_next(
         self,
@@ -99,9 +100,21 @@ class Faults:
         if held is not None:
             held.set()
 
+    def hold_calls(self, method: str) -> None:
+        """Keep every call of `method` waiting, unanswered and not yet carried out, until `release_calls`: a stall
+        at Telegram's end, after which everything that came meanwhile is carried out at once."""
+        self._held_methods.setdefault(method.lower(), asyncio.Event())
+
+    def release_calls(self, method: str) -> None:
+        held = self._held_methods.pop(method.lower(), None)
+        if held is not None:
+            held.set()
+
     async def before_answer(self, method: str, chat_id: int | None = None) -> None:
-        """Hold or fail a call about a chat so ordered, wait out the method's delay, then raise its next injected
-        error if one is due."""
+        """Hold a call of a method or about a chat so ordered, fail a call about a chat so ordered, wait out the
+        method's delay, then raise its next injected error if one is due."""
+        if (stalled := self._held_methods.get(method.lower())) is not None:
+            await stalled.wait()
         if chat_id is not None and (held := self._held_chats.get(chat_id)) is not None:
             await held.wait()
         if chat_id is not None and (status := self._failing_chats.get(chat_id)) is not None:

@@ -28,7 +28,7 @@ class FakeTelegram:
     Point aiogram at it with `AiohttpSession(api=fake.api)`. Users are played through `push_*`; every bot call is
     recorded in `calls` and, if it produced or changed a message, in `sent`. Parse errors, 403 for blocked users,
     "message is not modified" and the like are reproduced on purpose, so that what Telegram would reject fails here
-    too. Errors and delays are injected with `fail_next`, `block_user` and `set_delay`.
+    too. Errors, delays and stalls are injected with `fail_next`, `block_user`, `set_delay` and `hold_calls`.
     """
 
     def __init__(
@@ -84,6 +84,8 @@ class FakeTelegram:
         self.heal_chat = faults.heal_chat
         self.hold_chat = faults.hold_chat
         self.release_chat = faults.release_chat
+        self.hold_calls = faults.hold_calls
+        self.release_calls = faults.release_calls
         # Load, for wait_idle.
         self._in_flight = 0
         self._last_activity = time.monotonic()
