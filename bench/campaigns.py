@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -38,6 +39,7 @@ from redis.asyncio import Redis
 from bench import delivery_trace
 from bench.cpu_shares import CpuShares
 from bot.app import create_bot
+from bot.runtime import tune_garbage_collector
 from bot.sandbox.telegram import FakeTelegram
 from bot.settings import Settings
 from handlers.i18n import Texts
@@ -110,6 +112,12 @@ class FakeServer:
 # The delivering process: the bot's delivery engine, with the bot's settings, on one campaign.
 
 
+def cpu_seconds() -> float:
+    """The CPU time this process has used so far, in every thread (aiosqlite runs the database in one)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def memory_mb(field: str) -> float:
     """This process's memory from /proc: VmRSS now, VmHWM at its peak."""
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -157,10 +165,12 @@ async def deliver(
         redis=redis,
     )
     delivery = DeliveryEngine(context)
-    began = time.monotonic()
+    tune_garbage_collector()  # as `python -m bot` does once started
+    began, cpu_began = time.monotonic(), cpu_seconds()
     delivery.start(campaign_id)
     await until_finished(delivery, campaign_id, seconds)
     await delivery.stop()
+    cpu = cpu_seconds() - cpu_began
     async with transaction(sessionmaker) as session:
         status = (await get_campaign(session, campaign_id)).status
     await bot.session.close()
@@ -168,7 +178,13 @@ async def deliver(
     if redis is not None:
         await redis.aclose()
     elapsed = time.monotonic() - began
-    result = {"seconds": elapsed, "status": status, "peak_mb": memory_mb("VmHWM"), "baseline_mb": baseline}
+    result = {
+        "seconds": elapsed,
+        "cpu_seconds": cpu,
+        "status": status,
+        "peak_mb": memory_mb("VmHWM"),
+        "baseline_mb": baseline,
+    }
     if os.environ.get(TRACE):
         result["trace"] = delivery_trace.report()
     print(json.dumps(result))
@@ -207,21 +223,25 @@ def run_shared_delivery(
 async def bare_loop(fake_url: str, count: int, in_flight: int) -> None:
     bot: Bot = create_bot(Settings(_env_file=None, bot_token=TOKEN, telegram_api_url=fake_url))
     chats = iter(range(FIRST_TELEGRAM_ID, FIRST_TELEGRAM_ID + count))
+    tune_garbage_collector()  # the same process settings as the engine's
 
     async def sender() -> None:
         for chat in chats:
             await bot.send_message(chat, TEXT)
 
+    began = cpu_seconds()
     await asyncio.gather(*(sender() for _ in range(in_flight)))
+    print(json.dumps({"cpu_seconds": cpu_seconds() - began}))
     await bot.session.close()
 
 
 def run_baseline(count: int, in_flight: int) -> dict[str, Any]:
+    """The fake server's view of a bare loop, with the loop's CPU seconds while sending (`cpu_seconds`)."""
     fake = FakeServer()
     try:
         command = [sys.executable, "-m", "bench.campaigns", "--bare", fake.url, str(count), str(in_flight)]
-        subprocess.run(command, check=True)
-        return fake.stats()
+        output = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)
+        return {**fake.stats(), **json.loads(output.stdout.strip().splitlines()[-1])}
     finally:
         fake.close()
 
@@ -323,25 +343,31 @@ def cpu_line(cores: dict[str, float]) -> str:
 
 
 def unlimited(database: Database, repeats: int) -> float:
-    """(b): the engine unlimited against the bare loops, in the same run; the engine's median peak memory."""
-    engine_rates, sequential, concurrent, peaks = [], [], [], []
+    """(b): the engine unlimited against the bare loops, in the same run, with the CPU time each spends per message
+    (its process's, while sending: the engine's includes its database work); the engine's median peak memory."""
+    engine_rates, sequential, concurrent, peaks, engine_cpu, bare_cpu = [], [], [], [], [], []
     for _ in range(repeats):
         server, process = measured(database, UNLIMITED, 3600)
         peaks.append(process["peak_mb"])
         assert server["count"] == database.members, server
         engine_rates.append(per_second(server))
+        engine_cpu.append(process["cpu_seconds"] * 1000 / server["count"])
         sequential.append(per_second(run_baseline(database.members, 1)))
-        concurrent.append(per_second(run_baseline(database.members, IN_FLIGHT)))
+        bare = run_baseline(database.members, IN_FLIGHT)
+        concurrent.append(per_second(bare))
+        bare_cpu.append(bare["cpu_seconds"] * 1000 / bare["count"])
         print(
             f"    engine {engine_rates[-1]:.0f} msg/s, bare loop {sequential[-1]:.0f}, "
-            f"bare with {IN_FLIGHT} in flight {concurrent[-1]:.0f} (ratio {engine_rates[-1] / concurrent[-1]:.2f})",
+            f"bare with {IN_FLIGHT} in flight {concurrent[-1]:.0f} (ratio {engine_rates[-1] / concurrent[-1]:.2f}); "
+            f"CPU per message: engine {engine_cpu[-1]:.3f} ms, bare with {IN_FLIGHT} in flight {bare_cpu[-1]:.3f} ms",
             flush=True,
         )
     engine_rate, baseline, ceiling = (statistics.median(values) for values in (engine_rates, sequential, concurrent))
     print(
         f"(b) unlimited, {database.members:,} messages: engine {engine_rate:.0f} msg/s; bare send_message loop "
         f"{baseline:.0f} msg/s; ratio {engine_rate / baseline:.2f}; bare loop with {IN_FLIGHT} in flight "
-        f"{ceiling:.0f} msg/s (ratio {engine_rate / ceiling:.2f})"
+        f"{ceiling:.0f} msg/s (ratio {engine_rate / ceiling:.2f}); CPU per message: engine "
+        f"{statistics.median(engine_cpu):.3f} ms, bare with {IN_FLIGHT} in flight {statistics.median(bare_cpu):.3f} ms"
     )
     return float(statistics.median(peaks))
 

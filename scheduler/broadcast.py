@@ -3,9 +3,10 @@
 For each campaign, a loop claims the next chunk of due rows in id order under this process's lease (committed before any
 of their messages leaves), a chunk ahead of the sending, so that the sending never waits for the database; rows another
 process is claiming at that moment are passed over, so processes claiming together never collide; a dispatcher hands
-each claimed row to a sending task once a slot and the pace allow. Outcomes are written back in batches by a flusher,
-which also renews the lease. Several processes may deliver one campaign at once: each claims its own rows, and they
-share the pace through Redis.
+each claimed row to a fixed pool of sender coroutines once a slot and the pace allow (no task per message: at the
+highest rates the engine's own work per message must stay small beside aiogram's). Outcomes are written back in
+batches by a flusher, which also renews the lease. Several processes may deliver one campaign at once: each claims its
+own rows, and they share the pace through Redis.
 
 Telegram's answers decide each row, and only an answer proving that nothing was delivered leads to another try: 429
 pauses every campaign in every process and retries the same message, a refused connection is retried with backoff
@@ -62,20 +63,27 @@ from scheduler.shared_pace import SharedPace
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 TOO_MANY_REQUESTS = "429"  # the sends counter's outcome for Telegram's "retry after"
+ANSWERED = (RecipientStatus.SENT, RecipientStatus.BLOCKED, RecipientStatus.FAILED, RecipientStatus.UNKNOWN)
+_SENDS = {status: CAMPAIGN_SENDS.labels(status.value) for status in ANSWERED}  # looked up once, not per send
 
-MAX_CLAIM = 100  # rows claimed in one transaction at the highest rates
+MAX_CLAIM = 250  # rows claimed in one transaction at the highest rates (a tenth of a second's worth up to 2,500
+# msg/s: one process unlimited sends 2,000 a second, and a claim, a few round trips to aiosqlite's thread through a busy
+# event loop, took 40-60 ms: claims of 100 could not keep up; BENCHMARKS.md, issue 13)
 IN_FLIGHT = 64  # messages waiting for Telegram's answer at once, all campaigns together, at the highest rates
 IN_FLIGHT_SECONDS = 0.1  # below that, a tenth of a second's worth: enough to keep the pace (which counts what is on
 # the way against the rate itself, so that a stall at Telegram's end never lets a second hold more)
 MAX_GRANT = 16  # sends asked of the pace at once: one decision for several, in a burst small enough
 AHEAD = 1  # claims kept ready ahead of the sending, so that it never waits for the database
-AHEAD_AT_MOST_CLAIM = 2  # the same where claims are capped at MAX_CLAIM: there a claim is a tenth of a second of the
-# whole rate, but several processes each send only their share of it, and a claim on a loaded PostgreSQL takes
-# about 0.3 s, so one claim ahead ran dry (BENCHMARKS.md, issue 13); a crash leaves MAX_CLAIM more rows unknown
+AHEAD_AT_HIGH_RATES = 2  # the same where claims hold 100 rows or more (rates of 1,000 and up): there a claim is a
+# tenth of a second of the whole rate, but several processes each send only their share of it, and a claim on a loaded
+# PostgreSQL takes about 0.3 s, so one claim ahead ran dry (BENCHMARKS.md, issue 13); a crash leaves a claim's worth
+# more rows unknown
+HIGH_RATE_CLAIM = 100
 LEASE = timedelta(seconds=30)  # how long a claim holds if its process stops renewing it (it died)
 RENEW_EVERY = 10.0  # seconds between renewals of the lease on the rows being sent
 FLUSH_EVERY = 0.2  # seconds between writes of outcomes (what a crash can leave unknown)
-FLUSH_AT = 200  # outcomes that trigger a write at once
+FLUSH_AT = 500  # outcomes that trigger a write at once (above 2,500 msg/s: below, FLUSH_EVERY comes first; each write
+# holds SQLite's one writer for 60-70 ms, which at 200 outcomes a write left claims too little of it at 2,000 msg/s)
 ATTEMPTS = 4  # tries of one message when no connection could be made
 BACKOFF = 0.5  # seconds before the first retry, doubling each time
 REQUEST_TIMEOUT = 30  # seconds Telegram has to answer one message
@@ -125,10 +133,17 @@ class DeliveryEngine:
         self.owner = process_name()
         if in_flight is None:
             in_flight = max(4, min(IN_FLIGHT, math.ceil(rate * IN_FLIGHT_SECONDS)))
+        self.in_flight = in_flight
         self.slots = asyncio.Semaphore(in_flight)
         # At low rates a crash leaves at most a message or two claimed but unsent; at high rates claims are batched.
         self.claim_size = max(1, min(MAX_CLAIM, int(rate / 10)))
-        self.ready_rows = (AHEAD_AT_MOST_CLAIM if self.claim_size == MAX_CLAIM else AHEAD) * self.claim_size
+        self.ready_rows = (AHEAD_AT_HIGH_RATES if self.claim_size >= HIGH_RATE_CLAIM else AHEAD) * self.claim_size
+        # SQLite has one writer at a time, and a transaction finding the lock taken polls it from SQLite's busy
+        # handler, sleeping up to 100 ms between looks: the claims and the outcome writes of this process queue
+        # here instead, and each gets the lock the moment the other is done (on PostgreSQL they never wait).
+        self.writer: contextlib.AbstractAsyncContextManager[object] = contextlib.nullcontext()
+        if context.engine.dialect.name == "sqlite":
+            self.writer = asyncio.Lock()
         self._deliveries: dict[int, CampaignDelivery] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._closed = False
@@ -198,7 +213,10 @@ class CampaignDelivery:
         self._undispatched: deque[Claimed] = deque()
         self._claimed = asyncio.Event()  # rows were added to `_undispatched`
         self._dispatched = asyncio.Event()  # rows were taken from it
-        self._sending: set[asyncio.Task[None]] = set()
+        # Rows the pace granted, each holding a slot, for the senders: never more than the senders, so none waits.
+        self._granted: asyncio.Queue[Claimed] = asyncio.Queue()
+        self._senders: list[asyncio.Task[None]] = []
+        self._texts: dict[str, str] = {}  # the message by language, when it is the same for all who speak it
         self._outcomes: list[Outcome] = []
         self._flush_now = asyncio.Event()
         self._flush_lock = asyncio.Lock()
@@ -235,6 +253,7 @@ class CampaignDelivery:
         if campaign is None:
             return
         flusher = asyncio.create_task(self._flush_periodically())
+        self._senders = [asyncio.create_task(self._sender(campaign)) for _ in range(self.engine.in_flight)]
         dispatcher = asyncio.create_task(self._dispatch(campaign))
         dispatcher.add_done_callback(self._stop_if_failed)
         finished_here = False
@@ -255,6 +274,9 @@ class CampaignDelivery:
             self._outcomes.extend(Outcome(row.id, row.member_id, self.release_as) for row in self._undispatched)
             self._undispatched.clear()
             await self._drain()
+            for sender in self._senders:  # idle now, or abandoned by the drain
+                sender.cancel()
+            await asyncio.gather(*self._senders, return_exceptions=True)
             self._closed = True
             self._flush_now.set()
             await flusher
@@ -301,7 +323,7 @@ class CampaignDelivery:
             await self._until(lambda: len(self._undispatched) < engine.ready_rows)
             await self._wait(engine.pace.wait_unpaused())
             await self._wait_for_quiet_hours()
-            async with transaction(context.sessionmaker) as session:
+            async with engine.writer, transaction(context.sessionmaker) as session:
                 claimed, last = await queue.claim_next(
                     session,
                     context.programme,
@@ -335,7 +357,7 @@ class CampaignDelivery:
             await self._wait(self._dispatched.wait())
 
     async def _dispatch(self, campaign: CampaignView) -> None:
-        """Send claimed rows as soon as slots and the pace allow, each in its own task; until cancelled."""
+        """Hand claimed rows to the senders as soon as slots and the pace allow; until cancelled."""
         engine = self.engine
         while True:
             while not self._undispatched:
@@ -359,21 +381,27 @@ class CampaignDelivery:
             for _ in range(slots - granted):
                 engine.slots.release()
             for _ in range(granted):
-                task = asyncio.create_task(self._send(campaign, self._undispatched.popleft()))
-                self._sending.add(task)
-                task.add_done_callback(self._sending.discard)
+                self._granted.put_nowait(self._undispatched.popleft())
             self._dispatched.set()
 
-    async def _send(self, campaign: CampaignView, row: Claimed) -> None:
-        try:
-            outcome = await self._attempts(campaign, row)
-        finally:
-            self.engine.slots.release()
-        if outcome.status not in (RecipientStatus.PENDING, RecipientStatus.CANCELLED):
-            CAMPAIGN_SENDS.labels(outcome.status.value).inc()
-        self._outcomes.append(outcome)
-        if len(self._outcomes) >= FLUSH_AT:
-            self._flush_now.set()
+    async def _sender(self, campaign: CampaignView) -> None:
+        """Send granted rows one after the other, until cancelled (the delivery's end, or a drain giving up on the
+        message in hand, which then stays `sending`)."""
+        while True:
+            row = await self._granted.get()
+            try:
+                outcome = await self._attempts(campaign, row)
+            except Exception:  # not an answer of Telegram's: whether the message went out is not known
+                log.exception("campaign %s: unexpected error sending to member %s", self.campaign_id, row.member_id)
+                outcome = Outcome(row.id, row.member_id, RecipientStatus.UNKNOWN, error="unexpected error")
+            finally:
+                self.engine.slots.release()
+                self._granted.task_done()
+            if outcome.status in _SENDS:  # not a row handed back unsent
+                _SENDS[outcome.status].inc()
+            self._outcomes.append(outcome)
+            if len(self._outcomes) >= FLUSH_AT:
+                self._flush_now.set()
 
     async def _attempts(self, campaign: CampaignView, row: Claimed) -> Outcome:
         """Send one message, retrying what may be retried; cancelled while waiting, the row goes back unsent. Each
@@ -411,12 +439,22 @@ class CampaignDelivery:
             except asyncio.CancelledError:
                 return Outcome(row.id, row.member_id, self.release_as)
 
+    def _text(self, campaign: CampaignView, row: Claimed) -> str:
+        """The message for the row's member: built once per language unless it carries their own offer or coupon."""
+        if row.offer_id is None and row.coupon is None:
+            text = self._texts.get(row.language)
+            if text is None:
+                t = self.engine.context.texts[row.language]
+                text = self._texts[row.language] = campaign_text(t, campaign.text_for(row.language))
+            return text
+        programme = self.engine.context.programme
+        offer = programme.offer(row.offer_id) if row.offer_id else None
+        t = self.engine.context.texts[row.language]
+        return campaign_text(t, campaign.text_for(row.language), offer, row.coupon, programme.timezone)
+
     async def _request(self, campaign: CampaignView, row: Claimed) -> Message:
         context = self.engine.context
-        programme = context.programme
-        offer = programme.offer(row.offer_id) if row.offer_id else None
-        t = context.texts[row.language]
-        text = campaign_text(t, campaign.text_for(row.language), offer, row.coupon, programme.timezone)
+        text = self._text(campaign, row)
         if campaign.photo:
             return await context.bot.send_photo(
                 row.telegram_id, campaign.photo, caption=text, request_timeout=REQUEST_TIMEOUT
@@ -433,12 +471,13 @@ class CampaignDelivery:
 
     async def _drain(self) -> None:
         """Wait for the messages in flight (each has its own request timeout). When stopping, those still unanswered
-        after DRAIN_TIMEOUT are abandoned: they stay `sending`, and become unknown at the next start."""
-        if not self._sending:
-            return
-        _, late = await asyncio.wait(set(self._sending), timeout=DRAIN_TIMEOUT if self._stopping else None)
-        for task in late:
-            task.cancel()
+        after DRAIN_TIMEOUT are abandoned (their senders cancelled): they stay `sending`, and become unknown when
+        their lease runs out."""
+        try:
+            await asyncio.wait_for(self._granted.join(), DRAIN_TIMEOUT if self._stopping else None)
+        except TimeoutError:
+            for sender in self._senders:
+                sender.cancel()
 
     async def _flush_periodically(self) -> None:
         """Store outcomes every FLUSH_EVERY seconds or FLUSH_AT outcomes, and renew the lease on the rows being
@@ -466,7 +505,7 @@ class CampaignDelivery:
             if not outcomes:
                 return
             try:
-                async with transaction(self.engine.context.sessionmaker) as session:
+                async with self.engine.writer, transaction(self.engine.context.sessionmaker) as session:
                     await queue.record(session, outcomes)
             except Exception:
                 log.exception("campaign %s: could not store %s outcomes; retrying", self.campaign_id, len(outcomes))

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -64,8 +65,11 @@ ROWS = table_of(CampaignRecipient)
 ERROR_LENGTH = 200
 
 
-@dataclass(frozen=True)
-class Queued:
+# One of each of the next three exists per recipient at a time, for every message: plain named tuples, the cheapest
+# records Python makes (the delivery's own work per message must stay small beside sending it).
+
+
+class Queued(NamedTuple):
     """A pending recipient with what their turn depends on."""
 
     id: int
@@ -74,8 +78,7 @@ class Queued:
     language: str
 
 
-@dataclass(frozen=True)
-class Claimed:
+class Claimed(NamedTuple):
     """A recipient whose message may now be sent, exactly once."""
 
     id: int
@@ -86,8 +89,7 @@ class Claimed:
     coupon: CouponView | None = None
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What Telegram said about one message; `PENDING` hands an unsent claim back to the queue."""
 
     recipient_id: int
@@ -414,7 +416,7 @@ async def _with_offers(
         if offer is None:
             given.append(row)
             continue
-        row = replace(row, offer_id=offer.id)
+        row = row._replace(offer_id=offer.id)
         if couponed(offer):
             try:
                 issued = await issue_coupon(
@@ -422,9 +424,9 @@ async def _with_offers(
                 )
             except DomainError as refused:  # the member used up the offer, or it closed: the message goes without
                 log.info("campaign %s: no coupon for member %s: %s", campaign.id, row.member_id, refused.code)
-                row = replace(row, offer_id=None)
+                row = row._replace(offer_id=None)
             else:
-                row = replace(row, coupon=issued.coupon)
+                row = row._replace(coupon=issued.coupon)
         given.append(row)
     offered = [row for row in given if row.offer_id is not None]
     if offered:
