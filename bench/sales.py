@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import itertools
 import random
 import sqlite3
@@ -28,6 +27,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.runtime import tune_garbage_collector
 from models.core.db import checkpoint, create_engine, create_sessionmaker, migrate
 from models.core.programme import Programme, StampCard, load_programme
 from models.members.cards import CardSigner
@@ -270,8 +270,7 @@ async def main() -> None:
     )
     options = parser.parse_args()
     programmes = {False: _programme(), True: _programme(stamp_cards=STAMP_CARDS)}
-    gc.collect()  # as the bot does once started (`bot.app`): what start-up made is left out of full collections
-    gc.freeze()
+    tune_garbage_collector()  # as the bot does once started
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
         path = await _database(Path(folder), options.members, options.starting_points)
