@@ -107,6 +107,16 @@ def programme_file(directory: Path, *, marketing: str = "") -> Path:
     return path
 
 
+def programme_without_automations(directory: Path) -> Path:
+    """The whole sample programme but its automations: a test that counts campaigns then sees only its own, whatever
+    the hour (an automation whose time has passed today runs when the bot starts)."""
+    sample = SAMPLE_PROGRAMME.read_text(encoding="utf-8")
+    text = re.sub(r"^\[\[automations\]\]\n(?:[^\[\n].*\n|\n)*", "", sample, flags=re.MULTILINE)
+    path = directory / "programme.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def busiest_second(times: list[float]) -> int:
     """The most events (messages received, by their time stamps) within any one second."""
     ordered = sorted(times)
