@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from bot.app import App
 from bot.check import check
+from bot.runtime import once_started
 from bot.settings import Settings, describe_error
 from models.core.db import create_engine, migrate
 from models.core.programme import ProgrammeError
@@ -24,6 +25,10 @@ USAGE = "usage: python -m bot [run|migrate|check|sandbox]"
 
 async def _run(settings: Settings) -> None:
     app = await App.create(settings)
+    # What start-up made (modules, the dispatcher, the programme: some 280,000 objects) lives as long as the process:
+    # once started, it is frozen out of the collector's full passes (see `bot.runtime`). A setting of the process, so
+    # made here and not by `App`, which tests start many times in one process that keeps Python's defaults.
+    app.dispatcher.startup.register(once_started)
     loop = asyncio.get_running_loop()
     task = asyncio.create_task(app.run())
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -28,7 +28,6 @@ from bot.health import Health, add_health_routes, schema_head
 from bot.leadership import Leadership
 from bot.metrics import LEADER
 from bot.middlewares import SettleBeforeSending
-from bot.runtime import tune_garbage_collector
 from bot.settings import Settings
 from bot.throttle import HUMAN_PACE, FloodLimit, MemoryBuckets, RedisBuckets
 from handlers.commands import publish_customer_commands
@@ -206,10 +205,6 @@ class App:
         # (the leader died just before it) runs that job once on resuming (coalesced, within its misfire grace).
         self.scheduler.start(paused=True)
         await self.leadership.start()
-        # What start-up made (modules, the dispatcher, the programme: some 280,000 objects) lives as long as the
-        # process: frozen out of the collector's full passes, each of which otherwise walked all of it (about 20 µs
-        # of CPU per sale at a busy till in `bench.sales`, a fifth of a campaign send's CPU in `bench.campaigns`).
-        tune_garbage_collector()
         log.info("bot started")
 
     async def _lead(self) -> None:
