@@ -19,7 +19,6 @@ from bot.sandbox.telegram import FakeTelegram
 from models.core.db import create_engine, create_sessionmaker
 from models.core.programme import Programme, load_programme
 from tests.support.app import bot_settings, start_app, stop_app
-from tests.support.audiences import programme_without_automations
 from tests.support.console import RunningConsole, running_console
 from tests.support.databases import DatabaseTemplate, database_copy, migrate_url, pg_admin
 from tests.support.paths import SAMPLE_PROGRAMME
@@ -95,11 +94,9 @@ async def app(telegram: FakeTelegram, database_url: str) -> AsyncIterator[App]:
 
 
 @pytest.fixture
-async def console(telegram: FakeTelegram, database_url: str, tmp_path: Path) -> AsyncIterator[RunningConsole]:
-    """The real bot with its console served on a free local port (`console.url`), polling the fake Bot API; its
-    programme is the sample's without automations, so the campaigns it shows are the test's own."""
-    programme = programme_without_automations(tmp_path)
-    async with running_console(telegram, database_url, programme_file=programme) as running:
+async def console(telegram: FakeTelegram, database_url: str) -> AsyncIterator[RunningConsole]:
+    """The real bot with its console served on a free local port (`console.url`), polling the fake Bot API."""
+    async with running_console(telegram, database_url) as running:
         yield running
 
 

@@ -15,8 +15,7 @@ from models.core.uow import transaction
 from models.members.numbers import shown
 from models.team.staff import StaffMember
 from tests.journeys import join, send
-from tests.support.app import OWNER, bot_settings, start_app, stop_app
-from tests.support.paths import SAMPLE_PROGRAMME
+from tests.support.app import OWNER, bot_settings, sample_without_automations, start_app, stop_app
 
 ANNA = FakeUser(id=5001, first_name="Anna", language_code="en")
 CARL = FakeUser(id=7001, first_name="Carl", language_code="en")
@@ -36,7 +35,7 @@ name = "Airport"
 async def chain(telegram: FakeTelegram, database_url: str, tmp_path: Path) -> AsyncIterator[App]:
     """The real bot running the sample programme with two branches."""
     programme = tmp_path / "programme.toml"
-    programme.write_text(SAMPLE_PROGRAMME.read_text(encoding="utf-8") + BRANCHES, encoding="utf-8")
+    programme.write_text(sample_without_automations().read_text(encoding="utf-8") + BRANCHES, encoding="utf-8")
     app, task = await start_app(bot_settings(telegram, database_url, programme_file=programme))
     yield app
     await stop_app(app, task)

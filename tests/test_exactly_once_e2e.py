@@ -23,7 +23,7 @@ from models.members.numbers import shown
 from models.offers.coupons import Coupon
 from models.points.purchases import Purchase
 from tests.journeys import eventually, join, send
-from tests.support.app import OWNER, bot_settings, start_app, stop_app
+from tests.support.app import OWNER, bot_settings, sample_without_automations, start_app, stop_app
 from tests.support.audiences import programme_file
 from tests.support.paths import SAMPLE_PROGRAMME
 
@@ -118,7 +118,7 @@ def bot_process(telegram: FakeTelegram, database_url: str, folder: Path) -> subp
         "TELEGRAM_API_URL": telegram.url,
         "DATABASE_URL": database_url,
         "ADMIN_IDS": str(OWNER.id),
-        "PROGRAMME_FILE": str(SAMPLE_PROGRAMME),
+        "PROGRAMME_FILE": str(sample_without_automations()),
         "PYTHONPATH": str(SAMPLE_PROGRAMME.parent),
     }
     return subprocess.Popen(

@@ -16,9 +16,8 @@ from models.members.registry import ConsentEvent, Member
 from models.points.ledger import LedgerEntry
 from tests.dbstate import find_values
 from tests.journeys import join, send, tap
-from tests.support.app import OWNER, bot_settings, start_app, stop_app
+from tests.support.app import OWNER, bot_settings, sample_without_automations, start_app, stop_app
 from tests.support.audiences import programme_file
-from tests.support.paths import SAMPLE_PROGRAMME
 from tests.test_enrolment_e2e import member_row
 
 ZINA = FakeUser(id=7001, first_name="Zinaida", last_name="Kuznetsova", username="zina_private", language_code="en")
@@ -143,7 +142,7 @@ class TestForget:
 def programme_with_terms(tmp_path: Path, version: str) -> Path:
     """The sample programme with another version of the consent text."""
     programme = tmp_path / "programme.toml"
-    text = SAMPLE_PROGRAMME.read_text(encoding="utf-8")
+    text = sample_without_automations().read_text(encoding="utf-8")
     programme.write_text(text.replace('consent_version = "2026-11"', f'consent_version = "{version}"'))
     return programme
 

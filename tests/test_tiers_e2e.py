@@ -24,8 +24,7 @@ from models.points.tiers import TierWatch
 from scheduler.nightly_tiers import review
 from scheduler.runner import DAILY_JOBS
 from tests.journeys import join, send
-from tests.support.app import OWNER, bot_settings, start_app, stop_app
-from tests.support.paths import SAMPLE_PROGRAMME
+from tests.support.app import OWNER, bot_settings, sample_without_automations, start_app, stop_app
 from tests.test_till_e2e import ANNA
 
 RULES = "window_days = 365\ngrace_days = 30 "
@@ -35,7 +34,7 @@ SHORT = "window_days = 30\ngrace_days = 10 "  # and warn_days stays 7
 @pytest.fixture
 async def short_window(telegram: FakeTelegram, database_url: str, tmp_path: Path) -> AsyncIterator[App]:
     """The sample programme with a 30-day window and 10 days of grace, warned 7 days before a drop."""
-    sample = SAMPLE_PROGRAMME.read_text(encoding="utf-8")
+    sample = sample_without_automations().read_text(encoding="utf-8")
     assert RULES in sample
     programme = tmp_path / "programme.toml"
     programme.write_text(sample.replace(RULES, SHORT), encoding="utf-8")

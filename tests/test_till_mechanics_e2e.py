@@ -20,7 +20,7 @@ from models.core.uow import transaction
 from models.members.numbers import shown
 from models.offers.coupons import Coupon
 from tests.journeys import answer_to, join, press, send, tap
-from tests.support.app import OWNER, bot_settings, start_app, stop_app
+from tests.support.app import OWNER, bot_settings, sample_without_automations, start_app, stop_app
 from tests.support.paths import SAMPLE_PROGRAMME
 from tests.test_till_e2e import ANNA, CASHIER, appoint_cashier, balance_of, counts, scan_card
 
@@ -125,7 +125,7 @@ multiplier = 2
 category = "pastry"
 ends = {last.isoformat()}
 """
-    path.write_text(SAMPLE_PROGRAMME.read_text(encoding="utf-8") + promotion, encoding="utf-8")
+    path.write_text(sample_without_automations().read_text(encoding="utf-8") + promotion, encoding="utf-8")
     app, task = await start_app(bot_settings(telegram, database_url, programme_file=path))
     yield app, WEEKDAY_NAMES[last.weekday()]
     await stop_app(app, task)

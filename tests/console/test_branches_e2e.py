@@ -16,9 +16,8 @@ from models.core.base import utcnow
 from models.members.numbers import shown
 from tests.console.test_staff_e2e import invitation
 from tests.journeys import join, send, tap
-from tests.support.app import OWNER
+from tests.support.app import OWNER, sample_without_automations
 from tests.support.console import RunningConsole, running_console
-from tests.support.paths import SAMPLE_PROGRAMME
 from tests.test_branches_e2e import BRANCHES
 
 ANNA = FakeUser(id=7601, first_name="Anna", language_code="en")
@@ -29,7 +28,8 @@ DORA = FakeUser(id=7603, first_name="Dora", language_code="en")
 @pytest.fixture
 async def chain(telegram: FakeTelegram, database_url: str, tmp_path: Path) -> AsyncIterator[RunningConsole]:
     """The console of the sample programme with two branches, a point paying 0.50 RUB."""
-    text = SAMPLE_PROGRAMME.read_text(encoding="utf-8").replace("\npoint_value = 1 ", "\npoint_value = 0.5 ", 1)
+    sample = sample_without_automations().read_text(encoding="utf-8")
+    text = sample.replace("\npoint_value = 1 ", "\npoint_value = 0.5 ", 1)
     assert "point_value = 0.5" in text
     programme = tmp_path / "programme.toml"
     programme.write_text(text + BRANCHES, encoding="utf-8")

@@ -3,26 +3,42 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
+import functools
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from bot.app import App
 from bot.sandbox.telegram import FakeTelegram, FakeUser
 from bot.settings import Settings
 from bot.throttle import FloodLimit
-from tests.support.paths import SAMPLE_PROGRAMME
+from tests.support.audiences import programme_without_automations
 
 OWNER = FakeUser(id=900001, first_name="Olga", language_code="en")
 NO_FLOOD_LIMIT = FloodLimit(burst=10_000, per_second=10_000)
 
 
+@functools.cache
+def sample_without_automations() -> Path:
+    """The sample programme without its automations, written once per test process. An automation whose time has
+    passed today runs when the bot starts, so with them every test started after 10:00 in the programme's zone would
+    also deliver the day's birthday campaign: tests would behave by the hour. A test of automations runs its own."""
+    directory = Path(tempfile.mkdtemp(prefix="loyalty-programme-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return programme_without_automations(directory)
+
+
 def bot_settings(telegram: FakeTelegram, database_url: str, **overrides: Any) -> Settings:
-    """Settings for the real bot on `telegram` and `database_url`, with OWNER as its one admin."""
+    """Settings for the real bot on `telegram` and `database_url`, with OWNER as its one admin and the sample
+    programme without its automations."""
     values: dict[str, Any] = {
         "bot_token": telegram.token,
         "telegram_api_url": telegram.url,
         "database_url": database_url,
         "admin_ids": frozenset({OWNER.id}),
-        "programme_file": SAMPLE_PROGRAMME,
+        "programme_file": sample_without_automations(),
         **overrides,
     }
     return Settings(_env_file=None, **values)
