@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import App
 from bot.sandbox.telegram import FakeTelegram, FakeUser, Sent
@@ -252,6 +253,27 @@ class TestTwoDeliveries:
             await until(lambda: not other.running(), "the second delivery to stop", timeout=10 * FINISH_POLL)
             await other.stop()
         assert counts[RecipientStatus.SENT] == 20
+
+
+class TestClosing:
+    async def test_an_app_fed_updates_without_polling_stops_its_deliveries_when_closed(
+        self,
+        telegram: FakeTelegram,
+        database_url: str,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        tmp_path: Path,
+    ) -> None:
+        # Such an app never runs the dispatcher's shutdown (the tests' stepper feeds it updates one by one).
+        app = await App.create(bot_settings(telegram, database_url, programme_file=programme_file(tmp_path)))
+        await seed(app, 200)
+        campaign = await launch(app, CampaignDraft("all", "Closing"))
+        await app.close()
+        after_close = len(telegram.sent)
+        await asyncio.sleep(1.0)
+        assert telegram.sent[after_close:] == []  # nothing goes out through a session opened after the close
+        async with transaction(sessionmaker) as session:
+            counts = (await progress(session, [campaign.id]))[campaign.id]
+        assert counts[RecipientStatus.SENT] + counts[RecipientStatus.PENDING] == 200  # the rest resumes at next start
 
 
 class TestMarketingRules:
