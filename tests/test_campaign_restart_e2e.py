@@ -114,7 +114,8 @@ async def test_campaigns_scheduled_for_later_survive_a_restart_and_go_out_once_o
     await add_members(session, 3)
     settings = bot_settings(telegram, database_url, programme_file=programme_file(tmp_path), broadcast_rate=100)
     app, task = await start_app(settings)
-    send_at = [(utcnow() + timedelta(seconds=seconds)).replace(microsecond=0) for seconds in (4, 6)]
+    # Far enough ahead for the two commands, the stop and the restart to be over, even on a busy machine.
+    send_at = [(utcnow() + timedelta(seconds=seconds)).replace(microsecond=0) for seconds in (10, 12)]
     for number, moment in enumerate(send_at):
         when = clock.local(app.programme, moment).strftime("%Y-%m-%d %H:%M:%S")
         answer = await send(telegram, OWNER, f"/campaign all {when} | Later {number}")
@@ -123,7 +124,7 @@ async def test_campaigns_scheduled_for_later_survive_a_restart_and_go_out_once_o
     clock_offset = time.monotonic() - utcnow().timestamp()  # the fake stamps messages with the monotonic clock
     app, task = await start_app(settings)
     try:
-        await until(lambda: len(received(telegram, "Later 1")) == 3, 15, "the second campaign")
+        await until(lambda: len(received(telegram, "Later 1")) == 3, 25, "the second campaign")
         await asyncio.sleep(0.5)
     finally:
         await stop_app(app, task)
