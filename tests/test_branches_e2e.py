@@ -14,7 +14,7 @@ from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models.core.uow import transaction
 from models.members.numbers import shown
 from models.team.staff import StaffMember
-from tests.journeys import join, send
+from tests.journeys import join, send, tap
 from tests.support.app import OWNER, bot_settings, sample_without_automations, start_app, stop_app
 
 ANNA = FakeUser(id=5001, first_name="Anna", language_code="en")
@@ -56,11 +56,13 @@ class TestBranches:
         anna = await join(telegram, ANNA)
         await send(telegram, CARL, f"/sale {shown(anna)} 1000 coffee", expect="recorded")
         await send(telegram, CARL, f"/sale {shown(anna)} 300", expect="recorded")
-        await send(telegram, DORA, f"/sale {shown(anna)} 200", expect="recorded")
+        quote = await send(telegram, DORA, f"/sale {shown(anna)} 200 pay=20", expect="remains to pay")
+        await tap(telegram, DORA, quote, "Confirm", expect="recorded")
         stats = (await send(telegram, OWNER, "/stats", expect="By branch")).text or ""
         assert "Sales: 3 for 1 500 RUB" in stats  # the total, then each branch
+        assert "redeemed: 20;" in stats  # points that paid a bill are points spent
         assert "Centre: 2 sales, 1 300 RUB; +65 / −0 points" in stats
-        assert "Airport: 1 sales, 200 RUB; +10 / −0 points" in stats
+        assert "Airport: 1 sales, 200 RUB; +9 / −20 points" in stats  # points earned on the 180 paid in money
 
     async def test_an_owner_removes_a_cashier_named_with_their_branch(self, chain: App, telegram: FakeTelegram) -> None:
         await send(telegram, OWNER, f"/staff add {CARL.id} cashier centre", expect="now a cashier")

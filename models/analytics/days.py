@@ -49,7 +49,7 @@ from models.core.portable import DAY, EPOCH_DAY, dialect_of, epoch_seconds, loca
 from models.core.programme import Programme
 from models.core.uow import Checkpoint, writing
 from models.members.registry import Member
-from models.points.ledger import LedgerEntry
+from models.points.ledger import SPENDING_KINDS, LedgerEntry
 from models.points.purchases import Purchase
 
 NO_BRANCH = ""  # the stored branch of sales made at no branch (owners, admins, a programme without branches)
@@ -170,7 +170,7 @@ async def count_days(session: AsyncSession, programme: Programme, first: date, l
         select(
             entered,
             func.coalesce(func.sum(LedgerEntry.amount).filter(LedgerEntry.amount > 0), 0),
-            func.coalesce(func.sum(LedgerEntry.amount).filter(LedgerEntry.kind == "redeem"), 0),
+            func.coalesce(func.sum(LedgerEntry.amount).filter(LedgerEntry.kind.in_(SPENDING_KINDS)), 0),
             func.sum(LedgerEntry.amount),
         )
         .where(LedgerEntry.created_at >= start, LedgerEntry.created_at < end)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.analytics.member_stats import MemberStats
 from models.members.registry import Member
-from models.points.ledger import LedgerEntry
+from models.points.ledger import SPENDING_KINDS, LedgerEntry
 from models.points.purchases import Purchase
 
 WINDOW_DAYS = 30
@@ -52,7 +52,7 @@ async def programme_figures(session: AsyncSession, now: datetime, days: int = WI
         await session.execute(
             select(
                 func.coalesce(func.sum(LedgerEntry.amount).filter(LedgerEntry.amount > 0), 0),
-                func.coalesce(func.sum(LedgerEntry.amount).filter(LedgerEntry.kind == "redeem"), 0),
+                func.coalesce(func.sum(LedgerEntry.amount).filter(LedgerEntry.kind.in_(SPENDING_KINDS)), 0),
                 func.coalesce(func.sum(LedgerEntry.amount).filter(LedgerEntry.kind == "expire"), 0),
             ).where(LedgerEntry.created_at >= since)
         )
@@ -111,7 +111,7 @@ async def branch_figures(session: AsyncSession, now: datetime, days: int = WINDO
         select(
             LedgerEntry.branch,
             func.coalesce(func.sum(LedgerEntry.amount).filter(LedgerEntry.amount > 0), 0),
-            func.coalesce(func.sum(LedgerEntry.amount).filter(LedgerEntry.kind == "redeem"), 0),
+            func.coalesce(func.sum(LedgerEntry.amount).filter(LedgerEntry.kind.in_(SPENDING_KINDS)), 0),
         )
         .where(LedgerEntry.created_at >= since, LedgerEntry.actor_id.is_not(None))
         .group_by(LedgerEntry.branch)

@@ -44,6 +44,9 @@ from models.core.base import Base, table_of
 from models.core.errors import InsufficientPoints
 from models.members.registry import Member, lock_member
 
+# Entries of points a member spent, which figures count as redeemed: on a reward, or on a bill at the till.
+SPENDING_KINDS = ("redeem", "pay")
+
 
 class LedgerEntry(Base):
     __tablename__ = "ledger_entries"

@@ -42,6 +42,7 @@ class Sell:
     who: int
     cents: int
     where: int  # index into BRANCHES
+    pays: int = 0  # points paying part of the bill (refused, and so nothing, when the member has too few)
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,13 @@ class Ask:
 
 
 Op = Sell | Refund | Adjust | Forget | Wait | Night | Ask
-sells = st.builds(Sell, st.integers(0, MEMBERS - 1), st.integers(100, 300_000), st.integers(0, len(BRANCHES) - 1))
+sells = st.builds(
+    Sell,
+    st.integers(0, MEMBERS - 1),
+    st.integers(100, 300_000),
+    st.integers(0, len(BRANCHES) - 1),
+    st.sampled_from((0, 10)),
+)
 # Sales, refunds, waits and asks weigh more than adjustments and erasures (an erased member buys nothing more).
 operations = st.lists(
     st.one_of(
@@ -134,7 +141,7 @@ async def expected(session: AsyncSession, programme: Programme, first: date, las
     bought = [p for p in purchases if first <= day(p.created_at) <= last]
     moved = [e for e in entries if first <= day(e.created_at) <= last]
     issued = sum(e.amount for e in moved if e.amount > 0)
-    redeemed = -sum(e.amount for e in moved if e.kind == "redeem")
+    redeemed = -sum(e.amount for e in moved if e.kind in ("redeem", "pay"))  # on a reward or on a bill
     sales: dict[tuple[date, str | None], list[int]] = defaultdict(lambda: [0, 0])
     for p in bought:
         sales[day(p.created_at), p.branch][0] += p.amount_cents
@@ -189,8 +196,10 @@ class Run:
                     actor=self.sellers[op.where],
                     source=f"msg:{self.number}:{len(self.receipts)}",
                     now=now,
+                    pay=op.pays,
                 )
                 self.receipts.append(receipt)
+                seen("a sale paid partly with points" if op.pays else "a sale")
             elif isinstance(op, Refund) and self.receipts:
                 receipt = self.receipts[op.sale % len(self.receipts)]
                 stored = await self.stored(receipt)
@@ -284,6 +293,21 @@ async def test_erasure_and_adjustments_over_days(session: AsyncSession, programm
         programme,
         [Sell(2, 90_000, 0), Adjust(2, 100), Wait(25), Ask(1, 2), Forget(2), Adjust(0, -50), Ask(0, 2), Wait(30)],
     )
+
+
+async def test_points_that_paid_a_bill_are_stored_as_redeemed_on_their_day(
+    session: AsyncSession, programme: Programme
+) -> None:
+    run = Run(session, chain(programme), NOW)
+    run.now = NOW + timedelta(days=60 * run.number)
+    sold = clock.business_day(run.programme, run.now)
+    await run.start()
+    await run.apply(Sell(0, 50_000, 1))  # earns the points
+    await run.apply(Sell(0, 20_000, 2, pays=100))
+    run.now += timedelta(days=2)
+    await run.apply(Night())
+    await run.apply(Ask(0, 5))  # the stored days against a direct count
+    assert await session.scalar(select(BusinessDay.points_redeemed).where(BusinessDay.day == sold)) == 100
 
 
 async def test_a_history_not_counted_yet_is_counted_for_the_reader_not_stored(
