@@ -41,6 +41,8 @@ from models.team.staff import Actor, place
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread at the till
 CODE_LENGTH = 8
+# How the key of a stamp card's reward coupon begins (`models.till.stamps`): such coupons count towards no limit.
+EARNED_BY_STAMPS = "stamp:"
 
 
 class Coupon(Base):
@@ -126,13 +128,18 @@ def is_live(now: datetime) -> object:
     return (Coupon.redeemed_at.is_(None)) & (Coupon.released_at.is_(None)) & (Coupon.expires_at > now)
 
 
+def _not_earned() -> object:
+    return Coupon.key.not_like(f"{EARNED_BY_STAMPS}%")
+
+
 def _used_or_live(now: datetime) -> object:
     return or_(Coupon.redeemed_at.is_not(None), is_live(now))  # type: ignore[arg-type]
 
 
 def counts_towards_limit(offer: Offer, now: datetime) -> object:
-    """SQL: coupons of the offer that count towards its per-member limit: used, or still usable, in its period."""
-    condition = (Coupon.offer_id == offer.id) & _used_or_live(now)
+    """SQL: coupons of the offer that count towards its per-member limit: used, or still usable, in its period; a
+    stamp card's reward is not one (it was paid for by the purchases that filled the card)."""
+    condition = (Coupon.offer_id == offer.id) & _used_or_live(now) & _not_earned()
     if offer.limit_days is not None:
         condition = condition & (Coupon.issued_at >= now - timedelta(days=offer.limit_days))
     return condition
@@ -141,7 +148,7 @@ def counts_towards_limit(offer: Offer, now: datetime) -> object:
 def count_towards_limits(programme: Programme, now: datetime) -> object:
     """SQL: coupons of any offer that count towards its limit (an offer no longer in the programme has no period)."""
     limited = [offer for offer in programme.offers if offer.limit_days is not None]
-    without_period = Coupon.offer_id.not_in([offer.id for offer in limited]) & _used_or_live(now)
+    without_period = Coupon.offer_id.not_in([offer.id for offer in limited]) & _used_or_live(now) & _not_earned()
     return or_(without_period, *(counts_towards_limit(offer, now) for offer in limited))  # type: ignore[arg-type]
 
 

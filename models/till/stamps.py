@@ -45,7 +45,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.core.base import Base, table_of
 from models.core.portable import dialect_insert, dialect_of
 from models.core.programme import Programme, StampCard
-from models.offers.coupons import CODE_ALPHABET, CODE_LENGTH, Coupon, CouponView, expiry_of, is_live
+from models.offers.coupons import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    EARNED_BY_STAMPS,
+    Coupon,
+    CouponView,
+    expiry_of,
+    is_live,
+)
 
 
 class StampCardState(Base):
@@ -105,7 +113,7 @@ def _entry_key(card: str, sale_key: str) -> str:
 
 
 def _reward_key(card: str, sale_key: str, number: int) -> str:
-    return f"stamp:{card}:{sale_key}:{number}"
+    return f"{EARNED_BY_STAMPS}{card}:{sale_key}:{number}"
 
 
 def stamps_earned(card: StampCard, amount_cents: int, quantity: int) -> int:

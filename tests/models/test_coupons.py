@@ -28,6 +28,7 @@ from models.points import ledger
 from models.points.ledger import LedgerEntry
 from models.team.staff import Actor, Role
 from tests.models.offers_data import NOW, buy, new_member
+from tests.models.till import sale
 from tests.support.units import step
 
 CASHIER = Actor(777, Role.CASHIER)
@@ -104,6 +105,32 @@ class TestIssue:
         with pytest.raises(OfferLimitReached):
             async with step(session):
                 await issue_coupon(session, programme, member_id, "croissant_gift", NOW, "k2")
+
+    async def test_a_stamp_card_s_reward_counts_towards_no_limit(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        once = programme.model_copy(
+            update={
+                "offers": [
+                    offer.model_copy(update={"per_member_limit": 1}) if offer.id == "free_cappuccino" else offer
+                    for offer in programme.offers
+                ]
+            }
+        )
+        member_id = await new_member(session, once, 1)
+        done = await sale(session, once, member_id, "5000", category="coffee", quantity="x6", now=NOW)
+        ((reward, code),) = done.rewards  # the card filled: a cappuccino on us
+        assert reward == "free_cappuccino"
+        async with step(session):
+            await redeem_coupon(session, once, CARDS, CASHIER, code, now=NOW)
+        async with step(session):  # the one cappuccino a month the catalogue allows, bought with points
+            bought = await issue_coupon(session, once, member_id, "free_cappuccino", NOW, "k1")
+        assert bought.created
+        async with step(session):
+            await redeem_coupon(session, once, CARDS, CASHIER, bought.coupon.code, now=NOW)
+        with pytest.raises(OfferLimitReached):
+            async with step(session):
+                await issue_coupon(session, once, member_id, "free_cappuccino", NOW, "k2")
 
 
 class TestRedeem:
