@@ -120,6 +120,7 @@ class App:
     leadership: Leadership = field(init=False)
     health: Health = field(init=False)
     _catching_up: set[asyncio.Task[None]] = field(init=False, default_factory=set)
+    _shut_down: bool = field(init=False, default=False)
     process_jobs: AsyncIOScheduler = field(init=False)  # what every process runs, leader or not
     web: web.Application = field(init=False)  # the console's routes (and the webhook's, in webhook mode)
 
@@ -225,7 +226,10 @@ class App:
         self.scheduler.pause()
 
     async def _on_shutdown(self) -> None:
-        """Stop everything that sends or schedules; safe to run again (`close` does, for an app that never polled)."""
+        """Stop everything that sends or schedules, once: `close` calls it too, for an app that never polled."""
+        if self._shut_down:
+            return
+        self._shut_down = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)  # first, so that no job starts a delivery while they stop
         if self.process_jobs.running:
