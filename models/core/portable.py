@@ -25,6 +25,16 @@ DAY = 86_400
 ZONE_HISTORY = timedelta(days=3 * 366)  # older purchases use the oldest offset in this span: habits are recent
 
 
+def _spelled(function: type[FunctionElement[Any]], *, sqlite: str, postgresql: str) -> None:
+    """Compile `function` in each backend's spelling: its argument stands for `{}` in the template."""
+    for dialect, template in (("sqlite", sqlite), ("postgresql", postgresql)):
+
+        def spell(element: FunctionElement[Any], compiler: SQLCompiler, _template: str = template, **kw: Any) -> str:
+            return _template.format(compiler.process(element.clauses, **kw))
+
+        compiles(function, dialect)(spell)
+
+
 class epoch_seconds(FunctionElement[int]):
     """Whole seconds since 1970-01-01 UTC of a stored timestamp."""
 
@@ -33,14 +43,7 @@ class epoch_seconds(FunctionElement[int]):
     name = "epoch_seconds"
 
 
-@compiles(epoch_seconds, "sqlite")
-def _epoch_sqlite(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"unixepoch({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(epoch_seconds, "postgresql")
-def _epoch_postgresql(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"CAST(FLOOR(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)})) AS BIGINT)"
+_spelled(epoch_seconds, sqlite="unixepoch({})", postgresql="CAST(FLOOR(EXTRACT(EPOCH FROM {})) AS BIGINT)")
 
 
 class day_to_date(FunctionElement[date]):
@@ -51,14 +54,9 @@ class day_to_date(FunctionElement[date]):
     name = "day_to_date"
 
 
-@compiles(day_to_date, "sqlite")
-def _date_sqlite(element: day_to_date, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"date(({compiler.process(element.clauses, **kw)}) * {DAY}, 'unixepoch')"
-
-
-@compiles(day_to_date, "postgresql")
-def _date_postgresql(element: day_to_date, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"(DATE '1970-01-01' + CAST({compiler.process(element.clauses, **kw)} AS INTEGER))"
+_spelled(
+    day_to_date, sqlite=f"date(({{}}) * {DAY}, 'unixepoch')", postgresql="(DATE '1970-01-01' + CAST({} AS INTEGER))"
+)
 
 
 class date_to_day(FunctionElement[int]):
@@ -69,14 +67,7 @@ class date_to_day(FunctionElement[int]):
     name = "date_to_day"
 
 
-@compiles(date_to_day, "sqlite")
-def _day_sqlite(element: date_to_day, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"CAST(julianday({compiler.process(element.clauses, **kw)}) - 2440587.5 AS INTEGER)"
-
-
-@compiles(date_to_day, "postgresql")
-def _day_postgresql(element: date_to_day, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"({compiler.process(element.clauses, **kw)} - DATE '1970-01-01')"
+_spelled(date_to_day, sqlite="CAST(julianday({}) - 2440587.5 AS INTEGER)", postgresql="({} - DATE '1970-01-01')")
 
 
 class bit(FunctionElement[int]):
@@ -87,14 +78,7 @@ class bit(FunctionElement[int]):
     name = "bit"
 
 
-@compiles(bit, "sqlite")
-def _bit_sqlite(element: bit, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"(1 << ({compiler.process(element.clauses, **kw)}))"
-
-
-@compiles(bit, "postgresql")
-def _bit_postgresql(element: bit, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"(CAST(1 AS BIGINT) << CAST({compiler.process(element.clauses, **kw)} AS INTEGER))"
+_spelled(bit, sqlite="(1 << ({}))", postgresql="(CAST(1 AS BIGINT) << CAST({} AS INTEGER))")
 
 
 class json_text(FunctionElement[Any]):
@@ -105,14 +89,7 @@ class json_text(FunctionElement[Any]):
     name = "json_text"
 
 
-@compiles(json_text, "sqlite")
-def _json_sqlite(element: json_text, compiler: SQLCompiler, **kw: Any) -> str:
-    return str(compiler.process(element.clauses, **kw))
-
-
-@compiles(json_text, "postgresql")
-def _json_postgresql(element: json_text, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"CAST({compiler.process(element.clauses, **kw)} AS JSON)"
+_spelled(json_text, sqlite="{}", postgresql="CAST({} AS JSON)")
 
 
 class iso_instant(FunctionElement[str]):
@@ -124,15 +101,11 @@ class iso_instant(FunctionElement[str]):
     name = "iso_instant"
 
 
-@compiles(iso_instant, "sqlite")
-def _iso_sqlite(element: iso_instant, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"strftime('%Y-%m-%dT%H:%M:%SZ', {compiler.process(element.clauses, **kw)})"
-
-
-@compiles(iso_instant, "postgresql")
-def _iso_postgresql(element: iso_instant, compiler: SQLCompiler, **kw: Any) -> str:
-    column = compiler.process(element.clauses, **kw)
-    return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+_spelled(
+    iso_instant,
+    sqlite="strftime('%Y-%m-%dT%H:%M:%SZ', {})",
+    postgresql="""to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')""",
+)
 
 
 class money_text(FunctionElement[str]):
@@ -144,16 +117,9 @@ class money_text(FunctionElement[str]):
     name = "money_text"
 
 
-@compiles(money_text, "sqlite")
-def _money_sqlite(element: money_text, compiler: SQLCompiler, **kw: Any) -> str:
-    # A whole number of cents over 100 is within far less than half a cent of the double printed, so `%.2f` gives
-    # the cents back exactly.
-    return f"printf('%.2f', {compiler.process(element.clauses, **kw)} / 100.0)"
-
-
-@compiles(money_text, "postgresql")
-def _money_postgresql(element: money_text, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"to_char({compiler.process(element.clauses, **kw)} / 100.0, 'FM999999999999990.00')"
+# On SQLite, a whole number of cents over 100 is within far less than half a cent of the double printed, so `%.2f`
+# gives the cents back exactly.
+_spelled(money_text, sqlite="printf('%.2f', {} / 100.0)", postgresql="to_char({} / 100.0, 'FM999999999999990.00')")
 
 
 def day_number(day: date) -> int:
