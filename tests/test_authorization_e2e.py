@@ -27,12 +27,12 @@ from handlers.i18n import Texts
 from models.core.base import utcnow
 from models.core.uow import transaction
 from models.members.numbers import shown
-from models.membership.enrolment import enrol
 from models.team.staff import Actor, Role, StaffMember
 from models.till.sales import record_sale
 from tests.dbstate import dump
 from tests.stepper import Stepper, stepper
 from tests.support.app import OWNER
+from tests.support.members import enrol_member
 
 CUSTOMER = FakeUser(id=8001, first_name="Carl")
 STRANGER = FakeUser(id=8002, first_name="Stan")
@@ -112,16 +112,7 @@ async def world(telegram: FakeTelegram, database_url: str) -> AsyncIterator[Worl
         now, programme = utcnow(), steps.app.programme
         async with transaction(steps.app.sessionmaker) as session:
             for user in (CUSTOMER, VERA):
-                joined = await enrol(
-                    session,
-                    programme,
-                    telegram_id=user.id,
-                    first_name=user.first_name,
-                    username=None,
-                    language="en",
-                    referral_code=None,
-                    now=now,
-                )
+                member = await enrol_member(session, programme, user.id, first_name=user.first_name, now=now)
             for role, user in STAFF.items():
                 if role is not Role.OWNER:
                     session.add(StaffMember(telegram_id=user.id, role=role.value, added_by=OWNER.id, added_at=now))
@@ -133,7 +124,7 @@ async def world(telegram: FakeTelegram, database_url: str) -> AsyncIterator[Worl
                 programme,
                 cards,
                 owner,
-                member=shown(joined.member.id),
+                member=shown(member),
                 amount="700",
                 category=None,
                 receipt="R-0",
@@ -143,7 +134,7 @@ async def world(telegram: FakeTelegram, database_url: str) -> AsyncIterator[Worl
         chats = {}
         for user in (CUSTOMER, STRANGER, *STAFF.values()):
             chats[user.id] = (await steps.text(user, "/help"))[-1]
-        yield World(steps, joined.member.id, chats)
+        yield World(steps, member, chats)
 
 
 def expected_refusal(world: World, user: FakeUser, name: str) -> str:

@@ -28,12 +28,12 @@ from models.core.programme import Programme
 from models.core.uow import transaction
 from models.members.numbers import shown
 from models.members.registry import Member
-from models.membership.enrolment import enrol
 from models.points.purchases import Purchase
 from scheduler.runner import DAILY_JOBS
 from tests.support.app import OWNER
 from tests.support.cluster import Cluster, running_cluster
 from tests.support.databases import DatabaseTemplate, database_copy
+from tests.support.members import enrol_member
 
 pytestmark = [
     pytest.mark.skipif(
@@ -90,20 +90,10 @@ async def in_database(database_url: str, work: Callable[[AsyncSession], Awaitabl
 async def enrolled(database_url: str, programme: Programme, user: FakeUser) -> int:
     """A member who joined earlier (straight in the database: how they joined is not what is tested here)."""
 
-    async def join(session: AsyncSession) -> int:
-        joined = await enrol(
-            session,
-            programme,
-            telegram_id=user.id,
-            first_name=user.first_name,
-            username=None,
-            language="en",
-            referral_code=None,
-            now=utcnow(),
-        )
-        return joined.member.id
+    async def joined(session: AsyncSession) -> int:
+        return await enrol_member(session, programme, user.id, first_name=user.first_name, now=utcnow())
 
-    return await in_database(database_url, join)
+    return await in_database(database_url, joined)
 
 
 async def balance_and_purchases(database_url: str, member: int) -> tuple[int, int]:

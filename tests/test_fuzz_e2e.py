@@ -30,11 +30,11 @@ from handlers.keyboards import MENU_ROWS
 from models.core.base import utcnow
 from models.core.uow import transaction
 from models.members.registry import Member
-from models.membership.enrolment import enrol
 from models.team.staff import StaffMember
 from tests.dbstate import dump, reflect, without_members
 from tests.stepper import Stepper, stepper
 from tests.support.app import OWNER
+from tests.support.members import enrol_member
 
 MEMBERS = (FakeUser(id=9101, first_name="Mila"), FakeUser(id=9102, first_name="Марк", language_code="ru"))
 CASHIER = FakeUser(id=9103, first_name="Cass")
@@ -143,15 +143,9 @@ async def playground(
         now = utcnow()
         async with transaction(steps.app.sessionmaker) as session:
             for user in MEMBERS:
-                await enrol(
-                    session,
-                    steps.app.programme,
-                    telegram_id=user.id,
-                    first_name=user.first_name,
-                    username=None,
-                    language=user.language_code or "en",
-                    referral_code=None,
-                    now=now,
+                language = user.language_code or "en"
+                await enrol_member(
+                    session, steps.app.programme, user.id, first_name=user.first_name, language=language, now=now
                 )
             session.add(StaffMember(telegram_id=CASHIER.id, role="cashier", added_by=OWNER.id, added_at=now))
             await session.commit()

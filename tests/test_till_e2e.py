@@ -18,7 +18,6 @@ from models.core.uow import transaction
 from models.core.updates import HandledUpdate
 from models.members.numbers import shown
 from models.members.registry import Member
-from models.membership.enrolment import enrol
 from models.points import ledger
 from models.points.ledger import LedgerEntry
 from models.points.purchases import Purchase
@@ -27,6 +26,7 @@ from scheduler.nightly_expiry import expire_points
 from scheduler.runner import DAILY_JOBS
 from tests.journeys import answer_to, eventually, join, press, send
 from tests.support.app import OWNER
+from tests.support.members import enrol_member
 from tests.test_enrolment_e2e import decode_qr
 
 ANNA = FakeUser(id=5001, first_name="Anna", language_code="en")
@@ -253,16 +253,7 @@ class TestBadInput:
     async def test_a_mistyped_member_number_reaches_nobody(self, app: App, telegram: FakeTelegram) -> None:
         async with transaction(app.sessionmaker) as session:
             for n in range(21):
-                await enrol(
-                    session,
-                    app.programme,
-                    telegram_id=6000 + n,
-                    first_name="Member",
-                    username=None,
-                    language="en",
-                    referral_code=None,
-                    now=utcnow(),
-                )
+                await enrol_member(session, app.programme, 6000 + n, now=utcnow())
             await session.commit()
         meant = shown(21)
         swapped = meant[1] + meant[0] + meant[2:]  # member 12's digits with member 21's check digit

@@ -22,10 +22,10 @@ from models.core.uow import transaction
 from models.core.updates import HandledUpdate
 from models.members.numbers import shown
 from models.members.registry import ConsentEvent, set_marketing_consent
-from models.membership.enrolment import enrol
 from models.points.purchases import Purchase
 from tests.dbstate import dump, settled_dump
 from tests.support.app import NO_FLOOD_LIMIT, OWNER, bot_settings
+from tests.support.members import enrol_member
 
 SECRET = "s3cret-Token_1"
 PATH = "/telegram/updates"
@@ -105,18 +105,9 @@ async def webhook(telegram: FakeTelegram, database_url: str) -> AsyncIterator[We
 
 async def member_with_marketing(app: App, user: FakeUser) -> int:
     async with transaction(app.sessionmaker) as session:
-        joined = await enrol(
-            session,
-            app.programme,
-            telegram_id=user.id,
-            first_name=user.first_name,
-            username=None,
-            language="en",
-            referral_code=None,
-            now=utcnow(),
-        )
-        await set_marketing_consent(session, app.programme, joined.member.id, granted=True, now=utcnow())
-        return joined.member.id
+        member = await enrol_member(session, app.programme, user.id, first_name=user.first_name, now=utcnow())
+        await set_marketing_consent(session, app.programme, member, granted=True, now=utcnow())
+        return member
 
 
 async def count(app: App, model: type[ConsentEvent] | type[HandledUpdate]) -> int:

@@ -12,9 +12,9 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.core.programme import Programme
-from models.membership.enrolment import enrol
 from models.offers.facts import MemberFacts
 from models.points.purchases import Purchase
+from tests.support.members import enrol_member
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # a Monday
 CATEGORIES = ("coffee", "tea", "pastry", "breakfast", "seasonal", "beans")
@@ -23,17 +23,7 @@ CATEGORIES = ("coffee", "tea", "pastry", "breakfast", "seasonal", "beans")
 async def new_member(
     session: AsyncSession, programme: Programme, telegram_id: int, joined: datetime = NOW - timedelta(days=400)
 ) -> int:
-    joined_member = await enrol(
-        session,
-        programme,
-        telegram_id=telegram_id,
-        first_name="M",
-        username=None,
-        language="en",
-        referral_code=None,
-        now=joined,
-    )
-    return joined_member.member.id
+    return await enrol_member(session, programme, telegram_id, now=joined)
 
 
 async def buy(

@@ -17,18 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from models.core.db import checkpoint
 from models.core.programme import Programme
 from models.members.registry import Member
-from models.membership.enrolment import enrol
 from models.points import ledger
 from models.points.ledger import LedgerEntry
+from tests.support.members import enrol_member
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 async def new_member(session: AsyncSession, programme: Programme) -> int:
-    joined = await enrol(
-        session, programme, telegram_id=1, first_name="A", username=None, language="en", referral_code=None, now=NOW
-    )
-    return joined.member.id
+    return await enrol_member(session, programme, 1, now=NOW)
 
 
 class TestSqlitePragmas:

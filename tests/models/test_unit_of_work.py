@@ -16,7 +16,7 @@ from models.core.programme import Programme
 from models.core.uow import UnitOfWork, transaction, writing
 from models.core.updates import HandledUpdate, UpdateWork
 from models.members.registry import Member
-from tests.models.till import join
+from tests.support.members import enrol_member
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,7 +58,7 @@ class TestUpdateWork:
     ) -> None:
         async with UpdateWork(sessionmaker, 7) as work:
             assert not await work.handled_before()
-            await join(work.session, programme, 1)
+            await enrol_member(work.session, programme, 1, now=NOW)
             await work.settle(NOW)
         assert await count(sessionmaker, Member) == 1
         async with UpdateWork(sessionmaker, 7) as again:
@@ -68,7 +68,7 @@ class TestUpdateWork:
         self, sessionmaker: async_sessionmaker[AsyncSession], programme: Programme
     ) -> None:
         async with UpdateWork(sessionmaker, 8) as work:
-            await join(work.session, programme, 1)
+            await enrol_member(work.session, programme, 1, now=NOW)
         assert await count(sessionmaker, Member) == 0
         assert await count(sessionmaker, HandledUpdate) == 0
 
@@ -77,7 +77,7 @@ class TestUpdateWork:
     ) -> None:
         async with UpdateWork(sessionmaker, 9) as work:
             await work.settle(NOW)
-            await join(work.session, programme, 1)
+            await enrol_member(work.session, programme, 1, now=NOW)
             await work.settle(NOW)
         assert await count(sessionmaker, Member) == 1
         assert await count(sessionmaker, HandledUpdate) == 1
@@ -86,7 +86,7 @@ class TestUpdateWork:
         self, sessionmaker: async_sessionmaker[AsyncSession], programme: Programme
     ) -> None:
         async def someone_joins(session: AsyncSession) -> None:
-            await join(session, programme, 2)
+            await enrol_member(session, programme, 2, now=NOW)
 
         async with UpdateWork(sessionmaker, 10) as work:
             work.follow_up(someone_joins)
@@ -107,7 +107,7 @@ class TestReadingAndWriting:
         self, sessionmaker: async_sessionmaker[AsyncSession], programme: Programme
     ) -> None:
         async with transaction(sessionmaker) as session:
-            await join(session, programme, 1)
+            await enrol_member(session, programme, 1, now=NOW)
         async with sessionmaker() as writer:
             await writing(writer)
             await writer.execute(select(Member.id).with_for_update())  # holds the write lock (SQLite: IMMEDIATE)
@@ -120,7 +120,7 @@ class TestReadingAndWriting:
         async with UnitOfWork(sessionmaker) as unit:
             assert await unit.session.scalar(select(func.count()).select_from(Member)) == 0
             await writing(unit.session)
-            await join(unit.session, programme, 1)
+            await enrol_member(unit.session, programme, 1, now=NOW)
             assert unit.wrote
             await unit.commit()
             assert not unit.wrote

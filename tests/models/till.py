@@ -1,8 +1,7 @@
 """Shared steps for the ledger and till tests: members, staff and sales with sensible defaults.
 
 Each step commits what it did, as the unit of work of the update behind it would (a sale's refusal too: the desk
-commits a refused sale's audit line with the batch, as `record_sale` asks of its caller). `join` is enrolment
-without the commit, for tests of the unit of work itself.
+commits a refused sale's audit line with the batch, as `record_sale` asks of its caller).
 """
 
 from __future__ import annotations
@@ -14,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.core.programme import Programme
 from models.members.cards import CardSigner
 from models.members.numbers import shown
-from models.membership.enrolment import enrol
 from models.team import staff
 from models.team.staff import Actor, Role
 from models.till.sales import SaleResult, record_sale
+from tests.support.members import enrol_member
 from tests.support.units import step
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -26,29 +25,12 @@ OWNER = Actor(900001, Role.OWNER)
 CASHIER = Actor(700001, Role.CASHIER)
 
 
-async def join(
-    session: AsyncSession, programme: Programme, telegram_id: int, *, ref: str | None = None, now: datetime = NOW
-) -> int:
-    """Enrol a member inside the caller's unit of work; the new member's id."""
-    joined = await enrol(
-        session,
-        programme,
-        telegram_id=telegram_id,
-        first_name="Anna",
-        username=None,
-        language="en",
-        referral_code=ref,
-        now=now,
-    )
-    return joined.member.id
-
-
 async def new_member(
     session: AsyncSession, programme: Programme, telegram_id: int, *, ref: str | None = None, now: datetime = NOW
 ) -> int:
     """A member who pressed /start and agreed to the terms (one update, committed)."""
     async with step(session):
-        return await join(session, programme, telegram_id, ref=ref, now=now)
+        return await enrol_member(session, programme, telegram_id, ref=ref, now=now)
 
 
 async def appoint(

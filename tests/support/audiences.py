@@ -20,7 +20,7 @@ from models.core.base import utcnow
 from models.core.programme import Programme, load_programme
 from models.core.uow import transaction
 from models.members.registry import Member
-from models.membership.enrolment import enrol
+from tests.support.members import enrol_member
 from tests.support.paths import SAMPLE_PROGRAMME
 
 FIRST_TELEGRAM_ID = 70_000_000
@@ -71,16 +71,7 @@ async def enrol_members(session: AsyncSession, programme: Programme, telegram_id
     """Enrol members one by one through the domain, as /start and the terms would: for benchmarks whose members must
     carry everything a real enrolment writes (welcome points, referral codes), unlike `add_members`."""
     for telegram_id in telegram_ids:
-        await enrol(
-            session,
-            programme,
-            telegram_id=telegram_id,
-            first_name="Bench",
-            username=None,
-            language="en",
-            referral_code=None,
-            now=utcnow(),
-        )
+        await enrol_member(session, programme, telegram_id, first_name="Bench", now=utcnow())
 
 
 async def seed(app: App, count: int, **options: Any) -> list[int]:
