@@ -42,7 +42,7 @@ from aiogram.types import Message
 from aiohttp import ClientConnectorError
 
 from handlers.campaign_message import campaign_text
-from models.campaigns import queue
+from models.campaigns import audience, queue
 from models.campaigns.planning import (
     CampaignKind,
     CampaignStatus,
@@ -297,7 +297,7 @@ class CampaignDelivery:
         async with transaction(context.sessionmaker) as session:
             campaign = await get_campaign(session, self.campaign_id)
             if campaign.status == CampaignStatus.SCHEDULED:
-                started = await queue.start_campaign(session, self.campaign_id, utcnow())
+                started = await audience.start_campaign(session, self.campaign_id, utcnow())
                 if started is None:
                     return None
                 campaign = started
@@ -305,12 +305,12 @@ class CampaignDelivery:
             return None
         while True:
             async with transaction(context.sessionmaker) as session:
-                frozen = await queue.freeze_chunk(session, context.programme, campaign)
+                frozen = await audience.freeze_chunk(session, context.programme, campaign)
             if frozen:
                 break
             await self._wait(asyncio.sleep(0))  # a stop between chunks leaves a freeze that resumes later
         async with transaction(context.sessionmaker) as session:
-            size = await queue.audience_size(session, campaign.id)
+            size = await audience.audience_size(session, campaign.id)
         log.info("campaign %s: delivering to an audience of %s", self.campaign_id, size)
         return campaign
 

@@ -7,9 +7,10 @@ from datetime import timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.campaigns.audience import freeze_audience, start_campaign
 from models.campaigns.effect import campaign_report
 from models.campaigns.planning import Campaign, CampaignDraft, CampaignRecipient, RecipientStatus, create_campaign
-from models.campaigns.queue import Lease, Outcome, claim, due_page, freeze_audience, record, start_campaign
+from models.campaigns.queue import Lease, Outcome, claim, due_page, record
 from models.core.base import utcnow
 from models.core.programme import Marketing, Programme
 from models.offers.coupons import Coupon

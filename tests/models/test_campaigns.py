@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.campaigns.audience import freeze_audience, start_campaign
 from models.campaigns.planning import (
     PERSONAL,
     Campaign,
@@ -21,7 +22,6 @@ from models.campaigns.planning import (
     open_campaigns,
     recent_campaigns,
 )
-from models.campaigns.queue import freeze_audience, start_campaign
 from models.core.base import utcnow
 from models.core.errors import (
     CampaignBadHoldout,

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from models.campaigns.audience import freeze_audience, start_campaign
 from models.campaigns.automations import campaign_audience, todays_campaign
 from models.campaigns.planning import (
     Campaign,
@@ -25,13 +26,11 @@ from models.campaigns.queue import (
     claim,
     claim_next,
     due_page,
-    freeze_audience,
     queue_state,
     quiet_until,
     record,
     recover_interrupted,
     renew_lease,
-    start_campaign,
 )
 from models.core import clock
 from models.core.base import utcnow
