@@ -13,10 +13,12 @@ import tomllib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import Browser, FilePayload, Page, Response, ViewportSize, expect
@@ -25,6 +27,8 @@ from sqlalchemy import select
 from bot.sandbox import demo
 from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models.campaigns.planning import Campaign
+from models.core import clock
+from models.core.base import utcnow
 from models.core.uow import transaction
 from models.members.numbers import shown
 from scheduler.nightly_analytics import nightly_analytics
@@ -72,11 +76,16 @@ class Trouble:
 
 @asynccontextmanager
 async def console_page(
-    browser: Browser, console: RunningConsole, user: FakeUser, theme: dict[str, str] | None = None
+    browser: Browser,
+    console: RunningConsole,
+    user: FakeUser,
+    theme: dict[str, str] | None = None,
+    timezone: str | None = None,
 ) -> AsyncIterator[tuple[Page, Trouble]]:
     """The console opened by `user` as Telegram's app opens a Mini App: the launch parameters (signed initData, the
-    theme) in the URL's hash, and Telegram's event receiver recording what the page tells it."""
-    page = await browser.new_page(viewport=PHONE)
+    theme) in the URL's hash, and Telegram's event receiver recording what the page tells it; the phone's clock in
+    `timezone` (the machine's by default)."""
+    page = await browser.new_page(viewport=PHONE, timezone_id=timezone)
     trouble = Trouble()
     trouble.watch(page)
     await page.add_init_script("window.TelegramWebviewProxy = {events: [], postEvent(type) { this.events.push(type) }}")
@@ -209,6 +218,36 @@ async def test_an_owner_invites_a_cashier_by_link_who_then_records_a_sale(consol
 
     staff = await api_get(console, OWNER, "staff")
     assert {"user_id": CARL.id, "role": "cashier"}.items() <= next(p for p in staff if p["user_id"] == CARL.id).items()
+
+
+def a_zone_on_another_day(programme_day: date) -> str:
+    """A time zone whose date now is not the shop's: of two zones 26 hours apart, at least one differs from it."""
+    for zone in ("Etc/GMT+12", "Etc/GMT-14"):  # UTC-12 and UTC+14 (the signs of Etc/ zones are reversed)
+        if datetime.now(ZoneInfo(zone)).date() != programme_day:
+            return zone
+    raise AssertionError("two dates 26 hours apart cannot both be the shop's")
+
+
+async def test_periods_count_the_shops_days_whatever_the_phones_zone(console: RunningConsole) -> None:
+    """An owner abroad (or a phone set to another zone) gets the shop's today as the end of every period, and today's
+    sales in what the period shows."""
+    telegram = console.telegram
+    anna = await join(telegram, ANNA)
+    await send(telegram, OWNER, f"/sale {shown(anna)} 450", expect="Sale of 450")
+    today = clock.business_day(console.app.programme, utcnow())
+    zone = a_zone_on_another_day(today)
+    async with chromium() as browser, console_page(browser, console, OWNER, timezone=zone) as (page, trouble):
+        await open_tab(page, "Exports")
+        await expect(page.locator("input[name=to]")).to_have_value(today.isoformat())
+        await expect(page.locator("input[name=from]")).to_have_value((today - timedelta(days=30)).isoformat())
+        async with page.expect_download() as purchases_file:
+            await page.get_by_role("button", name="Purchases (CSV)").click()
+        purchases = (await (await purchases_file.value).path()).read_text("utf-8")
+        await open_tab(page, "Dashboard")
+        await expect(page.locator("input[name=to]")).to_have_value(today.isoformat())
+        assert trouble.errors == []
+        assert trouble.refused == []
+    assert [row["amount"] for row in csv.DictReader(io.StringIO(purchases))] == ["450.00"]
 
 
 async def test_a_csv_export_downloads_and_parses_with_the_expected_rows(console: RunningConsole) -> None:

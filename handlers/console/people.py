@@ -9,6 +9,7 @@ from aiohttp import web
 from handlers.console.auth import allowed
 from handlers.console.context import UNIT, caller, console, json_body, path_number, refuse, reply
 from handlers.staff.appointments import publish_menu, withdraw_menu
+from models.core import clock
 from models.core.base import utcnow
 from models.team import invitations, staff
 from models.team.staff import Role
@@ -17,7 +18,8 @@ from models.team.staff import Role
 @allowed(Role.CASHIER)
 async def me(request: web.Request) -> web.Response:
     who, services = caller(request), console(request)
-    at = await staff.place(request[UNIT].session, services.programmes.programme, who.actor)
+    programme = services.programmes.programme
+    at = await staff.place(request[UNIT].session, programme, who.actor)
     username = (await services.bot.me()).username
     return reply(
         {
@@ -26,6 +28,8 @@ async def me(request: web.Request) -> web.Response:
             "role": who.role.value,
             "branch": at.branch,
             "bot_username": username,
+            # The shop's date, which every period of the console counts in: the browser's may be another one.
+            "today": clock.business_day(programme, utcnow()).isoformat(),
         }
     )
 

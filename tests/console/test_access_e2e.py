@@ -13,7 +13,8 @@ import pytest
 
 from bot.app import App
 from bot.sandbox.telegram import FakeTelegram, FakeUser
-from models.core import programme_versions
+from models.core import clock, programme_versions
+from models.core.base import utcnow
 from models.core.uow import UnitOfWork
 from tests.journeys import eventually, join, send
 from tests.support.app import OWNER, bot_settings
@@ -80,6 +81,7 @@ class TestWhoIsAsking:
                 "role": role,
                 "branch": None,
                 "bot_username": console.telegram.bot_username,
+                "today": clock.business_day(console.app.programme, utcnow()).isoformat(),  # the shop's date
             }
 
     async def test_missing_forged_and_stale_init_data_are_refused(self, console: RunningConsole) -> None:

@@ -4,7 +4,7 @@
 import { api } from "./api.js";
 import { audit } from "./audit.js";
 import { dashboard } from "./dashboard.js";
-import { h, notice } from "./dom.js";
+import { h, notice, setToday } from "./dom.js";
 import { exports } from "./exports.js";
 import { members } from "./members.js";
 import { programme } from "./programme.js";
@@ -46,6 +46,7 @@ function start() {
 }
 
 function shell(me, main) {
+  setToday(me.today);
   const allowed = SECTIONS.filter((section) => section.roles.includes(me.role));
   document.getElementById("who").textContent = `${me.name} · ${me.role}${me.branch ? ` · ${me.branch}` : ""}`;
   const tabs = h("nav", { class: "tabs", role: "tablist", "aria-label": "Sections" });

@@ -65,17 +65,20 @@ export function plainText(html) {
   return new DOMParser().parseFromString(html, "text/html").body.textContent ?? "";
 }
 
-/** YYYY-MM-DD of a date in the browser's zone. */
-function isoDay(date) {
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+// The programme's business day (YYYY-MM-DD) when the console opened, as /me gives it: periods are counted in the
+// shop's zone, and the browser's own date may be another day (an owner abroad, a phone set to another zone).
+let today = null;
+
+/** Set once the console knows who is asking: the day `daysAgo` counts from. */
+export function setToday(day) {
+  today = day;
 }
 
-/** YYYY-MM-DD `days` before today. */
+/** YYYY-MM-DD `days` before the programme's today. */
 export function daysAgo(days) {
-  const date = new Date();
-  date.setDate(date.getDate() - days);
-  return isoDay(date);
+  const date = new Date(`${today}T00:00:00Z`);
+  date.setUTCDate(date.getUTCDate() - days);
+  return date.toISOString().slice(0, 10);
 }
 
 /** A labelled from–to pair of date inputs, starting `days` back; `.range()` reads them. */
