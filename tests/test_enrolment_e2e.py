@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from bot.app import App
 from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models.core.base import utcnow
+from models.core.clock import business_day
 from models.core.uow import transaction
 from models.members.cards import CardSigner
 from models.members.numbers import shown
@@ -20,6 +21,7 @@ from models.members.registry import Member
 from models.points.ledger import LedgerEntry
 from tests.journeys import answer_to, join, press, send
 from tests.support.app import OWNER, bot_settings, start_app, stop_app
+from tests.support.members import enrol_member
 
 ANNA = FakeUser(id=5001, first_name="Anna", language_code="en")
 BORIS = FakeUser(id=5002, first_name="Борис", language_code="ru")
@@ -158,8 +160,23 @@ class TestBalance:
         assert "You have 100 points" in text
         assert "Tier: Bronze" in text
         assert "Spend 10 000 RUB more to reach Silver" in text
-        expiry = (utcnow() + timedelta(days=app.programme.expiry.days)).strftime("%-d %b %Y")
-        assert f"Next to expire: 100 points on {expiry}" in text
+        expiry = business_day(app.programme, utcnow() + timedelta(days=app.programme.expiry.days))
+        assert f"Next to expire: 100 points on {expiry:%-d %b %Y}" in text
+
+    async def test_the_expiry_date_is_the_shops_day(self, app: App, telegram: FakeTelegram) -> None:
+        """Points earned late in the evening by UTC, already the next morning in the shop's zone (the sample's is
+        Moscow), expire on the shop's date."""
+        now = utcnow()
+        evening = now.replace(hour=22, minute=30, second=0, microsecond=0)
+        if evening > now:
+            evening -= timedelta(days=1)
+        async with transaction(app.sessionmaker) as session:
+            await enrol_member(session, app.programme, ANNA.id, first_name=ANNA.first_name, now=evening)
+        expires = evening + timedelta(days=app.programme.expiry.days)
+        shops_day = business_day(app.programme, expires)
+        assert shops_day != expires.date()  # what this test is about: the two dates differ
+        text = (await send(telegram, ANNA, "/balance")).text or ""
+        assert f"Next to expire: 100 points on {shops_day:%-d %b %Y}" in text
 
     async def test_menu_button_works_like_the_command(self, app: App, telegram: FakeTelegram) -> None:
         await join(telegram, ANNA)

@@ -13,6 +13,7 @@ from handlers.i18n import Texts, Translator
 from handlers.notices import perks
 from handlers.till_lines import stamp_lines, worth_line
 from models.core.base import utcnow
+from models.core.clock import business_day
 from models.core.programme import Programme
 from models.members.registry import MemberView
 from models.points.standing import standing
@@ -45,7 +46,11 @@ async def show_balance(
         lines.append(t("balance-top-tier"))
     if summary.next_expiry is not None:
         lines.append(
-            t("balance-next-expiry", points=summary.next_expiry.remaining, date=summary.next_expiry.expires_at.date())
+            t(
+                "balance-next-expiry",
+                points=summary.next_expiry.remaining,
+                date=business_day(programme, summary.next_expiry.expires_at),
+            )
         )
     cards = await stamps.progress_of(session, programme, member.id)
     lines += stamp_lines(t, programme, ((card.card.id, card.have) for card in cards))
