@@ -16,7 +16,6 @@ written together) and `postings` (one member's credit, debit, reversal, restorat
 
 from models.points.ledger.book import Book, Holder, hold_query
 from models.points.ledger.entries import (
-    LEFT_IN_LOT,
     SPENDING_KINDS,
     LedgerEntry,
     Lot,
@@ -25,13 +24,10 @@ from models.points.ledger.entries import (
     Posted,
     entries_sum,
     entry_message,
-    expiry_key,
     find,
     has_points_left,
-    past_its_date,
     points,
     spendable,
-    take_from,
 )
 from models.points.ledger.postings import (
     Reversal,
@@ -46,7 +42,6 @@ from models.points.ledger.postings import (
 )
 
 __all__ = [
-    "LEFT_IN_LOT",
     "SPENDING_KINDS",
     "Book",
     "Holder",
@@ -62,16 +57,13 @@ __all__ = [
     "entries_sum",
     "entry_message",
     "expire_due_lots",
-    "expiry_key",
     "find",
     "has_points_left",
     "hold_query",
     "live_lots",
     "members_with_due_lots",
-    "past_its_date",
     "points",
     "restore",
     "reverse",
     "spendable",
-    "take_from",
 ]
