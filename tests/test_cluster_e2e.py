@@ -11,7 +11,7 @@ import os
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TypeVar
 
 import pytest
@@ -175,7 +175,10 @@ class TestThreeProcesses:
     async def test_nightly_jobs_run_once_and_once_again_after_the_leader_is_killed_and_replaced(
         self, cluster: Cluster, cluster_database: str, programme: Programme
     ) -> None:
-        due = {job.id: job.due_day(clock.local(programme, utcnow())) for job in DAILY_JOBS}
+        def due_now() -> dict[str, date]:
+            return {job.id: job.due_day(clock.local(programme, utcnow())) for job in DAILY_JOBS}
+
+        due = due_now()
 
         async def seed(session: AsyncSession) -> None:  # as if each job last ran the day before it was due
             for job, day in due.items():
@@ -216,5 +219,6 @@ class TestThreeProcesses:
         assert runs() == dict.fromkeys(due, 2)
         await cluster.start_process(first)
         assert await cluster.leader() == second  # the old leader came back as a follower
-        now_due = {job.id: job.due_day(clock.local(programme, utcnow())) for job in DAILY_JOBS}
-        assert now_due == due, "a nightly job's time passed during the test, so it ran for a new day too; run it again"
+        assert due_now() == due, (
+            "a nightly job's time passed during the test, so it ran for a new day too; run it again"
+        )
