@@ -10,7 +10,9 @@ cards (`models.till.stamps`); the member hears of it all in one notice.
 
 `record_sales` does the work of any number of sales in one transaction with a fixed number of statements (the rows
 of all their members read at once, every purchase, entry, balance and audit line written in one statement each):
-one sale at a time through `record_sale`, or many at once through the group commit of `models.till.desk`.
+one sale at a time through `record_sale`, or many at once through the group commit of `models.till.desk`. What the
+batch gathers and writes is `models.till.sale_batch`, the referral bonuses `models.till.referrals`, and what members
+are told `models.till.sale_notices`.
 """
 
 from __future__ import annotations
@@ -21,24 +23,14 @@ from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from sqlalchemy import (
-    Exists,
-    SQLColumnExpression,
-    String,
     bindparam,
-    cast,
-    exists,
-    insert,
-    literal,
-    or_,
     select,
-    update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.analytics.member_stats import MemberStats
-from models.core import outbox, updates
+from models.core import updates
 from models.core.amounts import parse_amount, parse_category, parse_quantity, parse_receipt
-from models.core.base import table_of
 from models.core.errors import DomainError, LimitExceeded, MemberForgotten, OwnMembership, UnknownMember
 from models.core.programme import Programme, Promotion, Tier
 from models.core.uow import writing
@@ -52,6 +44,9 @@ from models.team import audit
 from models.team.staff import Actor, placed
 from models.till import payment
 from models.till.limits import Tally, breach_trail
+from models.till.referrals import pay_referrals, referral_due, referral_paid
+from models.till.sale_batch import Batch, Decided, ReadSale, write_batch
+from models.till.sale_notices import completed_rewards, tell
 from models.till.stamps import Progress, StampBook, packed_cards
 
 
@@ -61,12 +56,6 @@ def points_for(programme: Programme, amount_cents: int, tier: Tier, promotion: P
         exact *= promotion.multiplier
     rounding = ROUND_HALF_UP if programme.earning.rounding == "half_up" else ROUND_DOWN
     return int(exact.quantize(Decimal(1), rounding=rounding))
-
-
-def referral_paid(member: SQLColumnExpression[int]) -> Exists:
-    """Whether the member's referral was paid: the inviter's bonus (`referral:<id>`) or their own (`:invitee`)."""
-    key = literal("referral:").concat(cast(member, String))
-    return exists().where(or_(ledger.LedgerEntry.key == key, ledger.LedgerEntry.key == key.concat(":invitee")))
 
 
 # Built once, at import: building a statement and its cache key costs more than running it for a batch of sales.
@@ -83,7 +72,6 @@ _SEGMENTS = select(MemberStats.member_id, MemberStats.segment).where(
     MemberStats.member_id.in_(bindparam("members", expanding=True))
 )
 _RECORDED = select(Purchase.key).where(Purchase.key.in_(bindparam("keys", expanding=True)))
-_ADD_PURCHASES = insert(table_of(Purchase))
 
 
 def source_of(kind: str, chat_id: int, message_id: int) -> str:
@@ -132,116 +120,20 @@ class SaleResult:
     promotion: Promotion | None = None  # the promotion its points were earned under
 
 
-@dataclass(frozen=True)
-class _Read:
-    """A request once its words are read and its member found."""
-
-    index: int
-    request: SaleRequest
-    amount_cents: int
-    category: str | None
-    receipt: str | None
-    key: str
-    member_id: int
-    quantity: int
-
-
-@dataclass
-class _Batch:
-    """What a batch of sales writes, gathered while each sale is decided in order."""
-
-    purchases: list[dict[str, object]]
-    audits: list[dict[str, object]]
-    owners: list[tuple[int, str]]  # the request behind each posting in the book and what it is, in posting order
-    tiers: dict[int, str]
-    messages: list[outbox.Message]
-    written: list[ledger.Posted]  # postings written before the end of the batch (see `_lots_for`)
-
-
-@dataclass(frozen=True)
-class _Decided:
-    """A sale accepted in a batch, with what it did."""
-
-    sale: _Read
-    points: int
-    paid: int
-    promoted: bool
-    balance: int
-    stamps: tuple[Progress, ...]
-    promotion: Promotion | None
-
-
 async def _read(
     session: AsyncSession, programme: Programme, cards: CardSigner, index: int, request: SaleRequest, now: datetime
-) -> _Read:
+) -> ReadSale:
     amount = parse_amount(request.amount, programme)
     category = parse_category(request.category, programme)
     receipt = None if request.receipt is None else parse_receipt(request.receipt)
     key = f"sale:{receipt}" if receipt else f"sale:{request.source}"
     quantity = parse_quantity(request.quantity)
     member_id = await lookup.member_id(session, request.member, cards, now)
-    return _Read(index, request, amount, category, receipt, key, member_id, quantity)
-
-
-@dataclass(frozen=True)
-class _Bonus:
-    member_id: int
-    amount: int
-    reason: str
-    key: str
-    rule: str
-
-
-def _referral_due(programme: Programme, book: ledger.Book, sale: _Read, paid: set[str]) -> list[_Bonus]:
-    """What the invited member's first purchase of at least `bonuses.referral_min_purchase` pays: the inviter's bonus
-    and the newcomer's, once (key `referral:<id>`); nothing for a smaller purchase or a referral paid before."""
-    bonuses = programme.bonuses
-    holder = book.holders[sale.member_id]
-    key = f"referral:{holder.member_id}"
-    if holder.referred_by_id in (None, holder.member_id) or key in paid:
-        return []
-    if sale.amount_cents < bonuses.referral_min_purchase * 100:
-        return []
-    due = []
-    inviter = book.holders.get(holder.referred_by_id or 0)
-    if inviter is not None and not inviter.forgotten and bonuses.referral_inviter:
-        due.append(
-            _Bonus(inviter.member_id, bonuses.referral_inviter, str(holder.member_id), key, "bonuses.referral_inviter")
-        )
-    if bonuses.referral_invitee:
-        due.append(
-            _Bonus(
-                holder.member_id,
-                bonuses.referral_invitee,
-                str(holder.referred_by_id),
-                f"{key}:invitee",
-                "bonuses.referral_invitee",
-            )
-        )
-    return due
-
-
-def _pay(
-    book: ledger.Book, batch: _Batch, sale: _Read, due: list[_Bonus], paid: set[str], expires: datetime, now: datetime
-) -> None:
-    """Post the referral bonuses `_referral_due` found, after the sale's own points."""
-    for bonus in due:
-        paid.add(bonus.key.removesuffix(":invitee"))
-        book.post(
-            member_id=bonus.member_id,
-            amount=bonus.amount,
-            kind="referral",
-            reason=bonus.reason,
-            key=bonus.key,
-            now=now,
-            rule=bonus.rule,
-            expires_at=expires,
-        )
-        batch.owners.append((sale.index, "bonus"))
+    return ReadSale(index, request, amount, category, receipt, key, member_id, quantity)
 
 
 async def _replays(
-    session: AsyncSession, programme: Programme, book: ledger.Book, replayed: list[_Read]
+    session: AsyncSession, programme: Programme, book: ledger.Book, replayed: list[ReadSale]
 ) -> dict[int, SaleResult]:
     """What to answer for sales recorded before (in an earlier transaction or earlier in this batch)."""
     keys = [sale.key for sale in replayed]
@@ -288,7 +180,7 @@ async def record_sales(
     breach leaves an audit line. The caller commits (or rolls back everything).
     """
     outcomes: list[SaleResult | DomainError | None] = [None] * len(requests)
-    read: list[_Read] = []
+    read: list[ReadSale] = []
     for index, request in enumerate(requests):
         try:
             read.append(await _read(session, programme, cards, index, request, now))
@@ -305,14 +197,14 @@ async def record_sales(
     recorded = set(await session.scalars(_RECORDED, {"keys": [sale.key for sale in read]}))
     actors = await placed(session, programme, (sale.request.actor for sale in read))
     tally = await Tally.load(session, programme, actors.values(), now)
-    batch = _Batch([], [], [], {member_id: holders[member_id].tier for member_id in spend}, [], [])
+    batch = Batch([], [], [], {member_id: holders[member_id].tier for member_id in spend}, [], [])
     stamps = StampBook(programme, now)
     for member_id, extra in facts.items():
         stamps.unpack(member_id, extra[2] if programme.stamp_cards else None)
     segments = await _segments(session, programme, spend)
-    decided: list[_Decided] = []
+    decided: list[Decided] = []
     expires = programme.expiry.of_points_earned(now)
-    replayed: list[_Read] = []
+    replayed: list[ReadSale] = []
     for sale in read:
         holder = holders.get(sale.member_id)
         actor = actors[sale.request.actor.telegram_id]
@@ -338,7 +230,7 @@ async def record_sales(
         )
         money = sale.amount_cents - ((payment.worth_cents(programme, paying) or 0) if paying else 0)
         points = points_for(programme, money, tier, promotion)
-        due = _referral_due(programme, book, sale, paid)
+        due = referral_due(programme, book, sale, paid)
         triggered = points + paying + sum(bonus.amount for bonus in due)  # what the cashier moves, bonuses too
         try:
             tally.check(actor, points=triggered, amount_cents=sale.amount_cents, asked=sale.request.amount)
@@ -392,7 +284,7 @@ async def record_sales(
                 branch=actor.branch,
             )
             batch.owners.append((sale.index, "sale"))
-        _pay(book, batch, sale, due, paid, expires, now)
+        pay_referrals(book, batch, sale, due, paid, expires, now)
         progress = stamps.add(sale.member_id, sale.category, sale.amount_cents, sale.quantity, sale.key)
         spend[sale.member_id] += sale.amount_cents
         new_tier = at_sale(programme, tier.name, spend[sale.member_id])  # `tier` is still the one held
@@ -407,12 +299,12 @@ async def record_sales(
         if promoted:
             batch.messages += moved(programme, holder.telegram_id, holder.language, tier, new_tier)
         used = promotion if points else None
-        decided.append(_Decided(sale, points, paying, promoted, book.balance(sale.member_id), progress, used))
+        decided.append(Decided(sale, points, paying, promoted, book.balance(sale.member_id), progress, used))
     posted = batch.written + await book.write()
     codes = await stamps.write(session)
-    notices = _tell(programme, book, batch, posted, decided, codes, now)
+    notices = tell(programme, book, batch, posted, decided, codes, now)
     handled = [updates.record(r.handled_update, now) for r in requests if r.handled_update is not None]
-    await _write(session, batch, holders, tally, handled, now)
+    await write_batch(session, batch, holders, tally, handled, now)
     for done in decided:
         sale = done.sale
         holder = holders[sale.member_id]
@@ -431,7 +323,7 @@ async def record_sales(
             done.paid,
             payment.worth_cents(programme, done.paid) or 0,
             done.stamps,
-            _rewards(programme, done.stamps, codes),
+            completed_rewards(done.stamps, codes),
             done.promotion,
         )
     if replayed:
@@ -448,7 +340,7 @@ async def _segments(session: AsyncSession, programme: Programme, member_ids: Ite
     return dict((await session.execute(_SEGMENTS, {"members": sorted(member_ids)})).all())
 
 
-async def _lots_for(book: ledger.Book, batch: _Batch, member_id: int, points: int) -> tuple[tuple[int, int], ...]:
+async def _lots_for(book: ledger.Book, batch: Batch, member_id: int, points: int) -> tuple[tuple[int, int], ...]:
     """The lots that pay `points`. Points the batch credited earlier are lots only once written: when the lots read
     fall short, the postings so far are written and the member's lots read again (rare: one member, two sales)."""
     taken = book.take(member_id, points)
@@ -458,89 +350,6 @@ async def _lots_for(book: ledger.Book, batch: _Batch, member_id: int, points: in
         taken = book.take(member_id, points)
     assert taken is not None, "the held balance covers it, so the lots do"
     return taken
-
-
-def _rewards(
-    programme: Programme, progress: tuple[Progress, ...], codes: dict[str, str]
-) -> tuple[tuple[str, str], ...]:
-    return tuple((card.card.reward, codes[key]) for card in progress for key in card.completed)
-
-
-def _tell(
-    programme: Programme,
-    book: ledger.Book,
-    batch: _Batch,
-    posted: list[ledger.Posted],
-    decided: list[_Decided],
-    codes: dict[str, str],
-    now: datetime,
-) -> dict[int, list[ledger.Notice]]:
-    """Queue what members hear: each sale in one message (its points, what points paid, its stamps, rewards and
-    promotion), the bonuses it paid in their own; returns each sale's notices."""
-    notices: dict[int, list[ledger.Notice]] = {}
-    own: dict[int, dict[str, ledger.Notice]] = {}
-    for (owner, role), item in zip(batch.owners, posted, strict=True):
-        target = book.holders[item.member_id]
-        if target.telegram_id is None or target.forgotten:
-            continue
-        notice = ledger.Notice(target.telegram_id, target.language, item)
-        notices.setdefault(owner, []).append(notice)
-        if role == "bonus":
-            batch.messages.append(ledger.entry_message(notice))
-        else:
-            own.setdefault(owner, {})[role] = notice
-    for done in decided:
-        holder = book.holders[done.sale.member_id]
-        if holder.telegram_id is None or holder.forgotten:
-            continue
-        entries = own.get(done.sale.index, {})
-        main = entries.get("sale") or entries.get("pay")
-        extra = _sale_extras(programme, done, codes, now)
-        if main is not None:
-            batch.messages.append(ledger.entry_message(main, extra))
-        elif extra:
-            payload = {"entry_id": None, "language": holder.language, **extra}
-            batch.messages.append(outbox.Message(holder.telegram_id, outbox.ENTRY, payload))
-    return notices
-
-
-def _sale_extras(programme: Programme, done: _Decided, codes: dict[str, str], now: datetime) -> dict[str, object]:
-    """What a sale's notice says beyond its entry: what points paid, the stamp cards, the rewards, the promotion."""
-    extra: dict[str, object] = {}
-    if done.paid:
-        covered = payment.worth_cents(programme, done.paid) or 0
-        extra["paid"] = {"points": done.paid, "covered": covered, "remaining": done.sale.amount_cents - covered}
-    if done.stamps:
-        extra["stamps"] = [[card.card.id, card.have] for card in done.stamps]
-        if rewards := _rewards(programme, done.stamps, codes):
-            extra["rewards"] = [list(reward) for reward in rewards]
-    if done.promotion is not None:
-        ends = promotions.until(programme, done.promotion, now)
-        extra["promotion"] = {"id": done.promotion.id} | ({} if ends is None else {ends.kind: ends.value})
-    return extra
-
-
-async def _write(
-    session: AsyncSession,
-    batch: _Batch,
-    holders: dict[int, ledger.Holder],
-    tally: Tally,
-    handled: list[dict[str, object]],
-    now: datetime,
-) -> None:
-    """Purchases, tier changes, today's counters, the audit lines, the messages to send and the updates handled,
-    one statement each."""
-    if batch.purchases:
-        await session.execute(_ADD_PURCHASES, batch.purchases)
-    changed = [{"id": m, "tier": tier} for m, tier in batch.tiers.items() if tier != holders[m].tier]
-    if changed:
-        await session.execute(update(Member), changed)
-    await tally.write(session)
-    if batch.audits:
-        await session.execute(audit.ADD, batch.audits)
-    await outbox.post(session, batch.messages, now)
-    if handled:
-        await session.execute(updates.RECORD, handled)
 
 
 async def record_sale(
