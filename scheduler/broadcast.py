@@ -8,11 +8,7 @@ highest rates the engine's own work per message must stay small beside aiogram's
 batches by a flusher, which also renews the lease. Several processes may deliver one campaign at once: each claims its
 own rows, and they share the pace through Redis.
 
-Telegram's answers decide each row, and only an answer proving that nothing was delivered leads to another try: 429
-pauses every campaign in every process and retries the same message, a refused connection is retried with backoff
-a few times, 403 marks the member unreachable and 400 fails the row. A request whose fate is unknown (a timeout, a
-5xx, a connection lost after the request was written) is recorded `unknown` and never repeated: a 502 may come back
-after the message went out.
+Each message, and how Telegram's answer decides its row, is `scheduler.sending`.
 """
 
 from __future__ import annotations
@@ -30,39 +26,19 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TypeVar, cast
 
-from aiogram.exceptions import (
-    ClientDecodeError,
-    TelegramAPIError,
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
-from aiogram.types import Message
-from aiohttp import ClientConnectorError
-
-from handlers.campaign_message import campaign_text
 from models.campaigns import audience, queue
-from models.campaigns.planning import (
-    CampaignKind,
-    CampaignStatus,
-    CampaignView,
-    RecipientStatus,
-    get_campaign,
-    progress,
-)
+from models.campaigns.planning import CampaignStatus, CampaignView, RecipientStatus, get_campaign
 from models.campaigns.queue import Claimed, Lease, Outcome
 from models.core.base import utcnow
 from models.core.uow import transaction
-from models.members.registry import by_telegram_id
 from scheduler.context import JobContext
 from scheduler.metrics import CAMPAIGN_SENDS
 from scheduler.ratelimit import LocalPace, Pace
+from scheduler.sending import CampaignSender, report_to_author
 from scheduler.shared_pace import SharedPace
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-TOO_MANY_REQUESTS = "429"  # the sends counter's outcome for Telegram's "retry after"
 ANSWERED = (RecipientStatus.SENT, RecipientStatus.BLOCKED, RecipientStatus.FAILED, RecipientStatus.UNKNOWN)
 _SENDS = {status: CAMPAIGN_SENDS.labels(status.value) for status in ANSWERED}  # looked up once, not per send
 
@@ -84,9 +60,6 @@ RENEW_EVERY = 10.0  # seconds between renewals of the lease on the rows being se
 FLUSH_EVERY = 0.2  # seconds between writes of outcomes (what a crash can leave unknown)
 FLUSH_AT = 500  # outcomes that trigger a write at once (above 2,500 msg/s: below, FLUSH_EVERY comes first; each write
 # holds SQLite's one writer for 60-70 ms, which at 200 outcomes a write left claims too little of it at 2,000 msg/s)
-ATTEMPTS = 4  # tries of one message when no connection could be made
-BACKOFF = 0.5  # seconds before the first retry, doubling each time
-REQUEST_TIMEOUT = 30  # seconds Telegram has to answer one message
 DRAIN_TIMEOUT = 10.0  # seconds a stopping campaign waits for its messages in flight
 IDLE_RECHECK = 60.0  # longest sleep before the queue is looked at again
 FINISH_POLL = 0.5  # seconds between looks at a campaign whose last rows other processes are sending
@@ -99,12 +72,6 @@ def _recheck_in(state: queue.QueueState) -> float:
     if state.sending or state.next_due is None:  # due rows that another process's claim held at that moment
         return FINISH_POLL
     return min(max((state.next_due - utcnow()).total_seconds(), 0.05), IDLE_RECHECK)
-
-
-def _never_arrived(error: TelegramNetworkError) -> bool:
-    """A network error that proves the request never reached Telegram: no connection could be made. Any other
-    (a timeout, a connection lost after the request was written) leaves the message's fate unknown."""
-    return isinstance(error.__cause__, ClientConnectorError)
 
 
 class _Stopped(Exception):
@@ -216,7 +183,6 @@ class CampaignDelivery:
         # Rows the pace granted, each holding a slot, for the senders: never more than the senders, so none waits.
         self._granted: asyncio.Queue[Claimed] = asyncio.Queue()
         self._senders: list[asyncio.Task[None]] = []
-        self._texts: dict[str, str] = {}  # the message by language, when it is the same for all who speak it
         self._outcomes: list[Outcome] = []
         self._flush_now = asyncio.Event()
         self._flush_lock = asyncio.Lock()
@@ -253,7 +219,8 @@ class CampaignDelivery:
         if campaign is None:
             return
         flusher = asyncio.create_task(self._flush_periodically())
-        self._senders = [asyncio.create_task(self._sender(campaign)) for _ in range(self.engine.in_flight)]
+        messages = CampaignSender(self.engine.context, campaign, self.engine.pace)
+        self._senders = [asyncio.create_task(self._sender(messages)) for _ in range(self.engine.in_flight)]
         dispatcher = asyncio.create_task(self._dispatch(campaign))
         dispatcher.add_done_callback(self._stop_if_failed)
         finished_here = False
@@ -284,7 +251,7 @@ class CampaignDelivery:
             if failure is not None:
                 raise failure
         if finished_here:
-            await self._report(campaign)
+            await report_to_author(self.engine.context, campaign)
 
     def _stop_if_failed(self, dispatcher: asyncio.Task[None]) -> None:
         """The dispatcher failed (the pace's Redis did not answer): stop claiming; the rest resumes later."""
@@ -384,13 +351,13 @@ class CampaignDelivery:
                 self._granted.put_nowait(self._undispatched.popleft())
             self._dispatched.set()
 
-    async def _sender(self, campaign: CampaignView) -> None:
+    async def _sender(self, messages: CampaignSender) -> None:
         """Send granted rows one after the other, until cancelled (the delivery's end, or a drain giving up on the
         message in hand, which then stays `sending`)."""
         while True:
             row = await self._granted.get()
             try:
-                outcome = await self._attempts(campaign, row)
+                outcome = await messages.send(row, self.release_as)
             except Exception:  # not an answer of Telegram's: whether the message went out is not known
                 log.exception("campaign %s: unexpected error sending to member %s", self.campaign_id, row.member_id)
                 outcome = Outcome(row.id, row.member_id, RecipientStatus.UNKNOWN, error="unexpected error")
@@ -402,64 +369,6 @@ class CampaignDelivery:
             self._outcomes.append(outcome)
             if len(self._outcomes) >= FLUSH_AT:
                 self._flush_now.set()
-
-    async def _attempts(self, campaign: CampaignView, row: Claimed) -> Outcome:
-        """Send one message, retrying what may be retried; cancelled while waiting, the row goes back unsent. Each
-        try was granted by the pace, and is reported to it as answered when it ends."""
-        failures = 0
-        while True:
-            try:
-                message = await self._request(campaign, row)
-            except TelegramRetryAfter as error:
-                log.warning("Telegram asked to wait %ss; all campaigns pause", error.retry_after)
-                CAMPAIGN_SENDS.labels(TOO_MANY_REQUESTS).inc()
-                await self.engine.pace.pause(error.retry_after)
-                delay = 0.0
-            except TelegramForbiddenError as error:
-                return Outcome(row.id, row.member_id, RecipientStatus.BLOCKED, error=error.message)
-            except TelegramNetworkError as error:
-                if not _never_arrived(error):
-                    return Outcome(row.id, row.member_id, RecipientStatus.UNKNOWN, error=error.message)
-                failures, delay = failures + 1, BACKOFF * 2**failures
-            except TelegramServerError as error:  # a 5xx may come after the message went out: never repeated
-                return Outcome(row.id, row.member_id, RecipientStatus.UNKNOWN, error=error.message)
-            except ClientDecodeError:  # an answer that is not Telegram's (a proxy's error page): the same
-                return Outcome(row.id, row.member_id, RecipientStatus.UNKNOWN, error="unreadable answer")
-            except TelegramAPIError as error:  # 400 and other refusals: Telegram says it did not send it
-                return Outcome(row.id, row.member_id, RecipientStatus.FAILED, error=error.message)
-            else:
-                return Outcome(row.id, row.member_id, RecipientStatus.SENT, message_id=message.message_id)
-            finally:
-                self.engine.pace.answered()  # the message arrived by now, if it ever will
-            if failures >= ATTEMPTS:
-                return Outcome(row.id, row.member_id, RecipientStatus.FAILED, error=f"gave up after {failures} tries")
-            try:
-                await asyncio.sleep(delay)
-                await self.engine.pace.acquire()
-            except asyncio.CancelledError:
-                return Outcome(row.id, row.member_id, self.release_as)
-
-    def _text(self, campaign: CampaignView, row: Claimed) -> str:
-        """The message for the row's member: built once per language unless it carries their own offer or coupon."""
-        if row.offer_id is None and row.coupon is None:
-            text = self._texts.get(row.language)
-            if text is None:
-                t = self.engine.context.texts[row.language]
-                text = self._texts[row.language] = campaign_text(t, campaign.text_for(row.language))
-            return text
-        programme = self.engine.context.programme
-        offer = programme.offer(row.offer_id) if row.offer_id else None
-        t = self.engine.context.texts[row.language]
-        return campaign_text(t, campaign.text_for(row.language), offer, row.coupon, programme.timezone)
-
-    async def _request(self, campaign: CampaignView, row: Claimed) -> Message:
-        context = self.engine.context
-        text = self._text(campaign, row)
-        if campaign.photo:
-            return await context.bot.send_photo(
-                row.telegram_id, campaign.photo, caption=text, request_timeout=REQUEST_TIMEOUT
-            )
-        return await context.bot.send_message(row.telegram_id, text, request_timeout=REQUEST_TIMEOUT)
 
     async def _wait_for_quiet_hours(self) -> None:
         programme = self.engine.context.programme
@@ -510,29 +419,3 @@ class CampaignDelivery:
             except Exception:
                 log.exception("campaign %s: could not store %s outcomes; retrying", self.campaign_id, len(outcomes))
                 self._outcomes[:0] = outcomes
-
-    async def _report(self, campaign: CampaignView) -> None:
-        """Tell the manager who created the campaign how it went, once this delivery finished it."""
-        context = self.engine.context
-        if campaign.kind != CampaignKind.MANUAL or campaign.created_by is None:
-            return
-        async with transaction(context.sessionmaker) as session:
-            current = await get_campaign(session, self.campaign_id)
-            if current.status != CampaignStatus.DONE:
-                return
-            counts = (await progress(session, [self.campaign_id]))[self.campaign_id]
-            manager = await by_telegram_id(session, campaign.created_by)
-        t = context.texts[manager.language if manager else "en"]
-        text = t(
-            "campaign-finished",
-            id=campaign.id,
-            sent=counts[RecipientStatus.SENT],
-            blocked=counts[RecipientStatus.BLOCKED],
-            failed=counts[RecipientStatus.FAILED],
-            unknown=counts[RecipientStatus.UNKNOWN],
-            held_out=counts[RecipientStatus.HELD_OUT],
-        )
-        try:
-            await context.bot.send_message(campaign.created_by, text)
-        except TelegramAPIError as error:
-            log.warning("campaign %s: could not report to its author: %s", campaign.id, error.message)

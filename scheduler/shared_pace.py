@@ -28,7 +28,7 @@ MICRO = 1_000_000
 KEY_PREFIX = "loyalty:pace"
 REPORT_EVERY = 0.1  # seconds between reports of answers, at most
 # Seconds an unanswered send counts before it is taken for lost with its process: longer than a send may wait for
-# its answer (scheduler.broadcast.REQUEST_TIMEOUT) plus a report.
+# its answer (scheduler.sending.REQUEST_TIMEOUT) plus a report.
 IN_FLIGHT_LEASE = 40.0
 
 log = logging.getLogger(__name__)

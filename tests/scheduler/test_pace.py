@@ -14,8 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from redis.asyncio import Redis
 
-from scheduler.broadcast import REQUEST_TIMEOUT
 from scheduler.ratelimit import LocalPace, Pace
+from scheduler.sending import REQUEST_TIMEOUT
 from scheduler.shared_pace import IN_FLIGHT_LEASE, REPORT_EVERY, SharedPace
 from tests.support.audiences import busiest_second
 
