@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from models.core import clock
 from models.core.base import utcnow
 from models.core.uow import transaction
 from models.points.expiry import expire_due
@@ -14,6 +15,6 @@ log = logging.getLogger(__name__)
 
 async def expire_points(context: JobContext) -> None:
     async with transaction(context.sessionmaker) as session:
-        notices = await expire_due(session, utcnow(), checkpoint=session.commit)
+        notices = await expire_due(session, utcnow(), clock.zone(context.programme), checkpoint=session.commit)
     context.outbox_bell.set()
     log.info("expired %d lots", len(notices))

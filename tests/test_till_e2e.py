@@ -13,6 +13,7 @@ from bot.app import App
 from bot.sandbox.telegram import FakeTelegram, FakeUser, Sent
 from handlers.callbacks import PanelAction, PanelButton
 from handlers.commands import STAFF_COMMANDS
+from models.core import clock
 from models.core.base import utcnow
 from models.core.uow import transaction
 from models.core.updates import HandledUpdate
@@ -334,6 +335,7 @@ class TestExpiryJob:
                 reason="",
                 key="old-lot",
                 now=long_ago,
+                zone=clock.zone(app.programme),
                 expires_at=long_ago + timedelta(days=365),
             )
             await session.commit()

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.core import clock
 from models.core.programme import Programme
 from models.core.uow import writing
 from models.members import erasures
@@ -82,6 +83,7 @@ async def enrol(
             key=f"welcome:{member.id}",
             rule="bonuses.welcome",
             now=now,
+            zone=clock.zone(programme),
             expires_at=programme.expiry.of_points_earned(now),
         )
     await session.refresh(member)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.analytics.member_stats import MemberFavourite, MemberStats
 from models.campaigns.planning import CampaignRecipient
-from models.core import outbox
+from models.core import clock, outbox
 from models.core.base import Base
 from models.core.programme import Programme
 from models.core.uow import writing
@@ -157,7 +157,9 @@ async def forget(session: AsyncSession, programme: Programme, member_id: int, no
     """
     await writing(session)
     member = await lock_member(session, member_id)
-    await ledger.Book(session, now).hold(member)  # expiries due are written first: what is left is forfeited
+    await ledger.Book(session, now, clock.zone(programme)).hold(
+        member
+    )  # expiries due are written first: what is left is forfeited
     points = member.balance
     if points:
         await ledger.debit(
@@ -168,6 +170,7 @@ async def forget(session: AsyncSession, programme: Programme, member_id: int, no
             reason="personal data erased",
             key=FORFEIT_KEY.format(member_id=member_id),
             now=now,
+            zone=clock.zone(programme),
             held=member,
         )
     for rows in PERSONAL_DATA.values():

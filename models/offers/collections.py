@@ -13,7 +13,7 @@ from sqlalchemy import ForeignKey, String, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.core import outbox
+from models.core import clock, outbox
 from models.core.base import Base
 from models.core.programme import Offer, Programme
 from models.members import numbers
@@ -78,6 +78,7 @@ async def award_completed(
                     reason="",
                     key=f"collection:{progress.offer.id}:{member_id}",
                     now=now,
+                    zone=clock.zone(programme),
                     expires_at=programme.expiry.of_points_earned(now),
                     rule=f"offers.{progress.offer.id}",
                 )
@@ -114,7 +115,14 @@ async def take_back_broken(
             continue
         await session.execute(delete(Badge).where(Badge.member_id == member_id, Badge.collection == progress.offer.id))
         reversal = await ledger.reverse(
-            session, entry_key=key, key=f"{key}:refunded", kind="refund", reason=f"#{receipt}", now=now, actor_id=None
+            session,
+            entry_key=key,
+            key=f"{key}:refunded",
+            kind="refund",
+            reason=f"#{receipt}",
+            now=now,
+            zone=clock.zone(programme),
+            actor_id=None,
         )
         if reversal.posted is not None and reversal.posted.created:
             reversed_.append(reversal.posted)

@@ -17,7 +17,7 @@ from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.core import outbox
+from models.core import clock, outbox
 from models.core.base import Base
 from models.core.clock import business_day, from_local
 from models.core.errors import (
@@ -210,6 +210,7 @@ async def issue_coupon(
             reason="",
             key=f"coupon:{key}",
             now=now,
+            zone=clock.zone(programme),
             rule=f"offers.{offer.id}",
             held=held,
         )
@@ -243,6 +244,7 @@ async def _pay_birthday(
         reason="",
         key=f"birthday:{coupon.member_id}:{coupon.issued_at.year}",
         now=now,
+        zone=clock.zone(programme),
         expires_at=programme.expiry.of_points_earned(now),
         rule="bonuses.birthday",
     )
@@ -353,6 +355,7 @@ async def release_expired(
                 kind="coupon",
                 reason="",
                 now=now,
+                zone=clock.zone(programme),
                 rule=f"offers.{coupon.offer_id}",
             )
             coupon.released_at = now

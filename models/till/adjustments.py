@@ -16,6 +16,7 @@ from sqlalchemy import BigInteger, CheckConstraint, Date, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models.core import clock
 from models.core.base import Base, table_of
 from models.core.errors import (
     AdjustmentBelowZero,
@@ -117,6 +118,7 @@ async def adjust(
                 reason=why,
                 key=key,
                 now=now,
+                zone=clock.zone(programme),
                 expires_at=programme.expiry.of_points_earned(now),
                 rule="manual",
                 actor_id=actor.telegram_id,
@@ -131,6 +133,7 @@ async def adjust(
                 reason=why,
                 key=key,
                 now=now,
+                zone=clock.zone(programme),
                 rule="manual",
                 actor_id=actor.telegram_id,
                 held=row,

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.core import clock
 from models.core.amounts import parse_points
 from models.core.errors import LimitExceeded, OwnMembership
 from models.core.programme import Programme
@@ -68,6 +69,7 @@ async def redeem_points(
         reason="",
         key=key,
         now=now,
+        zone=clock.zone(programme),
         actor_id=actor.telegram_id,
         held=row,
         branch=actor.branch,

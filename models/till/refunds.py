@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.analytics.days import forget_day
-from models.core import outbox
+from models.core import clock, outbox
 from models.core.amounts import parse_receipt
 from models.core.errors import RefundNeedsManager, UnknownReceipt
 from models.core.programme import Programme
@@ -89,6 +89,7 @@ async def refund(
             kind="refund",
             reason=f"#{number}",
             now=now,
+            zone=clock.zone(programme),
             rule="point_value",
         )
     reversal = ledger.Reversal(None, 0)
@@ -100,6 +101,7 @@ async def refund(
             kind="refund",
             reason=f"#{number}",
             now=now,
+            zone=clock.zone(programme),
             actor_id=actor.telegram_id,
             branch=actor.branch,
         )
@@ -197,6 +199,7 @@ async def _reverse_bonuses(
             kind="refund",
             reason=f"#{receipt}",
             now=now,
+            zone=clock.zone(programme),
             actor_id=actor.telegram_id,
             branch=actor.branch,
         )

@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.analytics.member_stats import MemberStats
-from models.core import updates
+from models.core import clock, updates
 from models.core.amounts import parse_amount, parse_category, parse_quantity, parse_receipt
 from models.core.errors import DomainError, LimitExceeded, MemberForgotten, OwnMembership, UnknownMember
 from models.core.programme import Programme, Promotion, Tier
@@ -186,7 +186,7 @@ async def record_sales(
             read.append(await _read(session, programme, cards, index, request, now))
         except DomainError as refusal:
             outcomes[index] = refusal
-    book = ledger.Book(session, now)
+    book = ledger.Book(session, now, clock.zone(programme))
     since = now - timedelta(days=programme.tiers.window_days)
     spenders = [sale.member_id for sale in read if sale.request.pay_points]
     hold = _HOLD_WITH_STAMPS if programme.stamp_cards else _HOLD_FOR_SALE

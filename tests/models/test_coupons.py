@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -47,6 +47,7 @@ async def earn_150(session: AsyncSession, member_id: int) -> None:
             reason="",
             key="s",
             now=NOW,
+            zone=UTC,
             expires_at=NOW + timedelta(days=300),
         )
 
@@ -223,6 +224,7 @@ class TestReservedPoints:
             reason="",
             key="old",
             now=NOW,
+            zone=UTC,
             expires_at=NOW + timedelta(days=3),
         )
         await ledger.credit(
@@ -233,6 +235,7 @@ class TestReservedPoints:
             reason="",
             key="young",
             now=NOW,
+            zone=UTC,
             expires_at=NOW + timedelta(days=300),
         )
         await issue_coupon(session, programme, member_id, "free_cappuccino", NOW, "k1")  # 100 old + 50 young

@@ -502,6 +502,7 @@ class TestAutomations:
                     reason="test",
                     key=f"lot:{member}",
                     now=now,
+                    zone=UTC,
                     expires_at=now + timedelta(days=days),
                 )
         assert await self.audience_of(session, programme, "expiring_points", now) == [soon]

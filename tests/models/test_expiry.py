@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.core import clock
 from models.core.errors import InsufficientPoints
 from models.core.programme import Programme
 from models.members.numbers import shown
@@ -39,13 +40,38 @@ class TestExpiry:
         await sale(session, programme, member, "1000", receipt="A1", now=later)  # a younger lot of 50
         day_after = NOW + timedelta(days=programme.expiry.days, hours=1)
         async with step(session):
-            notices = await expire_due(session, day_after, checkpoint=session.commit)
+            notices = await expire_due(session, day_after, clock.zone(programme), checkpoint=session.commit)
         assert [(n.telegram_id, n.posted.kind, n.posted.amount, n.posted.balance) for n in notices] == [
             (1, "expire", -100, 50)
         ]
         async with step(session):
-            assert await expire_due(session, day_after, checkpoint=session.commit) == []
+            assert await expire_due(session, day_after, clock.zone(programme), checkpoint=session.commit) == []
         assert await balance(session, member) == 50
+
+    async def test_an_expiry_names_its_lots_date_as_the_business_counts_days(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        """/balance shows when points expire on the business's calendar; the entry that writes them off names the same
+        date, also where UTC's date differs."""
+        tokyo = programme.model_copy(update={"timezone": "Asia/Tokyo"})
+        member = await new_member(session, tokyo, 1)
+        ends = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)  # 05:00 on 2 December in Tokyo
+        async with step(session):
+            await ledger.credit(
+                session,
+                member_id=member,
+                points=40,
+                kind="bonus",
+                reason="",
+                key="short-lived",
+                now=NOW,
+                zone=clock.zone(tokyo),
+                expires_at=ends,
+            )
+        async with step(session):
+            notices = await expire_due(session, ends + timedelta(hours=1), clock.zone(tokyo), checkpoint=session.commit)
+        assert [(n.posted.kind, n.posted.amount, n.posted.reason) for n in notices] == [("expire", -40, "2026-12-02")]
+        assert clock.business_day(tokyo, ends).isoformat() == "2026-12-02"  # what /balance showed
 
     async def test_spent_points_come_from_the_oldest_lot_so_less_expires(
         self, session: AsyncSession, programme: Programme
@@ -58,7 +84,10 @@ class TestExpiry:
             )
         async with step(session):
             notices = await expire_due(
-                session, NOW + timedelta(days=programme.expiry.days, hours=1), checkpoint=session.commit
+                session,
+                NOW + timedelta(days=programme.expiry.days, hours=1),
+                clock.zone(programme),
+                checkpoint=session.commit,
             )
         assert [n.posted.amount for n in notices] == [-20]
         lots = await ledger.live_lots(session, member, NOW)
@@ -69,7 +98,9 @@ class TestExpiry:
         welcome = await ledger.find(session, f"welcome:{member}")
         assert welcome is not None
         async with step(session):
-            await expire_due(session, NOW + timedelta(days=programme.expiry.days), checkpoint=session.commit)
+            await expire_due(
+                session, NOW + timedelta(days=programme.expiry.days), clock.zone(programme), checkpoint=session.commit
+            )
         keys = list(await session.scalars(select(LedgerEntry.key).where(LedgerEntry.kind == "expire")))
         assert keys == [f"expire:{welcome.entry_id}"]
 
@@ -116,7 +147,7 @@ class TestPointsPastTheirDate:
             select(LedgerEntry.amount).where(LedgerEntry.member_id == member).order_by(LedgerEntry.id)
         )
         assert amounts.all() == [100, 50, -100, -30]  # the welcome lot written off before the redemption
-        assert await expire_due(session, past) == []  # nothing left for the nightly run
+        assert await expire_due(session, past, clock.zone(programme)) == []  # nothing left for the nightly run
         await session.commit()
         assert (await verify(session)).ok
 

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.core import clock
 from models.core.errors import AdjustmentBelowZero, InsufficientPoints
 from models.core.programme import Programme
 from models.members.numbers import shown
@@ -189,7 +190,7 @@ class Run:
             return back.created
         assert isinstance(op, Expire)
         async with step(self.session):
-            notices = await expire_due(self.session, op.at, checkpoint=self.session.commit)
+            notices = await expire_due(self.session, op.at, clock.zone(self.programme), checkpoint=self.session.commit)
         self.model.expire(op.at)
         return bool(notices)
 
@@ -286,7 +287,7 @@ class TestAdjustmentsKeepTheLedgerWhole:
             if isinstance(op, Expire):
                 run.now += timedelta(days=op.days)
                 async with step(session):
-                    await expire_due(session, run.now)
+                    await expire_due(session, run.now, clock.zone(short_lived))
             elif isinstance(op, Earn):
                 await sale(
                     session,

@@ -136,10 +136,26 @@ class TestLedgerPrimitives:
         member_id = await new_member(session, programme)
         expires = NOW + timedelta(days=30)
         first = await ledger.credit(
-            session, member_id=member_id, points=50, kind="bonus", reason="r", key="k1", now=NOW, expires_at=expires
+            session,
+            member_id=member_id,
+            points=50,
+            kind="bonus",
+            reason="r",
+            key="k1",
+            now=NOW,
+            zone=UTC,
+            expires_at=expires,
         )
         again = await ledger.credit(
-            session, member_id=member_id, points=50, kind="bonus", reason="r", key="k1", now=NOW, expires_at=expires
+            session,
+            member_id=member_id,
+            points=50,
+            kind="bonus",
+            reason="r",
+            key="k1",
+            now=NOW,
+            zone=UTC,
+            expires_at=expires,
         )
         await session.commit()
         assert first.created
@@ -157,9 +173,12 @@ class TestLedgerPrimitives:
             reason="r",
             key="soon",
             now=NOW,
+            zone=UTC,
             expires_at=NOW + timedelta(days=10),
         )
-        await ledger.debit(session, member_id=member_id, points=60, kind="redeem", reason="r", key="d1", now=NOW)
+        await ledger.debit(
+            session, member_id=member_id, points=60, kind="redeem", reason="r", key="d1", now=NOW, zone=UTC
+        )
         lots = await ledger.live_lots(session, member_id, NOW)
         assert [(lot.remaining, lot.expires_at) for lot in lots] == [
             (programme.bonuses.welcome - 20, NOW + timedelta(days=programme.expiry.days))

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.core import clock
 from models.core.errors import CannotPayWithPoints
 from models.core.programme import Programme, StampCard
 from models.offers.coupons import Coupon, is_live, redeem_coupon
@@ -198,7 +199,7 @@ class Run:
         else:
             self.now += timedelta(days=op.days)
             async with step(self.session):
-                await expire_due(self.session, self.now, checkpoint=self.session.commit)
+                await expire_due(self.session, self.now, clock.zone(self.programme), checkpoint=self.session.commit)
 
     async def check(self, card: StampCard) -> None:
         report = await verify(self.session)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import BindParameter, ColumnElement, Exists, Select, bindparam, insert, select, update
@@ -133,9 +133,10 @@ class Book:
     balance at once, so several postings for one member see each other and none may take it below zero.
     """
 
-    def __init__(self, session: AsyncSession, now: datetime) -> None:
+    def __init__(self, session: AsyncSession, now: datetime, zone: tzinfo) -> None:
         self.session = session
         self.now = now
+        self.zone = zone  # the business's: an expiry names its lot's date as the member saw it (`/balance`)
         self.holders: dict[int, Holder] = {}
         self.expired: list[Notice] = []  # the expiries `settle` wrote, announced in the outbox
         self._lots: dict[int, list[Lot]] = {}  # the held members' live lots as `settle` read them, less what is taken
@@ -218,7 +219,7 @@ class Book:
                     member_id,
                     -left,
                     "expire",
-                    expires_at.date().isoformat(),
+                    expires_at.astimezone(self.zone).date().isoformat(),
                     expiry_key(lot_id),
                     "expiry.days",
                     None,

@@ -4,7 +4,7 @@ write off expired lots, and announce an entry to its member."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import select
@@ -29,10 +29,12 @@ from models.points.ledger.entries import (
 )
 
 
-async def _book_for(session: AsyncSession, member_id: int, now: datetime, held: Member | None = None) -> Book:
+async def _book_for(
+    session: AsyncSession, member_id: int, now: datetime, zone: tzinfo, held: Member | None = None
+) -> Book:
     """A book holding one member's row: `held` if the caller locked it already, else locked now (even if forgotten);
     their due expiries are written."""
-    book = Book(session, now)
+    book = Book(session, now, zone)
     await book.hold(held if held is not None else await lock_member(session, member_id, even_forgotten=True))
     return book
 
@@ -46,6 +48,7 @@ async def credit(
     reason: str,
     key: str,
     now: datetime,
+    zone: tzinfo,
     expires_at: datetime,
     rule: str | None = None,
     actor_id: int | None = None,
@@ -54,7 +57,7 @@ async def credit(
     """Add a lot of points that lives until `expires_at`; a key seen before returns its entry unchanged."""
     if points <= 0:
         raise ValueError("a credit must be positive")
-    book = await _book_for(session, member_id, now)
+    book = await _book_for(session, member_id, now, zone)
     if (existing := await find(session, key)) is not None:
         return existing
     book.post(
@@ -91,6 +94,7 @@ async def debit(
     reason: str,
     key: str,
     now: datetime,
+    zone: tzinfo,
     rule: str | None = None,
     actor_id: int | None = None,
     reverses_id: int | None = None,
@@ -106,7 +110,7 @@ async def debit(
     """
     if points <= 0:
         raise ValueError("a debit must be positive")
-    book = await _book_for(session, member_id, now, held)
+    book = await _book_for(session, member_id, now, zone, held)
     if (existing := await find(session, key)) is not None:
         return existing
     if points > book.balance(member_id):
@@ -164,6 +168,7 @@ async def reverse(
     kind: str,
     reason: str,
     now: datetime,
+    zone: tzinfo,
     actor_id: int | None,
     branch: str | None = None,
 ) -> Reversal:
@@ -177,7 +182,7 @@ async def reverse(
     if original is None or original.amount <= 0:
         raise ValueError(f"no credit with key {entry_key!r} to reverse")
     held = await lock_member(session, original.member_id, even_forgotten=True)
-    book = await _book_for(session, original.member_id, now, held)
+    book = await _book_for(session, original.member_id, now, zone, held)
     if (existing := await find(session, key)) is not None:
         return Reversal(existing, 0)
     take = min(original.amount, book.balance(original.member_id))
@@ -191,6 +196,7 @@ async def reverse(
         reason=reason,
         key=key,
         now=now,
+        zone=zone,
         rule=original.key,
         actor_id=actor_id,
         reverses_id=original.id,
@@ -202,7 +208,15 @@ async def reverse(
 
 
 async def restore(
-    session: AsyncSession, *, debit_key: str, key: str, kind: str, reason: str, now: datetime, rule: str | None
+    session: AsyncSession,
+    *,
+    debit_key: str,
+    key: str,
+    kind: str,
+    reason: str,
+    now: datetime,
+    zone: tzinfo,
+    rule: str | None,
 ) -> list[Posted]:
     """Give back the points of a debit (a reservation that lapsed): what it took from each lot comes back as a lot
     with that lot's expiry (key `<key>:<lot>`), so giving points back never lengthens their life; a share whose date
@@ -210,7 +224,7 @@ async def restore(
     debit = await session.scalar(select(LedgerEntry).where(LedgerEntry.key == debit_key))
     if debit is None or debit.amount >= 0:
         raise ValueError(f"no debit with key {debit_key!r} to give back")
-    book = await _book_for(session, debit.member_id, now)
+    book = await _book_for(session, debit.member_id, now, zone)
     taken = (
         await session.execute(
             select(LotAllocation.lot_id, LotAllocation.amount, LedgerEntry.expires_at)
@@ -248,9 +262,9 @@ async def members_with_due_lots(session: AsyncSession, now: datetime) -> list[in
     return list(rows)
 
 
-async def expire_due_lots(session: AsyncSession, member_id: int, now: datetime) -> list[Notice]:
+async def expire_due_lots(session: AsyncSession, member_id: int, now: datetime, zone: tzinfo) -> list[Notice]:
     """Write off what is left of the member's lots past their date, one entry per lot (key `expire:<lot>`); the
     notices to announce (already in the outbox)."""
-    book = Book(session, now)
+    book = Book(session, now, zone)
     await book.lock([member_id])
     return book.expired
