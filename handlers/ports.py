@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from models.campaigns.planning import CampaignView
+from models.campaigns.records import CampaignView
 
 
 class CampaignTimetable(Protocol):

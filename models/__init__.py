@@ -8,7 +8,7 @@ themselves import nothing, so that a feature's modules may import each other's i
 """
 
 from models.analytics import days, habits, member_stats, segments  # noqa: F401 - tables
-from models.campaigns import automations, planning, queue  # noqa: F401 - tables
+from models.campaigns import records  # noqa: F401 - tables
 from models.core import job_runs, outbox, programme_versions, updates  # noqa: F401 - tables
 from models.members import cards, consent, erasures, preferences, registry  # noqa: F401 - tables
 from models.membership import enrolment, privacy  # noqa: F401 - tables

@@ -27,8 +27,9 @@ from datetime import timedelta
 from typing import TypeVar, cast
 
 from models.campaigns import audience, queue
-from models.campaigns.planning import CampaignStatus, CampaignView, RecipientStatus, get_campaign
+from models.campaigns.planning import get_campaign
 from models.campaigns.queue import Claimed, Lease, Outcome
+from models.campaigns.records import CampaignStatus, CampaignView, RecipientStatus
 from models.core.base import utcnow
 from models.core.uow import transaction
 from scheduler.context import JobContext

@@ -25,15 +25,9 @@ from aiogram.types import Message
 from aiohttp import ClientConnectorError
 
 from handlers.campaign_message import campaign_text
-from models.campaigns.planning import (
-    CampaignKind,
-    CampaignStatus,
-    CampaignView,
-    RecipientStatus,
-    get_campaign,
-    progress,
-)
+from models.campaigns.planning import get_campaign, progress
 from models.campaigns.queue import Claimed, Outcome
+from models.campaigns.records import CampaignKind, CampaignStatus, CampaignView, RecipientStatus
 from models.core.uow import transaction
 from models.members.registry import by_telegram_id
 from scheduler.context import JobContext

@@ -20,14 +20,9 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
-from models.campaigns.planning import (
-    CampaignStatus,
-    CampaignView,
-    RecipientStatus,
-    open_campaigns,
-    running_campaigns,
-)
+from models.campaigns.planning import open_campaigns, running_campaigns
 from models.campaigns.queue import recover_interrupted
+from models.campaigns.records import CampaignStatus, CampaignView, RecipientStatus
 from models.core.base import utcnow
 from models.core.uow import transaction
 from scheduler.broadcast import DeliveryEngine

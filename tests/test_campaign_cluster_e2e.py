@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.sandbox.telegram import FakeTelegram, Sent
-from models.campaigns.planning import RecipientStatus, progress
+from models.campaigns.planning import progress
+from models.campaigns.records import RecipientStatus
 from tests.support.app import OWNER
 from tests.support.audiences import FIRST_TELEGRAM_ID, add_members, busiest_second, programme_file
 from tests.support.cluster import running_cluster

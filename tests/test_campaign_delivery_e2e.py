@@ -18,17 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import App
 from bot.sandbox.telegram import FakeTelegram, FakeUser, Sent
-from models.campaigns.planning import (
-    CampaignDraft,
-    CampaignRecipient,
-    CampaignStatus,
-    CampaignView,
-    Progress,
-    RecipientStatus,
-    create_campaign,
-    get_campaign,
-    progress,
-)
+from models.campaigns.planning import CampaignDraft, Progress, create_campaign, get_campaign, progress
+from models.campaigns.records import CampaignRecipient, CampaignStatus, CampaignView, RecipientStatus
 from models.core import clock
 from models.core.base import utcnow
 from models.core.programme import Automation, LocalText

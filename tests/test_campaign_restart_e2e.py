@@ -17,7 +17,8 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.sandbox.telegram import FakeTelegram, Sent
-from models.campaigns.planning import RecipientStatus, progress
+from models.campaigns.planning import progress
+from models.campaigns.records import RecipientStatus
 from models.core import clock
 from models.core.base import utcnow
 from tests.journeys import send

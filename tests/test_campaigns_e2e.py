@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select
 
 from bot.app import App
 from bot.sandbox.telegram import FakeTelegram, FakeUser, Sent
-from models.campaigns.planning import Campaign, CampaignRecipient, RecipientStatus
+from models.campaigns.records import Campaign, CampaignRecipient, RecipientStatus
 from models.core.base import utcnow
 from models.core.uow import transaction
 from models.points.purchases import Purchase

@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from bot.sandbox import demo
 from bot.sandbox.telegram import FakeTelegram, FakeUser
-from models.campaigns.planning import Campaign
+from models.campaigns.records import Campaign
 from models.core import clock
 from models.core.base import utcnow
 from models.core.uow import transaction

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import App
 from bot.sandbox.telegram import FakeTelegram, FakeUser, Sent
-from models.campaigns.planning import Campaign
+from models.campaigns.records import Campaign
 from models.core.outbox import OutboxMessage
 from models.core.updates import HandledUpdate
 from models.members.numbers import shown

@@ -32,7 +32,6 @@ from handlers.staff.campaign_input import (
 )
 from handlers.states import CampaignStates
 from models.campaigns.planning import (
-    MAX_HOLDOUT_PERCENT,
     PERSONAL,
     CampaignDraft,
     audience_sizes,
@@ -44,6 +43,7 @@ from models.campaigns.planning import (
     create_campaign,
 )
 from models.campaigns.queue import couponed
+from models.campaigns.records import MAX_HOLDOUT_PERCENT
 from models.core.base import utcnow
 from models.core.programme import Programme
 from models.core.updates import UpdateWork

@@ -10,8 +10,8 @@ from datetime import datetime, time, timedelta
 from aiogram.types import Message
 
 from handlers.i18n import Translator
-from models.campaigns.planning import CampaignKind, CampaignView
 from models.campaigns.queue import quiet_until
+from models.campaigns.records import CampaignKind, CampaignView
 from models.core import clock
 from models.core.programme import Programme
 

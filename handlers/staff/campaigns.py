@@ -28,14 +28,8 @@ from handlers.staff.campaign_input import (
 )
 from handlers.staff.till import actor_of
 from models.campaigns.effect import CampaignReport, Effect, campaign_report
-from models.campaigns.planning import (
-    MAX_HOLDOUT_PERCENT,
-    CampaignDraft,
-    RecipientStatus,
-    cancel_campaign,
-    create_campaign,
-    recent_campaigns,
-)
+from models.campaigns.planning import CampaignDraft, cancel_campaign, create_campaign, recent_campaigns
+from models.campaigns.records import MAX_HOLDOUT_PERCENT, RecipientStatus
 from models.core.amounts import parse_id
 from models.core.base import utcnow
 from models.core.programme import Programme

@@ -14,14 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from models.campaigns.automations import campaign_audience
-from models.campaigns.planning import (
-    Campaign,
-    CampaignRecipient,
-    CampaignStatus,
-    CampaignView,
-    RecipientStatus,
-    marketable,
-)
+from models.campaigns.planning import marketable
+from models.campaigns.records import Campaign, CampaignRecipient, CampaignStatus, CampaignView, RecipientStatus
 from models.core.programme import Programme
 from models.core.uow import Checkpoint, no_checkpoint, writing
 from models.members.registry import Member

@@ -14,15 +14,14 @@ from sqlalchemy import Select, and_, exists, extract, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.analytics.segments import audience
-from models.campaigns.planning import (
+from models.campaigns.planning import recorded, store_once
+from models.campaigns.records import (
     Campaign,
     CampaignKind,
     CampaignRecipient,
     CampaignStatus,
     CampaignView,
     RecipientStatus,
-    recorded,
-    store_once,
 )
 from models.core.clock import business_day
 from models.core.programme import LANGUAGES, Automation, Programme

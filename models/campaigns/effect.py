@@ -15,15 +15,8 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from models.campaigns.planning import (
-    Campaign,
-    CampaignRecipient,
-    CampaignView,
-    Progress,
-    RecipientStatus,
-    get_campaign,
-    progress,
-)
+from models.campaigns.planning import Progress, get_campaign, progress
+from models.campaigns.records import Campaign, CampaignRecipient, CampaignView, RecipientStatus
 from models.core.programme import Programme
 from models.offers.coupons import Coupon
 from models.points.purchases import Purchase

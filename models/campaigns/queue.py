@@ -32,15 +32,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from models.campaigns.automations import REACHED
-from models.campaigns.planning import (
-    PERSONAL,
-    Campaign,
-    CampaignRecipient,
-    CampaignStatus,
-    CampaignView,
-    RecipientStatus,
-    may_be_marketed,
-)
+from models.campaigns.planning import PERSONAL, may_be_marketed
+from models.campaigns.records import Campaign, CampaignRecipient, CampaignStatus, CampaignView, RecipientStatus
 from models.core.base import table_of
 from models.core.errors import DomainError
 from models.core.programme import Marketing, Offer, Programme

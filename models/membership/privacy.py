@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, delete, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.analytics.member_stats import MemberFavourite, MemberStats
-from models.campaigns.planning import CampaignRecipient
+from models.campaigns.records import CampaignRecipient
 from models.core import clock, outbox
 from models.core.base import Base
 from models.core.programme import Programme

@@ -9,8 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.campaigns.audience import freeze_audience, start_campaign
 from models.campaigns.effect import campaign_report
-from models.campaigns.planning import Campaign, CampaignDraft, CampaignRecipient, RecipientStatus, create_campaign
+from models.campaigns.planning import CampaignDraft, create_campaign
 from models.campaigns.queue import Lease, Outcome, claim, due_page, record
+from models.campaigns.records import Campaign, CampaignRecipient, RecipientStatus
 from models.core.base import utcnow
 from models.core.programme import Marketing, Programme
 from models.offers.coupons import Coupon

@@ -11,17 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.campaigns.audience import freeze_audience, start_campaign
 from models.campaigns.planning import (
     PERSONAL,
-    Campaign,
     CampaignDraft,
-    CampaignRecipient,
-    CampaignStatus,
-    RecipientStatus,
     audience_sizes,
     cancel_campaign,
     create_campaign,
     open_campaigns,
     recent_campaigns,
 )
+from models.campaigns.records import Campaign, CampaignRecipient, CampaignStatus, RecipientStatus
 from models.core.base import utcnow
 from models.core.errors import (
     CampaignBadHoldout,

@@ -10,15 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.campaigns.audience import freeze_audience, start_campaign
 from models.campaigns.automations import campaign_audience, todays_campaign
-from models.campaigns.planning import (
-    Campaign,
-    CampaignDraft,
-    CampaignRecipient,
-    CampaignView,
-    RecipientStatus,
-    create_campaign,
-    progress,
-)
+from models.campaigns.planning import CampaignDraft, create_campaign, progress
 from models.campaigns.queue import (
     Claimed,
     Lease,
@@ -32,6 +24,7 @@ from models.campaigns.queue import (
     recover_interrupted,
     renew_lease,
 )
+from models.campaigns.records import Campaign, CampaignRecipient, CampaignView, RecipientStatus
 from models.core import clock
 from models.core.base import utcnow
 from models.core.programme import Automation, FrequencyCap, LocalText, Marketing, Programme, QuietHours
