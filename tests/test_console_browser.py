@@ -81,13 +81,16 @@ async def console_page(
     user: FakeUser,
     theme: dict[str, str] | None = None,
     timezone: str | None = None,
+    movable_clock: bool = False,
 ) -> AsyncIterator[tuple[Page, Trouble]]:
     """The console opened by `user` as Telegram's app opens a Mini App: the launch parameters (signed initData, the
     theme) in the URL's hash, and Telegram's event receiver recording what the page tells it; the phone's clock in
-    `timezone` (the machine's by default)."""
+    `timezone` (the machine's by default), one the test moves on (`page.clock`) if `movable_clock`."""
     page = await browser.new_page(viewport=PHONE, timezone_id=timezone)
     trouble = Trouble()
     trouble.watch(page)
+    if movable_clock:
+        await page.clock.install()  # starts at the real time; only the test moves it
     await page.add_init_script("window.TelegramWebviewProxy = {events: [], postEvent(type) { this.events.push(type) }}")
     signed = init_data(console.telegram.token, user.id, first_name=user.first_name)
     launch = {"tgWebAppData": signed, "tgWebAppThemeParams": json.dumps(theme or {})}
@@ -248,6 +251,30 @@ async def test_periods_count_the_shops_days_whatever_the_phones_zone(console: Ru
         assert trouble.errors == []
         assert trouble.refused == []
     assert [row["amount"] for row in csv.DictReader(io.StringIO(purchases))] == ["450.00"]
+
+
+async def test_a_console_left_open_moves_on_to_the_next_day_at_the_shops_midnight(console: RunningConsole) -> None:
+    """An owner who leaves the console open overnight finds the next day's periods in the morning, on a phone in
+    another zone too: the day turns at the shop's midnight, not the phone's."""
+    programme = console.app.programme
+    now = utcnow()
+    today = clock.business_day(programme, now)
+    midnight = datetime.combine(today + timedelta(days=1), datetime.min.time(), clock.zone(programme))
+    async with (
+        chromium() as browser,
+        console_page(browser, console, OWNER, timezone=a_zone_on_another_day(today), movable_clock=True) as (
+            page,
+            trouble,
+        ),
+    ):
+        await open_tab(page, "Exports")
+        await expect(page.locator("input[name=to]")).to_have_value(today.isoformat())
+        await page.clock.fast_forward(int((midnight - now).total_seconds() * 1000) + 60_000)  # a minute past it
+        await open_tab(page, "Dashboard")
+        await expect(page.locator("input[name=to]")).to_have_value((today + timedelta(days=1)).isoformat())
+        await expect(page.locator("input[name=from]")).to_have_value((today - timedelta(days=89)).isoformat())
+        assert trouble.errors == []
+        assert trouble.refused == []
 
 
 async def test_a_csv_export_downloads_and_parses_with_the_expected_rows(console: RunningConsole) -> None:

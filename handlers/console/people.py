@@ -28,8 +28,10 @@ async def me(request: web.Request) -> web.Response:
             "role": who.role.value,
             "branch": at.branch,
             "bot_username": username,
-            # The shop's date, which every period of the console counts in: the browser's may be another one.
+            # The shop's date, which every period of the console counts in: the browser's may be another one. The
+            # zone lets a page left open move on to the next day at the shop's midnight.
             "today": clock.business_day(programme, utcnow()).isoformat(),
+            "timezone": programme.timezone,
         }
     )
 

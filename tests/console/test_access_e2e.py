@@ -82,6 +82,7 @@ class TestWhoIsAsking:
                 "branch": None,
                 "bot_username": console.telegram.bot_username,
                 "today": clock.business_day(console.app.programme, utcnow()).isoformat(),  # the shop's date
+                "timezone": console.app.programme.timezone,
             }
 
     async def test_missing_forged_and_stale_init_data_are_refused(self, console: RunningConsole) -> None:

@@ -46,7 +46,7 @@ function start() {
 }
 
 function shell(me, main) {
-  setToday(me.today);
+  setToday(me.today, me.timezone);
   const allowed = SECTIONS.filter((section) => section.roles.includes(me.role));
   document.getElementById("who").textContent = `${me.name} · ${me.role}${me.branch ? ` · ${me.branch}` : ""}`;
   const tabs = h("nav", { class: "tabs", role: "tablist", "aria-label": "Sections" });

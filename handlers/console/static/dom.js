@@ -65,19 +65,28 @@ export function plainText(html) {
   return new DOMParser().parseFromString(html, "text/html").body.textContent ?? "";
 }
 
-// The programme's business day (YYYY-MM-DD) when the console opened, as /me gives it: periods are counted in the
-// shop's zone, and the browser's own date may be another day (an owner abroad, a phone set to another zone).
-let today = null;
+// The programme's business day (YYYY-MM-DD) when the console opened, as /me gives it, and its zone: periods are
+// counted in the shop's zone, and the browser's own date may be another day (an owner abroad, a phone set to another
+// zone). A console left open moves on by the midnights that pass in the shop's zone, counted on the phone's clock.
+let opened = null;
 
-/** Set once the console knows who is asking: the day `daysAgo` counts from. */
-export function setToday(day) {
-  today = day;
+/** The date (YYYY-MM-DD) on the phone's clock in `zone`. */
+function dateIn(zone) {
+  const parts = new Intl.DateTimeFormat("en", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" });
+  const { year, month, day } = Object.fromEntries(parts.formatToParts(new Date()).map((p) => [p.type, p.value]));
+  return `${year}-${month}-${day}`;
+}
+
+/** Set once the console knows who is asking: the day `daysAgo` counts from, and the zone whose midnights move it. */
+export function setToday(day, zone) {
+  opened = { day, zone, local: dateIn(zone) };
 }
 
 /** YYYY-MM-DD `days` before the programme's today. */
 export function daysAgo(days) {
-  const date = new Date(`${today}T00:00:00Z`);
-  date.setUTCDate(date.getUTCDate() - days);
+  const passed = (Date.parse(dateIn(opened.zone)) - Date.parse(opened.local)) / 86_400_000; // midnights since opening
+  const date = new Date(`${opened.day}T00:00:00Z`);
+  date.setUTCDate(date.getUTCDate() + Math.round(passed) - days);
   return date.toISOString().slice(0, 10);
 }
 
