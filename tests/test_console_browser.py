@@ -10,7 +10,7 @@ import json
 import os
 import re
 import tomllib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -21,7 +21,7 @@ from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.async_api import Browser, FilePayload, Page, Response, ViewportSize, expect
+from playwright.async_api import Browser, FilePayload, Page, Response, Route, ViewportSize, expect
 from sqlalchemy import select
 
 from bot.sandbox import demo
@@ -81,16 +81,16 @@ async def console_page(
     user: FakeUser,
     theme: dict[str, str] | None = None,
     timezone: str | None = None,
-    movable_clock: bool = False,
+    prepare: Callable[[Page], Awaitable[None]] | None = None,
 ) -> AsyncIterator[tuple[Page, Trouble]]:
     """The console opened by `user` as Telegram's app opens a Mini App: the launch parameters (signed initData, the
     theme) in the URL's hash, and Telegram's event receiver recording what the page tells it; the phone's clock in
-    `timezone` (the machine's by default), one the test moves on (`page.clock`) if `movable_clock`."""
+    `timezone` (the machine's by default). `prepare` sets up the page before it opens (a clock to move, a route)."""
     page = await browser.new_page(viewport=PHONE, timezone_id=timezone)
     trouble = Trouble()
     trouble.watch(page)
-    if movable_clock:
-        await page.clock.install()  # starts at the real time; only the test moves it
+    if prepare is not None:
+        await prepare(page)
     await page.add_init_script("window.TelegramWebviewProxy = {events: [], postEvent(type) { this.events.push(type) }}")
     signed = init_data(console.telegram.token, user.id, first_name=user.first_name)
     launch = {"tgWebAppData": signed, "tgWebAppThemeParams": json.dumps(theme or {})}
@@ -260,12 +260,14 @@ async def test_a_console_left_open_moves_on_to_the_next_day_at_the_shops_midnigh
     now = utcnow()
     today = clock.business_day(programme, now)
     midnight = datetime.combine(today + timedelta(days=1), datetime.min.time(), clock.zone(programme))
+    phone = a_zone_on_another_day(today)
+
+    async def movable_clock(page: Page) -> None:
+        await page.clock.install()  # starts at the real time; only the test moves it
+
     async with (
         chromium() as browser,
-        console_page(browser, console, OWNER, timezone=a_zone_on_another_day(today), movable_clock=True) as (
-            page,
-            trouble,
-        ),
+        console_page(browser, console, OWNER, timezone=phone, prepare=movable_clock) as (page, trouble),
     ):
         await open_tab(page, "Exports")
         await expect(page.locator("input[name=to]")).to_have_value(today.isoformat())
@@ -275,6 +277,29 @@ async def test_a_console_left_open_moves_on_to_the_next_day_at_the_shops_midnigh
         await expect(page.locator("input[name=from]")).to_have_value((today - timedelta(days=89)).isoformat())
         assert trouble.errors == []
         assert trouble.refused == []
+
+
+async def test_a_phone_that_does_not_know_the_shops_zone_still_counts_periods_from_the_shops_day(
+    console: RunningConsole,
+) -> None:
+    """An old phone's time-zone data may lack a newer zone's name: the console still opens, its periods ending on the
+    shop's today (they then stay on it until it is reopened)."""
+    today = clock.business_day(console.app.programme, utcnow())
+
+    async def zone_unknown_to_the_phone(page: Page) -> None:
+        async def me(route: Route) -> None:
+            answer = await route.fetch()
+            await route.fulfill(response=answer, json={**await answer.json(), "timezone": "Mars/Olympus_Mons"})
+
+        await page.route("**/console/api/me", me)
+
+    async with (
+        chromium() as browser,
+        console_page(browser, console, OWNER, prepare=zone_unknown_to_the_phone) as (page, trouble),
+    ):
+        await open_tab(page, "Exports")
+        await expect(page.locator("input[name=to]")).to_have_value(today.isoformat())
+        assert trouble.errors == []
 
 
 async def test_a_csv_export_downloads_and_parses_with_the_expected_rows(console: RunningConsole) -> None:

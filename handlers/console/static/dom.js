@@ -70,9 +70,15 @@ export function plainText(html) {
 // zone). A console left open moves on by the midnights that pass in the shop's zone, counted on the phone's clock.
 let opened = null;
 
-/** The date (YYYY-MM-DD) on the phone's clock in `zone`. */
+/** The date (YYYY-MM-DD) on the phone's clock in `zone`; null where the browser does not know the zone (an old
+ * phone's time-zone data may lack a newer name). */
 function dateIn(zone) {
-  const parts = new Intl.DateTimeFormat("en", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" });
+  let parts;
+  try {
+    parts = new Intl.DateTimeFormat("en", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" });
+  } catch {
+    return null;
+  }
   const { year, month, day } = Object.fromEntries(parts.formatToParts(new Date()).map((p) => [p.type, p.value]));
   return `${year}-${month}-${day}`;
 }
@@ -82,11 +88,12 @@ export function setToday(day, zone) {
   opened = { day, zone, local: dateIn(zone) };
 }
 
-/** YYYY-MM-DD `days` before the programme's today. */
+/** YYYY-MM-DD `days` before the programme's today (the day the console opened on, where the zone is unknown). */
 export function daysAgo(days) {
-  const passed = (Date.parse(dateIn(opened.zone)) - Date.parse(opened.local)) / 86_400_000; // midnights since opening
+  const local = opened.local && dateIn(opened.zone);
+  const passed = local ? Math.round((Date.parse(local) - Date.parse(opened.local)) / 86_400_000) : 0; // midnights
   const date = new Date(`${opened.day}T00:00:00Z`);
-  date.setUTCDate(date.getUTCDate() + Math.round(passed) - days);
+  date.setUTCDate(date.getUTCDate() + passed - days);
   return date.toISOString().slice(0, 10);
 }
 
