@@ -42,7 +42,7 @@ from models.core.uow import UnitOfWork
 from models.members.cards import CardSigner, signing_key
 from scheduler.context import JobContext
 from scheduler.outbox import OutboxSender
-from scheduler.runner import build_process_scheduler, build_scheduler, catch_up
+from scheduler.runner import ProcessJobs, build_scheduler, catch_up
 from scheduler.timetable import SWEEP_JOB, SWEEP_SECONDS, CampaignRunner
 
 log = logging.getLogger(__name__)
@@ -121,13 +121,13 @@ class App:
     health: Health = field(init=False)
     _catching_up: set[asyncio.Task[None]] = field(init=False, default_factory=set)
     _shut_down: bool = field(init=False, default=False)
-    process_jobs: AsyncIOScheduler = field(init=False)  # what every process runs, leader or not
+    process_jobs: ProcessJobs = field(init=False)  # what every process runs, leader or not
     web: web.Application = field(init=False)  # the console's routes (and the webhook's, in webhook mode)
 
     def __post_init__(self) -> None:
         self.outbox = OutboxSender(self.jobs)
         self.scheduler = build_scheduler(self.jobs)  # the leader's
-        self.process_jobs = build_process_scheduler(self.jobs)
+        self.process_jobs = ProcessJobs(self.jobs)
         self.campaigns = CampaignRunner(self.jobs, self.scheduler)
         if self.redis is not None:  # several processes: the leader also picks up campaigns the others were given
             self.scheduler.add_job(self.campaigns.sweep, IntervalTrigger(seconds=SWEEP_SECONDS), **SWEEP_JOB)
@@ -232,8 +232,7 @@ class App:
         self._shut_down = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)  # first, so that no job starts a delivery while they stop
-        if self.process_jobs.running:
-            self.process_jobs.shutdown(wait=False)
+        await self.process_jobs.stop()
         await self.leadership.stop()
         for task in self._catching_up:  # a daily job cut short runs again at the next catch-up
             task.cancel()

@@ -8,10 +8,12 @@ leading.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -57,6 +59,7 @@ class IntervalJob:
 
 
 CHECKPOINT_SECONDS = 1
+STOP_SECONDS = 5.0  # longest wait, at shutdown, for the interval jobs running then
 # Jobs every process runs (the others are the leader's).
 INTERVAL_JOBS: tuple[IntervalJob, ...] = (
     IntervalJob("checkpoint", CHECKPOINT_SECONDS, housekeeping.checkpoint),
@@ -124,17 +127,44 @@ def build_scheduler(context: JobContext, jobs: tuple[DailyJob, ...] = DAILY_JOBS
     return scheduler
 
 
-def build_process_scheduler(context: JobContext) -> AsyncIOScheduler:
-    """The jobs every process runs, leader or not (INTERVAL_JOBS)."""
-    scheduler = AsyncIOScheduler(timezone=clock.zone(context.programme))
-    for every in INTERVAL_JOBS:
-        scheduler.add_job(
-            every.run,
-            IntervalTrigger(seconds=every.seconds),
-            id=every.id,
-            args=[context],
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-        )
-    return scheduler
+class ProcessJobs:
+    """The jobs every process runs, leader or not (INTERVAL_JOBS), and the runs in progress.
+
+    Stopping lets those runs finish (they take milliseconds): APScheduler's own shutdown cancels them without waiting,
+    and a run cancelled inside a transaction (the checkpoint, every second) leaves its connection outside the pool,
+    to be collected unclosed once the engine is disposed.
+    """
+
+    def __init__(self, context: JobContext, jobs: tuple[IntervalJob, ...] = INTERVAL_JOBS) -> None:
+        self.scheduler = AsyncIOScheduler(timezone=clock.zone(context.programme))
+        self._running: set[asyncio.Task[Any]] = set()
+        for every in jobs:
+            self.scheduler.add_job(
+                self._run,
+                IntervalTrigger(seconds=every.seconds),
+                id=every.id,
+                args=[every, context],
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+            )
+
+    def start(self) -> None:
+        self.scheduler.start()
+
+    async def stop(self) -> None:
+        if not self.scheduler.running:
+            return
+        self.scheduler.pause()
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=STOP_SECONDS)
+        self.scheduler.shutdown(wait=False)
+
+    async def _run(self, job: IntervalJob, context: JobContext) -> None:
+        task = asyncio.current_task()
+        assert task is not None  # APScheduler runs each in a task of its own
+        self._running.add(task)
+        try:
+            await job.run(context)
+        finally:
+            self._running.discard(task)
