@@ -157,9 +157,8 @@ async def forget(session: AsyncSession, programme: Programme, member_id: int, no
     """
     await writing(session)
     member = await lock_member(session, member_id)
-    await ledger.Book(session, now, clock.zone(programme)).hold(
-        member
-    )  # expiries due are written first: what is left is forfeited
+    # Expiries due are written first: what is left is forfeited.
+    await ledger.Book(session, now, clock.zone(programme)).hold(member)
     points = member.balance
     if points:
         await ledger.debit(
