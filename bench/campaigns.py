@@ -4,7 +4,8 @@
 (a) 100,000 recipients at BROADCAST_RATE=25 for 60 s: the achieved rate, and the busiest second;
 (b) the same audience with the rate unlimited, against a baseline in the same run that sends as many messages with
     a bare aiogram `send_message` loop and no database (one at a time, as such loops are written; a second baseline
-    keeps 64 sends in flight, like the engine, to show the ceiling of the fake server);
+    keeps 64 sends in flight, like the engine, to show the ceiling of the fake server; a third sends the engine's
+    own prepared request, encoded once, with 64 in flight, to show what the engine's bookkeeping costs);
 (c) peak memory (VmHWM) of the delivering process at 100,000 recipients (the whole of run b) and at 1,000,000
     recipients (freezing the audience, then `--million-seconds` of delivery).
 The fake server and each delivery run in processes of their own, so each is measured alone; every measurement
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from aiogram import Bot
+from aiogram.methods import SendMessage
 from redis.asyncio import Redis
 
 from bench import delivery_trace
@@ -52,6 +54,8 @@ from models.core.uow import transaction
 from models.team.staff import Actor, Role
 from scheduler.broadcast import DeliveryEngine
 from scheduler.context import JobContext
+from scheduler.prepared_request import PreparedRequest
+from scheduler.sending import REQUEST_TIMEOUT
 from tests.support.audiences import FIRST_TELEGRAM_ID, add_members, busiest_second, programme_file
 from tests.support.paths import SAMPLE_PROGRAMME
 from tests.support.redis import redis_server
@@ -220,14 +224,16 @@ def run_shared_delivery(
 # Baselines: aiogram alone, no database.
 
 
-async def bare_loop(fake_url: str, count: int, in_flight: int) -> None:
+async def bare_loop(fake_url: str, count: int, in_flight: int, prepared: bool) -> None:
+    """aiogram's `send_message`, or (`prepared`) the engine's own request encoded once (`PreparedRequest`)."""
     bot: Bot = create_bot(Settings(_env_file=None, bot_token=TOKEN, telegram_api_url=fake_url))
     chats = iter(range(FIRST_TELEGRAM_ID, FIRST_TELEGRAM_ID + count))
+    request = PreparedRequest(bot, SendMessage(chat_id=0, text=TEXT), REQUEST_TIMEOUT)
     tune_garbage_collector()  # the same process settings as the engine's
 
     async def sender() -> None:
         for chat in chats:
-            await bot.send_message(chat, TEXT)
+            await (request.send(chat) if prepared else bot.send_message(chat, TEXT))
 
     began = cpu_seconds()
     await asyncio.gather(*(sender() for _ in range(in_flight)))
@@ -235,11 +241,12 @@ async def bare_loop(fake_url: str, count: int, in_flight: int) -> None:
     await bot.session.close()
 
 
-def run_baseline(count: int, in_flight: int) -> dict[str, Any]:
+def run_baseline(count: int, in_flight: int, prepared: bool = False) -> dict[str, Any]:
     """The fake server's view of a bare loop, with the loop's CPU seconds while sending (`cpu_seconds`)."""
     fake = FakeServer()
     try:
         command = [sys.executable, "-m", "bench.campaigns", "--bare", fake.url, str(count), str(in_flight)]
+        command += ["--prepared"] if prepared else []
         output = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)
         return {**fake.stats(), **json.loads(output.stdout.strip().splitlines()[-1])}
     finally:
@@ -344,8 +351,10 @@ def cpu_line(cores: dict[str, float]) -> str:
 
 def unlimited(database: Database, repeats: int) -> float:
     """(b): the engine unlimited against the bare loops, in the same run, with the CPU time each spends per message
-    (its process's, while sending: the engine's includes its database work); the engine's median peak memory."""
-    engine_rates, sequential, concurrent, peaks, engine_cpu, bare_cpu = [], [], [], [], [], []
+    (its process's, while sending: the engine's includes its database work); the engine's median peak memory.
+    The last bare loop sends the engine's own prepared request, so that the engine's ratio to it is what its
+    bookkeeping (claims, outcomes, pace) costs, apart from how it makes the request."""
+    engine_rates, sequential, concurrent, prepared, peaks, engine_cpu, bare_cpu, prepared_cpu = ([] for _ in range(8))
     for _ in range(repeats):
         server, process = measured(database, UNLIMITED, 3600)
         peaks.append(process["peak_mb"])
@@ -356,18 +365,27 @@ def unlimited(database: Database, repeats: int) -> float:
         bare = run_baseline(database.members, IN_FLIGHT)
         concurrent.append(per_second(bare))
         bare_cpu.append(bare["cpu_seconds"] * 1000 / bare["count"])
+        lean = run_baseline(database.members, IN_FLIGHT, prepared=True)
+        prepared.append(per_second(lean))
+        prepared_cpu.append(lean["cpu_seconds"] * 1000 / lean["count"])
         print(
             f"    engine {engine_rates[-1]:.0f} msg/s, bare loop {sequential[-1]:.0f}, "
-            f"bare with {IN_FLIGHT} in flight {concurrent[-1]:.0f} (ratio {engine_rates[-1] / concurrent[-1]:.2f}); "
-            f"CPU per message: engine {engine_cpu[-1]:.3f} ms, bare with {IN_FLIGHT} in flight {bare_cpu[-1]:.3f} ms",
+            f"bare with {IN_FLIGHT} in flight {concurrent[-1]:.0f} (ratio {engine_rates[-1] / concurrent[-1]:.2f}), "
+            f"prepared requests with {IN_FLIGHT} in flight {prepared[-1]:.0f} "
+            f"(ratio {engine_rates[-1] / prepared[-1]:.2f}); CPU per message: engine {engine_cpu[-1]:.3f} ms, "
+            f"bare {bare_cpu[-1]:.3f} ms, prepared {prepared_cpu[-1]:.3f} ms",
             flush=True,
         )
-    engine_rate, baseline, ceiling = (statistics.median(values) for values in (engine_rates, sequential, concurrent))
+    engine_rate, baseline, ceiling, lean_rate = (
+        statistics.median(values) for values in (engine_rates, sequential, concurrent, prepared)
+    )
     print(
         f"(b) unlimited, {database.members:,} messages: engine {engine_rate:.0f} msg/s; bare send_message loop "
         f"{baseline:.0f} msg/s; ratio {engine_rate / baseline:.2f}; bare loop with {IN_FLIGHT} in flight "
-        f"{ceiling:.0f} msg/s (ratio {engine_rate / ceiling:.2f}); CPU per message: engine "
-        f"{statistics.median(engine_cpu):.3f} ms, bare with {IN_FLIGHT} in flight {statistics.median(bare_cpu):.3f} ms"
+        f"{ceiling:.0f} msg/s (ratio {engine_rate / ceiling:.2f}); prepared requests with {IN_FLIGHT} in flight "
+        f"{lean_rate:.0f} msg/s (ratio {engine_rate / lean_rate:.2f}); CPU per message: engine "
+        f"{statistics.median(engine_cpu):.3f} ms, bare with {IN_FLIGHT} in flight {statistics.median(bare_cpu):.3f} "
+        f"ms, prepared {statistics.median(prepared_cpu):.3f} ms"
     )
     return float(statistics.median(peaks))
 
@@ -424,6 +442,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--deliver", nargs=5, help=argparse.SUPPRESS)
     parser.add_argument("--redis", help=argparse.SUPPRESS)
     parser.add_argument("--bare", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--prepared", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
@@ -436,6 +455,6 @@ if __name__ == "__main__":
         asyncio.run(deliver(url, fake_url, float(rate), int(campaign), float(seconds), options.redis))
     elif options.bare:
         fake_url, count, in_flight = options.bare
-        asyncio.run(bare_loop(fake_url, int(count), int(in_flight)))
+        asyncio.run(bare_loop(fake_url, int(count), int(in_flight), options.prepared))
     else:
         main(options)

@@ -21,7 +21,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import Message
+from aiogram.methods import SendMessage, SendPhoto
 from aiohttp import ClientConnectorError
 
 from handlers.campaign_message import campaign_text
@@ -32,6 +32,7 @@ from models.core.uow import transaction
 from models.members.registry import by_telegram_id
 from scheduler.context import JobContext
 from scheduler.metrics import CAMPAIGN_SENDS
+from scheduler.prepared_request import PreparedRequest
 from scheduler.ratelimit import Pace
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ class CampaignSender:
         self.context = context
         self.campaign = campaign
         self.pace = pace
-        self._texts: dict[str, str] = {}  # the message by language, when it is the same for all who speak it
+        self._common: dict[str, PreparedRequest] = {}  # by language, the message that is the same for all who speak it
 
     async def send(self, row: Claimed, unsent: RecipientStatus) -> Outcome:
         """Send the row's message, retrying what may be retried; cancelled while waiting to retry, the row ends
@@ -62,7 +63,7 @@ class CampaignSender:
         failures = 0
         while True:
             try:
-                message = await self._request(row)
+                message_id = await self._prepared(row).send(row.telegram_id)
             except TelegramRetryAfter as error:
                 log.warning("Telegram asked to wait %ss; all campaigns pause", error.retry_after)
                 CAMPAIGN_SENDS.labels(TOO_MANY_REQUESTS).inc()
@@ -81,7 +82,7 @@ class CampaignSender:
             except TelegramAPIError as error:  # 400 and other refusals: Telegram says it did not send it
                 return Outcome(row.id, row.member_id, RecipientStatus.FAILED, error=error.message)
             else:
-                return Outcome(row.id, row.member_id, RecipientStatus.SENT, message_id=message.message_id)
+                return Outcome(row.id, row.member_id, RecipientStatus.SENT, message_id=message_id)
             finally:
                 self.pace.answered()  # the message arrived by now, if it ever will
             if failures >= ATTEMPTS:
@@ -92,25 +93,29 @@ class CampaignSender:
             except asyncio.CancelledError:
                 return Outcome(row.id, row.member_id, unsent)
 
-    def _text(self, row: Claimed) -> str:
-        """The message for the row's member: built once per language unless it carries their own offer or coupon."""
+    def _prepared(self, row: Claimed) -> PreparedRequest:
+        """The row's message, encoded once per language unless it carries the member's own offer or coupon."""
         campaign = self.campaign
         if row.offer_id is None and row.coupon is None:
-            text = self._texts.get(row.language)
-            if text is None:
+            request = self._common.get(row.language)
+            if request is None:
                 t = self.context.texts[row.language]
-                text = self._texts[row.language] = campaign_text(t, campaign.text_for(row.language))
-            return text
+                request = self._common[row.language] = self._request(campaign_text(t, campaign.text_for(row.language)))
+            return request
         programme = self.context.programme
         offer = programme.offer(row.offer_id) if row.offer_id else None
         t = self.context.texts[row.language]
-        return campaign_text(t, campaign.text_for(row.language), offer, row.coupon, programme.timezone)
+        text = campaign_text(t, campaign.text_for(row.language), offer, row.coupon, programme.timezone)
+        return self._request(text)
 
-    async def _request(self, row: Claimed) -> Message:
-        bot, text, photo = self.context.bot, self._text(row), self.campaign.photo
-        if photo:
-            return await bot.send_photo(row.telegram_id, photo, caption=text, request_timeout=REQUEST_TIMEOUT)
-        return await bot.send_message(row.telegram_id, text, request_timeout=REQUEST_TIMEOUT)
+    def _request(self, text: str) -> PreparedRequest:
+        photo, placeholder = self.campaign.photo, 0  # the chat is written per message
+        method = (
+            SendPhoto(chat_id=placeholder, photo=photo, caption=text)
+            if photo
+            else SendMessage(chat_id=placeholder, text=text)
+        )
+        return PreparedRequest(self.context.bot, method, REQUEST_TIMEOUT)
 
 
 async def report_to_author(context: JobContext, campaign: CampaignView) -> None:
