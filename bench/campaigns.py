@@ -170,6 +170,9 @@ async def deliver(
     )
     delivery = DeliveryEngine(context)
     tune_garbage_collector()  # as `python -m bot` does once started
+    if redis is not None:  # one of several: all start delivering together, once every one is up (see below)
+        print("ready", flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     began, cpu_began = time.monotonic(), cpu_seconds()
     delivery.start(campaign_id)
     await until_finished(delivery, campaign_id, seconds)
@@ -209,9 +212,22 @@ def run_delivery(database_url: str, fake: FakeServer, rate: float, campaign_id: 
 def run_shared_delivery(
     database_url: str, redis_url: str, fake: FakeServer, rate: float, campaign_id: int, processes: int
 ) -> list[dict[str, Any]]:
-    """`processes` delivering processes on one campaign, sharing the pace through Redis; each one's report."""
+    """`processes` delivering processes on one campaign, sharing the pace through Redis; each one's report.
+
+    The processes are started together but begin delivering only once all are up: a process takes several seconds
+    of CPU to import aiogram, and those seconds, spent beside the first process to deliver on two cores, would be
+    measured as the delivery's (the bot's processes are up long before a campaign starts)."""
     command = [*delivery_command(database_url, fake, rate, campaign_id, 3600), "--redis", redis_url]
-    running = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(processes)]
+    running = [
+        subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for _ in range(processes)
+    ]
+    for process in running:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "ready"
+    for process in running:
+        assert process.stdin is not None
+        process.stdin.write("go\n")
+        process.stdin.flush()
     reports = []
     for process in running:
         output, _ = process.communicate()
