@@ -46,6 +46,15 @@ def handled(engine: AsyncEngine, update_id: int) -> Callable[[], Awaitable[bool 
     return look
 
 
+def tried_to_answer(telegram: FakeTelegram, user: FakeUser, since: int) -> Callable[[], Awaitable[bool | None]]:
+    """Whether the bot has made a call about `user`'s chat since the `since`-th call (one that failed counts too)."""
+
+    async def look() -> bool | None:
+        return True if any(params.get("chat_id") == user.id for _, params in telegram.calls[since:]) else None
+
+    return look
+
+
 def texts_to(telegram: FakeTelegram, user: FakeUser, after: int, contains: str) -> list[str]:
     texts = [sent.text or "" for sent in telegram.sent[after:] if sent.chat_id == user.id]
     return [text for text in texts if contains in text]
@@ -57,8 +66,11 @@ async def lose_the_answer_then_hand_out_again(
     """Every answer to `user` fails (as a 502 would) while the update is handled; once it is recorded as handled,
     Telegram hands it out again, and the bot's next answer to the same user shows it got past the copy."""
     telegram.fail_chat(user.id)
+    since = len(telegram.calls)
     update = push()
     await eventually(handled(app.engine, update), f"update {update} was never recorded as handled")
+    # The answer goes out after the commit: the chat heals only once the answer has been tried, and lost
+    await eventually(tried_to_answer(telegram, user, since), f"the bot never tried to answer {user.id}")
     telegram.heal_chat(user.id)
     telegram.replay(update)
     await send(telegram, user, "/help", expect="Here is what I can do")
