@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -244,12 +244,16 @@ async def bare_loop(fake_url: str, count: int, in_flight: int, prepared: bool) -
     """aiogram's `send_message`, or (`prepared`) the engine's own request encoded once (`PreparedRequest`)."""
     bot: Bot = create_bot(Settings(_env_file=None, bot_token=TOKEN, telegram_api_url=fake_url))
     chats = iter(range(FIRST_TELEGRAM_ID, FIRST_TELEGRAM_ID + count))
-    request = PreparedRequest(bot, SendMessage(chat_id=0, text=TEXT), REQUEST_TIMEOUT)
+    send: Callable[[int], Awaitable[object]] = (
+        PreparedRequest(bot, SendMessage(chat_id=0, text=TEXT), REQUEST_TIMEOUT).send
+        if prepared
+        else lambda chat: bot.send_message(chat, TEXT)
+    )
     tune_garbage_collector()  # the same process settings as the engine's
 
     async def sender() -> None:
         for chat in chats:
-            await (request.send(chat) if prepared else bot.send_message(chat, TEXT))
+            await send(chat)
 
     began = cpu_seconds()
     await asyncio.gather(*(sender() for _ in range(in_flight)))
@@ -304,6 +308,10 @@ def measured(database: Database, rate: float, seconds: float) -> tuple[dict[str,
         return fake.stats(), process
     finally:
         fake.close()
+
+
+def ms_per_message(cpu_seconds: float, messages: int) -> float:
+    return cpu_seconds * 1000 / messages
 
 
 def per_second(stats: dict[str, Any]) -> float:
@@ -376,14 +384,14 @@ def unlimited(database: Database, repeats: int) -> float:
         peaks.append(process["peak_mb"])
         assert server["count"] == database.members, server
         engine_rates.append(per_second(server))
-        engine_cpu.append(process["cpu_seconds"] * 1000 / server["count"])
+        engine_cpu.append(ms_per_message(process["cpu_seconds"], server["count"]))
         sequential.append(per_second(run_baseline(database.members, 1)))
         bare = run_baseline(database.members, IN_FLIGHT)
         concurrent.append(per_second(bare))
-        bare_cpu.append(bare["cpu_seconds"] * 1000 / bare["count"])
+        bare_cpu.append(ms_per_message(bare["cpu_seconds"], bare["count"]))
         lean = run_baseline(database.members, IN_FLIGHT, prepared=True)
         prepared.append(per_second(lean))
-        prepared_cpu.append(lean["cpu_seconds"] * 1000 / lean["count"])
+        prepared_cpu.append(ms_per_message(lean["cpu_seconds"], lean["count"]))
         print(
             f"    engine {engine_rates[-1]:.0f} msg/s, bare loop {sequential[-1]:.0f}, "
             f"bare with {IN_FLIGHT} in flight {concurrent[-1]:.0f} (ratio {engine_rates[-1] / concurrent[-1]:.2f}), "
