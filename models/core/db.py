@@ -10,10 +10,10 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event, text
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection
-from sqlalchemy.engine import AdaptedConnection, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from models.core.sqlite_trips import OneTripConnection
+from models.core.sqlite_trips import OneTripConnection, begin_with_next_statement, mark_written_with_next
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 SQLITE_BUSY_MS = 10_000
@@ -63,11 +63,15 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
         begin = f"BEGIN {connection.get_execution_options().get(SQLITE_BEGIN, IMMEDIATE)}"
-        # Straight to the driver: one trip to its thread, where a statement through a cursor takes three (open,
-        # execute, close), and every transaction begins here (a batch of sales makes about a dozen trips in all).
+        # Sent with the transaction's first statement: a trip to the driver's thread of its own would cost about
+        # as much as the statement (a batch of sales makes six or seven trips in all).
         driver = connection.connection.dbapi_connection
-        assert isinstance(driver, AdaptedConnection)
-        driver.run_async(lambda sqlite: sqlite.execute(begin))
+        assert isinstance(driver, OneTripConnection)
+        begin_with_next_statement(driver, begin)
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _on_statement(_c: Connection, cursor: Any, _s: str, _p: Any, context: Any, _many: bool) -> None:
+        mark_written_with_next(cursor, context)  # a write that can wait for the next statement's trip
 
     return engine
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.core.base import Base, table_of
+from models.core.sqlite_trips import write_with_next
 
 # The kinds of message; the interface says how each reads.
 ENTRY = "entry"  # a new ledger entry, to its member
@@ -63,7 +64,8 @@ class Pending:
     message: Message
 
 
-ADD = insert(table_of(OutboxMessage))  # the table's, not the ORM's: no per-row bookkeeping for a batch
+# The table's, not the ORM's: no per-row bookkeeping for a batch. Nobody reads its rows back in the transaction.
+ADD = write_with_next(insert(table_of(OutboxMessage)))
 
 
 def row(message: Message, now: datetime) -> dict[str, object]:

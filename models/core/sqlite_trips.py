@@ -6,22 +6,97 @@ between the event loop's thread and the driver's, and costs more CPU than most o
 batch of the till's group commit made about 34 of them. `OneTripCursor` does every step of a statement in one trip
 and keeps what SQLAlchemy asks afterwards (the rows, their description, the row count, the last row id).
 
-Server-side cursors (results streamed as they are read) keep SQLAlchemy's own cursor, which must stay open.
+What a statement owes before it runs travels with it (`_Owed`). A transaction's BEGIN is sent with its first
+statement (`begin_with_next_statement`): a transaction that never runs one never begins, and its COMMIT or ROLLBACK
+has nothing to do. A write marked `WRITE_WITH_NEXT` is sent with the next statement, which therefore reads it, or
+with the COMMIT: a batch of sales writes its purchases, audit lines, messages and counters in the COMMIT's trip.
+Such a write has no answer of its own (no rows returned, no row count) and fails, when it does, at that next
+statement or at the COMMIT, in the same transaction: mark only writes whose caller needs neither on the spot (a
+savepoint's insert, whose clash is caught where it runs, is not marked).
+
+Server-side cursors (results streamed as they are read) keep SQLAlchemy's own cursor, which must stay open; what is
+owed goes to the driver's thread on its own before one. Other databases are untouched: on them the mark means nothing.
 """
 
 from __future__ import annotations
 
 import collections
 import sqlite3
-from typing import Any
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection, AsyncAdapt_aiosqlite_cursor
+from sqlalchemy import Executable
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_ss_cursor,
+)
+from sqlalchemy.engine import ExecutionContext
+from sqlalchemy.util.concurrency import await_
 
 _Outcome = tuple[Any, int, int | None, list[Any]]
+_Statement = TypeVar("_Statement", bound=Executable)
+
+WRITE_WITH_NEXT = "write_with_next"  # the execution option that marks a write to send with the next statement
 
 
-def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Outcome:
-    """In the driver's thread: the statement from cursor to close, and what SQLAlchemy reads of it."""
+def write_with_next(statement: _Statement) -> _Statement:
+    """`statement`, marked to travel with the next statement on SQLite (see the module)."""
+    return statement.execution_options(**{WRITE_WITH_NEXT: True})
+
+
+@dataclass
+class _Owed:
+    """What runs before the next statement on a connection: the BEGIN not sent yet, and the writes marked since."""
+
+    begin: str | None = None
+    writes: list[tuple[str, Any, bool]] = field(default_factory=list)  # statement, parameters, many
+
+    def settle(self, connection: sqlite3.Connection) -> None:
+        """In the driver's thread."""
+        if self.begin is not None:
+            connection.execute(self.begin)
+        for operation, parameters, many in self.writes:
+            if many:
+                connection.executemany(operation, parameters)
+            else:
+                connection.execute(operation, () if parameters is None else parameters)
+
+
+# By aiosqlite connection (SQLAlchemy's adapters are slotted and take no attributes): what is owed, and whether a
+# BEGIN has gone to the driver's thread since the last COMMIT or ROLLBACK (kept here, in the order the calls are
+# queued, rather than asked of SQLite, whose answer a call still running would make stale).
+_OWED: weakref.WeakKeyDictionary[object, _Owed] = weakref.WeakKeyDictionary()
+_BEGUN: weakref.WeakSet[object] = weakref.WeakSet()
+
+
+def _take_owed(driver: object) -> _Owed | None:
+    """What is owed on this connection, to send now."""
+    owed = _OWED.pop(driver, None)
+    if owed is not None and owed.begin is not None:
+        _BEGUN.add(driver)
+    return owed
+
+
+def begin_with_next_statement(adapted: AsyncAdapt_aiosqlite_connection, begin: str) -> None:
+    """Open the transaction with `begin` in the trip of its first statement rather than in a trip of its own."""
+    _OWED[adapted._connection] = _Owed(begin)
+
+
+def mark_written_with_next(cursor: Any, context: ExecutionContext) -> None:
+    """Before each statement (an engine event): whether it is a write marked `WRITE_WITH_NEXT`."""
+    if isinstance(cursor, OneTripCursor) and context.execution_options.get(WRITE_WITH_NEXT):
+        compiled: Any = context.compiled
+        if not (context.isinsert or context.isupdate) or compiled is None or compiled.effective_returning:
+            raise ValueError("only an INSERT or UPDATE that returns nothing can wait for the next statement")
+        cursor._later = True
+
+
+def _run(connection: sqlite3.Connection, owed: _Owed | None, operation: str, parameters: Any, many: bool) -> _Outcome:
+    """In the driver's thread: what is owed, then the statement from cursor to close, and what SQLAlchemy reads."""
+    if owed is not None:
+        owed.settle(connection)
     cursor = connection.cursor()
     try:
         if many:
@@ -36,10 +111,15 @@ def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: 
         cursor.close()
 
 
+def _settle_and_commit(connection: sqlite3.Connection, owed: _Owed) -> None:
+    owed.settle(connection)
+    connection.commit()
+
+
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     """SQLAlchemy's aiosqlite cursor, with no driver cursor kept open between statements."""
 
-    __slots__ = ("_arraysize", "_description", "_lastrowid", "_rowcount")
+    __slots__ = ("_arraysize", "_description", "_lastrowid", "_later", "_rowcount")
     _awaitable_cursor_close = False  # nothing is left open to close
 
     def __init__(self, adapt_connection: Any) -> None:
@@ -48,6 +128,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._rowcount = -1
         self._lastrowid: int | None = None
         self._arraysize = 1
+        self._later = False  # set per statement by `mark_written_with_next`
 
     def _make_new_cursor(self, connection: Any) -> Any:
         return None  # each statement opens (and closes) its own, in the driver's thread
@@ -83,10 +164,27 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _trip(self, operation: Any, parameters: Any, *, many: bool) -> None:
         driver = self._connection  # aiosqlite's connection; `_execute` queues a call for its thread
+        if self._later:
+            _OWED.setdefault(driver, _Owed()).writes.append((operation, parameters, many))
+            self._description, self._rowcount, self._lastrowid, self._rows = None, -1, None, collections.deque()
+            return
         async with self._adapt_connection._execute_mutex:
-            outcome: _Outcome = await driver._execute(_run, driver._conn, operation, parameters, many)
+            owed = _take_owed(driver)
+            outcome: _Outcome = await driver._execute(_run, driver._conn, owed, operation, parameters, many)
         self._description, self._rowcount, self._lastrowid, rows = outcome
         self._rows = collections.deque(rows)
+
+
+class BeginFirstCursor(AsyncAdapt_aiosqlite_ss_cursor):
+    """SQLAlchemy's server-side cursor, sending what is owed (see `_Owed`) first."""
+
+    __slots__ = ()
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        driver = self._adapt_connection._connection
+        if (owed := _take_owed(driver)) is not None:
+            await driver._execute(owed.settle, driver._conn)
+        return await super()._execute_async(operation, parameters)
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
@@ -94,3 +192,29 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
 
     __slots__ = ()
     _cursor_cls = OneTripCursor
+    _ss_cursor_cls = BeginFirstCursor
+
+    def commit(self) -> None:
+        driver = self._connection
+        owed = _OWED.pop(driver, None)
+        if owed is not None and owed.writes:
+            if owed.begin is not None:
+                _BEGUN.add(driver)
+            try:
+                await_(driver._execute(_settle_and_commit, driver._conn, owed))
+            except Exception as error:
+                self._handle_exception(error)  # the transaction stays open, for the rollback to come
+        elif driver in _BEGUN:
+            super().commit()
+        else:
+            return  # its BEGIN was never sent: nothing began, nothing to end
+        _BEGUN.discard(driver)
+
+    def rollback(self) -> None:
+        driver = self._connection
+        _OWED.pop(driver, None)  # writes owed are dropped with the transaction
+        if driver in _BEGUN:  # else nothing began (the pool's rollback after a COMMIT, for one): no trip
+            try:
+                super().rollback()
+            finally:
+                _BEGUN.discard(driver)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.core.base import Base, table_of, utcnow
+from models.core.sqlite_trips import write_with_next
 from models.core.uow import UnitOfWork, writing
 
 # Telegram keeps an unanswered update for a day; after a week of silence it may even reuse ids.
@@ -36,7 +37,9 @@ def record(update_id: int, now: datetime) -> dict[str, object]:
     return {"update_id": update_id, "handled_at": now}
 
 
-RECORD = insert(table_of(HandledUpdate))  # the table's, not the ORM's: no per-row bookkeeping for a batch
+# The table's, not the ORM's: no per-row bookkeeping for a batch. Sent with the COMMIT on SQLite, where a clash (the
+# update handled meanwhile by another process) fails the COMMIT, as it fails the statement elsewhere.
+RECORD = write_with_next(insert(table_of(HandledUpdate)))
 
 
 class UpdateWork(UnitOfWork):

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.core.base import Base, table_of
+from models.core.sqlite_trips import write_with_next
 from models.members.registry import Member
 
 if TYPE_CHECKING:
@@ -54,7 +55,8 @@ def line(
     }
 
 
-ADD = insert(table_of(AuditEvent))  # the table's, not the ORM's: no per-row bookkeeping for a batch
+# The table's, not the ORM's: no per-row bookkeeping for a batch. Nobody reads its rows back in the transaction.
+ADD = write_with_next(insert(table_of(AuditEvent)))
 
 
 async def record(

@@ -19,6 +19,7 @@ from models.core.base import Base, table_of
 from models.core.errors import LimitExceeded
 from models.core.portable import dialect_insert, dialect_of
 from models.core.programme import Programme
+from models.core.sqlite_trips import write_with_next
 from models.core.uow import writing
 from models.team import audit
 from models.team.branches import day_at
@@ -76,7 +77,7 @@ def _open_days(dialect: str) -> Insert:
 def _add_points(dialect: str) -> Insert:
     """Today's new points added to the counters: an upsert, so that a counter created meanwhile is added to."""
     statement = dialect_insert(dialect, table_of(StaffDay))
-    return statement.on_conflict_do_update(
+    return write_with_next(statement).on_conflict_do_update(
         index_elements=[StaffDay.staff_id, StaffDay.day], set_={"points": StaffDay.points + statement.excluded.points}
     )
 

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.core import outbox, updates
 from models.core.base import table_of
 from models.core.programme import Promotion
+from models.core.sqlite_trips import write_with_next
 from models.members.registry import Member
 from models.points import ledger
 from models.points.purchases import Purchase
@@ -23,7 +24,12 @@ from models.till.stamps import Progress
 if TYPE_CHECKING:
     from models.till.sales import SaleRequest
 
-_ADD_PURCHASES = insert(table_of(Purchase))
+# What the batch writes last: none of it is read back in its transaction, so on SQLite it all goes with the COMMIT.
+_ADD_PURCHASES = write_with_next(insert(table_of(Purchase)))
+_MEMBERS = table_of(Member)
+_SET_TIERS = write_with_next(
+    update(_MEMBERS).where(_MEMBERS.c.id == bindparam("member")).values(tier=bindparam("tier"))
+)
 
 
 @dataclass(frozen=True)
@@ -77,9 +83,9 @@ async def write_batch(
     one statement each."""
     if batch.purchases:
         await session.execute(_ADD_PURCHASES, batch.purchases)
-    changed = [{"id": m, "tier": tier} for m, tier in batch.tiers.items() if tier != holders[m].tier]
+    changed = [{"member": m, "tier": tier} for m, tier in batch.tiers.items() if tier != holders[m].tier]
     if changed:
-        await session.execute(update(Member), changed)
+        await session.execute(_SET_TIERS, changed)
     await tally.write(session)
     if batch.audits:
         await session.execute(audit.ADD, batch.audits)

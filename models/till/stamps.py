@@ -45,6 +45,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.core.base import Base, table_of
 from models.core.portable import dialect_insert, dialect_of
 from models.core.programme import Programme, StampCard
+from models.core.sqlite_trips import write_with_next
 from models.offers.coupons import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -127,7 +128,7 @@ def stamps_earned(card: StampCard, amount_cents: int, quantity: int) -> int:
 def _save_states(dialect: str) -> Insert:
     """The batch's new counts, absolute (the members' rows are held): an upsert, one statement for all."""
     statement = dialect_insert(dialect, table_of(StampCardState))
-    return statement.on_conflict_do_update(
+    return write_with_next(statement).on_conflict_do_update(
         index_elements=[StampCardState.member_id, StampCardState.card],
         set_={"stamps": statement.excluded.stamps, "rewards": statement.excluded.rewards},
     )
@@ -136,7 +137,7 @@ def _save_states(dialect: str) -> Insert:
 _STATES = select(StampCardState.member_id, StampCardState.card, StampCardState.stamps, StampCardState.rewards).where(
     StampCardState.member_id.in_(bindparam("members", expanding=True))
 )
-_ADD_ENTRIES = insert(table_of(StampEntry))
+_ADD_ENTRIES = write_with_next(insert(table_of(StampEntry)))  # read back only by a later refund
 
 
 def packed_cards(member: SQLColumnExpression[int]) -> ScalarSelect[str | None]:

@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, text, update
+from sqlalchemy import bindparam, delete, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from models.core.base import table_of
 from models.core.db import checkpoint
 from models.core.programme import Programme
+from models.core.sqlite_trips import write_with_next
 from models.members.registry import Member
 from models.points import ledger
 from models.points.ledger import LedgerEntry
@@ -57,33 +59,49 @@ class TestSqlitePragmas:
         assert members_in_file_alone() == 1
 
 
+class Trips:
+    """Counts the calls a session's connection sends to aiosqlite's thread while it is entered."""
+
+    driver: Any  # aiosqlite's connection
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.count = 0
+
+    async def __aenter__(self) -> Trips:
+        self.driver = (await (await self.session.connection()).get_raw_connection()).driver_connection
+        self.execute = self.driver._execute
+
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            self.count += 1
+            return await self.execute(*args, **kwargs)
+
+        self.driver._execute = counted
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        self.driver._execute = self.execute
+
+
+def sqlite_only(engine: AsyncEngine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("aiosqlite's thread")
+
+
 class TestOneTripPerStatement:
     """On SQLite each statement goes to the driver's thread once (`models.core.sqlite_trips`), and reads as before."""
 
     async def test_each_statement_is_one_trip_to_the_drivers_thread(
         self, engine: AsyncEngine, session: AsyncSession, programme: Programme
     ) -> None:
-        if engine.dialect.name != "sqlite":
-            pytest.skip("aiosqlite's thread")
+        sqlite_only(engine)
         member_id = await new_member(session, programme)
         await session.commit()
-        driver: Any = (await (await session.connection()).get_raw_connection()).driver_connection
-        trips = 0
-        execute = driver._execute
-
-        async def counted(*args: Any, **kwargs: Any) -> Any:
-            nonlocal trips
-            trips += 1
-            return await execute(*args, **kwargs)
-
-        driver._execute = counted
-        try:
+        async with Trips(session) as trips:
             await session.execute(update(Member).where(Member.id == member_id).values(balance=5))
             assert (await session.execute(text("SELECT balance FROM members"))).scalar() == 5
             await session.execute(text("SELECT 1 WHERE 0"))
-        finally:
-            driver._execute = execute
-        assert trips == 3  # where a cursor opened, executed, fetched and closed took three or four each
+        assert trips.count == 3  # where a cursor opened, executed, fetched and closed took three or four each
 
     async def test_row_counts_returned_rows_and_errors_read_as_the_driver_gives_them(
         self, engine: AsyncEngine, session: AsyncSession, programme: Programme
@@ -97,6 +115,117 @@ class TestOneTripPerStatement:
         assert [tuple(row) for row in rows] == [(member_id, 8)]
         with pytest.raises(IntegrityError):
             await session.execute(text("UPDATE members SET balance = -1 WHERE id = :id"), {"id": member_id})
+
+
+# A write marked to travel with the next statement, as the batches of sales mark theirs.
+SET_BALANCE = write_with_next(
+    update(table_of(Member)).where(table_of(Member).c.id == bindparam("member")).values(balance=bindparam("balance"))
+)
+BALANCE = text("SELECT balance FROM members WHERE id = :member")
+
+
+class TestWritesTravelWithTheNextStatement:
+    """On SQLite a transaction's BEGIN, and the writes marked `write_with_next`, go to the driver's thread with the
+    next statement or with the COMMIT; what the transaction reads and what it commits are as if each had gone alone."""
+
+    async def test_a_marked_write_waits_and_the_next_statement_reads_it(
+        self, engine: AsyncEngine, session: AsyncSession, programme: Programme
+    ) -> None:
+        sqlite_only(engine)
+        member_id = await new_member(session, programme)
+        await session.commit()
+        async with Trips(session) as trips:
+            await session.execute(SET_BALANCE, {"member": member_id, "balance": 5})
+            assert trips.count == 0
+            assert (await session.execute(BALANCE, {"member": member_id})).scalar() == 5
+            assert trips.count == 1  # the BEGIN, the write and the read
+
+    async def test_marked_writes_go_with_the_commit_and_are_committed(
+        self, engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession], programme: Programme
+    ) -> None:
+        sqlite_only(engine)
+        async with sessionmaker() as session:
+            member_id = await new_member(session, programme)
+            await session.commit()
+            async with Trips(session) as trips:
+                await session.execute(SET_BALANCE, [{"member": member_id, "balance": 7}])
+                await session.execute(SET_BALANCE, {"member": member_id, "balance": 9})
+                await session.commit()
+            assert trips.count == 1
+        async with sessionmaker() as other:
+            assert (await other.execute(BALANCE, {"member": member_id})).scalar() == 9
+
+    async def test_a_marked_write_that_breaks_a_rule_fails_the_commit_and_nothing_stays(
+        self, engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession], programme: Programme
+    ) -> None:
+        sqlite_only(engine)
+        async with sessionmaker() as session:
+            member_id = await new_member(session, programme)
+            await session.commit()
+            before = (await session.execute(BALANCE, {"member": member_id})).scalar()
+            await session.commit()
+            await session.execute(SET_BALANCE, {"member": member_id, "balance": 11})
+            await session.execute(SET_BALANCE, {"member": member_id, "balance": -1})  # a balance is never negative
+            with pytest.raises(IntegrityError):
+                await session.commit()
+            await session.rollback()
+        async with sessionmaker() as other:
+            assert (await other.execute(BALANCE, {"member": member_id})).scalar() == before
+
+    async def test_a_rollback_drops_the_marked_writes_without_a_trip(
+        self, engine: AsyncEngine, session: AsyncSession, programme: Programme
+    ) -> None:
+        sqlite_only(engine)
+        member_id = await new_member(session, programme)
+        await session.commit()
+        before = (await session.execute(BALANCE, {"member": member_id})).scalar()
+        await session.commit()
+        async with Trips(session) as trips:
+            await session.execute(SET_BALANCE, {"member": member_id, "balance": 13})
+            await session.rollback()
+        assert trips.count == 0  # nothing had begun
+        assert (await session.execute(BALANCE, {"member": member_id})).scalar() == before
+
+    async def test_a_transaction_that_runs_nothing_makes_no_trip(
+        self, engine: AsyncEngine, session: AsyncSession
+    ) -> None:
+        sqlite_only(engine)
+        async with Trips(session) as trips:
+            await session.commit()
+        assert trips.count == 0
+
+    async def test_a_streamed_read_sees_the_writes_marked_before_it(
+        self, engine: AsyncEngine, session: AsyncSession, programme: Programme
+    ) -> None:
+        sqlite_only(engine)
+        member_id = await new_member(session, programme)
+        await session.commit()
+        await session.execute(SET_BALANCE, {"member": member_id, "balance": 17})
+        streamed = await session.stream(BALANCE, {"member": member_id})
+        assert [row async for row in streamed.scalars()] == [17]
+
+    async def test_only_a_write_that_returns_nothing_may_wait(
+        self, engine: AsyncEngine, session: AsyncSession, programme: Programme
+    ) -> None:
+        sqlite_only(engine)
+        member_id = await new_member(session, programme)
+        members = table_of(Member)
+        with pytest.raises(ValueError, match="returns nothing"):
+            await session.execute(write_with_next(select(members.c.balance)))
+        returning = update(members).where(members.c.id == member_id).values(balance=3).returning(members.c.balance)
+        with pytest.raises(ValueError, match="returns nothing"):
+            await session.execute(write_with_next(returning))
+
+    async def test_elsewhere_a_marked_write_runs_at_once(
+        self, engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession], programme: Programme
+    ) -> None:
+        if engine.dialect.name == "sqlite":
+            pytest.skip("the mark is for SQLite's driver")
+        async with sessionmaker() as session:
+            member_id = await new_member(session, programme)
+            await session.commit()
+            with pytest.raises(IntegrityError):  # at the statement itself, not at the commit
+                await session.execute(SET_BALANCE, {"member": member_id, "balance": -1})
 
 
 class TestLedgerIsAppendOnly:

@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from models.core import outbox
 from models.core.base import table_of
 from models.core.errors import InsufficientPoints
+from models.core.sqlite_trips import write_with_next
 from models.members.registry import Member
 from models.points.ledger.entries import (
     LEFT_IN_LOT,
@@ -109,9 +110,12 @@ _HOLD = hold_query()
 # would make SQLite insert a row at a time), and one UPDATE of the balances.
 _ENTRIES = table_of(LedgerEntry)
 _ADD_ENTRIES = insert(_ENTRIES).returning(_ENTRIES.c.key, _ENTRIES.c.id)
-_ADD_ALLOCATIONS = insert(table_of(LotAllocation))
+# Neither is read back in the transaction: on SQLite they go with its next statement (often its COMMIT).
+_ADD_ALLOCATIONS = write_with_next(insert(table_of(LotAllocation)))
 _MEMBERS = table_of(Member)
-_SET_BALANCES = update(_MEMBERS).where(_MEMBERS.c.id == bindparam("member")).values(balance=bindparam("balance"))
+_SET_BALANCES = write_with_next(
+    update(_MEMBERS).where(_MEMBERS.c.id == bindparam("member")).values(balance=bindparam("balance"))
+)
 # The held members' lots with points left, in the order they expire: those past their date (to write off) and, of
 # the members about to spend, the others too (what the book's debits take, `Book.take`). One statement either way.
 _LOTS = (
