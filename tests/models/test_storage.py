@@ -128,12 +128,23 @@ class TestWritesTravelWithTheNextStatement:
     """On SQLite a transaction's BEGIN, and the writes marked `write_with_next`, go to the driver's thread with the
     next statement or with the COMMIT; what the transaction reads and what it commits are as if each had gone alone."""
 
-    async def test_a_marked_write_waits_and_the_next_statement_reads_it(
-        self, engine: AsyncEngine, session: AsyncSession, programme: Programme
-    ) -> None:
+    @pytest.fixture
+    async def member_id(self, engine: AsyncEngine, session: AsyncSession, programme: Programme) -> int:
+        """A member with their starting balance, committed; the session is then between transactions."""
         sqlite_only(engine)
         member_id = await new_member(session, programme)
         await session.commit()
+        return member_id
+
+    @staticmethod
+    async def balance(sessionmaker: async_sessionmaker[AsyncSession], member_id: int) -> int:
+        """The member's balance as another connection reads it: what was committed."""
+        async with sessionmaker() as other:
+            return int((await other.execute(BALANCE, {"member": member_id})).scalar_one())
+
+    async def test_a_marked_write_waits_and_the_next_statement_reads_it(
+        self, session: AsyncSession, member_id: int
+    ) -> None:
         async with Trips(session) as trips:
             await session.execute(SET_BALANCE, {"member": member_id, "balance": 5})
             assert trips.count == 0
@@ -141,74 +152,49 @@ class TestWritesTravelWithTheNextStatement:
             assert trips.count == 1  # the BEGIN, the write and the read
 
     async def test_marked_writes_go_with_the_commit_and_are_committed(
-        self, engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession], programme: Programme
+        self, sessionmaker: async_sessionmaker[AsyncSession], session: AsyncSession, member_id: int
     ) -> None:
-        sqlite_only(engine)
-        async with sessionmaker() as session:
-            member_id = await new_member(session, programme)
+        async with Trips(session) as trips:
+            await session.execute(SET_BALANCE, [{"member": member_id, "balance": 7}])
+            await session.execute(SET_BALANCE, {"member": member_id, "balance": 9})
             await session.commit()
-            async with Trips(session) as trips:
-                await session.execute(SET_BALANCE, [{"member": member_id, "balance": 7}])
-                await session.execute(SET_BALANCE, {"member": member_id, "balance": 9})
-                await session.commit()
-            assert trips.count == 1
-        async with sessionmaker() as other:
-            assert (await other.execute(BALANCE, {"member": member_id})).scalar() == 9
+        assert trips.count == 1
+        assert await self.balance(sessionmaker, member_id) == 9
 
     async def test_a_marked_write_that_breaks_a_rule_fails_the_commit_and_nothing_stays(
-        self, engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession], programme: Programme
+        self, sessionmaker: async_sessionmaker[AsyncSession], session: AsyncSession, member_id: int
     ) -> None:
-        sqlite_only(engine)
-        async with sessionmaker() as session:
-            member_id = await new_member(session, programme)
+        before = await self.balance(sessionmaker, member_id)
+        await session.execute(SET_BALANCE, {"member": member_id, "balance": 11})
+        await session.execute(SET_BALANCE, {"member": member_id, "balance": -1})  # a balance is never negative
+        with pytest.raises(IntegrityError):
             await session.commit()
-            before = (await session.execute(BALANCE, {"member": member_id})).scalar()
-            await session.commit()
-            await session.execute(SET_BALANCE, {"member": member_id, "balance": 11})
-            await session.execute(SET_BALANCE, {"member": member_id, "balance": -1})  # a balance is never negative
-            with pytest.raises(IntegrityError):
-                await session.commit()
-            await session.rollback()
-        async with sessionmaker() as other:
-            assert (await other.execute(BALANCE, {"member": member_id})).scalar() == before
+        await session.rollback()
+        assert await self.balance(sessionmaker, member_id) == before
 
     async def test_a_rollback_drops_the_marked_writes_without_a_trip(
-        self, engine: AsyncEngine, session: AsyncSession, programme: Programme
+        self, sessionmaker: async_sessionmaker[AsyncSession], session: AsyncSession, member_id: int
     ) -> None:
-        sqlite_only(engine)
-        member_id = await new_member(session, programme)
-        await session.commit()
-        before = (await session.execute(BALANCE, {"member": member_id})).scalar()
-        await session.commit()
+        before = await self.balance(sessionmaker, member_id)
         async with Trips(session) as trips:
             await session.execute(SET_BALANCE, {"member": member_id, "balance": 13})
             await session.rollback()
         assert trips.count == 0  # nothing had begun
         assert (await session.execute(BALANCE, {"member": member_id})).scalar() == before
 
-    async def test_a_transaction_that_runs_nothing_makes_no_trip(
-        self, engine: AsyncEngine, session: AsyncSession
-    ) -> None:
-        sqlite_only(engine)
+    async def test_a_transaction_that_runs_nothing_makes_no_trip(self, session: AsyncSession, member_id: int) -> None:
         async with Trips(session) as trips:
             await session.commit()
         assert trips.count == 0
 
     async def test_a_streamed_read_sees_the_writes_marked_before_it(
-        self, engine: AsyncEngine, session: AsyncSession, programme: Programme
+        self, session: AsyncSession, member_id: int
     ) -> None:
-        sqlite_only(engine)
-        member_id = await new_member(session, programme)
-        await session.commit()
         await session.execute(SET_BALANCE, {"member": member_id, "balance": 17})
         streamed = await session.stream(BALANCE, {"member": member_id})
         assert [row async for row in streamed.scalars()] == [17]
 
-    async def test_only_a_write_that_returns_nothing_may_wait(
-        self, engine: AsyncEngine, session: AsyncSession, programme: Programme
-    ) -> None:
-        sqlite_only(engine)
-        member_id = await new_member(session, programme)
+    async def test_only_a_write_that_returns_nothing_may_wait(self, session: AsyncSession, member_id: int) -> None:
         members = table_of(Member)
         with pytest.raises(ValueError, match="returns nothing"):
             await session.execute(write_with_next(select(members.c.balance)))
@@ -217,15 +203,14 @@ class TestWritesTravelWithTheNextStatement:
             await session.execute(write_with_next(returning))
 
     async def test_elsewhere_a_marked_write_runs_at_once(
-        self, engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession], programme: Programme
+        self, engine: AsyncEngine, session: AsyncSession, programme: Programme
     ) -> None:
         if engine.dialect.name == "sqlite":
             pytest.skip("the mark is for SQLite's driver")
-        async with sessionmaker() as session:
-            member_id = await new_member(session, programme)
-            await session.commit()
-            with pytest.raises(IntegrityError):  # at the statement itself, not at the commit
-                await session.execute(SET_BALANCE, {"member": member_id, "balance": -1})
+        member_id = await new_member(session, programme)
+        await session.commit()
+        with pytest.raises(IntegrityError):  # at the statement itself, not at the commit
+            await session.execute(SET_BALANCE, {"member": member_id, "balance": -1})
 
 
 class TestLedgerIsAppendOnly:
