@@ -28,7 +28,7 @@ class Side:
     """One tree's process: a round on request, answered with its sales per second and CPU per sale."""
 
     def __init__(self, tree: Path, seconds: float) -> None:
-        from bot.runtime import YOUNG_THRESHOLD
+        from bot.runtime import YOUNG_THRESHOLD  # here, not at the top: the side process has another tree's `bot`
 
         self.process = subprocess.Popen(
             [sys.executable, str(HERE), "--side", str(seconds), str(YOUNG_THRESHOLD)],
@@ -73,6 +73,7 @@ def side(seconds: float, young_threshold: int) -> None:
             path = await (
                 sales._database(Path(folder), 100_000) if older else sales._database(Path(folder), 100_000, 500)
             )
+            # `bot.runtime.tune_garbage_collector`, written out: the older tree has no such module
             gc.collect()
             gc.freeze()
             gc.set_threshold(young_threshold, *gc.get_threshold()[1:])

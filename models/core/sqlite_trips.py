@@ -175,7 +175,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._rows = collections.deque(rows)
 
 
-class BeginFirstCursor(AsyncAdapt_aiosqlite_ss_cursor):
+class SettleFirstCursor(AsyncAdapt_aiosqlite_ss_cursor):
     """SQLAlchemy's server-side cursor, sending what is owed (see `_Owed`) first."""
 
     __slots__ = ()
@@ -192,7 +192,7 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
 
     __slots__ = ()
     _cursor_cls = OneTripCursor
-    _ss_cursor_cls = BeginFirstCursor
+    _ss_cursor_cls = SettleFirstCursor
 
     def commit(self) -> None:
         driver = self._connection
