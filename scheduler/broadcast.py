@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TypeVar, cast
 
-from models.campaigns import audience, queue
+from models.campaigns import audience, marketing_rules, queue
 from models.campaigns.planning import get_campaign
 from models.campaigns.queue import Claimed, Lease, Outcome
 from models.campaigns.records import CampaignStatus, CampaignView, RecipientStatus
@@ -373,7 +373,7 @@ class CampaignDelivery:
 
     async def _wait_for_quiet_hours(self) -> None:
         programme = self.engine.context.programme
-        until = queue.quiet_until(programme.marketing, programme.timezone, utcnow())
+        until = marketing_rules.quiet_until(programme.marketing, programme.timezone, utcnow())
         if until is not None:
             log.info("campaign %s: quiet hours, holding messages until %s", self.campaign_id, until)
             await self._flush()

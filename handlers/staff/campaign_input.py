@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta
 from aiogram.types import Message
 
 from handlers.i18n import Translator
-from models.campaigns.queue import quiet_until
+from models.campaigns.marketing_rules import quiet_until
 from models.campaigns.records import CampaignKind, CampaignView
 from models.core import clock
 from models.core.programme import Programme

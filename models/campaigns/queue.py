@@ -1,13 +1,12 @@
-"""Delivering a campaign: claims before sending, outcomes, and the marketing rules (the audience is frozen into
-recipient rows first, `models.campaigns.audience`).
+"""Delivering a campaign: claims before sending, and outcomes (the audience is frozen into recipient rows first,
+`models.campaigns.audience`; the marketing rules each claim applies are `models.campaigns.marketing_rules`).
 
 The rules that keep "nothing lost, nothing doubled" live here, in the database:
 - a row is claimed (`pending` -> `sending`, committed) before its message is handed to Telegram, by one process
   (its owner) under a lease that the owner renews while it lives; a row still `sending` once its lease ran out (its
   process died) is marked `unknown`, never sent again, and rows of live processes are never touched;
-- members who withdrew consent, declined new terms, blocked the bot or left are skipped at their turn, checked in
-  the very statement that claims their row; quiet hours and the frequency
-  cap hold rows back (`not_before`) instead of dropping them.
+- members who may no longer be messaged are skipped at their turn, checked in the very statement that claims their
+  row; quiet hours and the frequency cap hold rows back (`not_before`) instead of dropping them.
 Every function pages by id or works on a bounded list of rows, so memory does not grow with the audience.
 """
 
@@ -16,9 +15,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     bindparam,
@@ -31,12 +29,12 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from models.campaigns.automations import REACHED
+from models.campaigns.marketing_rules import held_by_cap, skip_refused
 from models.campaigns.planning import PERSONAL, may_be_marketed
 from models.campaigns.records import Campaign, CampaignRecipient, CampaignStatus, CampaignView, RecipientStatus
 from models.core.base import table_of
 from models.core.errors import DomainError
-from models.core.programme import Marketing, Offer, Programme
+from models.core.programme import Offer, Programme
 from models.core.uow import writing
 from models.members.registry import Member
 from models.offers.coupons import CouponView, issue_coupon
@@ -103,54 +101,6 @@ class QueueState:
     sending: bool = False
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# Marketing rules
-
-
-def _local_end(local: datetime, end: time, *, next_day: bool) -> datetime:
-    day = local.date() + timedelta(days=1 if next_day else 0)
-    return datetime.combine(day, end, tzinfo=local.tzinfo)
-
-
-def quiet_until(marketing: Marketing, timezone: str, now: datetime) -> datetime | None:
-    """When the current quiet hours end (in UTC), or None if campaign messages may go now."""
-    quiet = marketing.quiet_hours
-    if quiet is None or quiet.start == quiet.end:
-        return None
-    local = now.astimezone(ZoneInfo(timezone))
-    moment = local.time().replace(tzinfo=None)
-    if quiet.start < quiet.end:
-        inside, next_day = quiet.start <= moment < quiet.end, False
-    else:  # the quiet hours span midnight, like 21:00-09:00
-        inside, next_day = moment >= quiet.start or moment < quiet.end, moment >= quiet.start
-    return _local_end(local, quiet.end, next_day=next_day).astimezone(now.tzinfo) if inside else None
-
-
-async def _held_by_cap(
-    session: AsyncSession, marketing: Marketing, member_ids: Sequence[int], now: datetime
-) -> dict[int, datetime]:
-    """Members who already had the most messages the frequency cap allows, and when they may have the next."""
-    cap = marketing.frequency_cap
-    if cap is None or not member_ids:
-        return {}
-    window = timedelta(days=cap.days)
-    rows = await session.execute(
-        select(CampaignRecipient.member_id, func.min(CampaignRecipient.claimed_at))
-        .where(
-            CampaignRecipient.member_id.in_(member_ids),
-            CampaignRecipient.claimed_at >= now - window,
-            CampaignRecipient.status.in_(REACHED),
-        )
-        .group_by(CampaignRecipient.member_id)
-        .having(func.count() >= cap.messages)
-    )
-    return {member_id: oldest + window for member_id, oldest in rows if oldest is not None}
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# The queue
-
-
 async def due_page(
     session: AsyncSession, campaign_id: int, *, after: int, now: datetime, limit: int, lock: bool = False
 ) -> list[Queued]:
@@ -196,44 +146,6 @@ async def claim_next(
     return await claim(session, programme, campaign, rows, now, lease), rows[-1].id
 
 
-def _skip_reason(programme: Programme, consent: bool, terms: str, reachable: bool, left: bool) -> str | None:
-    """Why a member may no longer be messaged (the reasons behind `may_be_marketed`), or None."""
-    if left:
-        return "left the programme"
-    if not consent:
-        return "withdrew marketing consent"
-    if terms != programme.consent_version:
-        return "has not accepted the current terms"
-    if not reachable:
-        return "blocked the bot"
-    return None
-
-
-async def _skip_refused(session: AsyncSession, programme: Programme, row_ids: Sequence[int]) -> None:
-    """Mark the rows, among those not claimed, whose member may no longer be messaged as skipped, with why."""
-    rows = await session.execute(
-        select(
-            CampaignRecipient.id,
-            Member.marketing_consent,
-            Member.consent_version,
-            Member.reachable,
-            or_(Member.forgotten_at.is_not(None), Member.telegram_id.is_(None)),
-        )
-        .join(Member, Member.id == CampaignRecipient.member_id)
-        .where(CampaignRecipient.id.in_(row_ids), CampaignRecipient.status == RecipientStatus.PENDING)
-    )
-    by_reason: dict[str, list[int]] = {}
-    for row_id, consent, terms, reachable, left in rows:
-        if (reason := _skip_reason(programme, consent, terms, reachable, left)) is not None:
-            by_reason.setdefault(reason, []).append(row_id)
-    for reason, ids in by_reason.items():
-        await session.execute(
-            sql_update(CampaignRecipient)
-            .where(CampaignRecipient.id.in_(ids), CampaignRecipient.status == RecipientStatus.PENDING)
-            .values(status=RecipientStatus.SKIPPED, error=reason)
-        )
-
-
 async def claim(
     session: AsyncSession,
     programme: Programme,
@@ -247,7 +159,7 @@ async def claim(
     twice, and an opt-out committed before the claim is never overtaken by a page read earlier); those who may not
     are skipped. Rows another process is claiming at the same moment are passed over, not waited for."""
     await writing(session)
-    held = await _held_by_cap(session, programme.marketing, [row.member_id for row in rows], now)
+    held = await held_by_cap(session, programme.marketing, [row.member_id for row in rows], now)
     if held:
         await session.execute(
             sql_update(ROWS).where(ROWS.c.id == bindparam("row_id")).values(not_before=bindparam("until")),
@@ -273,7 +185,7 @@ async def claim(
         )
         taken = sorted(result.scalars())
         if refused := set(wanted) - set(taken):
-            await _skip_refused(session, programme, sorted(refused))
+            await skip_refused(session, programme, sorted(refused))
     claimed = [
         Claimed(row_id, wanted[row_id].member_id, wanted[row_id].telegram_id or 0, wanted[row_id].language)
         for row_id in taken

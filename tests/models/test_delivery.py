@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.campaigns.audience import freeze_audience, start_campaign
 from models.campaigns.automations import campaign_audience, todays_campaign
+from models.campaigns.marketing_rules import quiet_until
 from models.campaigns.planning import CampaignDraft, create_campaign, progress
 from models.campaigns.queue import (
     Claimed,
@@ -19,7 +20,6 @@ from models.campaigns.queue import (
     claim_next,
     due_page,
     queue_state,
-    quiet_until,
     record,
     recover_interrupted,
     renew_lease,
