@@ -58,7 +58,7 @@ async def held_by_cap(
     return {member_id: oldest + window for member_id, oldest in rows if oldest is not None}
 
 
-def skip_reason(programme: Programme, consent: bool, terms: str, reachable: bool, left: bool) -> str | None:
+def _skip_reason(programme: Programme, consent: bool, terms: str, reachable: bool, left: bool) -> str | None:
     """Why a member may no longer be messaged (the reasons behind `may_be_marketed`), or None."""
     if left:
         return "left the programme"
@@ -86,7 +86,7 @@ async def skip_refused(session: AsyncSession, programme: Programme, row_ids: Seq
     )
     by_reason: dict[str, list[int]] = {}
     for row_id, consent, terms, reachable, left in rows:
-        if (reason := skip_reason(programme, consent, terms, reachable, left)) is not None:
+        if (reason := _skip_reason(programme, consent, terms, reachable, left)) is not None:
             by_reason.setdefault(reason, []).append(row_id)
     for reason, ids in by_reason.items():
         await session.execute(
