@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.core.base import Base
+from models.core.base import Base, table_of
 
 
 class Purchase(Base):
@@ -48,11 +48,13 @@ def rolling_spend(
 ) -> ScalarSelect[int]:
     """A member's spend (in cents) of purchases not refunded since a moment: what tiers are computed from.
 
-    `member` may be a column, for a subquery read alongside each member's row.
+    `member` may be a column, for a subquery read alongside each member's row (written on the table's columns,
+    it leaves a statement on the members' table Core: see `models.points.ledger.entries`).
     """
+    purchases = table_of(Purchase).c
     return (
-        select(func.coalesce(func.sum(Purchase.amount_cents), 0))
-        .where(Purchase.member_id == member, Purchase.refunded_at.is_(None), Purchase.created_at >= since)
+        select(func.coalesce(func.sum(purchases.amount_cents), 0))
+        .where(purchases.member_id == member, purchases.refunded_at.is_(None), purchases.created_at >= since)
         .scalar_subquery()
     )
 

@@ -47,21 +47,17 @@ def _hold_cashiers(dialect: str) -> Select[int, int | None, int | None, str | No
     PostgreSQL cannot lock the missing side of an outer join, so there today's counters are created first
     (`_open_days`) and joined inwards. SQLite holds no rows, the IMMEDIATE transaction makes every writer wait its
     turn, so there the counter is joined outwards (a cashier with none yet has moved no points today), which spares
-    every batch of sales a statement. Built once per dialect, as it is read for every batch.
+    every batch of sales a statement. Built once per dialect, as it is read for every batch, on the tables' columns so
+    that it runs as Core (see `models.points.ledger.entries`).
     """
-    today = (StaffDay.staff_id == StaffMember.telegram_id) & (StaffDay.day == bindparam("day"))
-    query = select(
-        StaffMember.telegram_id,
-        StaffMember.max_sale_cents,
-        StaffMember.points_per_day,
-        StaffMember.branch,
-        StaffDay.points,
-    )
-    query = query.outerjoin(StaffDay, today) if dialect == "sqlite" else query.join(StaffDay, today)
+    staff, days = table_of(StaffMember), table_of(StaffDay)
+    today = (days.c.staff_id == staff.c.telegram_id) & (days.c.day == bindparam("day"))
+    query = select(staff.c.telegram_id, staff.c.max_sale_cents, staff.c.points_per_day, staff.c.branch, days.c.points)
+    query = query.outerjoin(days, today) if dialect == "sqlite" else query.join(days, today)
     return (
-        query.where(StaffMember.telegram_id.in_(bindparam("cashiers", expanding=True)))
-        .order_by(StaffMember.telegram_id)
-        .with_for_update(of=(StaffMember, StaffDay))
+        query.where(staff.c.telegram_id.in_(bindparam("cashiers", expanding=True)))
+        .order_by(staff.c.telegram_id)
+        .with_for_update(of=(staff, days))
     )
 
 

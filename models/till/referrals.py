@@ -16,7 +16,7 @@ from models.till.sale_batch import Batch, ReadSale
 def referral_paid(member: SQLColumnExpression[int]) -> Exists:
     """Whether the member's referral was paid: the inviter's bonus (`referral:<id>`) or their own (`:invitee`)."""
     key = literal("referral:").concat(cast(member, String))
-    return exists().where(or_(ledger.LedgerEntry.key == key, ledger.LedgerEntry.key == key.concat(":invitee")))
+    return exists().where(or_(ledger.ENTRIES.c.key == key, ledger.ENTRIES.c.key == key.concat(":invitee")))
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.analytics.member_stats import MemberStats
 from models.core import clock, updates
 from models.core.amounts import parse_amount, parse_category, parse_quantity, parse_receipt
+from models.core.base import table_of
 from models.core.errors import DomainError, LimitExceeded, MemberForgotten, OwnMembership, UnknownMember
 from models.core.programme import Programme, Promotion, Tier
 from models.core.uow import writing
@@ -60,18 +61,18 @@ def points_for(programme: Programme, amount_cents: int, tier: Tier, promotion: P
 
 # Built once, at import: building a statement and its cache key costs more than running it for a batch of sales.
 # What a batch reads about each member with their row (the rolling spend since `since`, whether their referral was
-# paid), and which of its keys were recorded before.
-_HOLD_FOR_SALE = ledger.hold_query(
-    rolling_spend(Member.id, bindparam("since")), referral_paid(Member.id), referrers=True
-)
+# paid), and which of its keys were recorded before. On the tables' columns, so that they run as Core (see
+# `models.points.ledger.entries`).
+_MEMBER = table_of(Member).c.id
+_HOLD_FOR_SALE = ledger.hold_query(rolling_spend(_MEMBER, bindparam("since")), referral_paid(_MEMBER), referrers=True)
 # The same with each member's stamp cards, for a programme that runs some.
 _HOLD_WITH_STAMPS = ledger.hold_query(
-    rolling_spend(Member.id, bindparam("since")), referral_paid(Member.id), packed_cards(Member.id), referrers=True
+    rolling_spend(_MEMBER, bindparam("since")), referral_paid(_MEMBER), packed_cards(_MEMBER), referrers=True
 )
-_SEGMENTS = select(MemberStats.member_id, MemberStats.segment).where(
-    MemberStats.member_id.in_(bindparam("members", expanding=True))
-)
-_RECORDED = select(Purchase.key).where(Purchase.key.in_(bindparam("keys", expanding=True)))
+_STATS = table_of(MemberStats).c
+_SEGMENTS = select(_STATS.member_id, _STATS.segment).where(_STATS.member_id.in_(bindparam("members", expanding=True)))
+_PURCHASE_KEY = table_of(Purchase).c.key
+_RECORDED = select(_PURCHASE_KEY).where(_PURCHASE_KEY.in_(bindparam("keys", expanding=True)))
 
 
 def source_of(kind: str, chat_id: int, message_id: int) -> str:

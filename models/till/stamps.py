@@ -142,9 +142,11 @@ _ADD_ENTRIES = write_with_next(insert(table_of(StampEntry)))  # read back only b
 
 def packed_cards(member: SQLColumnExpression[int]) -> ScalarSelect[str | None]:
     """SQL: the member's cards as `card:stamps:rewards`, comma-separated, to read with their row in the statement
-    that holds it (`models.till.sales`), rather than in one more of its own; `StampBook.unpack` reads it."""
-    state = StampCardState.card + ":" + cast(StampCardState.stamps, String) + ":" + cast(StampCardState.rewards, String)
-    return select(func.aggregate_strings(state, ",")).where(StampCardState.member_id == member).scalar_subquery()
+    that holds it (`models.till.sales`), rather than in one more of its own; `StampBook.unpack` reads it. Written on
+    the table's columns, so that the statement stays Core (see `models.points.ledger.entries`)."""
+    cards = table_of(StampCardState).c
+    state = cards.card + ":" + cast(cards.stamps, String) + ":" + cast(cards.rewards, String)
+    return select(func.aggregate_strings(state, ",")).where(cards.member_id == member).scalar_subquery()
 
 
 _ADD_COUPONS = insert(Coupon)

@@ -16,6 +16,7 @@ written together) and `postings` (one member's credit, debit, reversal, restorat
 
 from models.points.ledger.book import Book, Holder, hold_query
 from models.points.ledger.entries import (
+    ENTRIES,
     SPENDING_KINDS,
     LedgerEntry,
     Lot,
@@ -42,6 +43,7 @@ from models.points.ledger.postings import (
 )
 
 __all__ = [
+    "ENTRIES",
     "SPENDING_KINDS",
     "Book",
     "Holder",

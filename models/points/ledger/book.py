@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy import BindParameter, ColumnElement, Exists, Select, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from models.core import outbox
@@ -19,8 +18,8 @@ from models.core.errors import InsufficientPoints
 from models.core.sqlite_trips import write_with_next
 from models.members.registry import Member
 from models.points.ledger.entries import (
+    ENTRIES,
     LEFT_IN_LOT,
-    LedgerEntry,
     Lot,
     LotAllocation,
     Notice,
@@ -63,12 +62,15 @@ class _Pending:
     branch: str | None = None
 
 
+_MEMBERS = table_of(Member)
+
+
 def _has_due_lots() -> Exists:
-    """SQL: the query's `Member` has lots past their date (at the parameter `now`) with points left in them."""
-    due = select(LedgerEntry.id).where(
-        LedgerEntry.member_id == Member.id, past_its_date(bindparam("now")), has_points_left()
+    """SQL: the query's member has lots past their date (at the parameter `now`) with points left in them."""
+    due = select(ENTRIES.c.id).where(
+        ENTRIES.c.member_id == _MEMBERS.c.id, past_its_date(bindparam("now")), has_points_left()
     )
-    return due.correlate(Member).exists()
+    return due.correlate(_MEMBERS).exists()
 
 
 def hold_query(*also: ColumnElement[Any], referrers: bool = False) -> Select[Any]:
@@ -79,53 +81,55 @@ def hold_query(*also: ColumnElement[Any], referrers: bool = False) -> Select[Any
     so that rows are always taken in id order and two books cannot wait for each other. Each row also says whether
     the member has lots past their date at the parameter `now`, so that `Book.lock` looks for them (`settle`) only
     then: one statement fewer for the usual batch, where nobody's points are due. Build it once, at import:
-    building a statement (and its cache key) costs more than running it for a batch of sales.
+    building a statement (and its cache key) costs more than running it for a batch of sales. Written on the
+    tables' columns (`also` too, correlated to the members' table), it runs as Core: see `ledger.entries`.
     """
     members: BindParameter[list[int]] = bindparam("members", expanding=True)
-    chosen: ColumnElement[bool] = Member.id.in_(members)
+    chosen: ColumnElement[bool] = _MEMBERS.c.id.in_(members)
     if referrers:
-        invited = aliased(Member)  # the members being locked, apart from the outer query's rows
-        inviters = select(invited.referred_by_id).where(invited.id.in_(members), invited.referred_by_id.is_not(None))
-        chosen = chosen | Member.id.in_(inviters.scalar_subquery())
+        invited = _MEMBERS.alias()  # the members being locked, apart from the outer query's rows
+        inviters = select(invited.c.referred_by_id).where(
+            invited.c.id.in_(members), invited.c.referred_by_id.is_not(None)
+        )
+        chosen = chosen | _MEMBERS.c.id.in_(inviters.scalar_subquery())
+    columns = _MEMBERS.c
     return (
         select(
-            Member.id,
-            Member.balance,
-            Member.tier,
-            Member.referred_by_id,
-            Member.forgotten_at,
-            Member.telegram_id,
-            Member.language,
+            columns.id,
+            columns.balance,
+            columns.tier,
+            columns.referred_by_id,
+            columns.forgotten_at,
+            columns.telegram_id,
+            columns.language,
             _has_due_lots(),
             *also,
         )
         .where(chosen)
-        .order_by(Member.id)
-        .with_for_update(of=Member)
+        .order_by(columns.id)
+        .with_for_update(of=_MEMBERS)
     )
 
 
 _HOLD = hold_query()
 # One multi-row INSERT that returns each new id with its unique key (asking for the ids in parameter order instead
 # would make SQLite insert a row at a time), and one UPDATE of the balances.
-_ENTRIES = table_of(LedgerEntry)
-_ADD_ENTRIES = insert(_ENTRIES).returning(_ENTRIES.c.key, _ENTRIES.c.id)
+_ADD_ENTRIES = insert(ENTRIES).returning(ENTRIES.c.key, ENTRIES.c.id)
 # Neither is read back in the transaction: on SQLite they go with its next statement (often its COMMIT).
 _ADD_ALLOCATIONS = write_with_next(insert(table_of(LotAllocation)))
-_MEMBERS = table_of(Member)
 _SET_BALANCES = write_with_next(
     update(_MEMBERS).where(_MEMBERS.c.id == bindparam("member")).values(balance=bindparam("balance"))
 )
 # The held members' lots with points left, in the order they expire: those past their date (to write off) and, of
 # the members about to spend, the others too (what the book's debits take, `Book.take`). One statement either way.
 _LOTS = (
-    select(LedgerEntry.member_id, LedgerEntry.id, LEFT_IN_LOT, LedgerEntry.expires_at)
+    select(ENTRIES.c.member_id, ENTRIES.c.id, LEFT_IN_LOT, ENTRIES.c.expires_at)
     .where(
-        LedgerEntry.member_id.in_(bindparam("members", expanding=True)),
-        past_its_date(bindparam("now")) | LedgerEntry.member_id.in_(bindparam("spending", expanding=True)),
+        ENTRIES.c.member_id.in_(bindparam("members", expanding=True)),
+        past_its_date(bindparam("now")) | ENTRIES.c.member_id.in_(bindparam("spending", expanding=True)),
         has_points_left(),
     )
-    .order_by(LedgerEntry.member_id, LedgerEntry.expires_at, LedgerEntry.id)
+    .order_by(ENTRIES.c.member_id, ENTRIES.c.expires_at, ENTRIES.c.id)
 )
 
 
