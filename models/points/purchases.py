@@ -48,8 +48,8 @@ def rolling_spend(
 ) -> ScalarSelect[int]:
     """A member's spend (in cents) of purchases not refunded since a moment: what tiers are computed from.
 
-    `member` may be a column, for a subquery read alongside each member's row (written on the table's columns,
-    it leaves a statement on the members' table Core: see `models.points.ledger.entries`).
+    `member` may be a column, for a subquery read alongside each member's row. Written on the table's columns, so
+    that a statement otherwise made of columns stays Core (see `models.points.ledger.entries`).
     """
     purchases = table_of(Purchase).c
     return (

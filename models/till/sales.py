@@ -37,7 +37,6 @@ from models.core.programme import Programme, Promotion, Tier
 from models.core.uow import writing
 from models.members import lookup
 from models.members.cards import CardSigner
-from models.members.registry import Member
 from models.points import ledger, promotions
 from models.points.purchases import Purchase, rolling_spend
 from models.points.tiers import at_sale, moved, rank
@@ -63,11 +62,15 @@ def points_for(programme: Programme, amount_cents: int, tier: Tier, promotion: P
 # What a batch reads about each member with their row (the rolling spend since `since`, whether their referral was
 # paid), and which of its keys were recorded before. On the tables' columns, so that they run as Core (see
 # `models.points.ledger.entries`).
-_MEMBER = table_of(Member).c.id
-_HOLD_FOR_SALE = ledger.hold_query(rolling_spend(_MEMBER, bindparam("since")), referral_paid(_MEMBER), referrers=True)
+_HOLD_FOR_SALE = ledger.hold_query(
+    rolling_spend(ledger.MEMBER_ID, bindparam("since")), referral_paid(ledger.MEMBER_ID), referrers=True
+)
 # The same with each member's stamp cards, for a programme that runs some.
 _HOLD_WITH_STAMPS = ledger.hold_query(
-    rolling_spend(_MEMBER, bindparam("since")), referral_paid(_MEMBER), packed_cards(_MEMBER), referrers=True
+    rolling_spend(ledger.MEMBER_ID, bindparam("since")),
+    referral_paid(ledger.MEMBER_ID),
+    packed_cards(ledger.MEMBER_ID),
+    referrers=True,
 )
 _STATS = table_of(MemberStats).c
 _SEGMENTS = select(_STATS.member_id, _STATS.segment).where(_STATS.member_id.in_(bindparam("members", expanding=True)))

@@ -14,7 +14,7 @@ The package's parts: `entries` (the rows and what is read from them), `book` (th
 written together) and `postings` (one member's credit, debit, reversal, restoration and expiry).
 """
 
-from models.points.ledger.book import Book, Holder, hold_query
+from models.points.ledger.book import MEMBER_ID, Book, Holder, hold_query
 from models.points.ledger.entries import (
     ENTRIES,
     SPENDING_KINDS,
@@ -44,6 +44,7 @@ from models.points.ledger.postings import (
 
 __all__ = [
     "ENTRIES",
+    "MEMBER_ID",
     "SPENDING_KINDS",
     "Book",
     "Holder",

@@ -63,12 +63,13 @@ class _Pending:
 
 
 _MEMBERS = table_of(Member)
+MEMBER_ID = _MEMBERS.c.id  # the held member, for the values `hold_query` reads alongside: correlate them to it
 
 
 def _has_due_lots() -> Exists:
     """SQL: the query's member has lots past their date (at the parameter `now`) with points left in them."""
     due = select(ENTRIES.c.id).where(
-        ENTRIES.c.member_id == _MEMBERS.c.id, past_its_date(bindparam("now")), has_points_left()
+        ENTRIES.c.member_id == MEMBER_ID, past_its_date(bindparam("now")), has_points_left()
     )
     return due.correlate(_MEMBERS).exists()
 
@@ -82,16 +83,16 @@ def hold_query(*also: ColumnElement[Any], referrers: bool = False) -> Select[Any
     the member has lots past their date at the parameter `now`, so that `Book.lock` looks for them (`settle`) only
     then: one statement fewer for the usual batch, where nobody's points are due. Build it once, at import:
     building a statement (and its cache key) costs more than running it for a batch of sales. Written on the
-    tables' columns (`also` too, correlated to the members' table), it runs as Core: see `ledger.entries`.
+    tables' columns (`also` too, correlated to `MEMBER_ID`), it runs as Core: see `ledger.entries`.
     """
     members: BindParameter[list[int]] = bindparam("members", expanding=True)
-    chosen: ColumnElement[bool] = _MEMBERS.c.id.in_(members)
+    chosen: ColumnElement[bool] = MEMBER_ID.in_(members)
     if referrers:
         invited = _MEMBERS.alias()  # the members being locked, apart from the outer query's rows
         inviters = select(invited.c.referred_by_id).where(
             invited.c.id.in_(members), invited.c.referred_by_id.is_not(None)
         )
-        chosen = chosen | _MEMBERS.c.id.in_(inviters.scalar_subquery())
+        chosen = chosen | MEMBER_ID.in_(inviters.scalar_subquery())
     columns = _MEMBERS.c
     return (
         select(
