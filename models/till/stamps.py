@@ -36,7 +36,9 @@ from sqlalchemy import (
     cast,
     func,
     insert,
+    literal,
     select,
+    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,7 +80,15 @@ class StampEntry(Base):
     __tablename__ = "stamp_entries"
     __table_args__ = (
         CheckConstraint("stamps <> 0 OR rewards <> 0", name="changes_something"),
-        Index("ix_stamp_entries_member_card", "member_id", "card"),
+        # The entries that completed cards, for a refund that must withdraw a newer reward: only those, so that the
+        # stamps of an ordinary sale add no row at a random place of an index (about 5% of the till's throughput).
+        Index(
+            "ix_stamp_entries_member_card",
+            "member_id",
+            "card",
+            postgresql_where=text("rewards > 0"),
+            sqlite_where=text("rewards > 0"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -322,7 +332,7 @@ async def _newest_rewards(session: AsyncSession, refunded: StampEntry) -> list[s
         .where(
             StampEntry.member_id == refunded.member_id,
             StampEntry.card == refunded.card,
-            StampEntry.rewards > 0,
+            StampEntry.rewards > literal(0, literal_execute=True),  # written out, as the index's condition is
             StampEntry.sale_key != refunded.sale_key,
         )
         .order_by(StampEntry.id.desc())
