@@ -45,7 +45,7 @@ from models.core.programme import load_programme
 from models.core.uow import transaction
 from models.members.numbers import shown
 from models.offers.recompute import recompute_all
-from tests.support.console import free_port
+from tests.support.redis import free_port
 from tests.support.webapp import init_data
 
 ROOT = Path(__file__).resolve().parent.parent

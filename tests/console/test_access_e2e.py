@@ -18,7 +18,8 @@ from models.core.base import utcnow
 from models.core.uow import UnitOfWork
 from tests.journeys import eventually, join, send
 from tests.support.app import OWNER, bot_settings
-from tests.support.console import CONSOLE_URL, RunningConsole, free_port
+from tests.support.console import CONSOLE_URL, RunningConsole
+from tests.support.redis import free_port
 from tests.support.webapp import init_data
 
 ADMIN = FakeUser(id=7201, first_name="Adam", language_code="en")

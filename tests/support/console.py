@@ -3,7 +3,6 @@ HTTP client that calls the console's API as a given user (signed initData)."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -15,15 +14,10 @@ from bot.app import App
 from bot.sandbox.telegram import FakeTelegram, FakeUser
 from tests.journeys import eventually
 from tests.support.app import bot_settings, start_app, stop_app
+from tests.support.redis import free_port
 from tests.support.webapp import init_data
 
 CONSOLE_URL = "https://console.example.com/console/"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
