@@ -36,7 +36,7 @@ from models.points.ledger import LedgerEntry
 from models.points.purchases import Purchase
 from models.points.tiers import TierWatch
 from models.team.audit import AuditEvent
-from models.till.stamps import StampCardState, StampEntry
+from models.till.stamps import StampCardState, StampEntry, entries_of
 
 JSONValue = Any
 Eraser = Callable[[AsyncSession, int, datetime], Awaitable[None]]
@@ -69,12 +69,15 @@ class Rows:
     owner: str = "member_id"
     hide: tuple[str, ...] = ()  # columns that are someone else's data, such as which staff member acted
     on_forget: Eraser | None = None  # what erasure does to rows it keeps
+    found_by: Callable[[int], ColumnElement[bool]] | None = None  # the member's rows, where no index leads by owner
 
     @property
     def table(self) -> str:
         return str(self.model.__tablename__)
 
     def _mine(self, member_id: int) -> ColumnElement[bool]:
+        if self.found_by is not None:
+            return self.found_by(member_id)
         column: ColumnElement[int] = getattr(self.model, self.owner)
         return column == member_id
 
@@ -118,7 +121,7 @@ PERSONAL_DATA: dict[str, Rows] = {
     "coupons": Rows(Coupon, hide=STAFF, on_forget=_close_open_coupons),  # kept: what the offers cost
     "badges": Rows(Badge, erase=True),
     "stamp_cards": Rows(StampCardState, erase=True),
-    "stamps": Rows(StampEntry),  # kept, anonymous: what each sale gave, for its refund
+    "stamps": Rows(StampEntry, found_by=entries_of),  # kept, anonymous: what each sale gave, for its refund
     "analytics": Rows(MemberStats, erase=True),
     "favourite_categories": Rows(MemberFavourite, erase=True),
     "interests": Rows(MemberInterest, erase=True),

@@ -26,12 +26,14 @@ from datetime import datetime
 
 from sqlalchemy import (
     CheckConstraint,
+    ColumnElement,
     ForeignKey,
     Index,
     Insert,
     ScalarSelect,
     SQLColumnExpression,
     String,
+    and_,
     bindparam,
     cast,
     func,
@@ -57,6 +59,7 @@ from models.offers.coupons import (
     expiry_of,
     is_live,
 )
+from models.points.purchases import Purchase
 
 
 class StampCardState(Base):
@@ -81,7 +84,8 @@ class StampEntry(Base):
     __table_args__ = (
         CheckConstraint("stamps <> 0 OR rewards <> 0", name="changes_something"),
         # The entries that completed cards, for a refund that must withdraw a newer reward: only those, so that the
-        # stamps of an ordinary sale add no row at a random place of an index (about 5% of the till's throughput).
+        # stamps of an ordinary sale add no row at a random place of an index (about 5% of the till's throughput
+        # with stamp cards). A member's other entries are found through their purchases (`entries_of`).
         Index(
             "ix_stamp_entries_member_card",
             "member_id",
@@ -148,6 +152,14 @@ _STATES = select(StampCardState.member_id, StampCardState.card, StampCardState.s
     StampCardState.member_id.in_(bindparam("members", expanding=True))
 )
 _ADD_ENTRIES = write_with_next(insert(table_of(StampEntry)))  # read back only by a later refund
+
+
+def entries_of(member_id: int) -> ColumnElement[bool]:
+    """SQL: the member's stamp entries, found through their purchases' keys (the member's own index on the entries
+    holds only those that completed a card)."""
+    purchases = table_of(Purchase).c
+    keys = select(purchases.key).where(purchases.member_id == member_id)
+    return and_(StampEntry.member_id == member_id, StampEntry.sale_key.in_(keys))
 
 
 def packed_cards(member: SQLColumnExpression[int]) -> ScalarSelect[str | None]:

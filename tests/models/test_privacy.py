@@ -73,6 +73,18 @@ class TestExport:
         assert [i["category"] for i in document["interests"]] == ["coffee"]
         assert len(document["birthday_changes"]) == 1
 
+    async def test_export_has_the_stamps_of_the_members_own_sales_only(
+        self, session: AsyncSession, programme: Programme
+    ) -> None:
+        member_id = await rich_member(session, programme)
+        other = await new_member(session, programme, TELEGRAM_ID + 1)
+        await sale(session, programme, other, "900", receipt="R-78", category="coffee", actor=CASHIER)
+        document = await privacy.export(session, programme, member_id, NOW)
+        assert [(entry["sale_key"], entry["card"], entry["stamps"]) for entry in document["stamps"]] == [
+            ("sale:R-77", "coffee", 1)
+        ]
+        assert [(card["card"], card["stamps"]) for card in document["stamp_cards"]] == [("coffee", 1)]
+
     async def test_export_does_not_reveal_which_staff_member_acted(
         self, session: AsyncSession, programme: Programme
     ) -> None:
