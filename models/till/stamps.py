@@ -38,7 +38,6 @@ from sqlalchemy import (
     cast,
     func,
     insert,
-    literal,
     select,
     text,
     update,
@@ -77,6 +76,11 @@ class StampCardState(Base):
     rewards: Mapped[int]
 
 
+# The entries that completed a card: the condition of their index, and of the query that uses it, the same text in
+# both (compared with a bound value, PostgreSQL's generic plans would not see that the index applies).
+COMPLETED_A_CARD = text("rewards > 0")
+
+
 class StampEntry(Base):
     """What one sale (or its refund) did to one card: stamps and completed cards added (or taken back)."""
 
@@ -90,8 +94,8 @@ class StampEntry(Base):
             "ix_stamp_entries_member_card",
             "member_id",
             "card",
-            postgresql_where=text("rewards > 0"),
-            sqlite_where=text("rewards > 0"),
+            postgresql_where=COMPLETED_A_CARD,
+            sqlite_where=COMPLETED_A_CARD,
         ),
     )
 
@@ -344,7 +348,7 @@ async def _newest_rewards(session: AsyncSession, refunded: StampEntry) -> list[s
         .where(
             StampEntry.member_id == refunded.member_id,
             StampEntry.card == refunded.card,
-            StampEntry.rewards > literal(0, literal_execute=True),  # written out, as the index's condition is
+            COMPLETED_A_CARD,
             StampEntry.sale_key != refunded.sale_key,
         )
         .order_by(StampEntry.id.desc())

@@ -224,7 +224,7 @@ class Run:
         await self.session.rollback()
 
 
-async def play(session: AsyncSession, programme: Programme, ops: list[Op]) -> None:
+async def play(session: AsyncSession, programme: Programme, ops: list[Op]) -> Run:
     card = StampCard(id="coffee", category="coffee", stamps=3, reward="free_cappuccino")
     short = programme.model_copy(
         update={"expiry": programme.expiry.model_copy(update={"days": 3}), "stamp_cards": [card]}
@@ -236,6 +236,7 @@ async def play(session: AsyncSession, programme: Programme, ops: list[Op]) -> No
         run.now += timedelta(hours=6)
         await run.apply(op)
         await run.check(card)
+    return run
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])  # examples and seed: tests/conftest.py
@@ -248,6 +249,17 @@ async def test_a_refund_right_after_a_card_completed_withdraws_its_reward(
     session: AsyncSession, programme: Programme
 ) -> None:
     await play(session, programme, [Sell(0, 90_000, True, 2, 0), SellAndRefund(Sell(0, 60_000, True, 1, 100))])
+
+
+async def test_a_refund_withdraws_a_newer_unused_reward_its_stamps_helped_complete(
+    session: AsyncSession, programme: Programme
+) -> None:
+    """Two stamps, then a third that completes the card (its reward is the second sale's); refunding the first sale
+    leaves one stamp, so the second sale's reward, unused, is withdrawn."""
+    run = await play(session, programme, [Sell(0, 90_000, True, 2, 0), Sell(0, 60_000, True, 1, 0), Refund(0)])
+    after = await run.snapshot(run.members[0])
+    assert after.cards == {"coffee": (1, 0)}
+    assert after.coupons == frozenset()
 
 
 async def test_a_used_reward_stays_and_the_card_starts_again(session: AsyncSession, programme: Programme) -> None:
