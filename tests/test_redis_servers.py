@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from redis import Redis
@@ -22,10 +23,12 @@ def test_a_server_whose_port_is_taken_starts_on_another(tmp_path: Path, monkeypa
     (tmp_path / "first").mkdir()
     (tmp_path / "second").mkdir()
     with servers.redis_server(tmp_path / "first") as first:
-        taken = int(first.rsplit(":", 1)[1].split("/")[0])
+        taken = urlsplit(first).port
+        assert taken is not None
         ports: Iterator[int] = itertools.chain([taken], iter(servers.free_port, None))
         monkeypatch.setattr(servers, "free_port", lambda: next(ports))
         with servers.redis_server(tmp_path / "second") as second:
             assert second != first
             assert _process_id(second) != _process_id(first)
-        assert Redis.from_url(first).ping()  # the first session's server is still its own, and still up
+        with Redis.from_url(first) as client:
+            assert client.ping()  # the first session's server is still its own, and still up
