@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.core.base import Base, table_of
-from models.core.sqlite_trips import write_with_next
+from models.core.sqlite_trips import write_later, write_with_next
 
 # The kinds of message; the interface says how each reads.
 ENTRY = "entry"  # a new ledger entry, to its member
@@ -69,13 +69,20 @@ ADD = write_with_next(insert(table_of(OutboxMessage)))
 
 
 def row(message: Message, now: datetime) -> dict[str, object]:
-    return {"chat_id": message.chat_id, "kind": message.kind, "payload": message.payload, "created_at": now}
+    # Every column given, the default count of attempts too: rows that leave none out bind without SQLAlchemy's
+    # execution (`write_later`).
+    return {
+        "chat_id": message.chat_id,
+        "kind": message.kind,
+        "payload": message.payload,
+        "created_at": now,
+        "attempts": 0,
+    }
 
 
 async def post(session: AsyncSession, messages: Sequence[Message], now: datetime) -> None:
     """Queue messages in the caller's transaction: they go out only if it commits."""
-    if messages:
-        await session.execute(ADD, [row(message, now) for message in messages])
+    await write_later(session, ADD, [row(message, now) for message in messages])
 
 
 async def claim(session: AsyncSession, now: datetime, limit: int = 100) -> list[Pending]:

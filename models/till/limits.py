@@ -19,7 +19,7 @@ from models.core.base import Base, table_of
 from models.core.errors import LimitExceeded
 from models.core.portable import dialect_insert, dialect_of
 from models.core.programme import Programme
-from models.core.sqlite_trips import write_with_next
+from models.core.sqlite_trips import write_later, write_with_next
 from models.core.uow import writing
 from models.team import audit
 from models.team.branches import day_at
@@ -159,7 +159,8 @@ class Tally:
         """Add today's new points to the counters (an upsert, so a counter created meanwhile is added to)."""
         if not self._added:
             return
-        await session.execute(
+        await write_later(
+            session,
             _add_points(dialect_of(session)),
             [{"staff_id": staff, "day": self._days[staff], "points": points} for staff, points in self._added.items()],
         )

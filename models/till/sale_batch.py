@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.core import outbox, updates
 from models.core.base import table_of
 from models.core.programme import Promotion
-from models.core.sqlite_trips import write_with_next
+from models.core.sqlite_trips import write_later, write_with_next
 from models.members.registry import Member
 from models.points import ledger
 from models.points.purchases import Purchase
@@ -81,14 +81,10 @@ async def write_batch(
 ) -> None:
     """Purchases, tier changes, today's counters, the audit lines, the messages to send and the updates handled,
     one statement each."""
-    if batch.purchases:
-        await session.execute(_ADD_PURCHASES, batch.purchases)
+    await write_later(session, _ADD_PURCHASES, batch.purchases)
     changed = [{"member": m, "tier": tier} for m, tier in batch.tiers.items() if tier != holders[m].tier]
-    if changed:
-        await session.execute(_SET_TIERS, changed)
+    await write_later(session, _SET_TIERS, changed)
     await tally.write(session)
-    if batch.audits:
-        await session.execute(audit.ADD, batch.audits)
+    await write_later(session, audit.ADD, batch.audits)
     await outbox.post(session, batch.messages, now)
-    if handled:
-        await session.execute(updates.RECORD, handled)
+    await write_later(session, updates.RECORD, handled)

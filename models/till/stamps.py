@@ -48,7 +48,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.core.base import Base, table_of
 from models.core.portable import dialect_insert, dialect_of
 from models.core.programme import Programme, StampCard
-from models.core.sqlite_trips import write_with_next
+from models.core.sqlite_trips import write_later, write_with_next
 from models.offers.coupons import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -286,8 +286,8 @@ class StampBook:
             for (member_id, card), (stamps, rewards) in sorted(self._states.items())
             if (member_id, card) in self._changed
         ]
-        await session.execute(_save_states(dialect_of(session)), states)
-        await session.execute(_ADD_ENTRIES, self._entries)
+        await write_later(session, _save_states(dialect_of(session)), states)
+        await write_later(session, _ADD_ENTRIES, self._entries)
         codes = await _issue(session, self.programme, self._due, self.now) if self._due else {}
         self._entries, self._due, self._changed = [], [], set()
         return codes

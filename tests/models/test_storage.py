@@ -10,17 +10,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, delete, select, text, update
+from sqlalchemy import bindparam, delete, event, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from models.core.base import table_of
 from models.core.db import checkpoint
+from models.core.outbox import OutboxMessage
 from models.core.programme import Programme
-from models.core.sqlite_trips import write_with_next
+from models.core.sqlite_trips import write_later, write_with_next
 from models.members.registry import Member
 from models.points import ledger
 from models.points.ledger import LedgerEntry
+from models.till.limits import StaffDay
 from tests.support.members import enrol_member
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -211,6 +213,112 @@ class TestWritesTravelWithTheNextStatement:
         await session.commit()
         with pytest.raises(IntegrityError):  # at the statement itself, not at the commit
             await session.execute(SET_BALANCE, {"member": member_id, "balance": -1})
+
+
+# Rows of every kind a column here takes: a JSON document, an instant, a date, text, integers and nothing.
+MESSAGES = table_of(OutboxMessage)
+ADD_MESSAGES = write_with_next(insert(MESSAGES))
+DAYS = table_of(StaffDay)
+ADD_DAYS = write_with_next(insert(DAYS))
+
+
+def message(chat_id: int | None, **more: object) -> dict[str, object]:
+    row = {"chat_id": chat_id, "kind": "notice", "payload": {"points": 5, "text": "Привет"}, "created_at": NOW}
+    return {**row, **more}
+
+
+async def stored(session: AsyncSession, query: str) -> list[tuple[Any, ...]]:
+    """Rows as the database keeps them (SQLite: the very text of an instant or a document), not as SQLAlchemy
+    reads them back: what other statements compare with."""
+    return [tuple(row) for row in await session.execute(text(query))]
+
+
+class TestWriteLater:
+    """`write_later` adds rows with a marked write; on SQLite it binds them itself, and what it stores must be what
+    SQLAlchemy's own execution would have stored."""
+
+    @pytest.fixture
+    async def member_id(self, session: AsyncSession, programme: Programme) -> int:
+        """A member, committed; the session is then between transactions."""
+        member_id = await new_member(session, programme)
+        await session.commit()
+        return member_id
+
+    async def test_rows_are_stored_as_an_ordinary_insert_stores_them(self, session: AsyncSession) -> None:
+        day = NOW.date()
+        await write_later(session, ADD_MESSAGES, [message(1, attempts=0), message(None, attempts=0)])
+        await session.execute(insert(MESSAGES), [message(3), message(None)])
+        await write_later(session, ADD_DAYS, [{"staff_id": 7, "day": day, "points": 10}])
+        await session.execute(insert(DAYS), [{"staff_id": 8, "day": day, "points": 10}])
+        await session.commit()
+        messages = await stored(session, "SELECT chat_id, kind, payload, created_at, attempts FROM outbox ORDER BY id")
+        later, ordinary = messages[:2], messages[2:]
+        assert [row[1:] for row in later] == [row[1:] for row in ordinary]
+        assert [row[0] for row in later] == [1, None]
+        days = await stored(session, "SELECT day, points FROM staff_days ORDER BY staff_id")
+        assert days[0] == days[1]
+
+    async def test_a_marked_update_takes_its_rows_values(
+        self, sessionmaker: async_sessionmaker[AsyncSession], session: AsyncSession, programme: Programme
+    ) -> None:
+        first, second = await new_member(session, programme), await enrol_member(session, programme, 2, now=NOW)
+        await session.commit()
+        rows = [{"member": first, "balance": 21}, {"member": second, "balance": 22}]
+        await write_later(session, SET_BALANCE, rows)
+        await session.commit()
+        assert await TestWritesTravelWithTheNextStatement.balance(sessionmaker, first) == 21
+        assert await TestWritesTravelWithTheNextStatement.balance(sessionmaker, second) == 22
+
+    async def test_on_sqlite_the_rows_skip_sqlalchemys_execution(
+        self, engine: AsyncEngine, session: AsyncSession, member_id: int
+    ) -> None:
+        sqlite_only(engine)
+        executed: list[str] = []
+
+        def noted(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            executed.append(statement.split(" (")[0])
+
+        event.listen(engine.sync_engine, "before_cursor_execute", noted)
+        try:
+            await write_later(session, SET_BALANCE, [{"member": member_id, "balance": 5}])
+            await write_later(session, ADD_MESSAGES, [message(1)])  # a default left out: SQLAlchemy fills it in
+            await session.commit()
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", noted)
+        assert executed == ["INSERT INTO outbox"]  # the update went straight to the driver
+
+    async def test_on_sqlite_the_rows_wait_for_the_next_statement(
+        self, engine: AsyncEngine, session: AsyncSession, member_id: int
+    ) -> None:
+        sqlite_only(engine)
+        async with Trips(session) as trips:
+            await write_later(session, SET_BALANCE, [{"member": member_id, "balance": 5}])
+            assert trips.count == 0
+            assert (await session.execute(BALANCE, {"member": member_id})).scalar() == 5
+            assert trips.count == 1
+
+    async def test_a_row_that_breaks_a_rule_fails_the_commit_and_nothing_stays(
+        self, sessionmaker: async_sessionmaker[AsyncSession], session: AsyncSession, member_id: int
+    ) -> None:
+        before = await TestWritesTravelWithTheNextStatement.balance(sessionmaker, member_id)
+
+        async def write_and_commit() -> None:
+            await write_later(session, SET_BALANCE, [{"member": member_id, "balance": -1}])
+            await session.commit()
+
+        with pytest.raises(IntegrityError):  # at the commit on SQLite, at once elsewhere
+            await write_and_commit()
+        await session.rollback()
+        assert await TestWritesTravelWithTheNextStatement.balance(sessionmaker, member_id) == before
+
+    async def test_a_column_default_left_out_is_still_filled(self, session: AsyncSession) -> None:
+        await write_later(session, ADD_MESSAGES, [message(1)])  # no `attempts`: the column's default, 0
+        await session.commit()
+        assert await stored(session, "SELECT chat_id, attempts FROM outbox") == [(1, 0)]
+
+    async def test_only_a_marked_write_is_taken(self, session: AsyncSession) -> None:
+        with pytest.raises(ValueError, match="write_with_next"):
+            await write_later(session, insert(MESSAGES), [message(1)])
 
 
 class TestLedgerIsAppendOnly:

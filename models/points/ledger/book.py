@@ -15,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from models.core import outbox
 from models.core.base import table_of
 from models.core.errors import InsufficientPoints
-from models.core.sqlite_trips import write_with_next
+from models.core.sqlite_trips import write_later, write_with_next
 from models.members.registry import Member
 from models.points.ledger.entries import (
     ENTRIES,
@@ -341,11 +341,12 @@ class Book:
         allocations = [
             {"debit_id": ids[p.key], "lot_id": lot_id, "amount": take} for p in pending for lot_id, take in p.lots
         ]
-        if allocations:
-            await self.session.execute(_ADD_ALLOCATIONS, allocations)
+        await write_later(self.session, _ADD_ALLOCATIONS, allocations)
         touched = sorted({p.member_id for p in pending})
-        await self.session.execute(
-            _SET_BALANCES, [{"member": member_id, "balance": self._balances[member_id]} for member_id in touched]
+        await write_later(
+            self.session,
+            _SET_BALANCES,
+            [{"member": member_id, "balance": self._balances[member_id]} for member_id in touched],
         )
         for member_id in touched:
             if (row := self._rows.get(member_id)) is not None:
