@@ -42,7 +42,7 @@ from models.core.uow import UnitOfWork
 from models.members.cards import CardSigner, signing_key
 from scheduler.context import JobContext
 from scheduler.outbox import OutboxSender
-from scheduler.runner import ProcessJobs, build_scheduler, catch_up
+from scheduler.runner import ProcessJobs, Runs, build_scheduler, catch_up
 from scheduler.timetable import SWEEP_JOB, SWEEP_SECONDS, CampaignRunner
 
 log = logging.getLogger(__name__)
@@ -119,14 +119,14 @@ class App:
     outbox_bell: asyncio.Event = field(init=False, default_factory=asyncio.Event)  # one for the whole process
     leadership: Leadership = field(init=False)
     health: Health = field(init=False)
-    _catching_up: set[asyncio.Task[None]] = field(init=False, default_factory=set)
+    leader_runs: Runs = field(init=False, default_factory=Runs)  # the leader's job runs in progress
     _shut_down: bool = field(init=False, default=False)
     process_jobs: ProcessJobs = field(init=False)  # what every process runs, leader or not
     web: web.Application = field(init=False)  # the console's routes (and the webhook's, in webhook mode)
 
     def __post_init__(self) -> None:
         self.outbox = OutboxSender(self.jobs)
-        self.scheduler = build_scheduler(self.jobs)  # the leader's
+        self.scheduler = build_scheduler(self.jobs, self.leader_runs)  # the leader's
         self.process_jobs = ProcessJobs(self.jobs)
         self.campaigns = CampaignRunner(self.jobs, self.scheduler)
         if self.redis is not None:  # several processes: the leader also picks up campaigns the others were given
@@ -215,9 +215,7 @@ class App:
         self.campaigns.leading = True
         self.scheduler.resume()
         await self.campaigns.start()
-        task = asyncio.create_task(catch_up(self.jobs), name="catch-up")
-        self._catching_up.add(task)
-        task.add_done_callback(self._catching_up.discard)
+        self.leader_runs.start(catch_up, self.jobs)
 
     async def _follow(self) -> None:
         """No longer the leader: start no job; deliveries already under way finish their claimed rows."""
@@ -231,12 +229,12 @@ class App:
             return
         self._shut_down = True
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)  # first, so that no job starts a delivery while they stop
+            self.scheduler.pause()  # first, so that no job starts a delivery while they stop
+        await self.leader_runs.finish()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         await self.process_jobs.stop()
         await self.leadership.stop()
-        for task in self._catching_up:  # a daily job cut short runs again at the next catch-up
-            task.cancel()
-        await asyncio.gather(*self._catching_up, return_exceptions=True)
         await self.campaigns.stop()
         await self.outbox.stop()
 

@@ -9,11 +9,12 @@ leading.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -27,6 +28,8 @@ from scheduler.context import JobContext
 
 Job = Callable[[JobContext], Awaitable[object]]
 log = logging.getLogger(__name__)
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ class IntervalJob:
 
 
 CHECKPOINT_SECONDS = 1
-STOP_SECONDS = 5.0  # longest wait, at shutdown, for the interval jobs running then
+STOP_SECONDS = 5.0  # longest wait, at shutdown, for the job runs in progress then
 # Jobs every process runs (the others are the leader's).
 INTERVAL_JOBS: tuple[IntervalJob, ...] = (
     IntervalJob("checkpoint", CHECKPOINT_SECONDS, housekeeping.checkpoint),
@@ -101,12 +104,53 @@ async def catch_up(context: JobContext, jobs: tuple[DailyJob, ...] = DAILY_JOBS)
                 log.exception("daily job %s failed while catching up", job.id)
 
 
-def build_scheduler(context: JobContext, jobs: tuple[DailyJob, ...] = DAILY_JOBS) -> AsyncIOScheduler:
+class Runs:
+    """Job runs in progress, for a shutdown that lets them finish: APScheduler's own shutdown cancels them without
+    waiting, and a run cancelled inside a transaction (the checkpoint, every second; a catch-up's reads) leaves its
+    connection outside the pool, to be collected unclosed once the engine is disposed."""
+
+    def __init__(self) -> None:
+        self._running: set[asyncio.Task[Any]] = set()
+
+    def tracked(self, run: Callable[_P, Awaitable[_T]]) -> Callable[_P, Coroutine[Any, Any, _T]]:
+        """`run`, counted among the runs in progress while it runs (in the task that awaits it): for a scheduler."""
+
+        @functools.wraps(run)
+        async def counted(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+            task = asyncio.current_task()
+            assert task is not None  # APScheduler runs each job in a task of its own, as the app does a catch-up
+            self._running.add(task)
+            try:
+                return await run(*args, **kwargs)
+            finally:
+                self._running.discard(task)
+
+        return counted
+
+    def start(self, run: Callable[_P, Coroutine[Any, Any, object]], *args: _P.args, **kwargs: _P.kwargs) -> None:
+        """Run `run` in a task of its own, counted among the runs in progress from now."""
+        task = asyncio.create_task(run(*args, **kwargs))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    async def finish(self, grace: float = STOP_SECONDS) -> None:
+        """Let the runs in progress finish, for at most `grace` seconds; cancel those still running then (a daily job
+        cut short runs again at the next catch-up) and wait for them to end."""
+        if not self._running:
+            return
+        _, late = await asyncio.wait(set(self._running), timeout=grace)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+
+
+def build_scheduler(context: JobContext, runs: Runs, jobs: tuple[DailyJob, ...] = DAILY_JOBS) -> AsyncIOScheduler:
+    """The leader's timetable: the daily jobs and the catch-up, each run counted in `runs`."""
     zone = clock.zone(context.programme)
     scheduler = AsyncIOScheduler(timezone=zone)
     for job in jobs:
         scheduler.add_job(
-            run_daily,
+            runs.tracked(run_daily),
             CronTrigger(hour=job.at.hour, minute=job.at.minute, timezone=zone),
             id=job.id,
             args=[job, context],
@@ -116,7 +160,7 @@ def build_scheduler(context: JobContext, jobs: tuple[DailyJob, ...] = DAILY_JOBS
             max_instances=1,
         )
     scheduler.add_job(
-        catch_up,
+        runs.tracked(catch_up),
         IntervalTrigger(seconds=CATCH_UP_SECONDS),
         id="catch-up",
         args=[context, jobs],
@@ -128,22 +172,18 @@ def build_scheduler(context: JobContext, jobs: tuple[DailyJob, ...] = DAILY_JOBS
 
 
 class ProcessJobs:
-    """The jobs every process runs, leader or not (INTERVAL_JOBS), and the runs in progress.
-
-    Stopping lets those runs finish (they take milliseconds): APScheduler's own shutdown cancels them without waiting,
-    and a run cancelled inside a transaction (the checkpoint, every second) leaves its connection outside the pool,
-    to be collected unclosed once the engine is disposed.
-    """
+    """The jobs every process runs, leader or not (INTERVAL_JOBS); stopping lets the runs in progress finish (they
+    take milliseconds, see `Runs`)."""
 
     def __init__(self, context: JobContext, jobs: tuple[IntervalJob, ...] = INTERVAL_JOBS) -> None:
         self.scheduler = AsyncIOScheduler(timezone=clock.zone(context.programme))
-        self._running: set[asyncio.Task[Any]] = set()
+        self.runs = Runs()
         for every in jobs:
             self.scheduler.add_job(
-                self._run,
+                self.runs.tracked(every.run),
                 IntervalTrigger(seconds=every.seconds),
                 id=every.id,
-                args=[every, context],
+                args=[context],
                 replace_existing=True,
                 coalesce=True,
                 max_instances=1,
@@ -156,15 +196,5 @@ class ProcessJobs:
         if not self.scheduler.running:
             return
         self.scheduler.pause()
-        if self._running:
-            await asyncio.wait(set(self._running), timeout=STOP_SECONDS)
+        await self.runs.finish()
         self.scheduler.shutdown(wait=False)
-
-    async def _run(self, job: IntervalJob, context: JobContext) -> None:
-        task = asyncio.current_task()
-        assert task is not None  # APScheduler runs each in a task of its own
-        self._running.add(task)
-        try:
-            await job.run(context)
-        finally:
-            self._running.discard(task)

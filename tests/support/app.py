@@ -18,6 +18,7 @@ from tests.support.audiences import programme_without_automations
 
 OWNER = FakeUser(id=900001, first_name="Olga", language_code="en")
 NO_FLOOD_LIMIT = FloodLimit(burst=10_000, per_second=10_000)
+STARTUP_SECONDS = 30
 
 
 @functools.cache
@@ -45,9 +46,19 @@ def bot_settings(telegram: FakeTelegram, database_url: str, **overrides: Any) ->
 
 
 async def start_app(settings: Settings, flood: FloodLimit = NO_FLOOD_LIMIT) -> tuple[App, asyncio.Task[None]]:
-    """The real bot built from `settings`, polling in a task of its own."""
+    """The real bot built from `settings`, polling in a task of its own: returned once it has started (or its start
+    failed, which the task then holds), so that a test may stop it at once."""
     app = await App.create(settings, flood=flood)
+    started = asyncio.Event()
+
+    async def on_startup() -> None:  # after the app's own start-up, which registered first
+        started.set()
+
+    app.dispatcher.startup.register(on_startup)
     task = asyncio.create_task(app.run_polling())
+    await asyncio.wait(
+        {task, asyncio.ensure_future(started.wait())}, timeout=STARTUP_SECONDS, return_when="FIRST_COMPLETED"
+    )
     return app, task
 
 
