@@ -21,12 +21,19 @@ from models.campaigns.planning import progress
 from models.campaigns.records import RecipientStatus
 from models.core import clock
 from models.core.base import utcnow
+from scheduler.broadcast import AHEAD, FLUSH_EVERY
 from tests.journeys import send
 from tests.support.app import OWNER, bot_settings, start_app, stop_app
 from tests.support.audiences import FIRST_TELEGRAM_ID, add_members, programme_file
 from tests.support.paths import ROOT
 
 AUDIENCE = 2_000
+RATE = 250  # messages a second: the campaign is still going out when the first process is killed
+# What a kill may leave unknown, by the delivery's design: the claim being sent and the one kept ready (a claim is a
+# tenth of a second's worth at this rate), and what was sent since the last write of outcomes, which comes every
+# FLUSH_EVERY and, on a loaded machine, may itself take as long again. 150 here: far below the 400 or more sent
+# before the kill, all of which a restart that did not know what was confirmed would leave unknown.
+UNKNOWN_AT_MOST = RATE // 10 * (AHEAD + 1) + int(RATE * 2 * FLUSH_EVERY)
 
 
 def bot_process(telegram: FakeTelegram, database_url: str, programme: Path, rate: int) -> subprocess.Popen[bytes]:
@@ -67,7 +74,7 @@ async def test_a_bot_killed_mid_campaign_finishes_it_and_sends_nobody_twice(
 ) -> None:
     await add_members(session, AUDIENCE)
     programme = programme_file(tmp_path)
-    first = bot_process(telegram, database_url, programme, rate=250)
+    first = bot_process(telegram, database_url, programme, rate=RATE)
     try:
         mark = len(telegram.sent)
         telegram.push_text(OWNER, "/campaign all now holdout=10 | Crash test")
@@ -78,7 +85,7 @@ async def test_a_bot_killed_mid_campaign_finishes_it_and_sends_nobody_twice(
         first.wait(10)
     before_restart = len(received(telegram, "Crash test"))
     assert before_restart < AUDIENCE * 0.9, "the campaign finished before the kill; nothing was tested"
-    second = bot_process(telegram, database_url, programme, rate=250)
+    second = bot_process(telegram, database_url, programme, rate=RATE)
     try:
         report = await telegram.wait_for(OWNER.id, contains="has finished", after=mark, timeout=60)
     finally:
@@ -104,7 +111,7 @@ async def test_a_bot_killed_mid_campaign_finishes_it_and_sends_nobody_twice(
     )
     # Only what was claimed, in flight or not yet confirmed at the kill (a fraction of a second's worth) is
     # unknown; the rest was delivered after the restart.
-    assert counts[RecipientStatus.UNKNOWN] < 100
+    assert counts[RecipientStatus.UNKNOWN] <= UNKNOWN_AT_MOST
     assert f"Sent: {counts[RecipientStatus.SENT]:,}" in (report.text or "")
     assert all(FIRST_TELEGRAM_ID <= chat < FIRST_TELEGRAM_ID + AUDIENCE for chat in per_member)
 
