@@ -95,10 +95,14 @@ def begin_with_next_statement(adapted: AsyncAdapt_aiosqlite_connection, begin: s
 def mark_written_with_next(cursor: Any, context: ExecutionContext) -> None:
     """Before each statement (an engine event): whether it is a write marked `WRITE_WITH_NEXT`."""
     if isinstance(cursor, OneTripCursor) and context.execution_options.get(WRITE_WITH_NEXT):
-        compiled: Any = context.compiled
-        if not (context.isinsert or context.isupdate) or compiled is None or compiled.effective_returning:
-            raise ValueError("only an INSERT or UPDATE that returns nothing can wait for the next statement")
+        _must_return_nothing(context.compiled)
         cursor._later = True
+
+
+def _must_return_nothing(compiled: Any) -> None:
+    """A marked write has no answer of its own: only an INSERT or UPDATE that returns nothing may be one."""
+    if compiled is None or not (compiled.isinsert or compiled.isupdate) or compiled.effective_returning:
+        raise ValueError("only an INSERT or UPDATE that returns nothing can wait for the next statement")
 
 
 @dataclass(frozen=True)
@@ -122,8 +126,7 @@ def _plan(statement: Insert | Update, keys: tuple[str, ...], dialect: Dialect) -
     plans = _PLANS.setdefault(statement, {})
     if keys not in plans:
         compiled: Any = statement.compile(dialect=dialect, column_keys=list(keys))
-        if not (compiled.isinsert or compiled.isupdate) or compiled.effective_returning:
-            raise ValueError("only an INSERT or UPDATE that returns nothing can wait for the next statement")
+        _must_return_nothing(compiled)
         names = compiled.positiontup
         plans[keys] = (
             _Plan(

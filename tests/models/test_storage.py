@@ -126,6 +126,12 @@ SET_BALANCE = write_with_next(
 BALANCE = text("SELECT balance FROM members WHERE id = :member")
 
 
+async def committed_balance(sessionmaker: async_sessionmaker[AsyncSession], member_id: int) -> int:
+    """The member's balance as another connection reads it: what was committed."""
+    async with sessionmaker() as other:
+        return int((await other.execute(BALANCE, {"member": member_id})).scalar_one())
+
+
 class TestWritesTravelWithTheNextStatement:
     """On SQLite a transaction's BEGIN, and the writes marked `write_with_next`, go to the driver's thread with the
     next statement or with the COMMIT; what the transaction reads and what it commits are as if each had gone alone."""
@@ -137,12 +143,6 @@ class TestWritesTravelWithTheNextStatement:
         member_id = await new_member(session, programme)
         await session.commit()
         return member_id
-
-    @staticmethod
-    async def balance(sessionmaker: async_sessionmaker[AsyncSession], member_id: int) -> int:
-        """The member's balance as another connection reads it: what was committed."""
-        async with sessionmaker() as other:
-            return int((await other.execute(BALANCE, {"member": member_id})).scalar_one())
 
     async def test_a_marked_write_waits_and_the_next_statement_reads_it(
         self, session: AsyncSession, member_id: int
@@ -161,23 +161,23 @@ class TestWritesTravelWithTheNextStatement:
             await session.execute(SET_BALANCE, {"member": member_id, "balance": 9})
             await session.commit()
         assert trips.count == 1
-        assert await self.balance(sessionmaker, member_id) == 9
+        assert await committed_balance(sessionmaker, member_id) == 9
 
     async def test_a_marked_write_that_breaks_a_rule_fails_the_commit_and_nothing_stays(
         self, sessionmaker: async_sessionmaker[AsyncSession], session: AsyncSession, member_id: int
     ) -> None:
-        before = await self.balance(sessionmaker, member_id)
+        before = await committed_balance(sessionmaker, member_id)
         await session.execute(SET_BALANCE, {"member": member_id, "balance": 11})
         await session.execute(SET_BALANCE, {"member": member_id, "balance": -1})  # a balance is never negative
         with pytest.raises(IntegrityError):
             await session.commit()
         await session.rollback()
-        assert await self.balance(sessionmaker, member_id) == before
+        assert await committed_balance(sessionmaker, member_id) == before
 
     async def test_a_rollback_drops_the_marked_writes_without_a_trip(
         self, sessionmaker: async_sessionmaker[AsyncSession], session: AsyncSession, member_id: int
     ) -> None:
-        before = await self.balance(sessionmaker, member_id)
+        before = await committed_balance(sessionmaker, member_id)
         async with Trips(session) as trips:
             await session.execute(SET_BALANCE, {"member": member_id, "balance": 13})
             await session.rollback()
@@ -266,8 +266,8 @@ class TestWriteLater:
         rows = [{"member": first, "balance": 21}, {"member": second, "balance": 22}]
         await write_later(session, SET_BALANCE, rows)
         await session.commit()
-        assert await TestWritesTravelWithTheNextStatement.balance(sessionmaker, first) == 21
-        assert await TestWritesTravelWithTheNextStatement.balance(sessionmaker, second) == 22
+        assert await committed_balance(sessionmaker, first) == 21
+        assert await committed_balance(sessionmaker, second) == 22
 
     async def test_on_sqlite_the_rows_skip_sqlalchemys_execution(
         self, engine: AsyncEngine, session: AsyncSession, member_id: int
@@ -300,7 +300,7 @@ class TestWriteLater:
     async def test_a_row_that_breaks_a_rule_fails_the_commit_and_nothing_stays(
         self, sessionmaker: async_sessionmaker[AsyncSession], session: AsyncSession, member_id: int
     ) -> None:
-        before = await TestWritesTravelWithTheNextStatement.balance(sessionmaker, member_id)
+        before = await committed_balance(sessionmaker, member_id)
 
         async def write_and_commit() -> None:
             await write_later(session, SET_BALANCE, [{"member": member_id, "balance": -1}])
@@ -309,7 +309,7 @@ class TestWriteLater:
         with pytest.raises(IntegrityError):  # at the commit on SQLite, at once elsewhere
             await write_and_commit()
         await session.rollback()
-        assert await TestWritesTravelWithTheNextStatement.balance(sessionmaker, member_id) == before
+        assert await committed_balance(sessionmaker, member_id) == before
 
     async def test_a_column_default_left_out_is_still_filled(self, session: AsyncSession) -> None:
         await write_later(session, ADD_MESSAGES, [message(1)])  # no `attempts`: the column's default, 0

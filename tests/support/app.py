@@ -56,9 +56,9 @@ async def start_app(settings: Settings, flood: FloodLimit = NO_FLOOD_LIMIT) -> t
 
     app.dispatcher.startup.register(on_startup)
     task = asyncio.create_task(app.run_polling())
-    await asyncio.wait(
-        {task, asyncio.ensure_future(started.wait())}, timeout=STARTUP_SECONDS, return_when="FIRST_COMPLETED"
-    )
+    waiting = asyncio.create_task(started.wait())
+    await asyncio.wait({task, waiting}, timeout=STARTUP_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+    waiting.cancel()  # still waiting when the start failed: nothing is left pending
     return app, task
 
 
